@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh Debian 12 machine, run as root.
+# Installs the system packages guru needs, the headers of Debian's current
+# 6.1 kernel (resolved through the linux-headers-amd64 metapackage, so the
+# exact release moves with Debian), and the npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential gcc make bc bison flex libelf-dev   # kbuild
+  linux-headers-amd64                                  # Debian 6.1 headers (metapackage)
+  dwarves                                              # pahole, needed by 6.12 headers
+  qemu-system-x86 busybox-static cpio kmod             # disposable VMs
+  gdb                                                  # oracle for the DWARF reader tests
+  shellcheck                                           # CI lints the provisioning script
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "$(id -u)" -ne 0 ] && [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: missing packages ${missing[*]}; run as root: sudo $0" >&2
+  exit 2
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The metapackage depends on exactly one linux-headers-<release>; tell the user which.
+release=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -E 's/.*linux-headers-([^ ,]+).*/\1/')
+echo "setup: Debian 6.1 headers for ${release} in /usr/src/linux-headers-${release}"
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+echo "setup: done"

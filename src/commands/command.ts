@@ -1,0 +1,7 @@
+// Every subcommand is a yargs CommandModule in its own file under
+// src/commands/, registered in cli.ts. Handlers throw GuruError subclasses;
+// cli.ts maps them to exit codes.
+import type { CommandModule } from 'yargs';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type GuruCommand = CommandModule<any, any>;

@@ -1,0 +1,80 @@
+// The parsed, validated patch spec (DESIGN §2), before anything is resolved
+// against a kernel. Every piece that a later pass may complain about keeps
+// its SourceSpan so the complaint can point into the YAML.
+import type { SourceSpan } from '../diagnostics/diagnostic.js';
+
+export type VarType = 's64' | 'u64' | 's32' | 'u32' | 'bool';
+export type VarScope = 'thread' | 'global';
+
+export interface VarDecl {
+  name: string;
+  type: VarType;
+  scope: VarScope;
+  span: SourceSpan;
+}
+
+/** A runtime knob (DESIGN §2 "Runtime parameters"): an integer readable in expressions. */
+export interface ParamDecl {
+  name: string;
+  initial: number;
+  span: SourceSpan;
+}
+
+/** `where:` — every key present must hold. Lists mean "any of". */
+export interface Guard {
+  uid?: number[];
+  pid?: number[];
+  /** Exact names or globs (`*`, `?`, `[...]`), compared with the task's comm. */
+  comm?: string[];
+  span?: SourceSpan;
+}
+
+/** An expression exactly as written, with where its text starts. */
+export interface ExprSource {
+  text: string;
+  /** Location of the first character of `text`; columns inside are offsets from it. */
+  span: SourceSpan;
+}
+
+/**
+ * Every spelling of a probe point (guru, SystemTap, bpftrace) normalises to
+ * one of these.
+ */
+export type ProbePoint =
+  | { kind: 'kprobe'; func: string; offset: number }
+  | { kind: 'kretprobe'; func: string }
+  | { kind: 'syscall'; name: string; ret: boolean }
+  | { kind: 'statement'; func: string; file: string; line: number }
+  | { kind: 'tracepoint'; category: string; event: string }
+  | { kind: 'uprobe'; path: string; func: string; ret: boolean }
+  | { kind: 'ustatement'; path: string; func: string; file: string; line: number }
+  | { kind: 'begin' }
+  | { kind: 'end' }
+  | { kind: 'timer'; periodMs: number };
+
+export type ProbeKind = ProbePoint['kind'];
+
+export interface ProbeSpec {
+  /** Text of `on:` as the user wrote it. */
+  on: string;
+  point: ProbePoint;
+  span: SourceSpan;
+  /** Optional `if:` guard expression. */
+  cond?: ExprSource;
+  /** `do:` statements: assignments and calls. */
+  actions: ExprSource[];
+  /** Per-probe `where:` replaces the spec's default guard when present. */
+  where?: Guard;
+}
+
+export interface Spec {
+  file: string;
+  sourceText: string;
+  version: 1;
+  name: string;
+  description?: string;
+  where: Guard;
+  vars: VarDecl[];
+  params: ParamDecl[];
+  probes: ProbeSpec[];
+}
