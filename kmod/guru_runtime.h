@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * guru runtime: the small, fixed part compiled into every guru module.
+ *
+ * A generated module (templates/module.c.hbs) declares its probes, variables
+ * and handlers, fills a struct guru_module and hands it to guru_module_init().
+ * The runtime provides:
+ *
+ *   - the control file and event channel, one misc device /dev/guru_<name>:
+ *     opening it and writing "arm" enables the probes; closing it (also when
+ *     the supervisor is SIGKILLed) disables them again unless "detach" was
+ *     written first. read() returns binary event records (struct
+ *     guru_rec_hdr + payload); poll() works; the node is root-only (0600).
+ *   - /sys/class/misc/guru_<name>/stats: per-probe counters, text.
+ *   - per-thread and global variables, guards, fault-tolerant reads.
+ *
+ * Contexts: probe handlers run with preemption disabled, possibly with
+ * interrupts disabled, and kprobes never nest on one CPU (a nested hit is
+ * counted in nmissed instead). So each CPU owns one struct guru_ctx used as
+ * scratch space for strings and the record being built; nothing in a handler
+ * sleeps or allocates.
+ */
+#ifndef GURU_RUNTIME_H
+#define GURU_RUNTIME_H
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/kprobes.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/cred.h>
+#include <linux/atomic.h>
+#include <linux/percpu.h>
+#include <linux/syscalls.h>
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#define GURU_STR_MAX	256	/* longest string value, NUL included */
+#define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
+#define GURU_REC_MAX	2048	/* largest event record */
+#define GURU_MAX_TVARS	32	/* per-thread variables per module */
+
+/* Event record types; the user-space decoder lives in src/apply/decodeRecords.ts. */
+enum guru_rec_type {
+	GURU_REC_LOG = 1,	/* id = log format; payload: the arguments */
+	GURU_REC_FAULT = 2,	/* id = probe; payload: struct guru_fault_payload */
+	GURU_REC_STOP = 3,	/* id = probe that called stop() */
+	GURU_REC_BACKTRACE = 4,	/* id = probe; payload: NUL-terminated text */
+};
+
+/* Every record starts with this header; size is a multiple of 8. */
+struct guru_rec_hdr {
+	u16 size;	/* whole record in bytes, header included */
+	u16 type;	/* enum guru_rec_type */
+	u16 id;
+	u16 cpu;
+	u32 pid;	/* thread group id */
+	u32 tid;
+	u64 nsecs;	/* ktime_get_mono_fast_ns() */
+};
+
+enum guru_fault_kind {
+	GURU_FAULT_USER_READ = 1,	/* user memory not readable */
+	GURU_FAULT_KERNEL_READ = 2,	/* kernel address not readable */
+	GURU_FAULT_DIV_ZERO = 3,	/* division or modulo by zero */
+	GURU_FAULT_TVAR_FULL = 4,	/* thread variable table full */
+};
+
+struct guru_fault_payload {
+	u32 kind;	/* enum guru_fault_kind */
+	u32 line;	/* spec line of the expression */
+	u64 addr;	/* address that failed, if any */
+};
+
+/*
+ * Log arguments in a GURU_REC_LOG payload, in format order: an integer is
+ * 8 bytes (s64, little endian); a string is a u16 length then its bytes (no
+ * NUL). The payload is padded to 8 bytes.
+ */
+
+struct guru_probe_stats {
+	atomic64_t hits;	/* handler entered */
+	atomic64_t misses;	/* guard (where:/if:) false */
+	atomic64_t writes;	/* target writes done */
+	atomic64_t faults;	/* expressions abandoned on a fault */
+};
+
+/* One probe of the spec. Several may share one kprobe/kretprobe. */
+struct guru_probe {
+	const char *label;		/* the spec's on: text */
+	struct kprobe *kp;		/* for nmissed; NULL for begin/end */
+	struct kretprobe *krp;
+	struct guru_probe_stats stats;
+};
+
+/* What a generated module hands to the runtime. */
+struct guru_module {
+	const char *name;		/* "guru_<name>", also the device name */
+	struct guru_probe *probes;
+	unsigned int nprobes;
+	struct kprobe **kprobes;
+	unsigned int nkprobes;
+	struct kretprobe **kretprobes;
+	unsigned int nkretprobes;
+	unsigned int nthread_vars;
+	atomic64_t *global_vars;
+	const char *const *param_names;
+	atomic64_t *params;
+	unsigned int nparams;
+	void (*begin)(void);		/* begin probes, run when armed */
+	void (*end)(void);		/* end probes, run when disarmed */
+};
+
+/*
+ * What a syscall entry handler saves so the return handler can restore the
+ * caller's registers: a rewritten argument is seen by the kernel only.
+ */
+struct guru_sys_saved {
+	struct pt_regs *sys_regs;
+	unsigned long args[6];
+	u8 written;			/* bit n: argument n was rewritten */
+};
+
+/* Per-CPU scratch for one handler invocation (see "Contexts" above). */
+struct guru_ctx {
+	struct pt_regs *regs;		/* registers at the probe; NULL in begin/end */
+	struct pt_regs *sys_regs;	/* syscall probes: the caller's saved registers */
+	struct guru_sys_saved *sys_saved; /* syscall entry: originals to restore */
+	struct guru_probe *probe;
+	unsigned long func_addr;	/* probed function, for the func builtin */
+	struct guru_fault_payload fault;
+	bool busy;			/* guards against unexpected nesting */
+	u32 rec_len;
+	u8 rec[GURU_REC_MAX] __aligned(8);
+	char str[GURU_STR_SLOTS][GURU_STR_MAX];
+};
+
+int guru_module_init(struct guru_module *m);
+void guru_module_exit(struct guru_module *m);
+
+/* Enter/leave a handler: NULL from enter means "do not run" (nested). */
+struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs);
+void guru_leave(struct guru_ctx *ctx);
+
+/* Guards. */
+bool guru_comm_is(const char *name);
+bool guru_comm_glob(const char *pattern);
+static inline u32 guru_uid(void) { return from_kuid(&init_user_ns, current_uid()); }
+static inline u32 guru_gid(void) { return from_kgid(&init_user_ns, current_gid()); }
+static inline u32 guru_euid(void) { return from_kuid(&init_user_ns, current_euid()); }
+
+/* Variables. Thread variables read 0 until written. */
+s64 guru_tvar_get(unsigned int id);
+bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value);
+
+/* Strings: each returns the slot's buffer, or NULL with ctx->fault filled. */
+const char *guru_read_user_string(struct guru_ctx *ctx, int slot, unsigned long addr, int max);
+const char *guru_read_kernel_string(struct guru_ctx *ctx, int slot, unsigned long addr, int max);
+const char *guru_comm(struct guru_ctx *ctx, int slot);
+const char *guru_func_name(struct guru_ctx *ctx, int slot);
+
+/* Events. */
+void guru_log_begin(struct guru_ctx *ctx, u16 format);
+void guru_log_int(struct guru_ctx *ctx, s64 value);
+void guru_log_str(struct guru_ctx *ctx, const char *s);
+void guru_log_end(struct guru_ctx *ctx);
+void guru_emit_backtrace(struct guru_ctx *ctx);
+void guru_emit_stop(struct guru_ctx *ctx);
+void guru_emit_fault(struct guru_ctx *ctx);
+
+/*
+ * Expression helpers used by generated code. They jump to the handler's
+ * `fault:` label when a read fails, so an expression never yields garbage
+ * and a bad pointer never oopses.
+ */
+#define GURU_USER_STRING(slot, addr, max, spec_line) ({				\
+	const char *__s = guru_read_user_string(ctx, slot, (unsigned long)(addr), max); \
+	if (!__s) { ctx->fault.line = (spec_line); goto fault; }			\
+	__s; })
+
+#define GURU_KERNEL_STRING(slot, addr, max, spec_line) ({				\
+	const char *__s = guru_read_kernel_string(ctx, slot, (unsigned long)(addr), max); \
+	if (!__s) { ctx->fault.line = (spec_line); goto fault; }			\
+	__s; })
+
+/* Division by zero is a fault; INT64_MIN / -1 wraps instead of trapping. */
+#define GURU_DIV(a, b, spec_line) ({							\
+	s64 __n = (a), __d = (b);						\
+	if (!__d) { ctx->fault.kind = GURU_FAULT_DIV_ZERO; ctx->fault.addr = 0;	\
+		    ctx->fault.line = (spec_line); goto fault; }			\
+	__d == -1 ? (s64)(0 - (u64)__n) : __n / __d; })
+
+#define GURU_MOD(a, b, spec_line) ({							\
+	s64 __n = (a), __d = (b);						\
+	if (!__d) { ctx->fault.kind = GURU_FAULT_DIV_ZERO; ctx->fault.addr = 0;	\
+		    ctx->fault.line = (spec_line); goto fault; }			\
+	__d == -1 ? 0 : __n % __d; })
+
+#define GURU_TVAR_SET(id, value, spec_line) do {					\
+	if (!guru_tvar_set(ctx, id, value)) { ctx->fault.line = (spec_line); goto fault; } \
+} while (0)
+
+/* Shifts by 64 or more are undefined in C; the language masks the count. */
+#define GURU_SHL(a, b) ((s64)((u64)(a) << ((b) & 63)))
+#define GURU_SHR(a, b) ((s64)(a) >> ((b) & 63))
+
+/*
+ * Syscall arguments live in the caller's saved registers, in the x86_64
+ * syscall order (rdi, rsi, rdx, r10, r8, r9), not the C calling order.
+ */
+static inline unsigned long *guru_sys_arg_slot(struct pt_regs *r, int n)
+{
+	switch (n) {
+	case 0: return &r->di;
+	case 1: return &r->si;
+	case 2: return &r->dx;
+	case 3: return &r->r10;
+	case 4: return &r->r8;
+	default: return &r->r9;
+	}
+}
+#define GURU_SYS_ARG(n)		(*guru_sys_arg_slot(ctx->sys_regs, n))
+
+/* Kernel function arguments at function entry, in C calling order. */
+#define GURU_ARG(n)		regs_get_kernel_argument(ctx->regs, n)
+static inline void guru_set_kernel_argument(struct pt_regs *r, int n, unsigned long v)
+{
+	switch (n) {
+	case 0: r->di = v; break;
+	case 1: r->si = v; break;
+	case 2: r->dx = v; break;
+	case 3: r->cx = v; break;
+	case 4: r->r8 = v; break;
+	default: r->r9 = v; break;
+	}
+}
+
+void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *sys_regs);
+void guru_sys_restore(struct guru_sys_saved *saved);
+
+#define GURU_COUNT_WRITE()	atomic64_inc(&ctx->probe->stats.writes)
+
+/* Rewrite a syscall argument; the original is restored on return. */
+#define GURU_SYS_SET_ARG(n, v) do {						\
+	ctx->sys_saved->written |= 1u << (n);					\
+	GURU_SYS_ARG(n) = (unsigned long)(v);					\
+	GURU_COUNT_WRITE();							\
+} while (0)
+
+#endif /* GURU_RUNTIME_H */
