@@ -12,6 +12,8 @@ export interface ByteSource {
    * view into a cache: callers must not modify it.
    */
   bytes(offset: number, length: number): Buffer;
+  /** Like bytes, but for a one-off small read that should not fill the cache. */
+  peek(offset: number, length: number): Buffer;
 }
 
 /** A whole in-memory buffer as a ByteSource. */
@@ -22,6 +24,9 @@ export class BufferSource implements ByteSource {
   }
   bytes(offset: number, length: number): Buffer {
     return this.buffer.subarray(offset, Math.min(this.buffer.length, offset + length));
+  }
+  peek(offset: number, length: number): Buffer {
+    return this.bytes(offset, length);
   }
 }
 
@@ -49,6 +54,14 @@ export class FileRegion implements ByteSource {
       return page.subarray(offset - pageStart, end - pageStart);
     }
     // Spans pages: large reads (a whole compilation unit) bypass the cache.
+    return readExactly(this.fd, this.start + offset, end - offset);
+  }
+
+  peek(offset: number, length: number): Buffer {
+    const end = Math.min(this.length, offset + length);
+    if (offset >= end) return Buffer.alloc(0);
+    const cached = this.pages.get(Math.floor(offset / PAGE_SIZE));
+    if (cached && Math.floor((end - 1) / PAGE_SIZE) === Math.floor(offset / PAGE_SIZE)) return this.bytes(offset, length);
     return readExactly(this.fd, this.start + offset, end - offset);
   }
 
