@@ -369,6 +369,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	ctx->regs = regs;
 	ctx->sys_regs = NULL;
 	ctx->sys_saved = NULL;
+	ctx->entry_args = NULL;
 	ctx->probe = p;
 	ctx->func_addr = 0;
 	memset(&ctx->fault, 0, sizeof(ctx->fault));

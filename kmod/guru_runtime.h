@@ -127,6 +127,7 @@ struct guru_ctx {
 	struct pt_regs *regs;		/* registers at the probe; NULL in begin/end */
 	struct pt_regs *sys_regs;	/* syscall probes: the caller's saved registers */
 	struct guru_sys_saved *sys_saved; /* syscall entry: originals to restore */
+	const unsigned long *entry_args;	/* kretprobes: arguments saved at entry */
 	struct guru_probe *probe;
 	unsigned long func_addr;	/* probed function, for the func builtin */
 	struct guru_fault_payload fault;

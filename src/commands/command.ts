@@ -3,5 +3,6 @@
 // cli.ts maps them to exit codes.
 import type { CommandModule } from 'yargs';
 
+/** A subcommand whose handler receives arguments of type A. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type GuruCommand = CommandModule<any, any>;
+export type GuruCommand<A = any> = CommandModule<object, A>;

@@ -1,0 +1,22 @@
+// guru check SPEC: parse, validate, resolve; print the plan.
+import type { GuruCommand } from './command.js';
+import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
+import { planSpecFile } from '../pipeline.js';
+import { describePlan } from '../plan/describePlan.js';
+
+interface CheckArgs extends KernelArgs {
+  spec: string;
+  json?: boolean;
+}
+
+export const checkCommand: GuruCommand<CheckArgs> = {
+  command: 'check <spec>',
+  describe: 'parse, validate and resolve a patch spec; print the plan',
+  builder: (y) =>
+    withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
+      .option('json', { type: 'boolean', describe: 'print the plan as JSON' }),
+  handler: (args: CheckArgs) => {
+    const { plan } = planSpecFile(args.spec, args);
+    process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : describePlan(plan));
+  },
+};

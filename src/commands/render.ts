@@ -1,0 +1,32 @@
+// guru render SPEC [-o DIR]: write the generated C and Kbuild.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { GuruCommand } from './command.js';
+import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
+import { planSpecFile } from '../pipeline.js';
+import { renderModule } from '../render/renderModule.js';
+
+interface RenderArgs extends KernelArgs {
+  spec: string;
+  output?: string;
+}
+
+export const renderCommand: GuruCommand<RenderArgs> = {
+  command: 'render <spec>',
+  describe: 'write the generated kernel module sources (C and Kbuild)',
+  builder: (y) =>
+    withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
+      .option('output', { alias: 'o', type: 'string', describe: 'directory to write into (default: ./guru_<name>)' }),
+  handler: (args: RenderArgs) => {
+    const { plan } = planSpecFile(args.spec, args);
+    const rendered = renderModule(plan);
+    const dir = args.output ?? rendered.module;
+    fs.mkdirSync(dir, { recursive: true });
+    for (const [name, content] of Object.entries(rendered.files)) fs.writeFileSync(path.join(dir, name), content);
+    process.stdout.write(`${dir}: ${Object.keys(rendered.files).join(' ')}\n` + `build it: make -C ${planKdirHint(args)} M=${path.resolve(dir)} modules\n`);
+  },
+};
+
+function planKdirHint(args: KernelArgs): string {
+  return args.kdir ?? `/lib/modules/${args.kernel ?? '$(uname -r)'}/build`;
+}

@@ -1,0 +1,395 @@
+// The expression compiler: jsep trees → typed IR, with every check the
+// language promises done here, at check time, so that a spec guru accepts
+// always compiles: names resolve, types agree, writes are allowed where they
+// happen, log() formats match their arguments.
+import type jsep from 'jsep';
+import type { Diagnostic, SourceSpan } from '../diagnostics/diagnostic.js';
+import { nearestName } from '../diagnostics/nearestName.js';
+import type { ExprSource, ParamDecl, VarDecl } from '../spec/types.js';
+import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
+import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, StringBuiltin, TargetVar, ValueType } from './ir.js';
+import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
+
+export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
+export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
+export const STATEMENT_CALLS = ['log', 'stop', 'backtrace'] as const;
+export const VALUE_CALLS = ['user_string', 'kernel_string'] as const;
+/** Named in DESIGN but not built yet: refused with a clear message, never stubbed. */
+const LATER_CALLS: Record<string, string> = {
+  ubacktrace: 'ubacktrace() (user stacks) is not supported yet',
+  count: 'count() counters are not supported yet',
+};
+
+/** Largest string a probe reads, NUL included (GURU_STR_MAX in kmod). */
+export const STRING_MAX = 256;
+/** Most log() arguments in one call (the record is at most 2 KiB). */
+export const LOG_MAX_ARGS = 16;
+
+/** Why a `$name` that exists in general is not usable at this probe. */
+export interface UnavailableTarget {
+  message: string;
+  hint?: string;
+}
+
+export interface CompileScope {
+  /** The probe's on: text, for messages. */
+  probeLabel: string;
+  targets: ReadonlyMap<string, TargetVar>;
+  unavailableTargets: ReadonlyMap<string, UnavailableTarget>;
+  /** Why no write is allowed at this probe at all (wildcards), if so. */
+  writesRefused?: string;
+  /** Why a given target is read-only, for the diagnostic. */
+  readOnlyReason: (target: TargetVar) => { message: string; hint?: string };
+  vars: readonly VarDecl[];
+  /** Index of each var within its scope's storage. */
+  varIds: ReadonlyMap<string, number>;
+  params: readonly ParamDecl[];
+  constant: (name: string) => bigint | undefined;
+  constantNames: () => string[];
+}
+
+export interface LogFormatEntry {
+  id: number;
+  probe: number;
+  fmt: string;
+  args: ValueType[];
+  line: number;
+}
+
+/** Shared by all probes of one spec: diagnostics and the log format table. */
+export class CompileSession {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly formats: LogFormatEntry[] = [];
+}
+
+class CompileFailure extends Error {}
+
+interface Typed {
+  ir: IrExpr;
+  type: ValueType;
+}
+
+
+/**
+ * Compiles the expressions of one probe. Errors are recorded as diagnostics
+ * in the session; a failed expression yields undefined and compilation goes
+ * on with the next one, so one run reports every mistake.
+ */
+export class ProbeCompiler {
+  private source!: ExprSource;
+
+  constructor(
+    private readonly session: CompileSession,
+    private readonly scope: CompileScope,
+    private readonly probeId: number,
+  ) {}
+
+  compileCondition(src: ExprSource): IrExpr | undefined {
+    return this.attempt(src, (node) => {
+      if (node.type === 'AssignmentExpression' && (node as jsep.BinaryExpression).operator === '=') {
+        this.fail(node, 'assignment in a condition', 'compare with == instead of =');
+      }
+      return this.int(this.expr(node), node, 'a condition must be an integer (true when non-zero)');
+    });
+  }
+
+  compileAction(src: ExprSource): IrStmt | undefined {
+    return this.attempt(src, (node) => this.statement(node));
+  }
+
+  private attempt<T>(src: ExprSource, body: (node: ExprNode) => T): T | undefined {
+    this.source = src;
+    let node: ExprNode;
+    try {
+      node = parseExpression(src.text);
+    } catch (err) {
+      if (!(err instanceof ExpressionSyntaxError)) throw err;
+      this.report(err.index, 1, `syntax error: ${err.message}`);
+      return undefined;
+    }
+    try {
+      return body(node);
+    } catch (err) {
+      if (err instanceof CompileFailure) return undefined;
+      throw err;
+    }
+  }
+
+  // ---- statements ----------------------------------------------------------
+
+  private statement(node: ExprNode): IrStmt {
+    const line = this.lineOf(node);
+    switch (node.type) {
+      case 'AssignmentExpression': {
+        const n = node as jsep.BinaryExpression;
+        const value = n.operator === '=' ? n.right : this.desugar(n.left, n.operator.slice(0, -1), n.right);
+        return this.assign(n.left as ExprNode, value as ExprNode, line);
+      }
+      case 'UpdateExpression': {
+        const n = node as unknown as { operator: '++' | '--'; argument: ExprNode };
+        const one = { type: 'Literal', value: 1n, raw: '1' } as unknown as ExprNode;
+        return this.assign(n.argument, this.desugar(n.argument, n.operator[0], one), line);
+      }
+      case 'CallExpression':
+        return this.callStatement(node as jsep.CallExpression, line);
+      default:
+        this.fail(node, 'this expression has no effect', 'a do: item is an assignment (x = ..., $arg = ...) or a call: log(...), backtrace(), stop()');
+    }
+  }
+
+  private desugar(left: jsep.Expression, op: string, right: jsep.Expression): ExprNode {
+    return { type: 'BinaryExpression', operator: op, left, right, start: (left as ExprNode).start } as ExprNode;
+  }
+
+  private assign(left: ExprNode, right: ExprNode, line: number): IrStmt {
+    if (left.type !== 'Identifier') {
+      this.fail(left, 'only variables and target variables can be assigned', 'assign to a spec var (x = ...) or a target ($count = ...)');
+    }
+    const name = (left as jsep.Identifier).name;
+    if (name.startsWith('$')) {
+      const target = this.lookupTarget(left, name);
+      if (this.scope.writesRefused) this.fail(left, `cannot write ${name}: ${this.scope.writesRefused}`, 'remove the wildcard and name one function to write at');
+      if (!target.writable) {
+        const why = this.scope.readOnlyReason(target);
+        this.fail(left, why.message, why.hint);
+      }
+      const value = this.int(this.expr(right), right, `${name} takes an integer`);
+      return { k: 'setTarget', target, value, line };
+    }
+    const decl = this.scope.vars.find((v) => v.name === name);
+    if (decl) {
+      const value = this.int(this.expr(right), right, `var ${name} is an integer (${decl.type}); strings can only be logged or compared`);
+      return { k: 'setVar', id: this.scope.varIds.get(name)!, scope: decl.scope, varType: decl.type, value, line };
+    }
+    if (this.scope.params.some((p) => p.name === name)) {
+      this.fail(left, `param ${name} is read-only in probes`, `change it while armed: guru set <module> ${name}=VALUE`);
+    }
+    if ((INT_BUILTINS as readonly string[]).includes(name) || (STRING_BUILTINS as readonly string[]).includes(name)) {
+      this.fail(left, `${name} is a read-only builtin`, 'declare a var under vars: to keep your own state');
+    }
+    if (this.scope.constant(name) !== undefined) this.fail(left, `${name} is a constant`);
+    this.unknownName(left, name);
+  }
+
+  private callStatement(node: jsep.CallExpression, line: number): IrStmt {
+    const name = this.calleeName(node);
+    switch (name) {
+      case 'log':
+        return this.log(node, line);
+      case 'stop':
+      case 'backtrace':
+        if (node.arguments.length) this.fail(node, `${name}() takes no arguments`);
+        return { k: name, line };
+      default:
+        if ((VALUE_CALLS as readonly string[]).includes(name)) {
+          this.fail(node, `the value of ${name}() is unused`, `log it: log("%s", ${name}(...))`);
+        }
+        return this.unknownCall(node, name);
+    }
+  }
+
+  private log(node: jsep.CallExpression, line: number): IrStmt {
+    const [fmtNode, ...argNodes] = node.arguments as ExprNode[];
+    if (!fmtNode || fmtNode.type !== 'Literal' || typeof (fmtNode as jsep.Literal).value !== 'string') {
+      this.fail(fmtNode ?? node, 'log() needs a format string literal first', 'log("count:%d", $count)');
+    }
+    const fmt = (fmtNode as jsep.Literal).value as string;
+    let conversions: Conversion[];
+    try {
+      conversions = parseLogFormat(fmt).filter((p): p is Conversion => typeof p !== 'string');
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      this.fail(fmtNode, err.message, err.hint);
+    }
+    if (conversions.length !== argNodes.length) {
+      const msg = `log format has ${conversions.length} conversion${conversions.length === 1 ? '' : 's'} but ${argNodes.length} argument${argNodes.length === 1 ? '' : 's'} follow`;
+      this.fail(argNodes[conversions.length] ?? fmtNode, msg, `format: "${fmt}"`);
+    }
+    if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `log() takes at most ${LOG_MAX_ARGS} arguments`);
+    const args = argNodes.map((a, i) => {
+      const t = this.expr(a);
+      const want = conversionType(conversions[i]);
+      if (t.type !== want) {
+        this.fail(a, `${conversions[i].spec} expects ${want === 'int' ? 'an integer' : 'a string'}, this is ${t.type === 'int' ? 'an integer' : 'a string'}`, want === 'string' ? 'read memory with user_string(ptr) or kernel_string(ptr), or use %d/%p' : 'use %s for strings');
+      }
+      return t.ir;
+    });
+    const id = this.session.formats.length;
+    this.session.formats.push({ id, probe: this.probeId, fmt, args: conversions.map(conversionType), line });
+    return { k: 'log', format: id, args, line };
+  }
+
+  // ---- expressions ---------------------------------------------------------
+
+  private expr(node: ExprNode): Typed {
+    switch (node.type) {
+      case 'Literal': {
+        const v = (node as jsep.Literal).value;
+        if (typeof v === 'bigint') return { ir: { k: 'int', value: BigInt.asIntN(64, v).toString() }, type: 'int' };
+        if (typeof v === 'boolean') return { ir: { k: 'int', value: v ? '1' : '0' }, type: 'int' };
+        if (typeof v === 'string') return { ir: { k: 'str', value: v }, type: 'string' };
+        this.fail(node, `unsupported literal ${String((node as jsep.Literal).raw)}`);
+        break;
+      }
+      case 'Identifier':
+        return this.identifier(node, (node as jsep.Identifier).name);
+      case 'UnaryExpression': {
+        const n = node as jsep.UnaryExpression;
+        const arg = this.int(this.expr(n.argument as ExprNode), n.argument as ExprNode, `unary ${n.operator} needs an integer`);
+        if (n.operator === '+') return { ir: arg, type: 'int' };
+        if (n.operator === '-' && arg.k === 'int') return { ir: { k: 'int', value: BigInt.asIntN(64, -BigInt(arg.value)).toString() }, type: 'int' };
+        return { ir: { k: 'unary', op: n.operator as '-' | '!' | '~', arg }, type: 'int' };
+      }
+      case 'BinaryExpression':
+        return this.binary(node as jsep.BinaryExpression & ExprNode);
+      case 'ConditionalExpression': {
+        const n = node as jsep.ConditionalExpression;
+        const test = this.int(this.expr(n.test as ExprNode), n.test as ExprNode, 'the condition of ?: must be an integer');
+        const a = this.int(this.expr(n.consequent as ExprNode), n.consequent as ExprNode, '?: yields integers only');
+        const b = this.int(this.expr(n.alternate as ExprNode), n.alternate as ExprNode, '?: yields integers only');
+        return { ir: { k: 'cond', test, then: a, else: b }, type: 'int' };
+      }
+      case 'CallExpression':
+        return this.valueCall(node as jsep.CallExpression & ExprNode);
+      case 'MemberExpression':
+        this.fail(node, 'member access (->, .) is not supported yet', 'it needs the kernel\'s type information (BTF), which a later guru adds; read strings with user_string()/kernel_string()');
+        break;
+      case 'AssignmentExpression':
+      case 'UpdateExpression':
+        this.fail(node, 'an assignment is a statement, not a value', 'put it in its own do: item');
+        break;
+      default:
+        this.fail(node, `unsupported expression (${node.type})`);
+    }
+    throw new CompileFailure();
+  }
+
+  private binary(n: jsep.BinaryExpression & ExprNode): Typed {
+    const op = n.operator;
+    const left = this.expr(n.left as ExprNode);
+    const right = this.expr(n.right as ExprNode);
+    if ((op === '==' || op === '!=') && (left.type === 'string' || right.type === 'string')) {
+      if (left.type !== right.type) this.fail(n, `cannot compare a string with an integer using ${op}`, 'both sides of a string comparison must be strings');
+      return { ir: { k: 'strcmp', op, left: left.ir, right: right.ir }, type: 'int' };
+    }
+    const what = op === '&&' || op === '||' ? `${op} needs integer operands` : `cannot use a string with ${op}`;
+    const hint = 'strings can only be compared with == and != or logged with %s';
+    const l = this.int(left, n.left as ExprNode, what, hint);
+    const r = this.int(right, n.right as ExprNode, what, hint);
+    if (op === '&&' || op === '||') return { ir: { k: 'logical', op, left: l, right: r }, type: 'int' };
+    if (!['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^', '<', '>', '<=', '>=', '==', '!='].includes(op)) {
+      this.fail(n, `unsupported operator ${op}`);
+    }
+    if ((op === '/' || op === '%') && r.k === 'int' && r.value === '0') this.fail(n.right as ExprNode, 'division by zero');
+    return { ir: { k: 'binary', op: op as BinaryOp, left: l, right: r, line: this.lineOf(n) }, type: 'int' };
+  }
+
+  private valueCall(node: jsep.CallExpression & ExprNode): Typed {
+    const name = this.calleeName(node);
+    if (name === 'user_string' || name === 'kernel_string') {
+      const [addrNode, maxNode, ...extra] = node.arguments as ExprNode[];
+      if (!addrNode || extra.length) this.fail(node, `${name}() takes a pointer and an optional maximum length`, `${name}($buf) or ${name}($buf, 64)`);
+      const addr = this.int(this.expr(addrNode), addrNode, `${name}() takes a pointer (an integer)`);
+      let max: IrExpr = { k: 'int', value: String(STRING_MAX) };
+      if (maxNode) {
+        max = this.int(this.expr(maxNode), maxNode, `the maximum length of ${name}() is an integer`);
+        // The runtime clamps to [1, STRING_MAX]; counting the NUL, max chars + 1 bytes are read.
+        max = max.k === 'int' ? { k: 'int', value: String(clampMax(BigInt(max.value) + 1n)) } : { k: 'binary', op: '+', left: max, right: { k: 'int', value: '1' }, line: this.lineOf(maxNode) };
+      }
+      return { ir: { k: 'readString', space: name === 'user_string' ? 'user' : 'kernel', addr, max, line: this.lineOf(node) }, type: 'string' };
+    }
+    if ((STATEMENT_CALLS as readonly string[]).includes(name)) {
+      this.fail(node, `${name}() is a statement, not a value`, 'put it in its own do: item');
+    }
+    return this.unknownCall(node, name);
+  }
+
+  private identifier(node: ExprNode, name: string): Typed {
+    if (name.startsWith('$')) {
+      return { ir: { k: 'target', target: this.lookupTarget(node, name) }, type: 'int' };
+    }
+    const decl = this.scope.vars.find((v) => v.name === name);
+    if (decl) return { ir: { k: 'var', id: this.scope.varIds.get(name)!, scope: decl.scope }, type: 'int' };
+    const param = this.scope.params.findIndex((p) => p.name === name);
+    if (param >= 0) return { ir: { k: 'param', id: param }, type: 'int' };
+    if ((INT_BUILTINS as readonly string[]).includes(name)) return { ir: { k: 'builtin', name: name as IntBuiltin }, type: 'int' };
+    if (name === 'probe') return { ir: { k: 'str', value: this.scope.probeLabel }, type: 'string' };
+    if ((STRING_BUILTINS as readonly string[]).includes(name)) return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
+    const c = this.scope.constant(name);
+    if (c !== undefined) return { ir: { k: 'int', value: c.toString() }, type: 'int' };
+    if (LATER_CALLS[name] || (STATEMENT_CALLS as readonly string[]).includes(name) || (VALUE_CALLS as readonly string[]).includes(name)) {
+      this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
+    }
+    this.unknownName(node, name);
+  }
+
+  private lookupTarget(node: ExprNode, name: string): TargetVar {
+    const t = this.scope.targets.get(name);
+    if (t) return t;
+    const why = this.scope.unavailableTargets.get(name);
+    if (why) this.fail(node, why.message, why.hint);
+    const names = [...this.scope.targets.keys()];
+    const near = nearestName(name, names);
+    const list = names.length ? `available at ${this.scope.probeLabel}: ${names.join(', ')}` : `${this.scope.probeLabel} has no target variables`;
+    this.fail(node, `unknown target variable ${name} at ${this.scope.probeLabel}`, near ? `did you mean ${near}? ${list}` : list);
+  }
+
+  private unknownName(node: ExprNode, name: string): never {
+    const candidates = [
+      ...this.scope.vars.map((v) => v.name),
+      ...this.scope.params.map((p) => p.name),
+      ...INT_BUILTINS,
+      ...STRING_BUILTINS,
+    ];
+    const near = nearestName(name, candidates) ?? nearestName(name, this.scope.constantNames());
+    const declared = this.scope.vars.length ? `vars: ${this.scope.vars.map((v) => v.name).join(', ')}` : 'declare it under vars:';
+    this.fail(node, `unknown name ${name}`, near ? `did you mean ${near}?` : `${declared}; builtins: ${[...INT_BUILTINS, ...STRING_BUILTINS].join(' ')}; target variables start with $`);
+  }
+
+  private unknownCall(node: jsep.CallExpression, name: string): never {
+    if (LATER_CALLS[name]) this.fail(node, LATER_CALLS[name]);
+    const all = [...STATEMENT_CALLS, ...VALUE_CALLS];
+    const near = nearestName(name, all);
+    this.fail(node, `unknown function ${name}()`, near ? `did you mean ${near}()? functions: ${all.join(' ')}` : `functions: ${all.join(' ')}`);
+  }
+
+  private calleeName(node: jsep.CallExpression): string {
+    if (node.callee.type !== 'Identifier') this.fail(node, 'only named functions can be called', 'log(...), user_string(...), ...');
+    return (node.callee as jsep.Identifier).name;
+  }
+
+  private int(t: Typed, node: ExprNode, message: string, hint?: string): IrExpr {
+    if (t.type !== 'int') this.fail(node, message, hint ?? 'strings can only be compared with == and != or logged with %s');
+    return t.ir;
+  }
+
+  // ---- diagnostics ---------------------------------------------------------
+
+  private fail(node: jsep.Expression, message: string, hint?: string): never {
+    const n = node as ExprNode;
+    const length = n.type === 'Identifier' ? (n as jsep.Identifier).name.length : n.type === 'Literal' ? String((n as jsep.Literal).raw).length : 1;
+    this.report(n.start ?? 0, length, message, hint);
+    throw new CompileFailure();
+  }
+
+  private report(offset: number, length: number, message: string, hint?: string): void {
+    this.session.diagnostics.push({ severity: 'error', message, hint, span: this.spanAt(offset, length) });
+  }
+
+  private spanAt(offset: number, length: number): SourceSpan {
+    const before = this.source.text.slice(0, offset);
+    const newlines = before.split('\n').length - 1;
+    const base = this.source.span;
+    if (newlines === 0) return { file: base.file, line: base.line, col: base.col + offset, length };
+    return { file: base.file, line: base.line + newlines, col: base.col + (offset - before.lastIndexOf('\n') - 1), length };
+  }
+
+  private lineOf(node: jsep.Expression): number {
+    return this.spanAt((node as ExprNode).start ?? 0, 1).line;
+  }
+}
+
+function clampMax(v: bigint): number {
+  return Number(v < 1n ? 1n : v > BigInt(STRING_MAX) ? BigInt(STRING_MAX) : v);
+}
+

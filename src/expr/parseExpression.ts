@@ -1,0 +1,96 @@
+// Expressions (`if:` and `do:` items) are parsed by jsep, configured for
+// guru's C-like language: C integer literals (0x2a, 0755 octal), `->` member
+// access, assignment and ternary operators, and no JavaScript-only operators.
+// jsep nodes carry no positions, so a pair of hooks records where each token
+// starts; diagnostics use it to point at the exact column.
+import jsep from 'jsep';
+import jsepAssignment from '@jsep-plugin/assignment';
+import jsepTernary from '@jsep-plugin/ternary';
+import { parseCInteger } from '../kernel/parseHeaderConstants.js';
+
+/** A jsep node with the offset (in the expression text) where its token starts. */
+export type ExprNode = jsep.Expression & { start?: number };
+
+export class ExpressionSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly index: number,
+  ) {
+    super(message);
+  }
+}
+
+let configured = false;
+const tokenStarts: number[] = [];
+
+function configureJsep(): void {
+  if (configured) return;
+  configured = true;
+  jsep.plugins.register(jsepAssignment, jsepTernary);
+  for (const op of ['??', '===', '!==', '>>>', '**', '**=', '>>>=', '||=', '&&=', '??=']) jsep.removeBinaryOp(op);
+  jsep.removeLiteral('null');
+  jsep.removeLiteral('undefined');
+
+  // Runs first for every token: remember where it starts, and read C
+  // integer literals ourselves (jsep would read 0755 as decimal, 0x2a not at all).
+  jsep.hooks.add('gobble-token', function gobbleCInteger(this: JsepParser, env) {
+    tokenStarts.push(this.index);
+    const ch = this.expr.charAt(this.index);
+    if (ch === '.' && /[0-9]/.test(this.expr.charAt(this.index + 1))) this.throwError('floating-point numbers are not supported');
+    if (!/[0-9]/.test(ch)) return;
+    const m = /^[0-9][0-9a-zA-Z_.]*/.exec(this.expr.slice(this.index));
+    const raw = m ? m[0] : ch;
+    const value = parseCInteger(raw);
+    if (value === undefined) this.throwError(`bad integer literal ${raw}`);
+    if (value! > 0xffffffffffffffffn) this.throwError(`integer literal ${raw} does not fit in 64 bits`);
+    this.index += raw.length;
+    env.node = { type: 'Literal', value: value!, raw } as unknown as jsep.Literal;
+  });
+  jsep.hooks.add('after-token', function recordTokenStart(env) {
+    const start = tokenStarts.pop();
+    const node = env.node as ExprNode | false | undefined;
+    if (node && node.start === undefined && start !== undefined) node.start = start;
+  });
+}
+
+interface JsepParser {
+  index: number;
+  expr: string;
+  throwError(message: string): never;
+}
+
+/**
+ * Replace C's `->` by ` .` outside string literals: same length, so columns
+ * stay right, and jsep reads it as member access.
+ */
+function translateArrows(text: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      out += c;
+      if (c === '\\') out += text[++i] ?? '';
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      out += c;
+    } else if (c === '-' && text[i + 1] === '>') {
+      out += ' .';
+      i++;
+    } else out += c;
+  }
+  return out;
+}
+
+export function parseExpression(text: string): ExprNode {
+  configureJsep();
+  tokenStarts.length = 0;
+  try {
+    return jsep(translateArrows(text)) as ExprNode;
+  } catch (err) {
+    const e = err as Error & { index?: number; description?: string };
+    const message = (e.description ?? e.message).replace(/ at character \d+$/, '');
+    throw new ExpressionSyntaxError(message, e.index ?? 0);
+  }
+}

@@ -1,0 +1,95 @@
+// KernelFacts read from a kernel's build headers (what kbuild needs anyway):
+// syscall prototypes, the x86_64 syscall table, constants, and, where a
+// System.map or /proc/kallsyms is available, the function symbols.
+import fs from 'node:fs';
+import path from 'node:path';
+import { EnvironmentError } from '../errors.js';
+import type { KernelFacts, SyscallPrototype, SyscallArg } from './kernelFacts.js';
+import { parseSyscallPrototypes, parseSyscallTable } from './parseSyscallPrototypes.js';
+import { parseHeaderConstants } from './parseHeaderConstants.js';
+
+/**
+ * Debian splits headers into an arch part (the KDIR, whose Makefile is one
+ * `include <common>/Makefile` line) and a common part holding include/linux.
+ */
+export function headersSourceTree(headersDir: string): string {
+  const makefile = path.join(headersDir, 'Makefile');
+  if (fs.existsSync(makefile)) {
+    const m = /^include\s+(\S+)\/Makefile\s*$/m.exec(fs.readFileSync(makefile, 'utf8'));
+    if (m && fs.existsSync(path.join(m[1], 'include/linux'))) return m[1];
+  }
+  return headersDir;
+}
+
+const CONSTANT_HEADERS = [
+  'include/uapi/asm-generic/errno-base.h',
+  'include/uapi/asm-generic/errno.h',
+  'include/linux/errno.h',
+  'include/uapi/asm-generic/fcntl.h',
+  'include/uapi/linux/fcntl.h',
+  'include/uapi/linux/stat.h',
+  'include/uapi/linux/fs.h',
+];
+
+export interface HeadersKernelFactsOptions {
+  release: string;
+  headersDir: string;
+  /** System.map of the target, if known; text symbols become functionSymbols(). */
+  systemMap?: string;
+}
+
+export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts {
+  const source = headersSourceTree(opts.headersDir);
+  const syscallsH = path.join(source, 'include/linux/syscalls.h');
+  const tableH = path.join(opts.headersDir, 'arch/x86/include/generated/asm/syscalls_64.h');
+  for (const f of [syscallsH, tableH]) {
+    if (!fs.existsSync(f)) {
+      throw new EnvironmentError(
+        `kernel headers for ${opts.release} in ${opts.headersDir} are incomplete: ${f} is missing`,
+        `install them: apt-get install linux-headers-${opts.release}`,
+      );
+    }
+  }
+  const prototypes = parseSyscallPrototypes(fs.readFileSync(syscallsH, 'utf8'));
+  const table = parseSyscallTable(fs.readFileSync(tableH, 'utf8'));
+  const syscalls = new Map<string, SyscallPrototype>();
+  for (const name of table) {
+    const args: SyscallArg[] | undefined = prototypes.get(name);
+    // A table entry without a generic prototype (e.g. arch-specific ones) is
+    // still probe-able; its arguments are then positional only.
+    syscalls.set(name, { name, args: args ?? [], symbol: `__x64_sys_${name}` });
+  }
+  let constants: Map<string, bigint> | undefined;
+  const loadConstants = (): Map<string, bigint> => {
+    constants ??= parseHeaderConstants(
+      CONSTANT_HEADERS.map((h) => path.join(source, h))
+        .filter((f) => fs.existsSync(f))
+        .map((f) => fs.readFileSync(f, 'utf8')),
+    );
+    return constants;
+  };
+  let symbols: Set<string> | undefined | null = null;
+  const loadSymbols = (): Set<string> | undefined => {
+    if (symbols === null) symbols = opts.systemMap ? readTextSymbols(opts.systemMap) : undefined;
+    return symbols;
+  };
+  return {
+    release: opts.release,
+    headersDir: opts.headersDir,
+    syscall: (name) => syscalls.get(name),
+    syscallNames: () => [...syscalls.keys()].sort(),
+    functionSymbols: loadSymbols,
+    constant: (name) => loadConstants().get(name),
+    constantNames: () => [...loadConstants().keys()].sort(),
+  };
+}
+
+/** Text (function) symbols from a System.map or kallsyms file. */
+export function readTextSymbols(file: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const [, type, name] = line.split(/\s+/);
+    if (name && (type === 't' || type === 'T')) out.add(name);
+  }
+  return out;
+}

@@ -1,0 +1,35 @@
+// Everything the resolver needs to know about the target kernel, behind one
+// interface so unit tests can use a fake and need neither root nor a kernel.
+
+/** A syscall argument as declared in include/linux/syscalls.h. */
+export interface SyscallArg {
+  name: string;
+  /** C type as written, `__user` kept (e.g. `const char __user *`). */
+  ctype: string;
+}
+
+export interface SyscallPrototype {
+  name: string;
+  args: SyscallArg[];
+  /** The x86_64 pt_regs wrapper the probe goes on, e.g. `__x64_sys_write`. */
+  symbol: string;
+}
+
+export interface KernelFacts {
+  /** `uname -r` of the target, e.g. `6.1.0-56-amd64`. */
+  readonly release: string;
+  /** Directory usable as kbuild's KDIR for this kernel. */
+  readonly headersDir: string;
+  /** Syscall by its name without prefix (`write`), if the target's x86_64 table has it. */
+  syscall(name: string): SyscallPrototype | undefined;
+  syscallNames(): string[];
+  /**
+   * Kernel text symbols, when a source for them exists (System.map,
+   * /proc/kallsyms). `undefined` means "not known": names are then checked
+   * when the module registers its probes.
+   */
+  functionSymbols(): ReadonlySet<string> | undefined;
+  /** errno names, open flags and mode bits from the target's headers. */
+  constant(name: string): bigint | undefined;
+  constantNames(): string[];
+}

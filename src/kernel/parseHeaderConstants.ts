@@ -1,0 +1,53 @@
+// errno names, open(2) flags and mode bits, read from the target kernel's
+// headers so `$return = -EACCES` means what it means on that kernel.
+// Values are `#define NAME <expr>` where expr is a number (C rules: 0755 is
+// octal), another constant, or an OR of those in parentheses.
+
+const NAME_FILTER = /^(E[A-Z0-9]+|O_[A-Z0-9_]+|S_I[A-Z0-9_]+|AT_[A-Z0-9_]+|SEEK_[A-Z]+)$/;
+
+export function parseHeaderConstants(headerTexts: string[]): Map<string, bigint> {
+  const raw = new Map<string, string>();
+  for (const text of headerTexts) {
+    const clean = text.replace(/\/\*[\s\S]*?\*\//g, ' ');
+    for (const m of clean.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+([^\n]+)$/gm)) {
+      if (!raw.has(m[1])) raw.set(m[1], m[2].trim());
+    }
+  }
+  const values = new Map<string, bigint>();
+  const evaluate = (name: string, depth: number): bigint | undefined => {
+    if (values.has(name)) return values.get(name);
+    const expr = raw.get(name);
+    if (expr === undefined || depth > 8) return undefined;
+    const v = evaluateOrExpression(expr, (n) => evaluate(n, depth + 1));
+    if (v !== undefined) values.set(name, v);
+    return v;
+  };
+  const out = new Map<string, bigint>();
+  for (const name of raw.keys()) {
+    if (!NAME_FILTER.test(name)) continue;
+    const v = evaluate(name, 0);
+    if (v !== undefined) out.set(name, v);
+  }
+  return out;
+}
+
+/** C integer literal: decimal, 0x hex, 0 octal; suffixes u/l ignored. */
+export function parseCInteger(text: string): bigint | undefined {
+  const t = text.replace(/[uUlL]+$/, '');
+  if (/^0[xX][0-9a-fA-F]+$/.test(t)) return BigInt(t);
+  if (/^0[0-7]*$/.test(t)) return t.length > 1 ? BigInt('0o' + t.slice(1)) : 0n;
+  if (/^[1-9][0-9]*$/.test(t)) return BigInt(t);
+  return undefined;
+}
+
+function evaluateOrExpression(expr: string, lookup: (name: string) => bigint | undefined): bigint | undefined {
+  const inner = expr.replace(/^\((.*)\)$/, '$1');
+  let acc = 0n;
+  for (const part of inner.split('|')) {
+    const p = part.trim().replace(/^\((.*)\)$/, '$1').trim();
+    const v = parseCInteger(p) ?? (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? lookup(p) : undefined);
+    if (v === undefined) return undefined;
+    acc |= v;
+  }
+  return acc;
+}

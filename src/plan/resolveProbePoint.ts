@@ -1,0 +1,111 @@
+// Resolving a probe point against the target kernel: which function the
+// probe sits on, which target variables ($name) exist there, and which of
+// them may be written (DESIGN §2 "Writes").
+import type { TargetVar } from '../expr/ir.js';
+import type { UnavailableTarget } from '../expr/compileExpression.js';
+import { nearestName } from '../diagnostics/nearestName.js';
+import type { KernelFacts } from '../kernel/kernelFacts.js';
+import type { ProbePoint } from '../spec/types.js';
+import type { PlanProbeKind } from './types.js';
+
+export interface ResolvedProbePoint {
+  kind: PlanProbeKind;
+  symbol?: string;
+  offset?: number;
+  syscall?: string;
+  targets: Map<string, TargetVar>;
+  unavailableTargets: Map<string, UnavailableTarget>;
+  writesRefused?: string;
+  readOnlyReason: (t: TargetVar) => { message: string; hint?: string };
+}
+
+export interface ProbePointError {
+  message: string;
+  hint?: string;
+}
+
+const MAX_ARGS = 6;
+/** C type of an untyped register value (kernel args before BTF, kretprobe $return). */
+const REGISTER_CTYPE = 'long';
+
+const LATER_KINDS: Partial<Record<ProbePoint['kind'], string>> = {
+  statement: 'statement probes need the DWARF reader, which is not wired in yet',
+  ustatement: 'user statement probes are not supported yet',
+  tracepoint: 'tracepoint probes are not supported yet',
+  uprobe: 'uprobes are not supported yet',
+  timer: 'timer probes are not supported yet',
+};
+
+export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: string): ResolvedProbePoint | ProbePointError {
+  const targets = new Map<string, TargetVar>();
+  const unavailable = new Map<string, UnavailableTarget>();
+  const returnOnly = (entryHint: string): void => {
+    unavailable.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: entryHint });
+  };
+  const readOnly = (t: TargetVar): { message: string; hint?: string } =>
+    t.access.kind === 'returnValue'
+      ? { message: `cannot write $return at ${label}` }
+      : { message: `cannot write ${t.name} at ${label}: arguments are written at function entry`, hint: 'write it in the entry probe' };
+
+  switch (point.kind) {
+    case 'syscall': {
+      const sc = facts.syscall(point.name);
+      if (!sc) {
+        const near = nearestName(point.name, facts.syscallNames());
+        return { message: `unknown syscall ${point.name} on ${facts.release} (x86_64)`, hint: near ? `did you mean syscall:${near}${point.ret ? ':return' : ''}?` : 'guru list \'syscall:*\' shows them all' };
+      }
+      const entryLabel = `syscall:${sc.name}`;
+      sc.args.slice(0, MAX_ARGS).forEach((a, i) => {
+        const t: TargetVar = { name: `$${a.name}`, ctype: a.ctype, access: { kind: 'syscallArg', index: i }, writable: !point.ret };
+        targets.set(t.name, t);
+        targets.set(`$arg${i + 1}`, { ...t, name: `$arg${i + 1}` });
+      });
+      if (point.ret) {
+        targets.set('$return', { name: '$return', ctype: 'long', access: { kind: 'returnValue' }, writable: true });
+      } else {
+        returnOnly(`use ${entryLabel}:return`);
+      }
+      const readOnlyReason = (t: TargetVar) =>
+        t.access.kind === 'returnValue'
+          ? { message: `cannot write $return at ${label}` }
+          : { message: `cannot write ${t.name} in a return probe: the syscall has already used it`, hint: `write it at entry: ${entryLabel}` };
+      return { kind: point.ret ? 'syscall-return' : 'syscall', symbol: sc.symbol, syscall: sc.name, targets, unavailableTargets: unavailable, readOnlyReason };
+    }
+    case 'kprobe':
+    case 'kretprobe': {
+      const wildcard = point.func.includes('*');
+      if (wildcard) return { message: `wildcard probe points (${point.func}) are not supported yet`, hint: 'name one function' };
+      const symbols = facts.functionSymbols();
+      if (symbols && !symbols.has(point.func)) {
+        const near = nearestName(point.func, symbols);
+        return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: near ? `did you mean ${near}?` : `guru list 'kprobe:*${point.func.slice(0, 4)}*' searches the symbols` };
+      }
+      const isReturn = point.kind === 'kretprobe';
+      const offset = point.kind === 'kprobe' ? point.offset : 0;
+      if (offset > 0) {
+        for (let i = 1; i <= MAX_ARGS; i++) {
+          unavailable.set(`$arg${i}`, {
+            message: `$arg${i} is not known at ${label}: past the function's first instruction the arguments may have left their registers`,
+            hint: `read arguments at kprobe:${point.func}, or use a statement: probe (debug info) for variables inside the function`,
+          });
+        }
+        returnOnly(`use kretprobe:${point.func}`);
+        return { kind: 'kprobe', symbol: point.func, offset, targets, unavailableTargets: unavailable, readOnlyReason: readOnly };
+      }
+      for (let i = 0; i < MAX_ARGS; i++) {
+        const name = `$arg${i + 1}`;
+        targets.set(name, { name, ctype: REGISTER_CTYPE, access: isReturn ? { kind: 'savedKernelArg', index: i } : { kind: 'kernelArg', index: i }, writable: !isReturn });
+      }
+      if (isReturn) targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: true });
+      else returnOnly(`use kretprobe:${point.func}`);
+      return { kind: point.kind, symbol: point.func, offset: 0, targets, unavailableTargets: unavailable, readOnlyReason: readOnly };
+    }
+    case 'begin':
+    case 'end': {
+      return { kind: point.kind, targets, unavailableTargets: unavailable, readOnlyReason: readOnly };
+    }
+    default: {
+      return { message: `${label}: ${LATER_KINDS[point.kind] ?? 'not supported'}`, hint: 'supported now: kprobe, kretprobe, syscall, syscall:...:return, begin, end' };
+    }
+  }
+}

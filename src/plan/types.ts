@@ -1,0 +1,61 @@
+// The Plan: everything the renderer needs, resolved against one kernel.
+// Pure data, JSON-serialisable (`guru check --json` prints it), and the
+// input of a pure render step.
+import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
+import type { LogFormatEntry } from '../expr/compileExpression.js';
+import type { VarScope, VarType } from '../spec/types.js';
+
+export type PlanProbeKind = 'kprobe' | 'kretprobe' | 'syscall' | 'syscall-return' | 'begin' | 'end';
+
+export interface PlanGuard {
+  uid?: number[];
+  pid?: number[];
+  comm?: string[];
+}
+
+export interface PlanProbe {
+  id: number;
+  /** The on: text as written, and guru's canonical spelling of it. */
+  on: string;
+  canonical: string;
+  /** Spec line of the probe, for #line and messages. */
+  line: number;
+  kind: PlanProbeKind;
+  /** Kernel function the probe sits on (`__x64_sys_write`, `do_sys_openat2`). */
+  symbol?: string;
+  offset?: number;
+  /** For syscall probes, the syscall's name. */
+  syscall?: string;
+  /** Target variables ($name) readable here. */
+  targets: TargetVar[];
+  guard: PlanGuard;
+  cond?: IrExpr;
+  /** Spec line of the if: expression. */
+  condLine?: number;
+  actions: IrStmt[];
+  /** True when some action writes a target variable. */
+  writes: boolean;
+}
+
+export interface PlanVar {
+  name: string;
+  type: VarType;
+  scope: VarScope;
+  /** Index within its scope's storage. */
+  id: number;
+}
+
+export interface Plan {
+  planVersion: 1;
+  name: string;
+  /** Kernel module name: guru_<name>. */
+  module: string;
+  description?: string;
+  /** The spec file as given (relative paths stay relative: #line uses it). */
+  specFile: string;
+  kernel: { release: string };
+  vars: PlanVar[];
+  params: { name: string; initial: number }[];
+  probes: PlanProbe[];
+  formats: LogFormatEntry[];
+}

@@ -1,0 +1,19 @@
+// Where guru's own files (templates/, kmod/) are, whether running from
+// src/ under jest or from dist/src/ after tsc.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+export function projectRoot(): string {
+  if (root) return root;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'templates', 'module.c.hbs'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find guru\'s templates/ directory');
+    dir = up;
+  }
+  root = dir;
+  return root;
+}

@@ -1,0 +1,213 @@
+// IR → C. Every value is computed as s64 (like SystemTap's long); target
+// variables are converted through their declared C type first, so an
+// `unsigned int fd` of -1 reads as 4294967295 and an `int` as -1. Strings
+// live in the per-CPU slots of struct guru_ctx (see kmod/guru_runtime.h).
+// Everything from the spec that lands in C goes through cString() or is a
+// number or an identifier the parser has already restricted.
+import { InternalError } from '../errors.js';
+import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
+import type { PlanGuard, PlanVar } from '../plan/types.js';
+
+/** Hands out string slots; one allocator per C statement (strings never outlive one). */
+export class StringSlots {
+  private next = 0;
+  constructor(private readonly max = 16) {}
+  take(): number {
+    if (this.next >= this.max) throw new InternalError(`more than ${this.max} string values in one statement`);
+    return this.next++;
+  }
+}
+
+export interface EmitContext {
+  vars: readonly PlanVar[];
+  params: readonly { name: string }[];
+}
+
+/** A C string literal that reproduces `s` byte for byte and cannot break out. */
+export function cString(s: string): string {
+  let out = '"';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (c === '"' || c === '\\') out += '\\' + c;
+    else if (c === '\n') out += '\\n';
+    else if (c === '\t') out += '\\t';
+    else if (c === '?') out += '\\?'; // no trigraphs
+    else if (byte >= 0x20 && byte < 0x7f) out += c;
+    else out += '\\' + byte.toString(8).padStart(3, '0');
+  }
+  return out + '"';
+}
+
+/** Text safe inside a C block comment. */
+export function cComment(s: string): string {
+  return s.replace(/\*\//g, '* /').replace(/[^\x20-\x7e]/g, '?');
+}
+
+export function isPointerType(ctype: string): boolean {
+  return ctype.includes('*');
+}
+
+function intLiteral(value: string): string {
+  const v = BigInt(value);
+  if (v === -(1n << 63n)) return '(-9223372036854775807LL - 1)';
+  if (v >= -(1n << 31n) && v < 1n << 31n) return v < 0n ? `(${v})` : String(v);
+  return v < 0n ? `(${v}LL)` : `${v}LL`;
+}
+
+function targetAccess(t: TargetVar): string {
+  switch (t.access.kind) {
+    case 'kernelArg':
+      return `GURU_ARG(${t.access.index})`;
+    case 'savedKernelArg':
+      return `ctx->entry_args[${t.access.index}]`;
+    case 'syscallArg':
+      return `GURU_SYS_ARG(${t.access.index})`;
+    case 'returnValue':
+      return 'regs_return_value(ctx->regs)';
+  }
+}
+
+function readTarget(t: TargetVar): string {
+  const cast = isPointerType(t.ctype) ? 'unsigned long' : t.ctype;
+  return `(s64)(${cast})${targetAccess(t)}`;
+}
+
+const INT_BUILTIN_C: Record<string, string> = {
+  pid: '(s64)current->tgid',
+  tid: '(s64)current->pid',
+  uid: '(s64)guru_uid()',
+  gid: '(s64)guru_gid()',
+  euid: '(s64)guru_euid()',
+  cpu: '(s64)smp_processor_id()',
+  nsecs: '(s64)ktime_get_mono_fast_ns()',
+};
+
+export function varSymbol(v: { name: string; scope: 'thread' | 'global' }): string {
+  return `${v.scope === 'thread' ? 'TVAR' : 'GVAR'}_${v.name}`;
+}
+
+export class CEmitter {
+  constructor(private readonly ctx: EmitContext) {}
+
+  expr(e: IrExpr, slots: StringSlots): string {
+    switch (e.k) {
+      case 'int':
+        return intLiteral(e.value);
+      case 'str':
+        return cString(e.value);
+      case 'target':
+        return readTarget(e.target);
+      case 'var': {
+        const v = this.ctx.vars.find((x) => x.scope === e.scope && x.id === e.id)!;
+        return e.scope === 'thread' ? `guru_tvar_get(${varSymbol(v)})` : `atomic64_read(&guru_globals[${varSymbol(v)}])`;
+      }
+      case 'param':
+        return `atomic64_read(&guru_params[PARAM_${this.ctx.params[e.id].name}])`;
+      case 'builtin':
+        return INT_BUILTIN_C[e.name];
+      case 'strBuiltin':
+        return e.name === 'comm' ? `guru_comm(ctx, ${slots.take()})` : `guru_func_name(ctx, ${slots.take()})`;
+      case 'unary':
+        return `(${e.op}${this.expr(e.arg, slots)})`;
+      case 'binary': {
+        const l = this.expr(e.left, slots);
+        const r = this.expr(e.right, slots);
+        switch (e.op) {
+          case '/':
+            return `GURU_DIV(${l}, ${r}, ${e.line})`;
+          case '%':
+            return `GURU_MOD(${l}, ${r}, ${e.line})`;
+          case '<<':
+            return `GURU_SHL(${l}, ${r})`;
+          case '>>':
+            return `GURU_SHR(${l}, ${r})`;
+          default:
+            return `(${l} ${e.op} ${r})`;
+        }
+      }
+      case 'logical':
+        return `(${this.expr(e.left, slots)} ${e.op} ${this.expr(e.right, slots)})`;
+      case 'cond':
+        return `(${this.expr(e.test, slots)} ? ${this.expr(e.then, slots)} : ${this.expr(e.else, slots)})`;
+      case 'strcmp':
+        return `(strcmp(${this.expr(e.left, slots)}, ${this.expr(e.right, slots)}) ${e.op} 0)`;
+      case 'readString': {
+        const macro = e.space === 'user' ? 'GURU_USER_STRING' : 'GURU_KERNEL_STRING';
+        return `${macro}(${slots.take()}, ${this.expr(e.addr, slots)}, ${this.expr(e.max, slots)}, ${e.line})`;
+      }
+    }
+  }
+
+  /** C lines (without indentation) for one statement. */
+  stmt(s: IrStmt): string[] {
+    const slots = new StringSlots();
+    switch (s.k) {
+      case 'setTarget': {
+        const v = this.expr(s.value, slots);
+        const t = s.target;
+        const value = isPointerType(t.ctype) ? `(unsigned long)(${v})` : `(unsigned long)(${t.ctype})(${v})`;
+        switch (t.access.kind) {
+          case 'syscallArg':
+            return [`GURU_SYS_SET_ARG(${t.access.index}, ${value});`];
+          case 'kernelArg':
+            return [`guru_set_kernel_argument(ctx->regs, ${t.access.index}, ${value});`, 'GURU_COUNT_WRITE();'];
+          case 'returnValue':
+            return [`regs_set_return_value(ctx->regs, ${value});`, 'GURU_COUNT_WRITE();'];
+          case 'savedKernelArg':
+            throw new InternalError(`write to read-only ${t.name} reached the emitter`);
+        }
+        break;
+      }
+      case 'setVar': {
+        const v = this.ctx.vars.find((x) => x.scope === s.scope && x.id === s.id)!;
+        const value = convertForVar(this.expr(s.value, slots), v.type);
+        return v.scope === 'thread'
+          ? [`GURU_TVAR_SET(${varSymbol(v)}, ${value}, ${s.line});`]
+          : [`atomic64_set(&guru_globals[${varSymbol(v)}], ${value});`];
+      }
+      case 'log':
+        return [
+          `guru_log_begin(ctx, ${s.format});`,
+          ...s.args.map((a) => (isStringExpr(a) ? `guru_log_str(ctx, ${this.expr(a, slots)});` : `guru_log_int(ctx, ${this.expr(a, slots)});`)),
+          'guru_log_end(ctx);',
+        ];
+      case 'backtrace':
+        return ['guru_emit_backtrace(ctx);'];
+      case 'stop':
+        return ['guru_emit_stop(ctx);'];
+    }
+    throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
+  }
+
+  condition(e: IrExpr): string {
+    return this.expr(e, new StringSlots());
+  }
+}
+
+function isStringExpr(e: IrExpr): boolean {
+  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString';
+}
+
+function convertForVar(c: string, type: PlanVar['type']): string {
+  switch (type) {
+    case 's64':
+    case 'u64':
+      return c;
+    case 's32':
+      return `(s64)(s32)${c}`;
+    case 'u32':
+      return `(s64)(u32)${c}`;
+    case 'bool':
+      return `(s64)!!${c}`;
+  }
+}
+
+/** The where: guard as one C condition, or undefined when there is none. */
+export function guardCondition(g: PlanGuard): string | undefined {
+  const parts: string[] = [];
+  const anyOf = (xs: string[]): string => (xs.length === 1 ? xs[0] : `(${xs.join(' || ')})`);
+  if (g.uid) parts.push(anyOf(g.uid.map((u) => `guru_uid() == ${u}`)));
+  if (g.pid) parts.push(anyOf(g.pid.map((p) => `current->tgid == ${p}`)));
+  if (g.comm) parts.push(anyOf(g.comm.map((c) => (/[*?[]/.test(c) ? `guru_comm_glob(${cString(c)})` : `guru_comm_is(${cString(c)})`))));
+  return parts.length ? parts.join(' && ') : undefined;
+}

@@ -1,0 +1,35 @@
+// The manifest embedded in every .ko (section .guru_manifest): enough for
+// `guru apply X.ko` to arm the module and format its events with no spec,
+// compiler or headers at hand.
+import type { LogFormatEntry } from '../expr/compileExpression.js';
+import type { Plan, PlanProbeKind } from '../plan/types.js';
+
+export const MANIFEST_SECTION = '.guru_manifest';
+
+export interface Manifest {
+  manifestVersion: 1;
+  module: string;
+  name: string;
+  description?: string;
+  specFile: string;
+  release: string;
+  probes: { id: number; on: string; canonical: string; kind: PlanProbeKind; symbol?: string; line: number }[];
+  formats: LogFormatEntry[];
+  vars: { name: string; type: string; scope: string }[];
+  params: { name: string; initial: number }[];
+}
+
+export function manifestOf(plan: Plan): Manifest {
+  return {
+    manifestVersion: 1,
+    module: plan.module,
+    name: plan.name,
+    description: plan.description,
+    specFile: plan.specFile,
+    release: plan.kernel.release,
+    probes: plan.probes.map((p) => ({ id: p.id, on: p.on, canonical: p.canonical, kind: p.kind, symbol: p.symbol, line: p.line })),
+    formats: plan.formats,
+    vars: plan.vars.map((v) => ({ name: v.name, type: v.type, scope: v.scope })),
+    params: plan.params,
+  };
+}

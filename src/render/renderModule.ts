@@ -1,0 +1,159 @@
+// Plan → C sources and Kbuild, through the Handlebars templates in
+// templates/. A pure function of the Plan (plus the fixed runtime in kmod/):
+// the same plan always renders the same bytes.
+import fs from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import type { Plan, PlanProbe } from '../plan/types.js';
+import { projectRoot } from '../projectRoot.js';
+import { CEmitter, cComment, cString, guardCondition } from './emitC.js';
+import { manifestOf } from './manifest.js';
+
+export interface RenderedModule {
+  module: string;
+  /** File name → contents: probes.c, guru_runtime.c, guru_runtime.h, Kbuild. */
+  files: Record<string, string>;
+}
+
+let compiled: { module: HandlebarsTemplateDelegate; kbuild: HandlebarsTemplateDelegate } | undefined;
+
+function templates(): NonNullable<typeof compiled> {
+  if (compiled) return compiled;
+  const dir = path.join(projectRoot(), 'templates');
+  const hb = Handlebars.create();
+  hb.registerHelper('comment', (s: unknown) => cComment(String(s ?? '')));
+  hb.registerHelper('cstring', (s: unknown) => cString(String(s ?? '')));
+  hb.registerHelper('hex', (n: unknown) => '0x' + Number(n ?? 0).toString(16));
+  for (const f of fs.readdirSync(path.join(dir, 'partials'))) {
+    hb.registerPartial(f.replace(/\.hbs$/, ''), fs.readFileSync(path.join(dir, 'partials', f), 'utf8'));
+  }
+  const opts = { noEscape: true, strict: true };
+  compiled = {
+    module: hb.compile(fs.readFileSync(path.join(dir, 'module.c.hbs'), 'utf8'), opts),
+    kbuild: hb.compile(fs.readFileSync(path.join(dir, 'Kbuild.hbs'), 'utf8'), opts),
+  };
+  return compiled;
+}
+
+function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+}
+
+function probeFunctionName(p: PlanProbe): string {
+  return `probe${p.id}_${slug(p.canonical)}`;
+}
+
+/** Parameters and context set-up of a probe body, by kind. */
+function bodyShape(p: PlanProbe): { params: string; hasRegs: boolean; setup: string[] } {
+  switch (p.kind) {
+    case 'kprobe':
+      return { params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] };
+    case 'kretprobe':
+      return {
+        params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',
+        hasRegs: true,
+        setup: ['ctx->entry_args = entry_args;', 'ctx->func_addr = func_addr;'],
+      };
+    case 'syscall':
+    case 'syscall-return':
+      return {
+        params: 'struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr',
+        hasRegs: true,
+        setup: ['ctx->sys_regs = sys->sys_regs;', 'ctx->sys_saved = sys;', 'ctx->func_addr = func_addr;'],
+      };
+    case 'begin':
+    case 'end':
+      return { params: 'void', hasRegs: false, setup: [] };
+  }
+}
+
+export function renderModule(plan: Plan): RenderedModule {
+  const emitter = new CEmitter({ vars: plan.vars, params: plan.params });
+  const specFileC = cString(plan.specFile);
+  const probes = plan.probes.map((p) => {
+    const shape = bodyShape(p);
+    return {
+      ...p,
+      fn: probeFunctionName(p),
+      params: shape.params,
+      hasRegs: shape.hasRegs,
+      setup: shape.setup,
+      guard: guardCondition(p.guard),
+      cond: p.cond ? { line: p.condLine ?? p.line, c: emitter.condition(p.cond) } : undefined,
+      actions: p.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) })),
+      specFile: plan.specFile,
+      specFileC,
+    };
+  });
+  const kprobes = plan.probes
+    .filter((p) => p.kind === 'kprobe')
+    .map((p) => ({ name: `kp${p.id}_${slug(p.symbol!)}`, label: p.on, symbol: p.symbol!, offset: p.offset ?? 0, probeFn: probeFunctionName(p), probe: p.id }));
+  const kretprobes = plan.probes
+    .filter((p) => p.kind === 'kretprobe')
+    .map((p) => ({ name: `krp${p.id}_${slug(p.symbol!)}`, label: p.on, symbol: p.symbol!, probeFn: probeFunctionName(p), probe: p.id }));
+  const syscallNames = [...new Set(plan.probes.filter((p) => p.syscall).map((p) => p.syscall!))];
+  const syscalls = syscallNames.map((name) => {
+    const members = plan.probes.filter((p) => p.syscall === name);
+    return {
+      name: `sys_${name}_krp`,
+      syscall: name,
+      symbol: members[0].symbol!,
+      entryProbes: members.filter((p) => p.kind === 'syscall').map(probeFunctionName),
+      returnProbes: members.filter((p) => p.kind === 'syscall-return').map(probeFunctionName),
+      probes: members.map((p) => p.id),
+    };
+  });
+  const probeLinks = [
+    ...kprobes.map((k) => ({ probe: k.probe, field: 'kp', target: k.name })),
+    ...kretprobes.map((k) => ({ probe: k.probe, field: 'krp', target: k.name })),
+    ...syscalls.flatMap((s) => s.probes.map((id) => ({ probe: id, field: 'krp', target: s.name }))),
+  ].sort((a, b) => a.probe - b.probe);
+
+  const view = {
+    module: plan.module,
+    specFile: plan.specFile,
+    description: plan.description,
+    moduleDescription: plan.description ?? `guru patch ${plan.name}`,
+    threadVars: plan.vars.filter((v) => v.scope === 'thread'),
+    globalVars: plan.vars.filter((v) => v.scope === 'global'),
+    params: plan.params,
+    probes,
+    kprobes,
+    kretprobes,
+    syscalls,
+    allKretprobes: [...kretprobes.map((k) => k.name), ...syscalls.map((s) => s.name)],
+    beginProbes: plan.probes.filter((p) => p.kind === 'begin').map(probeFunctionName),
+    endProbes: plan.probes.filter((p) => p.kind === 'end').map(probeFunctionName),
+    probeLinks,
+    manifestC: splitCString(JSON.stringify(manifestOf(plan))),
+  };
+  const t = templates();
+  const runtimeDir = path.join(projectRoot(), 'kmod');
+  return {
+    module: plan.module,
+    files: {
+      'probes.c': restoreLineDirectives(t.module(view), 'probes.c'),
+      'Kbuild': t.kbuild(view),
+      'guru_runtime.h': fs.readFileSync(path.join(runtimeDir, 'guru_runtime.h'), 'utf8'),
+      'guru_runtime.c': fs.readFileSync(path.join(runtimeDir, 'guru_runtime.c'), 'utf8'),
+    },
+  };
+}
+
+/** Long JSON as adjacent C string literals, one line each, for readable C. */
+function splitCString(s: string): string {
+  const parts: string[] = [];
+  for (let i = 0; i < s.length; i += 96) parts.push(cString(s.slice(i, i + 96)));
+  return parts.join('\n\t');
+}
+
+/**
+ * `#line RESTORE` ends a stretch mapped into the spec: point the compiler
+ * back at the generated file itself, at the right line.
+ */
+function restoreLineDirectives(text: string, file: string): string {
+  return text
+    .split('\n')
+    .map((l, i) => (l === '#line RESTORE' ? `#line ${i + 2} "${file}"` : l))
+    .join('\n');
+}
