@@ -146,6 +146,12 @@ static void arm_locked(void)
 		enable_kprobe(gm->kprobes[i]);
 	for (i = 0; i < gm->nkretprobes; i++)
 		enable_kretprobe(gm->kretprobes[i]);
+	for (i = 0; i < gm->nwild_kprobes; i++)
+		if (gm->wild_kprobes[i])
+			enable_kprobe(gm->wild_kprobes[i]);
+	for (i = 0; i < gm->nwild_kretprobes; i++)
+		if (gm->wild_kretprobes[i])
+			enable_kretprobe(gm->wild_kretprobes[i]);
 }
 
 static void disarm_locked(void)
@@ -158,6 +164,12 @@ static void disarm_locked(void)
 		disable_kprobe(gm->kprobes[i]);
 	for (i = 0; i < gm->nkretprobes; i++)
 		disable_kretprobe(gm->kretprobes[i]);
+	for (i = 0; i < gm->nwild_kprobes; i++)
+		if (gm->wild_kprobes[i])
+			disable_kprobe(gm->wild_kprobes[i]);
+	for (i = 0; i < gm->nwild_kretprobes; i++)
+		if (gm->wild_kretprobes[i])
+			disable_kretprobe(gm->wild_kretprobes[i]);
 	/*
 	 * Handlers run with preemption disabled, so once an RCU grace period
 	 * has passed none is still running on another CPU: nothing is emitted
@@ -319,16 +331,17 @@ static const struct file_operations ctl_fops = {
 /* ---- /sys/class/misc/guru_<name>/stats ---------------------------------- */
 
 static u64 tvar_overflow;
+static unsigned int wild_skipped;	/* wildcard matches the kernel refused */
 
 static ssize_t stats_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	ssize_t n;
 	unsigned int i;
 
-	n = sysfs_emit(buf, "state %s\nemitted %lld\ndropped %lld\nnested %lld\ntvar_overflow %llu\n",
+	n = sysfs_emit(buf, "state %s\nemitted %lld\ndropped %lld\nnested %lld\ntvar_overflow %llu\nwildcard_skipped %u\n",
 		       READ_ONCE(armed) ? (detached ? "detached" : "armed") : "disarmed",
 		       atomic64_read(&emitted), atomic64_read(&dropped),
-		       atomic64_read(&nested), READ_ONCE(tvar_overflow));
+		       atomic64_read(&nested), READ_ONCE(tvar_overflow), wild_skipped);
 	for (i = 0; i < gm->nprobes; i++) {
 		struct guru_probe *p = &gm->probes[i];
 		unsigned long nmissed = p->kp ? p->kp->nmissed : p->krp ? p->krp->nmissed + p->krp->kp.nmissed : 0;
@@ -725,6 +738,39 @@ void guru_sys_restore(struct guru_sys_saved *saved)
 
 /* ---- module life -------------------------------------------------------- */
 
+/* Register wildcard matches one at a time, keeping the ones the kernel takes. */
+static void register_wildcards(struct guru_module *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nwild_kprobes; i++) {
+		if (register_kprobe(m->wild_kprobes[i])) {
+			m->wild_kprobes[i] = NULL;
+			wild_skipped++;
+		}
+	}
+	for (i = 0; i < m->nwild_kretprobes; i++) {
+		if (register_kretprobe(m->wild_kretprobes[i])) {
+			m->wild_kretprobes[i] = NULL;
+			wild_skipped++;
+		}
+	}
+	if (wild_skipped)
+		pr_info("%s: %u wildcard matches cannot be probed, skipped\n", m->name, wild_skipped);
+}
+
+static void unregister_wildcards(struct guru_module *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nwild_kprobes; i++)
+		if (m->wild_kprobes[i])
+			unregister_kprobe(m->wild_kprobes[i]);
+	for (i = 0; i < m->nwild_kretprobes; i++)
+		if (m->wild_kretprobes[i])
+			unregister_kretprobe(m->wild_kretprobes[i]);
+}
+
 int guru_module_init(struct guru_module *m)
 {
 	int err;
@@ -762,14 +808,16 @@ int guru_module_init(struct guru_module *m)
 			goto out_kprobes;
 		}
 	}
+	register_wildcards(m);
 	ctl_dev.name = m->name;
 	err = misc_register(&ctl_dev);
 	if (err)
-		goto out_kretprobes;
+		goto out_wildcards;
 	pr_info("%s: loaded, %u probes, inert until armed via /dev/%s\n", m->name, m->nprobes, m->name);
 	return 0;
 
-out_kretprobes:
+out_wildcards:
+	unregister_wildcards(m);
 	if (m->nkretprobes)
 		unregister_kretprobes(m->kretprobes, m->nkretprobes);
 out_kprobes:
@@ -793,6 +841,7 @@ void guru_module_exit(struct guru_module *m)
 	disarm_locked();
 	mutex_unlock(&ctl_lock);
 	misc_deregister(&ctl_dev);
+	unregister_wildcards(m);
 	if (m->nkretprobes)
 		unregister_kretprobes(m->kretprobes, m->nkretprobes);
 	if (m->nkprobes)

@@ -103,6 +103,11 @@ struct guru_module {
 	unsigned int nkprobes;
 	struct kretprobe **kretprobes;
 	unsigned int nkretprobes;
+	/* Wildcard matches: best effort; an entry the kernel refuses becomes NULL. */
+	struct kprobe **wild_kprobes;
+	unsigned int nwild_kprobes;
+	struct kretprobe **wild_kretprobes;
+	unsigned int nwild_kretprobes;
 	unsigned int nthread_vars;
 	atomic64_t *global_vars;
 	const char *const *param_names;

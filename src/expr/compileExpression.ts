@@ -202,7 +202,7 @@ export class ProbeCompiler {
       this.fail(fmtNode, err.message, err.hint);
     }
     if (conversions.length !== argNodes.length) {
-      const msg = `log format has ${conversions.length} conversion${conversions.length === 1 ? '' : 's'} but ${argNodes.length} argument${argNodes.length === 1 ? '' : 's'} follow`;
+      const msg = `log format has ${conversions.length} conversion${conversions.length === 1 ? '' : 's'} but ${argNodes.length} argument${argNodes.length === 1 ? ' follows' : 's follow'}`;
       this.fail(argNodes[conversions.length] ?? fmtNode, msg, `format: "${fmt}"`);
     }
     if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `log() takes at most ${LOG_MAX_ARGS} arguments`);
@@ -330,7 +330,10 @@ export class ProbeCompiler {
     if (why) this.fail(node, why.message, why.hint);
     const names = [...this.scope.targets.keys()];
     const near = nearestName(name, names);
-    const list = names.length ? `available at ${this.scope.probeLabel}: ${names.join(', ')}` : `${this.scope.probeLabel} has no target variables`;
+    // List each variable once: positional aliases only where nothing has a name.
+    const named = names.filter((n) => !/^\$arg\d$/.test(n));
+    const shown = named.length ? named : names;
+    const list = names.length ? `available at ${this.scope.probeLabel}: ${shown.join(', ')}` : `${this.scope.probeLabel} has no target variables`;
     this.fail(node, `unknown target variable ${name} at ${this.scope.probeLabel}`, near ? `did you mean ${near}? ${list}` : list);
   }
 
@@ -367,7 +370,14 @@ export class ProbeCompiler {
 
   private fail(node: jsep.Expression, message: string, hint?: string): never {
     const n = node as ExprNode;
-    const length = n.type === 'Identifier' ? (n as jsep.Identifier).name.length : n.type === 'Literal' ? String((n as jsep.Literal).raw).length : 1;
+    const length =
+      n.type === 'Identifier'
+        ? (n as jsep.Identifier).name.length
+        : n.type === 'Literal'
+          ? String((n as jsep.Literal).raw).length
+          : n.type === 'CallExpression' && (n as jsep.CallExpression).callee.type === 'Identifier'
+            ? ((n as jsep.CallExpression).callee as jsep.Identifier).name.length
+            : 1;
     this.report(n.start ?? 0, length, message, hint);
     throw new CompileFailure();
   }

@@ -47,6 +47,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       line: probe.span.line,
       kind: resolved.kind,
       symbol: resolved.symbol,
+      symbols: resolved.symbols,
       offset: resolved.offset,
       syscall: resolved.syscall,
       targets: dedupeTargets([...resolved.targets.values()]),

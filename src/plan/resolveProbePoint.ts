@@ -11,6 +11,8 @@ import type { PlanProbeKind } from './types.js';
 export interface ResolvedProbePoint {
   kind: PlanProbeKind;
   symbol?: string;
+  /** For a wildcard, every function it matched. */
+  symbols?: string[];
   offset?: number;
   syscall?: string;
   targets: Map<string, TargetVar>;
@@ -73,9 +75,8 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
     }
     case 'kprobe':
     case 'kretprobe': {
-      const wildcard = point.func.includes('*');
-      if (wildcard) return { message: `wildcard probe points (${point.func}) are not supported yet`, hint: 'name one function' };
       const symbols = facts.functionSymbols();
+      if (point.func.includes('*')) return resolveWildcard(point.kind, point.func, symbols, facts.release);
       if (symbols && !symbols.has(point.func)) {
         const near = nearestName(point.func, symbols);
         return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: near ? `did you mean ${near}?` : `guru list 'kprobe:*${point.func.slice(0, 4)}*' searches the symbols` };
@@ -108,4 +109,50 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
       return { message: `${label}: ${LATER_KINDS[point.kind] ?? 'not supported'}`, hint: 'supported now: kprobe, kretprobe, syscall, syscall:...:return, begin, end' };
     }
   }
+}
+
+/** Most functions one wildcard may cover: each is a kprobe to register. */
+export const WILDCARD_LIMIT = 512;
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+}
+
+/**
+ * `kprobe:*ptrace*`: every matching text symbol, minus compiler-split parts
+ * (`.cold`) and patchable-entry padding (`__pfx_`), which are not function
+ * entries. Matches the kernel refuses (blacklisted, notrace) are skipped at
+ * load time and counted. Read-only: writes are refused on wildcards.
+ */
+function resolveWildcard(kind: 'kprobe' | 'kretprobe', pattern: string, symbols: ReadonlySet<string> | undefined, release: string): ResolvedProbePoint | ProbePointError {
+  if (!symbols) {
+    return {
+      message: `the wildcard ${pattern} needs the symbol list of ${release}, and none was found`,
+      hint: 'use a kernel from the store (guru kernel add debian:6.1, then --kernel debian:6.1), or target the running kernel (/proc/kallsyms)',
+    };
+  }
+  const re = globToRegExp(pattern);
+  const matched = [...symbols].filter((s) => re.test(s) && !s.includes('.') && !s.startsWith('__pfx_')).sort();
+  if (matched.length === 0) return { message: `${kind}:${pattern} matches no function of ${release}`, hint: `guru list '${kind}:${pattern}'` };
+  if (matched.length > WILDCARD_LIMIT) {
+    return { message: `${kind}:${pattern} matches ${matched.length} functions, more than ${WILDCARD_LIMIT}`, hint: 'narrow the pattern' };
+  }
+  const targets = new Map<string, TargetVar>();
+  const unavailable = new Map<string, UnavailableTarget>();
+  for (let i = 0; i < MAX_ARGS; i++) {
+    const name = `$arg${i + 1}`;
+    targets.set(name, { name, ctype: REGISTER_CTYPE, access: kind === 'kretprobe' ? { kind: 'savedKernelArg', index: i } : { kind: 'kernelArg', index: i }, writable: false });
+  }
+  if (kind === 'kretprobe') targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: false });
+  else unavailable.set('$return', { message: `$return is only available in return probes, not at ${kind}:${pattern}`, hint: `use kretprobe:${pattern}` });
+  return {
+    kind,
+    symbol: pattern,
+    symbols: matched,
+    offset: 0,
+    targets,
+    unavailableTargets: unavailable,
+    writesRefused: 'writes are refused on wildcard probes',
+    readOnlyReason: () => ({ message: 'writes are refused on wildcard probes' }),
+  };
 }

@@ -23,6 +23,8 @@ export interface PlanProbe {
   kind: PlanProbeKind;
   /** Kernel function the probe sits on (`__x64_sys_write`, `do_sys_openat2`). */
   symbol?: string;
+  /** A wildcard's matches: one kprobe each, registered best-effort. */
+  symbols?: string[];
   offset?: number;
   /** For syscall probes, the syscall's name. */
   syscall?: string;

@@ -40,7 +40,7 @@ export function cString(s: string): string {
 
 /** Text safe inside a C block comment. */
 export function cComment(s: string): string {
-  return s.replace(/\*\//g, '* /').replace(/[^\x20-\x7e]/g, '?');
+  return s.replace(/\*\//g, '* /').replace(/\/\*/g, '/ *').replace(/[^\x20-\x7e]/g, '?');
 }
 
 export function isPointerType(ctype: string): boolean {

@@ -35,6 +35,9 @@ function templates(): NonNullable<typeof compiled> {
   return compiled;
 }
 
+/** The runtime macros that may `goto fault` (kmod/guru_runtime.h). */
+const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIV|MOD|TVAR_SET)\(/;
+
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
 }
@@ -72,25 +75,44 @@ export function renderModule(plan: Plan): RenderedModule {
   const specFileC = cString(plan.specFile);
   const probes = plan.probes.map((p) => {
     const shape = bodyShape(p);
+    const guard = guardCondition(p.guard);
+    const cond = p.cond ? { line: p.condLine ?? p.line, c: emitter.condition(p.cond) } : undefined;
+    const actions = p.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) }));
+    const allC = [cond?.c ?? '', ...actions.flatMap((a) => a.c)].join('\n');
     return {
       ...p,
       fn: probeFunctionName(p),
       params: shape.params,
       hasRegs: shape.hasRegs,
       setup: shape.setup,
-      guard: guardCondition(p.guard),
-      cond: p.cond ? { line: p.condLine ?? p.line, c: emitter.condition(p.cond) } : undefined,
-      actions: p.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) })),
+      guard,
+      cond,
+      actions,
+      // Emit only the labels something jumps to (no -Wunused-label).
+      usesMiss: guard !== undefined || cond !== undefined,
+      usesFault: FAULTING_MACROS.test(allC),
       specFile: plan.specFile,
       specFileC,
     };
   });
-  const kprobes = plan.probes
-    .filter((p) => p.kind === 'kprobe')
-    .map((p) => ({ name: `kp${p.id}_${slug(p.symbol!)}`, label: p.on, symbol: p.symbol!, offset: p.offset ?? 0, probeFn: probeFunctionName(p), probe: p.id }));
-  const kretprobes = plan.probes
-    .filter((p) => p.kind === 'kretprobe')
-    .map((p) => ({ name: `krp${p.id}_${slug(p.symbol!)}`, label: p.on, symbol: p.symbol!, probeFn: probeFunctionName(p), probe: p.id }));
+  // One kprobe (or kretprobe) per function; a wildcard expands to many,
+  // registered best-effort because some matches may not be probe-able.
+  const attachments = (kind: 'kprobe' | 'kretprobe', prefix: string) =>
+    plan.probes
+      .filter((p) => p.kind === kind)
+      .flatMap((p) =>
+        (p.symbols ?? [p.symbol!]).map((symbol, i) => ({
+          name: p.symbols ? `${prefix}${p.id}_${i}_${slug(symbol)}` : `${prefix}${p.id}_${slug(symbol)}`,
+          label: p.symbols ? `${p.on} (match ${i + 1} of ${p.symbols.length})` : p.on,
+          symbol,
+          offset: p.offset ?? 0,
+          probeFn: probeFunctionName(p),
+          probe: p.id,
+          wildcard: p.symbols !== undefined,
+        })),
+      );
+  const kprobes = attachments('kprobe', 'kp');
+  const kretprobes = attachments('kretprobe', 'krp');
   const syscallNames = [...new Set(plan.probes.filter((p) => p.syscall).map((p) => p.syscall!))];
   const syscalls = syscallNames.map((name) => {
     const members = plan.probes.filter((p) => p.syscall === name);
@@ -103,9 +125,10 @@ export function renderModule(plan: Plan): RenderedModule {
       probes: members.map((p) => p.id),
     };
   });
+  // Stats read nmissed through these; a wildcard's many probes are not linked.
   const probeLinks = [
-    ...kprobes.map((k) => ({ probe: k.probe, field: 'kp', target: k.name })),
-    ...kretprobes.map((k) => ({ probe: k.probe, field: 'krp', target: k.name })),
+    ...kprobes.filter((k) => !k.wildcard).map((k) => ({ probe: k.probe, field: 'kp', target: k.name })),
+    ...kretprobes.filter((k) => !k.wildcard).map((k) => ({ probe: k.probe, field: 'krp', target: k.name })),
     ...syscalls.flatMap((s) => s.probes.map((id) => ({ probe: id, field: 'krp', target: s.name }))),
   ].sort((a, b) => a.probe - b.probe);
 
@@ -121,7 +144,10 @@ export function renderModule(plan: Plan): RenderedModule {
     kprobes,
     kretprobes,
     syscalls,
-    allKretprobes: [...kretprobes.map((k) => k.name), ...syscalls.map((s) => s.name)],
+    requiredKprobes: kprobes.filter((k) => !k.wildcard).map((k) => k.name),
+    wildKprobes: kprobes.filter((k) => k.wildcard).map((k) => k.name),
+    requiredKretprobes: [...kretprobes.filter((k) => !k.wildcard).map((k) => k.name), ...syscalls.map((s) => s.name)],
+    wildKretprobes: kretprobes.filter((k) => k.wildcard).map((k) => k.name),
     beginProbes: plan.probes.filter((p) => p.kind === 'begin').map(probeFunctionName),
     endProbes: plan.probes.filter((p) => p.kind === 'end').map(probeFunctionName),
     probeLinks,

@@ -1,0 +1,24 @@
+// Read the manifest back out of a built module (section .guru_manifest), so
+// a .ko alone is enough to apply it.
+import { openElf } from '../debuginfo/elf.js';
+import { UserError } from '../errors.js';
+import { MANIFEST_SECTION, type Manifest } from '../render/manifest.js';
+
+export function readManifest(koPath: string): Manifest {
+  let elf;
+  try {
+    elf = openElf(koPath);
+  } catch (err) {
+    throw new UserError(`${koPath} is not a kernel module: ${(err as Error).message}`);
+  }
+  try {
+    const bytes = elf.readSection(MANIFEST_SECTION);
+    if (!bytes) throw new UserError(`${koPath} is not a guru module (no ${MANIFEST_SECTION} section)`);
+    const text = bytes.toString('utf8').replace(/\0+$/, '');
+    const manifest = JSON.parse(text) as Manifest;
+    if (manifest.manifestVersion !== 1) throw new UserError(`${koPath} was built by a newer guru (manifest version ${String(manifest.manifestVersion)})`);
+    return manifest;
+  } finally {
+    elf.close();
+  }
+}

@@ -1,0 +1,108 @@
+// The guest's initramfs for one stored kernel: static busybox (with its
+// applet symlinks), guru's init, and that kernel's own modules for
+// virtio/9p/overlayfs, decompressed and listed in load order. Built once and
+// cached in the kernel's store entry, keyed by everything that goes into it.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { cacheDir } from '../cacheDir.js';
+import { openElf } from '../debuginfo/elf.js';
+import { EnvironmentError } from '../errors.js';
+import { entryLayout, type StoredKernel } from '../kernels/storedKernel.js';
+import { cpioArchive, type CpioEntry } from './cpioArchive.js';
+import { guestModuleLoadOrder, type GuestModule } from './guestModules.js';
+import { GUEST_INIT } from './guestInit.js';
+
+/** Bump when the archive layout changes in a way the key below does not see. */
+const LAYOUT_VERSION = 1;
+const BUSYBOX = '/bin/busybox';
+const PT_INTERP = 3;
+
+/** Path of the (cached) initramfs for KERNEL; builds it on first use. */
+export async function guestInitramfs(kernel: StoredKernel): Promise<string> {
+  const modules = guestModuleLoadOrder(kernel.modulesDir, fs.readFileSync(kernel.config, 'utf8'));
+  const busybox = checkStaticBusybox();
+  const key = cacheKey(busybox, modules);
+  const dir = writableCacheFolder(kernel);
+  const file = path.join(dir, `${key}.cpio`);
+  if (fs.existsSync(file)) return file;
+
+  const archive = cpioArchive(await initramfsEntries(busybox, modules));
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, archive);
+  fs.renameSync(tmp, file);
+  // Archives from older guru versions or module sets are dead weight now.
+  for (const old of fs.readdirSync(dir)) {
+    if (old.endsWith('.cpio') && old !== path.basename(file)) fs.rmSync(path.join(dir, old), { force: true });
+  }
+  return file;
+}
+
+function checkStaticBusybox(): Buffer {
+  if (!fs.existsSync(BUSYBOX)) throw new EnvironmentError(`${BUSYBOX} is missing; the VM's initramfs needs it`, 'apt-get install busybox-static');
+  const elf = openElf(BUSYBOX);
+  try {
+    if (elf.segments.some((s) => s.type === PT_INTERP)) {
+      throw new EnvironmentError(`${BUSYBOX} is dynamically linked; the VM's initramfs needs a static one`, 'apt-get install busybox-static');
+    }
+  } finally {
+    elf.close();
+  }
+  return fs.readFileSync(BUSYBOX);
+}
+
+function cacheKey(busybox: Buffer, modules: GuestModule[]): string {
+  const h = crypto.createHash('sha256');
+  h.update(`layout ${LAYOUT_VERSION}\n${GUEST_INIT}\n`);
+  h.update(busybox);
+  for (const m of modules) {
+    const st = fs.statSync(m.file);
+    h.update(`${m.file} ${st.size} ${st.mtimeMs}\n`);
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The entry's own folder, or a per-user one when the store is not writable (a root-owned store used by a user). */
+function writableCacheFolder(kernel: StoredKernel): string {
+  const inEntry = path.join(kernel.dir, entryLayout.initramfsDir);
+  try {
+    fs.mkdirSync(inEntry, { recursive: true });
+    fs.accessSync(inEntry, fs.constants.W_OK);
+    return inEntry;
+  } catch {
+    const fallback = cacheDir('vm', 'initramfs', kernel.id);
+    fs.mkdirSync(fallback, { recursive: true });
+    return fallback;
+  }
+}
+
+async function initramfsEntries(busybox: Buffer, modules: GuestModule[]): Promise<CpioEntry[]> {
+  const entries: CpioEntry[] = [];
+  for (const d of ['/bin', '/dev', '/proc', '/sys', '/host', '/rw', '/newroot', '/guru', '/guru/modules', '/tmp']) {
+    entries.push({ kind: 'dir', path: d });
+  }
+  entries.push({ kind: 'chardev', path: '/dev/console', major: 5, minor: 1 });
+  entries.push({ kind: 'file', path: BUSYBOX, data: busybox, mode: 0o755 });
+  const { stdout } = await execa(BUSYBOX, ['--list']);
+  for (const applet of stdout.split('\n').filter((a) => a && a !== 'busybox')) {
+    entries.push({ kind: 'symlink', path: `/bin/${applet}`, target: 'busybox' });
+  }
+  entries.push({ kind: 'file', path: '/init', data: Buffer.from(GUEST_INIT), mode: 0o755 });
+  const names: string[] = [];
+  for (const m of modules) {
+    const name = `${m.name}.ko`;
+    entries.push({ kind: 'file', path: `/guru/modules/${name}`, data: await readModule(m.file) });
+    names.push(name);
+  }
+  entries.push({ kind: 'file', path: '/guru/modules.load', data: Buffer.from(names.map((n) => `${n}\n`).join('')) });
+  return entries;
+}
+
+/** busybox insmod takes plain .ko files; Debian 6.12 ships them xz-compressed. */
+async function readModule(file: string): Promise<Buffer> {
+  const tool = file.endsWith('.xz') ? ['xz', '-dc'] : file.endsWith('.zst') ? ['zstd', '-dcq'] : file.endsWith('.gz') ? ['gzip', '-dc'] : undefined;
+  if (!tool) return fs.readFileSync(file);
+  const { stdout } = await execa(tool[0], [...tool.slice(1), file], { encoding: 'buffer' });
+  return Buffer.from(stdout);
+}

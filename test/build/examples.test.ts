@@ -1,0 +1,55 @@
+// Every example builds against the Debian 6.1 headers, with no warnings,
+// and the module carries a manifest that names it; a second build of the
+// same spec is a cache hit.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildModule, buildModules } from '../../src/build/kbuild.js';
+import { readManifest } from '../../src/build/readManifest.js';
+import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
+import { buildPlan } from '../../src/plan/buildPlan.js';
+import { renderModule } from '../../src/render/renderModule.js';
+import { readSpecFile } from '../../src/pipeline.js';
+import { debianHeadersTarget } from '../helpers/debianHeaders.js';
+
+// The examples, plus the spec that tries to break out of C strings: it must
+// compile cleanly too.
+const specs = [
+  ...fs.readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => path.join('examples', f)),
+  'test/fixtures/render/c-injection.yaml',
+].sort();
+let cache: string;
+
+beforeAll(() => {
+  cache = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
+  process.env.GURU_CACHE = cache;
+});
+afterAll(() => {
+  fs.rmSync(cache, { recursive: true, force: true });
+  delete process.env.GURU_CACHE;
+});
+
+test('every example builds against the Debian 6.1 headers without warnings', async () => {
+  expect(specs.length).toBeGreaterThanOrEqual(5);
+  const target = debianHeadersTarget();
+  const facts = headersKernelFacts(target);
+  const rendered = specs.map((f) => renderModule(buildPlan(readSpecFile(f), facts)));
+  const { koPaths, log } = await buildModules(rendered, target);
+  expect(log.split('\n').filter((l) => /warning:/i.test(l))).toEqual([]);
+  koPaths.forEach((ko, i) => {
+    expect(fs.statSync(ko).size).toBeGreaterThan(0);
+    const manifest = readManifest(ko);
+    expect(manifest.module).toBe(rendered[i].module);
+    expect(manifest.release).toBe(target.release);
+  });
+});
+
+test('a second build of the same spec is served from the cache', async () => {
+  const target = debianHeadersTarget();
+  const plan = buildPlan(readSpecFile('examples/echo-one-byte.yaml'), headersKernelFacts(target));
+  const first = await buildModule(renderModule(plan), target);
+  const second = await buildModule(renderModule(plan), target);
+  expect(second.cached).toBe(true);
+  expect(second.koPath).toBe(first.koPath);
+  expect(readManifest(second.koPath).probes.map((p) => p.canonical)).toEqual(['syscall:write', 'syscall:write:return']);
+});

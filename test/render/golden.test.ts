@@ -1,0 +1,54 @@
+// Rendering is a pure function of the plan: golden files pin the generated
+// C for every example and for a spec that tries to break out of C strings.
+// Regenerate after an intended change with GURU_UPDATE_GOLDEN=1.
+import fs from 'node:fs';
+import path from 'node:path';
+import { buildPlan } from '../../src/plan/buildPlan.js';
+import { renderModule } from '../../src/render/renderModule.js';
+import { readSpecFile } from '../../src/pipeline.js';
+import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+
+const specs = [
+  ...fs.readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => path.join('examples', f)),
+  'test/fixtures/render/c-injection.yaml',
+].sort();
+
+function render(spec: string) {
+  return renderModule(buildPlan(readSpecFile(spec), fakeKernelFacts()));
+}
+
+test.each(specs)('%s renders as its golden file', (spec) => {
+  const rendered = render(spec);
+  const dir = path.join('test/golden', path.basename(spec, '.yaml'));
+  for (const name of ['probes.c', 'Kbuild']) {
+    const file = path.join(dir, name);
+    if (process.env.GURU_UPDATE_GOLDEN) {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(file, rendered.files[name]);
+    }
+    expect(rendered.files[name]).toBe(fs.readFileSync(file, 'utf8'));
+  }
+});
+
+test('rendering twice gives the same bytes', () => {
+  for (const spec of specs) expect(render(spec).files).toEqual(render(spec).files);
+});
+
+test('strings from the spec stay inside C string literals', () => {
+  const c = render('test/fixtures/render/c-injection.yaml').files['probes.c'];
+  // Every line holding spec text is either a comment or a string literal.
+  expect(c).not.toContain('#include <evil.h>\n');
+  expect(c).toContain('ends a comment * / #include <evil.h>');
+  expect(c).toContain('"\\"); panic(\\""');
+  expect(c).toContain('trigraph \\?\\?= and');
+  expect(c).toContain('guru_comm_glob("ba\\?h*")');
+  // Reading the literals back with C's rules gives the spec's text again.
+  const literal = /guru_log_str\(ctx, ("(?:[^"\\]|\\.)*")\)/.exec(c)![1];
+  expect(unescapeC(literal)).toBe('\\"; } static void x(void) { //');
+});
+
+function unescapeC(lit: string): string {
+  return lit.slice(1, -1).replace(/\\([0-7]{3}|.)/g, (_, e: string) =>
+    /^[0-7]{3}$/.test(e) ? String.fromCharCode(parseInt(e, 8)) : ({ n: '\n', t: '\t' } as Record<string, string>)[e] ?? e,
+  );
+}
