@@ -9,7 +9,7 @@ import { readAranges, unitsForAddress, type ArangeEntry } from './aranges.js';
 import { DW_AT, DW_TAG, DW_UT } from './constants.js';
 import { renderDwarfType, dwarfTypeSize } from './cType.js';
 import type { Die } from './die.js';
-import { decodeExpression, type ExpressionContext } from './expression.js';
+import { decodeExpression, formatExpression, type ExpressionContext } from './expression.js';
 import { fileMatches, readLineTable, type LineTable } from './lineProgram.js';
 import { classifyLocation, isWritable, type VariableLocation } from './location.js';
 import { expressionAt, locationDescription } from './locationLists.js';
@@ -77,6 +77,8 @@ export interface LocatedRange {
   low: bigint | undefined;
   high: bigint | undefined;
   location: VariableLocation;
+  /** The DWARF expression as text ("DW_OP_breg3 0; DW_OP_deref_size 4; ..."); '' when none. */
+  expression: string;
 }
 
 export interface ScopeVariable {
@@ -86,12 +88,16 @@ export interface ScopeVariable {
   size: number | undefined;
   /** The location at the queried address. */
   location: VariableLocation;
+  /** Its DWARF expression as text; '' when there is none (optimised out, or a constant value attribute). */
+  expression: string;
   writable: boolean;
   /** The function instance (possibly an inlined copy) that declares it. */
   function: string;
   inlined: boolean;
   /** 0 for the innermost scope containing the address, increasing outwards. */
   scopeDepth: number;
+  /** 0 for variables of the innermost function instance, 1 for its caller's (when inlined), ... */
+  instanceDepth: number;
   declFile: string | undefined;
   declLine: number | undefined;
   /** The whole location list (or one entry for a single expression): where else it lives. */
@@ -383,19 +389,15 @@ export class DwarfInfo implements DwarfContext {
       const exprCtx: ExpressionContext = { addressSize: unit.header.addressSize, offsetSize: unit.header.offsetSize };
       const frameBase = this.frameBaseAt(subprogram, address, exprCtx);
       const out: ScopeVariable[] = [];
-      let fn: Die | undefined;
+      let instanceDepth = 0;
       for (let depth = 0, i = chain.length - 1; i >= 0; i--, depth++) {
         const scope = chain[i]!;
-        fn = undefined;
-        for (let j = i; j >= 0; j--) {
-          if (isFunctionScope(chain[j]!)) {
-            fn = chain[j];
-            break;
-          }
-        }
+        let fn = scope;
+        for (let j = i; j >= 0 && !isFunctionScope(fn); j--) fn = chain[j]!;
         for (const v of scopeVariables(scope)) {
-          out.push(this.describeVariable(v, address, frameBase, exprCtx, fn!, depth));
+          out.push({ ...this.describeVariable(v, address, frameBase, exprCtx, fn, depth), instanceDepth });
         }
+        if (isFunctionScope(scope)) instanceDepth++;
       }
       return out;
     }
@@ -410,27 +412,20 @@ export class DwarfInfo implements DwarfContext {
     return expr ? decodeExpression(expr, ctx) : undefined;
   }
 
-  private describeVariable(v: Die, address: bigint, frameBase: ReturnType<typeof decodeExpression> | undefined, ctx: ExpressionContext, fn: Die, depth: number): ScopeVariable {
+  private describeVariable(v: Die, address: bigint, frameBase: ReturnType<typeof decodeExpression> | undefined, ctx: ExpressionContext, fn: Die, depth: number): Omit<ScopeVariable, 'instanceDepth'> {
     const decl = v.origin();
     const type = v.ref(DW_AT.type) ?? decl.ref(DW_AT.type);
     const locations = this.variableLocations(v, frameBase, ctx);
-    let location: VariableLocation = { kind: 'optimized_out' };
-    let fallback: VariableLocation | undefined;
-    for (const l of locations) {
-      if (l.low === undefined) fallback = l.location;
-      else if (address >= l.low && address < l.high!) {
-        location = l.location;
-        fallback = undefined;
-        break;
-      }
-    }
-    if (fallback) location = fallback;
+    const here =
+      locations.find((l) => l.low !== undefined && address >= l.low && address < l.high!) ?? locations.find((l) => l.low === undefined);
+    const location: VariableLocation = here?.location ?? { kind: 'optimized_out' };
     return {
       name: v.name ?? '?',
       isParameter: v.tag === DW_TAG.formal_parameter,
       cType: renderDwarfType(type),
       size: dwarfTypeSize(type),
       location,
+      expression: here?.expression ?? '',
       writable: isWritable(location),
       function: fn.name ?? '?',
       inlined: fn.tag === DW_TAG.inlined_subroutine,
@@ -445,34 +440,55 @@ export class DwarfInfo implements DwarfContext {
     const attr = v.attr(DW_AT.location);
     if (!attr) {
       const cv = v.attr(DW_AT.const_value) ?? v.origin().attr(DW_AT.const_value);
-      if (cv?.form === 'constant') return [{ low: undefined, high: undefined, location: { kind: 'value', value: cv.value } }];
-      if (cv?.form === 'block' || cv?.form === 'data16') return [{ low: undefined, high: undefined, location: { kind: 'implicit', bytes: cv.bytes.toString('hex') } }];
+      if (cv?.form === 'constant') return [{ low: undefined, high: undefined, location: { kind: 'value', value: cv.value }, expression: '' }];
+      if (cv?.form === 'block' || cv?.form === 'data16') {
+        return [{ low: undefined, high: undefined, location: { kind: 'implicit', bytes: cv.bytes.toString('hex') }, expression: '' }];
+      }
       return [];
     }
     const desc = locationDescription(v.unit, attr);
     if (!desc) throw new DebugInfoError(`DW_AT_location of unexpected form ${attr.form} at DIE 0x${v.offset.toString(16)}`);
-    const classify = (expr: Buffer): VariableLocation => {
+    const classify = (expr: Buffer): { location: VariableLocation; expression: string } => {
       try {
-        return classifyLocation(decodeExpression(expr, ctx), frameBase);
+        const ops = decodeExpression(expr, ctx);
+        return { location: classifyLocation(ops, frameBase), expression: formatExpression(ops) };
       } catch (err) {
-        return { kind: 'unsupported', ops: `undecodable expression ${expr.toString('hex')}: ${(err as Error).message}` };
+        const text = `undecodable expression ${expr.toString('hex')}: ${(err as Error).message}`;
+        return { location: { kind: 'unsupported', ops: text }, expression: text };
       }
     };
-    if (desc.kind === 'expression') return [{ low: undefined, high: undefined, location: classify(desc.expr) }];
-    return desc.entries.map((e) => ({ low: e.low, high: e.high, location: classify(e.expr) }));
+    if (desc.kind === 'expression') return [{ low: undefined, high: undefined, ...classify(desc.expr) }];
+    return desc.entries.map((e) => ({ low: e.low, high: e.high, ...classify(e.expr) }));
   }
 }
 
-/** Variables and parameters declared directly in SCOPE (and in range-less blocks inside it). */
+/**
+ * Variables and parameters declared directly in SCOPE (and in range-less
+ * blocks inside it). A concrete instance (inlined copy, out-of-line copy of
+ * an inline function, or a block of one) may omit children of its abstract
+ * origin; those are still in scope, with no location (optimised out). As
+ * gdb does, an abstract child counts as present only if a direct child of
+ * the concrete scope refers to it.
+ */
 function scopeVariables(scope: Die): Die[] {
   const out: Die[] = [];
+  const isVariable = (c: Die): boolean => (c.tag === DW_TAG.variable || c.tag === DW_TAG.formal_parameter) && !c.flag(DW_AT.declaration);
   const visit = (d: Die): void => {
     for (const c of d.children) {
-      if ((c.tag === DW_TAG.variable || c.tag === DW_TAG.formal_parameter) && !c.flag(DW_AT.declaration)) out.push(c);
+      if (isVariable(c)) out.push(c);
       else if (c.tag === DW_TAG.lexical_block && !c.has(DW_AT.low_pc) && !c.has(DW_AT.ranges)) visit(c);
     }
   };
   visit(scope);
+  const abstract = scope.ref(DW_AT.abstract_origin);
+  if (abstract) {
+    const concrete = new Set<number>();
+    for (const c of scope.children) {
+      const origin = c.attr(DW_AT.abstract_origin);
+      if (origin?.form === 'ref') concrete.add(origin.offset);
+    }
+    for (const c of abstract.children) if (isVariable(c) && !concrete.has(c.offset)) out.push(c);
+  }
   return out;
 }
 

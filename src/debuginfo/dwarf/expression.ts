@@ -184,3 +184,14 @@ export function formatExpression(ops: readonly DwarfOp[]): string {
     })
     .join('; ');
 }
+
+/**
+ * One token per operation, nested entry-value expressions flattened in
+ * place: ["DW_OP_breg3 0", "DW_OP_entry_value", "DW_OP_reg5", ...].
+ */
+export function expressionTokens(ops: readonly DwarfOp[]): string[] {
+  return ops.flatMap((op) => {
+    const head = [op.name, ...(op.code === DW_OP_IMPLICIT_VALUE ? [] : op.operands.map(String))].join(' ');
+    return op.nested ? [head, ...expressionTokens(op.nested)] : [head];
+  });
+}
