@@ -29,11 +29,29 @@ export interface Guard {
   span?: SourceSpan;
 }
 
+/**
+ * A run of an expression's text that sits contiguously on one source line:
+ * `text[offset]` is at `line:col`, `text[offset + k]` at `line:col + k`, up to
+ * the next segment's offset.
+ */
+export interface ExprSegment {
+  offset: number;
+  line: number;
+  col: number;
+}
+
 /** An expression exactly as written, with where its text starts. */
 export interface ExprSource {
   text: string;
   /** Location of the first character of `text`; columns inside are offsets from it. */
   span: SourceSpan;
+  /**
+   * Present only when `text` is NOT one contiguous run on the span's line
+   * (multi-line block/folded scalars, escapes in double-quoted scalars, `''`
+   * in single-quoted ones). Use `spanInExpr` (src/spec/exprSpan.ts) to turn
+   * an offset in `text` into a file position; it handles both cases.
+   */
+  segments?: ExprSegment[];
 }
 
 /**
