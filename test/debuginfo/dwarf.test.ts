@@ -21,16 +21,21 @@ const hex = (a: bigint): string => `0x${a.toString(16)}`;
 const tokens = (expression: string): string[] =>
   expression === '' ? [] : expression.replace(/\(/g, ';').replace(/\)/g, '').split(';').map((t) => t.trim().replace(/\s+/g, ' '));
 
-function expectSameLocation(v: Pick<ScopeVariable, 'location' | 'expression' | 'name'>, want: GdbLocation, where: string): void {
+function expectSameLocation(v: Pick<ScopeVariable, 'location' | 'expression' | 'name'> & { size?: number }, want: GdbLocation, where: string): void {
   const label = `${v.name} at ${where}`;
   const got = v.location;
   switch (want.kind) {
     case 'register':
       expect({ label, got }).toEqual({ label, got: { kind: 'register', reg: want.reg, dwarfReg: expect.any(Number) } });
       break;
-    case 'constant':
-      expect({ label, got }).toEqual({ label, got: { kind: 'value', value: want.value } });
+    case 'constant': {
+      // gdb prints DW_AT_const_value sign-extended whatever the type; compare within the type's width.
+      const bits = BigInt((v.size ?? 8) * 8);
+      const norm = (x: bigint): bigint => BigInt.asUintN(Number(bits), x);
+      expect({ label, kind: got.kind }).toEqual({ label, kind: 'value' });
+      if (got.kind === 'value') expect({ label, value: norm(got.value) }).toEqual({ label, value: norm(want.value) });
       break;
+    }
     case 'static':
       expect({ label, got }).toEqual({ label, got: { kind: 'static', address: want.address } });
       break;
@@ -52,7 +57,7 @@ function expectSameLocation(v: Pick<ScopeVariable, 'location' | 'expression' | '
           else perPiece[perPiece.length - 1]!.push(t);
         }
         got.pieces.forEach((p, i) =>
-          expectSameLocation({ name: `${v.name}[piece ${i}]`, location: p.location, expression: perPiece[i]!.join('; ') }, want.pieces[i]!.location, where),
+          expectSameLocation({ name: `${v.name}[piece ${i}]`, location: p.location, expression: perPiece[i]!.join('; '), size: p.sizeBytes }, want.pieces[i]!.location, where),
         );
       }
       break;

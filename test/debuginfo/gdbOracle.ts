@@ -92,7 +92,7 @@ function parseDescription(text: string): GdbLocation {
   }
   let m = /^a variable in \$(\w+)/.exec(t);
   if (m) return { kind: 'register', reg: m[1]! };
-  m = /^(?:the constant|constant) (-?\d+)/.exec(t);
+  m = /^(?:the constant|constant|a constant with value) (-?\d+)/.exec(t);
   if (m) return { kind: 'constant', value: BigInt(m[1]!) };
   m = /static storage at address (0x[0-9a-f]+)/.exec(t);
   if (m) return { kind: 'static', address: BigInt(m[1]!) };

@@ -440,7 +440,9 @@ export class DwarfInfo implements DwarfContext {
     const attr = v.attr(DW_AT.location);
     if (!attr) {
       const cv = v.attr(DW_AT.const_value) ?? v.origin().attr(DW_AT.const_value);
-      if (cv?.form === 'constant') return [{ low: undefined, high: undefined, location: { kind: 'value', value: cv.value }, expression: '' }];
+      if (cv?.form === 'constant') {
+        return [{ low: undefined, high: undefined, location: { kind: 'value', value: constantForType(cv.value, v.ref(DW_AT.type) ?? v.origin().ref(DW_AT.type)) }, expression: '' }];
+      }
       if (cv?.form === 'block' || cv?.form === 'data16') {
         return [{ low: undefined, high: undefined, location: { kind: 'implicit', bytes: cv.bytes.toString('hex') }, expression: '' }];
       }
@@ -490,6 +492,23 @@ function scopeVariables(scope: Die): Die[] {
     for (const c of abstract.children) if (isVariable(c) && !concrete.has(c.offset)) out.push(c);
   }
   return out;
+}
+
+/**
+ * DW_FORM_dataN constants carry no signedness and GCC writes some unsigned
+ * values as negative sdata (an `unsigned char` 200 as -56): the variable's
+ * type decides, so the value is brought into the type's range.
+ */
+function constantForType(value: bigint, type: Die | undefined): bigint {
+  let t = type;
+  for (let guard = 0; t && t.tag !== DW_TAG.base_type && t.tag !== DW_TAG.enumeration_type && t.tag !== DW_TAG.pointer_type && guard < 16; guard++) {
+    t = t.ref(DW_AT.type);
+  }
+  const size = t?.tag === DW_TAG.pointer_type ? 8 : t?.number(DW_AT.byte_size);
+  if (!size || size > 8) return value;
+  const encoding = t?.number(0x3e /* DW_AT_encoding */);
+  const isSigned = encoding === 0x05 /* DW_ATE_signed */ || encoding === 0x06 /* DW_ATE_signed_char */;
+  return isSigned ? BigInt.asIntN(size * 8, value) : BigInt.asUintN(size * 8, value);
 }
 
 export function openDwarf(path: string, options?: OpenDwarfOptions): DwarfInfo {
