@@ -489,7 +489,17 @@ function scopeVariables(scope: Die): Die[] {
       const origin = c.attr(DW_AT.abstract_origin);
       if (origin?.form === 'ref') concrete.add(origin.offset);
     }
-    for (const c of abstract.children) if (isVariable(c) && !concrete.has(c.offset)) out.push(c);
+    // Abstract lexical blocks with no concrete counterpart have no code here;
+    // gdb still lists their variables in the enclosing scope (optimised out),
+    // and so do we, so that both tools show the same names.
+    const inherit = (d: Die): void => {
+      for (const c of d.children) {
+        if (concrete.has(c.offset)) continue;
+        if (isVariable(c)) out.push(c);
+        else if (c.tag === DW_TAG.lexical_block) inherit(c);
+      }
+    };
+    inherit(abstract);
   }
   return out;
 }
