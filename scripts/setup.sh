@@ -12,8 +12,14 @@ packages=(
   dwarves                                              # pahole, needed by 6.12 headers
   qemu-system-x86 busybox-static cpio kmod             # disposable VMs
   gdb                                                  # oracle for the DWARF reader tests
-  shellcheck                                           # CI lints the provisioning script
+  shellcheck ruby                                      # CI lints the provisioning script and the Vagrantfile
 )
+# On a machine that runs a Debian kernel (e.g. the Vagrant box), patches can
+# apply in place: add the headers of the running kernel too.
+running_headers="linux-headers-$(uname -r)"
+if apt-cache show "$running_headers" >/dev/null 2>&1; then
+  packages+=("$running_headers")
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,6 +6,7 @@ import type jsep from 'jsep';
 import type { Diagnostic, SourceSpan } from '../diagnostics/diagnostic.js';
 import { nearestName } from '../diagnostics/nearestName.js';
 import type { ExprSource, ParamDecl, VarDecl } from '../spec/types.js';
+import { spanInExpr } from '../spec/exprSpan.js';
 import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, StringBuiltin, TargetVar, ValueType } from './ir.js';
 import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
@@ -387,11 +388,7 @@ export class ProbeCompiler {
   }
 
   private spanAt(offset: number, length: number): SourceSpan {
-    const before = this.source.text.slice(0, offset);
-    const newlines = before.split('\n').length - 1;
-    const base = this.source.span;
-    if (newlines === 0) return { file: base.file, line: base.line, col: base.col + offset, length };
-    return { file: base.file, line: base.line + newlines, col: base.col + (offset - before.lastIndexOf('\n') - 1), length };
+    return spanInExpr(this.source, offset, length);
   }
 
   private lineOf(node: jsep.Expression): number {

@@ -208,6 +208,7 @@ export function guardCondition(g: PlanGuard): string | undefined {
   const anyOf = (xs: string[]): string => (xs.length === 1 ? xs[0] : `(${xs.join(' || ')})`);
   if (g.uid) parts.push(anyOf(g.uid.map((u) => `guru_uid() == ${u}`)));
   if (g.pid) parts.push(anyOf(g.pid.map((p) => `current->tgid == ${p}`)));
-  if (g.comm) parts.push(anyOf(g.comm.map((c) => (/[*?[]/.test(c) ? `guru_comm_glob(${cString(c)})` : `guru_comm_is(${cString(c)})`))));
+  // The kernel's glob_match() negates classes with `[!`; the spec also allows `[^`.
+  if (g.comm) parts.push(anyOf(g.comm.map((c) => (/[*?[]/.test(c) ? `guru_comm_glob(${cString(c.replace(/\[\^/g, '[!'))})` : `guru_comm_is(${cString(c)})`))));
   return parts.length ? parts.join(' && ') : undefined;
 }

@@ -1,0 +1,82 @@
+// Decoding the binary event records the kernel side writes into the event
+// channel (layout: struct guru_rec_hdr and friends in kmod/guru_runtime.h).
+import { InternalError } from '../errors.js';
+import type { Manifest } from '../render/manifest.js';
+
+export const REC_HEADER_SIZE = 24;
+export const REC_LOG = 1;
+export const REC_FAULT = 2;
+export const REC_STOP = 3;
+export const REC_BACKTRACE = 4;
+
+const FAULT_KINDS: Record<number, string> = {
+  1: 'user memory not readable',
+  2: 'kernel address not readable',
+  3: 'division by zero',
+  4: 'thread variable table full',
+};
+
+interface RecordBase {
+  cpu: number;
+  pid: number;
+  tid: number;
+  nsecs: bigint;
+}
+
+export type GuruEvent =
+  | (RecordBase & { type: 'log'; format: number; probe: number; values: (bigint | string)[] })
+  | (RecordBase & { type: 'fault'; probe: number; kind: string; line: number; addr: bigint })
+  | (RecordBase & { type: 'stop'; probe: number })
+  | (RecordBase & { type: 'backtrace'; probe: number; frames: string[] });
+
+/**
+ * Decode every whole record in `buf`. read() on the channel only ever
+ * returns whole records, so a partial one is a protocol error.
+ */
+export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
+  const events: GuruEvent[] = [];
+  for (let off = 0; off < buf.length; ) {
+    if (buf.length - off < REC_HEADER_SIZE) throw new InternalError(`truncated event record header at byte ${off}`);
+    const size = buf.readUInt16LE(off);
+    if (size < REC_HEADER_SIZE || off + size > buf.length) throw new InternalError(`bad event record size ${size} at byte ${off}`);
+    const base: RecordBase = { cpu: buf.readUInt16LE(off + 6), pid: buf.readUInt32LE(off + 8), tid: buf.readUInt32LE(off + 12), nsecs: buf.readBigUInt64LE(off + 16) };
+    const type = buf.readUInt16LE(off + 2);
+    const id = buf.readUInt16LE(off + 4);
+    const body = buf.subarray(off + REC_HEADER_SIZE, off + size);
+    switch (type) {
+      case REC_LOG: {
+        const format = manifest.formats[id];
+        if (!format) throw new InternalError(`event names log format ${id}, which the manifest lacks`);
+        const values: (bigint | string)[] = [];
+        let p = 0;
+        for (const t of format.args) {
+          if (t === 'int') {
+            values.push(body.readBigInt64LE(p));
+            p += 8;
+          } else {
+            const len = body.readUInt16LE(p);
+            values.push(body.subarray(p + 2, p + 2 + len).toString('latin1'));
+            p += 2 + len;
+          }
+        }
+        events.push({ ...base, type: 'log', format: id, probe: format.probe, values });
+        break;
+      }
+      case REC_FAULT:
+        events.push({ ...base, type: 'fault', probe: id, kind: FAULT_KINDS[body.readUInt32LE(0)] ?? `fault ${body.readUInt32LE(0)}`, line: body.readUInt32LE(4), addr: body.readBigUInt64LE(8) });
+        break;
+      case REC_STOP:
+        events.push({ ...base, type: 'stop', probe: id });
+        break;
+      case REC_BACKTRACE: {
+        const text = body.toString('latin1').replace(/\0[\s\S]*$/, '');
+        events.push({ ...base, type: 'backtrace', probe: id, frames: text.split('\n').filter(Boolean) });
+        break;
+      }
+      default:
+        throw new InternalError(`unknown event record type ${type}`);
+    }
+    off += size;
+  }
+  return events;
+}

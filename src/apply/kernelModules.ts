@@ -1,0 +1,62 @@
+// Loading and removing modules with kmod's insmod/rmmod, and listing the
+// guru modules that are loaded.
+import fs from 'node:fs';
+import { execa } from 'execa';
+import { EnvironmentError, UserError } from '../errors.js';
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) throw new EnvironmentError(`${what} needs root`, 'run guru with sudo');
+}
+
+async function runKmod(tool: 'insmod' | 'rmmod', args: string[]): Promise<{ ok: boolean; message: string }> {
+  try {
+    const r = await execa(tool, args, { reject: false, all: true });
+    return { ok: r.exitCode === 0, message: (r.all ?? '').trim() };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new EnvironmentError(`${tool} is not installed`, 'apt-get install kmod');
+    throw err;
+  }
+}
+
+export function isLoaded(module: string): boolean {
+  return fs.existsSync(`/sys/module/${module}`);
+}
+
+export async function insertModule(koPath: string, module: string): Promise<void> {
+  requireRoot('loading a module');
+  if (!fs.existsSync('/proc/modules')) {
+    throw new EnvironmentError('this kernel cannot load modules (built without CONFIG_MODULES)', 'run the patch in a disposable VM: guru apply SPEC --vm debian:6.1');
+  }
+  if (isLoaded(module)) throw new UserError(`${module} is already loaded`, `see it with guru ps; remove it with guru rm ${module}`);
+  const r = await runKmod('insmod', [koPath]);
+  if (!r.ok) {
+    const hint = /Invalid module format|Exec format error/.test(r.message)
+      ? 'the module was built for another kernel: build it with --kernel $(uname -r)'
+      : /Key was rejected|Required key not available/.test(r.message)
+        ? 'module signature enforcement or lockdown refuses unsigned modules: see guru doctor'
+        : /Invalid (argument|parameters)|Unknown symbol|No such file/.test(r.message)
+          ? 'a probe point was refused by this kernel: dmesg shows which (a function that is inlined, blacklisted, or an offset that is not an instruction boundary)'
+          : undefined;
+    throw new EnvironmentError(`insmod ${koPath} failed: ${r.message}`, hint);
+  }
+}
+
+export async function removeModule(module: string): Promise<void> {
+  requireRoot('removing a module');
+  if (!isLoaded(module)) return;
+  const r = await runKmod('rmmod', [module]);
+  if (!r.ok) {
+    throw new EnvironmentError(`rmmod ${module} failed: ${r.message}`, /in use/.test(r.message) ? 'a guru apply session still holds it; stop that session (Ctrl-C) first' : undefined);
+  }
+}
+
+/** Names of the loaded guru modules. */
+export function loadedGuruModules(): string[] {
+  if (!fs.existsSync('/proc/modules')) return [];
+  return fs
+    .readFileSync('/proc/modules', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith('guru_'))
+    .sort();
+}

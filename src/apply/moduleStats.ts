@@ -1,0 +1,62 @@
+// Reading /sys/class/misc/guru_<name>/stats (written by kmod's stats_show).
+import fs from 'node:fs';
+
+export interface ProbeStats {
+  hits: number;
+  misses: number;
+  writes: number;
+  faults: number;
+  nmissed: number;
+}
+
+export interface ModuleStats {
+  state: 'armed' | 'detached' | 'disarmed';
+  emitted: number;
+  dropped: number;
+  nested: number;
+  tvarOverflow: number;
+  wildcardSkipped: number;
+  probes: ProbeStats[];
+}
+
+export function statsPath(module: string): string {
+  return `/sys/class/misc/${module}/stats`;
+}
+
+export function parseModuleStats(text: string): ModuleStats {
+  const stats: ModuleStats = { state: 'disarmed', emitted: 0, dropped: 0, nested: 0, tvarOverflow: 0, wildcardSkipped: 0, probes: [] };
+  for (const line of text.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    switch (f[0]) {
+      case 'state':
+        stats.state = f[1] as ModuleStats['state'];
+        break;
+      case 'emitted':
+        stats.emitted = Number(f[1]);
+        break;
+      case 'dropped':
+        stats.dropped = Number(f[1]);
+        break;
+      case 'nested':
+        stats.nested = Number(f[1]);
+        break;
+      case 'tvar_overflow':
+        stats.tvarOverflow = Number(f[1]);
+        break;
+      case 'wildcard_skipped':
+        stats.wildcardSkipped = Number(f[1]);
+        break;
+      case 'probe': {
+        const kv = new Map<string, number>();
+        for (let i = 2; i + 1 < f.length; i += 2) kv.set(f[i], Number(f[i + 1]));
+        stats.probes[Number(f[1])] = { hits: kv.get('hits') ?? 0, misses: kv.get('misses') ?? 0, writes: kv.get('writes') ?? 0, faults: kv.get('faults') ?? 0, nmissed: kv.get('nmissed') ?? 0 };
+        break;
+      }
+    }
+  }
+  return stats;
+}
+
+export function readModuleStats(module: string): ModuleStats {
+  return parseModuleStats(fs.readFileSync(statsPath(module), 'utf8'));
+}

@@ -1,0 +1,144 @@
+// One `guru apply` session (DESIGN §4): insmod, arm, stream events until
+// something ends the session (signal, --duration, the end of --run, stop()
+// in a probe, a kernel warning about the module), then disarm, drain,
+// summarise and rmmod. The kernel disarms by itself if this process dies.
+import { execa, type ResultPromise } from 'execa';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Manifest } from '../render/manifest.js';
+import { ControlFile } from './controlFile.js';
+import { decodeRecords } from './decodeRecords.js';
+import { EventFormatter } from './formatEvent.js';
+import { insertModule, removeModule } from './kernelModules.js';
+import { readModuleStats, type ModuleStats } from './moduleStats.js';
+import { formatSummary } from './formatSummary.js';
+
+export interface SessionOptions {
+  koPath: string;
+  manifest: Manifest;
+  /** Shell command whose end ends the session; its exit code is guru's. */
+  run?: string;
+  durationMs?: number;
+  /** Leave the probes armed and exit; the kernel disarms after ttlMs (0: never). */
+  detach?: { ttlMs: number };
+  json: boolean;
+  events: NodeJS.WritableStream;
+  messages: NodeJS.WritableStream;
+}
+
+export interface SessionResult {
+  exitCode: number;
+  stats?: ModuleStats;
+  delivered: number;
+  endReason: string;
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export async function superviseSession(opts: SessionOptions): Promise<SessionResult> {
+  const { manifest } = opts;
+  const module = manifest.module;
+  const started = Date.now();
+  await insertModule(opts.koPath, module);
+  let control: ControlFile | undefined;
+  let kernelLog: ChildProcess | undefined;
+  let child: ResultPromise | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = (sig: NodeJS.Signals) => end(`${sig}`);
+  let endReason = '';
+  let exitCode = 0;
+  let endRequested: () => void = () => {};
+  const ended = new Promise<void>((resolve) => (endRequested = resolve));
+  function end(reason: string, code?: number): void {
+    if (endReason) return;
+    endReason = reason;
+    if (code !== undefined) exitCode = code;
+    endRequested();
+  }
+
+  try {
+    control = await ControlFile.open(module);
+    kernelLog = watchKernelLog(module, (line) => {
+      opts.messages.write(`guru: kernel reports about ${module}: ${line}\n`);
+      end('kernel warning', 2);
+    });
+    await control.command('arm');
+
+    if (opts.detach) {
+      await control.command(`detach ${Math.ceil(opts.detach.ttlMs / 1000)}`);
+      opts.messages.write(
+        `${module}: armed and detached${opts.detach.ttlMs ? `; the kernel disarms it in ${Math.ceil(opts.detach.ttlMs / 1000)} s` : ' with no ttl'}; remove it with guru rm ${module}\n`,
+      );
+      return { exitCode: 0, delivered: 0, endReason: 'detached' };
+    }
+
+    for (const s of SIGNALS) process.on(s, onSignal);
+    if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
+    if (opts.run) {
+      child = execa('sh', ['-c', opts.run], { stdio: 'inherit', reject: false });
+      child.then((r) => end('command ended', r.exitCode ?? (r.signal ? 128 : 1)));
+    } else if (process.stderr.isTTY && opts.durationMs === undefined) {
+      opts.messages.write(`${module}: armed; Ctrl-C ends the session\n`);
+    }
+
+    // Stream until the kernel says end-of-stream, which it does only once
+    // we have disarmed and every record has been read.
+    const formatter = new EventFormatter(manifest);
+    let delivered = 0;
+    let disarmed = false;
+    const disarm = ended.then(async () => {
+      disarmed = true;
+      await control!.command('disarm');
+    });
+    for (;;) {
+      const batch = await control.readRecords();
+      if (batch.length === 0) break;
+      for (const e of decodeRecords(batch, manifest)) {
+        delivered++;
+        if (e.type === 'stop') end(`stop() in ${manifest.probes[e.probe]?.on ?? 'a probe'}`);
+        const text = opts.json ? formatter.json(e) : formatter.text(e);
+        if (text) opts.events.write(text);
+      }
+    }
+    if (!disarmed) end('module disarmed'); // e.g. its --ttl ran out
+    await disarm;
+    if (child) {
+      // The session ended some other way: the workload goes too.
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await child;
+    }
+    const stats = readModuleStats(module);
+    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason));
+    return { exitCode, stats, delivered, endReason };
+  } finally {
+    for (const s of SIGNALS) process.off(s, onSignal);
+    if (timer) clearTimeout(timer);
+    kernelLog?.kill();
+    if (!opts.detach) {
+      control?.close();
+      await removeModule(module);
+    } else {
+      control?.close();
+    }
+  }
+}
+
+/**
+ * Follow the kernel log for this session only (`dmesg --follow-new`) and
+ * report lines that implicate the module: a stack frame `[guru_x]` in an
+ * oops or warning. Its own pr_info lines ("guru_x: loaded") are not news.
+ */
+function watchKernelLog(module: string, onProblem: (line: string) => void): ChildProcess | undefined {
+  try {
+    const p = spawn('dmesg', ['--follow-new', '--notime'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    p.on('error', () => {});
+    let rest = '';
+    p.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line.includes(`[${module}]`)) onProblem(line.trim());
+    });
+    return p;
+  } catch {
+    return undefined;
+  }
+}
