@@ -1,0 +1,54 @@
+// Kernel facts read from the Debian 6.1 headers, checked against the C
+// compiler reading the same kind of headers (the oracle), not against
+// numbers typed into the test.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
+import { parseCInteger } from '../../src/kernel/parseHeaderConstants.js';
+import { debianHeadersTarget } from '../helpers/debianHeaders.js';
+
+const facts = () => headersKernelFacts(debianHeadersTarget());
+
+test('errno names, open flags and mode bits agree with what gcc computes from the uapi headers', async () => {
+  const f = facts();
+  const names = ['EPERM', 'ENOENT', 'EACCES', 'ENOMEM', 'EINVAL', 'EAGAIN', 'EWOULDBLOCK', 'ENOTSUPP', 'O_RDONLY', 'O_WRONLY', 'O_CREAT', 'O_DIRECTORY', 'O_TMPFILE', 'S_IFREG', 'S_IFMT', 'S_IRWXU'];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-consts-'));
+  try {
+    const kernelOnly = new Set(['ENOTSUPP']); // not in uapi: compare with include/linux/errno.h's text instead
+    const src = `#include <stdio.h>\n#include <errno.h>\n#include <fcntl.h>\n#include <sys/stat.h>\nint main(void){\n${names
+      .filter((n) => !kernelOnly.has(n))
+      .map((n) => `printf("${n} %lld\\n", (long long)(${n}));`)
+      .join('\n')}\nreturn 0;}\n`;
+    fs.writeFileSync(path.join(dir, 'c.c'), src);
+    await execa('gcc', ['-D_GNU_SOURCE', '-o', path.join(dir, 'c'), path.join(dir, 'c.c')]);
+    const { stdout } = await execa(path.join(dir, 'c'));
+    for (const line of stdout.split('\n')) {
+      const [name, value] = line.split(' ');
+      expect([name, f.constant(name)]).toEqual([name, BigInt(value)]);
+    }
+    const errnoH = fs.readFileSync(path.join(f.headersDir, '..', path.basename(f.headersDir).replace(/-amd64$/, '-common'), 'include/linux/errno.h'), 'utf8');
+    expect(f.constant('ENOTSUPP')).toBe(parseCInteger(/#define\s+ENOTSUPP\s+(\d+)/.exec(errnoH)![1]));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('syscall arguments come from include/linux/syscalls.h and the x86_64 table', () => {
+  const f = facts();
+  expect(f.syscall('write')).toEqual({
+    name: 'write',
+    symbol: '__x64_sys_write',
+    args: [
+      { name: 'fd', ctype: 'unsigned int' },
+      { name: 'buf', ctype: 'const char __user *' },
+      { name: 'count', ctype: 'size_t' },
+    ],
+  });
+  expect(f.syscall('openat')?.args.map((a) => a.name)).toEqual(['dfd', 'filename', 'flags', 'mode']);
+  // Every syscall in the table resolves, and every argument has a name.
+  const names = f.syscallNames();
+  expect(names.length).toBeGreaterThan(300);
+  for (const n of names) for (const a of f.syscall(n)!.args) expect(a.name).toMatch(/^[a-z_][a-z0-9_]*$/);
+});
