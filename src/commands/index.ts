@@ -3,8 +3,12 @@ import type { GuruCommand } from './command.js';
 import { checkCommand } from './check.js';
 import { renderCommand } from './render.js';
 import { buildCommand } from './build.js';
+import { vmCommand } from './vm.js';
+import { kernelCommand } from './kernel.js';
 
 export const commands: GuruCommand[] = [
   checkCommand,
   renderCommand,
-  buildCommand,];
+  buildCommand,
+  vmCommand,
+  kernelCommand,];

@@ -19,7 +19,7 @@ export function cpioArchive(entries: readonly CpioEntry[]): Buffer {
   for (const e of entries) {
     const name = e.path.replace(/^\/+/, '');
     let mode: number;
-    let data = Buffer.alloc(0);
+    let data: Buffer = Buffer.alloc(0);
     let rdevMajor = 0;
     let rdevMinor = 0;
     switch (e.kind) {

@@ -1,0 +1,82 @@
+// guru vm [--kernel K] [--timeout D] [--mem M] -- CMD...: run CMD as root in
+// a disposable VM booted on a stored kernel; guru exits with CMD's exit code.
+import type { GuruCommand } from './command.js';
+import { parseDuration } from '../apply/duration.js';
+import { UserError } from '../errors.js';
+import { ensureKernel } from '../kernels/ensureKernel.js';
+import { terminalProgress } from '../kernels/storeProgress.js';
+import { runInVm, VM_INTERRUPTED_EXIT_CODE, VM_TIMEOUT_EXIT_CODE } from '../vm/runInVm.js';
+import { DEFAULT_MEM_MB } from '../vm/vmPolicy.js';
+
+export const DEFAULT_VM_KERNEL = 'debian:6.1';
+const DEFAULT_TIMEOUT = '10m';
+
+interface VmArgs {
+  kernel: string;
+  timeout: string;
+  mem: number;
+  cpus?: number;
+  console?: boolean;
+  append?: string[];
+  verbose?: boolean;
+  command?: string[];
+  '--'?: string[];
+}
+
+export const vmCommand: GuruCommand<VmArgs> = {
+  command: 'vm [command..]',
+  describe: 'run a command as root in a disposable VM booted on a stored kernel',
+  builder: (y) =>
+    y
+      .parserConfiguration({ 'populate--': true })
+      .usage('guru vm [--kernel K] [--timeout D] [--mem M] -- CMD [ARGS...]')
+      .positional('command', { type: 'string', array: true, describe: 'the command (after --)' })
+      .option('kernel', { type: 'string', default: DEFAULT_VM_KERNEL, describe: 'kernel to boot: debian:6.1, debian:6.12 or a stored release; added to the store if missing' })
+      .option('timeout', { type: 'string', default: DEFAULT_TIMEOUT, describe: `hard limit for boot and command (e.g. 30s, 5m); on expiry guru exits ${VM_TIMEOUT_EXIT_CODE}` })
+      .option('mem', { type: 'number', default: DEFAULT_MEM_MB, describe: 'guest memory in MB' })
+      .option('cpus', { type: 'number', describe: 'guest CPUs (default: 1 under TCG, 2 under KVM)' })
+      .option('console', { type: 'boolean', describe: "stream the guest's serial console (kernel messages) to stderr" })
+      .option('append', { type: 'string', array: true, describe: 'extra kernel command-line word (repeatable), e.g. --append loglevel=7' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'say which accelerator ran and how long it took' })
+      .example('guru vm -- uname -r', 'boot debian:6.1 and print its release')
+      .example("guru vm --kernel debian:6.12 -- sh -c 'insmod ./m.ko && cat /proc/modules'", 'load a module built on the host'),
+  handler: async (args: VmArgs) => {
+    const argv = [...(args.command ?? []), ...(args['--'] ?? [])].map(String);
+    if (argv.length === 0) throw new UserError('no command to run in the VM', 'put it after --, e.g. guru vm -- uname -r');
+    const timeoutMs = parseDuration(args.timeout, '--timeout');
+    if (args.cpus !== undefined && (!Number.isInteger(args.cpus) || args.cpus < 1)) throw new UserError(`--cpus ${args.cpus}: expected a positive integer`);
+    const kernel = await ensureKernel(args.kernel, { progress: terminalProgress() });
+
+    // SIGKILL needs nothing from us (QEMU dies with its parent); these let the
+    // VM go down cleanly and guru report it.
+    const abort = new AbortController();
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const onSignal = (): void => abort.abort();
+    for (const s of signals) process.on(s, onSignal);
+    try {
+      const result = await runInVm({
+        kernel,
+        argv,
+        cwd: process.cwd(),
+        timeoutMs,
+        memMB: args.mem,
+        cpus: args.cpus,
+        stdio: 'inherit',
+        kernelArgs: args.append,
+        onConsole: args.console ? (chunk) => process.stderr.write(chunk) : undefined,
+        signal: abort.signal,
+      });
+      if (args.verbose) {
+        process.stderr.write(`guru: ${kernel.release} under ${result.accel.toUpperCase()} (${result.accelReason}); ${(result.durationMs / 1000).toFixed(2)} s\n`);
+      }
+      if (result.timedOut) {
+        process.stderr.write(`guru: timed out after ${args.timeout}; the VM was stopped (exit ${VM_TIMEOUT_EXIT_CODE}). Allow longer with --timeout.\n`);
+      } else if (result.interrupted) {
+        process.stderr.write(`guru: interrupted; the VM was stopped (exit ${VM_INTERRUPTED_EXIT_CODE})\n`);
+      }
+      process.exitCode = result.exitCode;
+    } finally {
+      for (const s of signals) process.off(s, onSignal);
+    }
+  },
+};

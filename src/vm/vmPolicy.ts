@@ -1,0 +1,91 @@
+// Policy for a disposable VM: which accelerator, how many CPUs, how much
+// memory, which firmware and kernel image, which kernel arguments. Decided
+// here from the request and the host; qemuCommandLine.ts only spells it.
+import fs from 'node:fs';
+import os from 'node:os';
+import { EnvironmentError, UserError } from '../errors.js';
+import type { StoredKernel } from '../kernels/storedKernel.js';
+import { chooseAccelerator, type Accelerator, type AcceleratorChoice } from './accelerator.js';
+
+export const DEFAULT_MEM_MB = 1024;
+export const QEMU_BINARY = 'qemu-system-x86_64';
+
+/**
+ * qboot is a minimal firmware that jumps straight to the kernel: a few
+ * hundred ms less than SeaBIOS under TCG. QEMU ships it in qemu-system-data.
+ */
+const QBOOT = '/usr/share/qemu/qboot.rom';
+
+export interface VmPolicyRequest {
+  kernel: StoredKernel;
+  memMB?: number;
+  cpus?: number;
+  /** Extra kernel command-line words (e.g. nokaslr). */
+  kernelArgs?: readonly string[];
+  /** Force an accelerator (the KVM probe itself forces kvm). */
+  accel?: Accelerator;
+}
+
+export interface VmPolicy {
+  accel: Accelerator;
+  accelReason: string;
+  cpuModel: string;
+  cpus: number;
+  memMB: number;
+  machineType: string;
+  bios?: string;
+  kernelImage: string;
+  kernelArgs: string[];
+}
+
+/** The fixed part of the guest command line; runInVm adds guru.run=. */
+export const BASE_KERNEL_ARGS = [
+  'console=ttyS0',
+  // Only errors and worse reach the console: each byte of emulated serial costs time.
+  'quiet',
+  // A panic reboots, and -no-reboot turns that into QEMU exiting: no hung VM.
+  'panic=-1',
+];
+
+export async function chooseVmPolicy(req: VmPolicyRequest, probeKvm: () => Promise<boolean>): Promise<VmPolicy> {
+  const memMB = req.memMB ?? DEFAULT_MEM_MB;
+  if (!Number.isInteger(memMB) || memMB < 256) throw new UserError(`--mem ${memMB}: the VM needs at least 256 MB`);
+  const choice: AcceleratorChoice = req.accel ? { accel: req.accel, reason: 'requested' } : await memoizedAccelerator(probeKvm);
+  const cpus = req.cpus ?? defaultCpus(choice.accel);
+  return {
+    accel: choice.accel,
+    accelReason: choice.reason,
+    // Under KVM the guest sees the host CPU; under TCG QEMU's default model boots fastest.
+    cpuModel: choice.accel === 'kvm' ? 'host' : 'qemu64',
+    cpus,
+    memMB,
+    machineType: 'q35',
+    bios: fs.existsSync(QBOOT) ? QBOOT : undefined,
+    kernelImage: bootableImage(req.kernel),
+    kernelArgs: [...BASE_KERNEL_ARGS, ...(req.kernelArgs ?? [])],
+  };
+}
+
+/**
+ * KVM: two CPUs, so concurrent threads really run in parallel. TCG: one;
+ * a second emulated CPU made boots slower on these 2-core hosts (each vCPU
+ * is a busy host thread), and threads still interleave on one.
+ */
+function defaultCpus(accel: Accelerator): number {
+  if (accel === 'tcg') return 1;
+  return Math.max(1, Math.min(2, os.availableParallelism()));
+}
+
+function bootableImage(kernel: StoredKernel): string {
+  const image = kernel.pvhImage && fs.existsSync(kernel.pvhImage) ? kernel.pvhImage : kernel.image;
+  if (!fs.existsSync(image)) throw new EnvironmentError(`kernel image ${image} is missing`, `re-add the kernel: guru kernel rm ${kernel.id} && guru kernel add ${kernel.ref ?? kernel.release}`);
+  return image;
+}
+
+let acceleratorDecision: Promise<AcceleratorChoice> | undefined;
+
+/** The probe can take seconds; decide once per process. */
+function memoizedAccelerator(probeKvm: () => Promise<boolean>): Promise<AcceleratorChoice> {
+  acceleratorDecision ??= chooseAccelerator(probeKvm);
+  return acceleratorDecision;
+}
