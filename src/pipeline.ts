@@ -28,9 +28,9 @@ export interface PlannedSpec {
   plan: Plan;
 }
 
-export function planSpecFile(file: string, kernel: KernelTargetOptions): PlannedSpec {
+export async function planSpecFile(file: string, kernel: KernelTargetOptions): Promise<PlannedSpec> {
   const spec = readSpecFile(file);
-  const target = resolveKernelTarget(kernel);
+  const target = await resolveKernelTarget(kernel);
   const facts = headersKernelFacts(target);
   return { spec, target, facts, plan: buildPlan(spec, facts) };
 }

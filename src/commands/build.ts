@@ -19,7 +19,7 @@ export const buildCommand: GuruCommand<BuildArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the module (default: ./guru_<name>.ko)' }),
   handler: async (args: BuildArgs) => {
-    const { plan, target } = planSpecFile(args.spec, args);
+    const { plan, target } = await planSpecFile(args.spec, args);
     const rendered = renderModule(plan);
     const result = await withSpinner(`building ${rendered.module}.ko for ${target.release}`, () => buildModule(rendered, target));
     const out = args.output ?? `${rendered.module}.ko`;

@@ -15,8 +15,8 @@ export const checkCommand: GuruCommand<CheckArgs> = {
   builder: (y) =>
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('json', { type: 'boolean', describe: 'print the plan as JSON' }),
-  handler: (args: CheckArgs) => {
-    const { plan } = planSpecFile(args.spec, args);
+  handler: async (args: CheckArgs) => {
+    const { plan } = await planSpecFile(args.spec, args);
     process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : describePlan(plan));
   },
 };

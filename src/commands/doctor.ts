@@ -5,7 +5,7 @@ import os from 'node:os';
 import { execa } from 'execa';
 import type { GuruCommand } from './command.js';
 import { ExitCode } from '../errors.js';
-import { headerCandidates, releaseOfHeaders } from '../kernel/kernelTarget.js';
+import { findHeadersDir } from '../kernels/findHeadersDir.js';
 
 export interface DoctorCheck {
   name: string;
@@ -80,7 +80,7 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
     fix: 'boot without module.sig_enforce=1, or use a VM (--vm debian:6.1)',
   });
 
-  const headers = headerCandidates(release).find((d) => releaseOfHeaders(d) === release);
+  const headers = findHeadersDir(release);
   checks.push({
     name: 'headers',
     ok: headers !== undefined,

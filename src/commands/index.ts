@@ -3,6 +3,10 @@ import type { GuruCommand } from './command.js';
 import { checkCommand } from './check.js';
 import { renderCommand } from './render.js';
 import { buildCommand } from './build.js';
+import { applyCommand } from './apply.js';
+import { psCommand } from './ps.js';
+import { rmCommand } from './rm.js';
+import { doctorCommand } from './doctor.js';
 import { vmCommand } from './vm.js';
 import { kernelCommand } from './kernel.js';
 
@@ -10,5 +14,9 @@ export const commands: GuruCommand[] = [
   checkCommand,
   renderCommand,
   buildCommand,
+  applyCommand,
+  psCommand,
+  rmCommand,
+  doctorCommand,
   vmCommand,
   kernelCommand,];

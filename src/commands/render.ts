@@ -17,8 +17,8 @@ export const renderCommand: GuruCommand<RenderArgs> = {
   builder: (y) =>
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('output', { alias: 'o', type: 'string', describe: 'directory to write into (default: ./guru_<name>)' }),
-  handler: (args: RenderArgs) => {
-    const { plan } = planSpecFile(args.spec, args);
+  handler: async (args: RenderArgs) => {
+    const { plan } = await planSpecFile(args.spec, args);
     const rendered = renderModule(plan);
     const dir = args.output ?? rendered.module;
     fs.mkdirSync(dir, { recursive: true });

@@ -15,8 +15,12 @@ import { parseHeaderConstants } from './parseHeaderConstants.js';
 export function headersSourceTree(headersDir: string): string {
   const makefile = path.join(headersDir, 'Makefile');
   if (fs.existsSync(makefile)) {
-    const m = /^include\s+(\S+)\/Makefile\s*$/m.exec(fs.readFileSync(makefile, 'utf8'));
-    if (m && fs.existsSync(path.join(m[1], 'include/linux'))) return m[1];
+    const m = /^include\s+(.+)\/Makefile\s*$/m.exec(fs.readFileSync(makefile, 'utf8'));
+    if (m) {
+      // guru's kernel store rewrites the absolute path to one relative to the Makefile itself.
+      const dir = m[1].replace('$(dir $(lastword $(MAKEFILE_LIST)))', headersDir + '/');
+      if (fs.existsSync(path.join(dir, 'include/linux'))) return path.resolve(dir);
+    }
   }
   return headersDir;
 }

@@ -1,14 +1,22 @@
-// Which kernel a command resolves and builds against (DESIGN §3: `--kernel
-// R` or `--kdir DIR`; default the running kernel), and where its headers are.
+// Which kernel a command resolves and builds against (DESIGN §3: `--kernel K`
+// or `--kdir DIR`; default the running kernel), where its headers are, and
+// where its symbol list is. K is a release or a kernel-store ref such as
+// debian:6.1 (added to the store on first use).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, UserError } from '../errors.js';
+import { ensureKernel } from '../kernels/ensureKernel.js';
+import { findHeadersDir, requireHeadersDir } from '../kernels/findHeadersDir.js';
+import { parseKernelRef } from '../kernels/kernelRef.js';
+import { findStoredKernel } from '../kernels/resolveKernel.js';
+import { terminalProgress } from '../kernels/storeProgress.js';
 
 export interface KernelTarget {
   release: string;
   /** kbuild's KDIR. */
   headersDir: string;
+  /** A real symbol list (System.map or kallsyms), if one is known. */
   systemMap?: string;
 }
 
@@ -19,27 +27,15 @@ export function releaseOfHeaders(dir: string): string | undefined {
   return /UTS_RELEASE\s+"([^"]+)"/.exec(fs.readFileSync(f, 'utf8'))?.[1];
 }
 
-/** Header directories kbuild can use for `release`, most specific first. */
-export function headerCandidates(release: string): string[] {
-  return [`/lib/modules/${release}/build`, `/usr/src/linux-headers-${release}`];
-}
-
-/** Releases whose headers are installed where headerCandidates() looks. */
-export function installedHeaderReleases(): string[] {
-  const found = new Set<string>();
-  for (const dir of ['/usr/src']) {
-    if (!fs.existsSync(dir)) continue;
-    for (const e of fs.readdirSync(dir)) {
-      const m = /^linux-headers-(.+)$/.exec(e);
-      if (m && releaseOfHeaders(path.join(dir, e)) === m[1]) found.add(m[1]);
-    }
-  }
-  return [...found].sort();
-}
-
+/**
+ * A System.map worth reading: Debian's /boot/System.map is an 83-byte
+ * placeholder, so the store's (captured from the kernel itself) comes first.
+ */
 function systemMapFor(release: string): string | undefined {
+  const stored = findStoredKernel(release)?.systemMap;
+  if (stored && fs.existsSync(stored)) return stored;
   for (const f of [`/boot/System.map-${release}`, `/lib/modules/${release}/System.map`]) {
-    if (fs.existsSync(f)) return f;
+    if (fs.existsSync(f) && fs.statSync(f).size > 4096) return f;
   }
   if (release === os.release() && fs.existsSync('/proc/kallsyms')) return '/proc/kallsyms';
   return undefined;
@@ -50,7 +46,7 @@ export interface KernelTargetOptions {
   kdir?: string;
 }
 
-export function resolveKernelTarget(opts: KernelTargetOptions): KernelTarget {
+export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<KernelTarget> {
   if (opts.kdir) {
     const dir = path.resolve(opts.kdir);
     const release = releaseOfHeaders(dir);
@@ -58,16 +54,29 @@ export function resolveKernelTarget(opts: KernelTargetOptions): KernelTarget {
     if (opts.kernel && opts.kernel !== release) throw new UserError(`--kdir ${opts.kdir} holds ${release}, not ${opts.kernel}`);
     return { release, headersDir: dir, systemMap: systemMapFor(release) };
   }
-  const release = opts.kernel ?? os.release();
-  for (const dir of headerCandidates(release)) {
-    if (releaseOfHeaders(dir) === release) return { release, headersDir: fs.realpathSync(dir), systemMap: systemMapFor(release) };
+  if (opts.kernel && parseKernelRef(opts.kernel).kind === 'series') {
+    const k = await ensureKernel(opts.kernel, { progress: process.stderr.isTTY ? terminalProgress() : undefined });
+    return { release: k.release, headersDir: k.headersDir, systemMap: k.systemMap };
   }
-  const installed = installedHeaderReleases();
-  const which = opts.kernel ? `kernel ${release}` : `the running kernel (${release})`;
-  throw new EnvironmentError(
-    `no headers for ${which}: looked in ${headerCandidates(release).join(', ')}`,
-    installed.length
-      ? `headers are installed for: ${installed.join(', ')}; pass --kernel ${installed[installed.length - 1]}`
-      : `install them: apt-get install linux-headers-${release}`,
-  );
+  const release = opts.kernel ?? os.release();
+  const headersDir = opts.kernel ? requireHeadersDir(release) : findHeadersDir(release);
+  if (!headersDir) {
+    throw new EnvironmentError(
+      `no headers for the running kernel (${release})`,
+      `install them (apt-get install linux-headers-${release}), or target another kernel: --kernel debian:6.1`,
+    );
+  }
+  return { release, headersDir: fs.realpathSync(headersDir), systemMap: systemMapFor(release) };
+}
+
+/** Releases whose headers are installed under /usr/src. */
+export function installedHeaderReleases(): string[] {
+  const found = new Set<string>();
+  if (fs.existsSync('/usr/src')) {
+    for (const e of fs.readdirSync('/usr/src')) {
+      const m = /^linux-headers-(.+)$/.exec(e);
+      if (m && releaseOfHeaders(path.join('/usr/src', e)) === m[1]) found.add(m[1]);
+    }
+  }
+  return [...found].sort();
 }

@@ -31,7 +31,7 @@ afterAll(() => {
 
 test('every example builds against the Debian 6.1 headers without warnings', async () => {
   expect(specs.length).toBeGreaterThanOrEqual(5);
-  const target = debianHeadersTarget();
+  const target = await debianHeadersTarget();
   const facts = headersKernelFacts(target);
   const rendered = specs.map((f) => renderModule(buildPlan(readSpecFile(f), facts)));
   const { koPaths, log } = await buildModules(rendered, target);
@@ -45,7 +45,7 @@ test('every example builds against the Debian 6.1 headers without warnings', asy
 });
 
 test('a second build of the same spec is served from the cache', async () => {
-  const target = debianHeadersTarget();
+  const target = await debianHeadersTarget();
   const plan = buildPlan(readSpecFile('examples/echo-one-byte.yaml'), headersKernelFacts(target));
   const first = await buildModule(renderModule(plan), target);
   const second = await buildModule(renderModule(plan), target);

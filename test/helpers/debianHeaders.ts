@@ -16,6 +16,6 @@ export function debianHeadersRelease(): string {
   return m[1];
 }
 
-export function debianHeadersTarget(): KernelTarget {
+export function debianHeadersTarget(): Promise<KernelTarget> {
   return resolveKernelTarget({ kernel: debianHeadersRelease() });
 }

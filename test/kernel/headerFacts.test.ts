@@ -9,10 +9,10 @@ import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import { parseCInteger } from '../../src/kernel/parseHeaderConstants.js';
 import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 
-const facts = () => headersKernelFacts(debianHeadersTarget());
+const facts = async () => headersKernelFacts(await debianHeadersTarget());
 
 test('errno names, open flags and mode bits agree with what gcc computes from the uapi headers', async () => {
-  const f = facts();
+  const f = await facts();
   const names = ['EPERM', 'ENOENT', 'EACCES', 'ENOMEM', 'EINVAL', 'EAGAIN', 'EWOULDBLOCK', 'ENOTSUPP', 'O_RDONLY', 'O_WRONLY', 'O_CREAT', 'O_DIRECTORY', 'O_TMPFILE', 'S_IFREG', 'S_IFMT', 'S_IRWXU'];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-consts-'));
   try {
@@ -35,8 +35,8 @@ test('errno names, open flags and mode bits agree with what gcc computes from th
   }
 });
 
-test('syscall arguments come from include/linux/syscalls.h and the x86_64 table', () => {
-  const f = facts();
+test('syscall arguments come from include/linux/syscalls.h and the x86_64 table', async () => {
+  const f = await facts();
   expect(f.syscall('write')).toEqual({
     name: 'write',
     symbol: '__x64_sys_write',

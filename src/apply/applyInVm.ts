@@ -1,0 +1,55 @@
+// `guru apply --vm K`: build on the host for K's release (fast, with the
+// host's compiler and K's headers from the kernel store), then run `guru
+// apply <the .ko>` inside a disposable VM booted on K. The guest sees the
+// host's files read-only, so the module, node and guru itself need no copying.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ApplyArgs } from '../commands/apply.js';
+import { UserError } from '../errors.js';
+import { buildModule } from '../build/kbuild.js';
+import { readManifest } from '../build/readManifest.js';
+import { ensureKernel } from '../kernels/ensureKernel.js';
+import { headersKernelFacts } from '../kernel/headersKernelFacts.js';
+import { buildPlan } from '../plan/buildPlan.js';
+import { readSpecFile } from '../pipeline.js';
+import { projectRoot } from '../projectRoot.js';
+import { renderModule } from '../render/renderModule.js';
+import { withSpinner } from '../ui/spinner.js';
+import { runInVm } from '../vm/runInVm.js';
+import { parseDuration } from './duration.js';
+
+export async function applyInVm(args: ApplyArgs): Promise<number> {
+  if (args.output) {
+    throw new UserError('--output cannot be combined with --vm: the guest cannot write host files', "inside one VM, send events to a guest file: guru vm --kernel K -- sh -c 'guru apply ... -o /tmp/events; cat /tmp/events'");
+  }
+  if (args.detach) throw new UserError('--detach makes no sense with --vm: the VM ends with the command');
+  if (args.kdir) throw new UserError('--kdir cannot be combined with --vm: the VM kernel brings its own headers');
+  const kernel = await ensureKernel(args.vm!);
+  const target = { release: kernel.release, headersDir: kernel.headersDir, systemMap: kernel.systemMap };
+
+  let koPath: string;
+  if (args.target.endsWith('.ko')) {
+    if (!fs.existsSync(args.target)) throw new UserError(`no such module: ${args.target}`);
+    koPath = path.resolve(args.target);
+    const built = readManifest(koPath).release;
+    if (built !== kernel.release) throw new UserError(`${args.target} was built for ${built}, not ${kernel.release} (${args.vm})`);
+  } else {
+    const plan = buildPlan(readSpecFile(args.target), headersKernelFacts(target));
+    const rendered = renderModule(plan);
+    koPath = (await withSpinner(`building ${rendered.module}.ko for ${kernel.release}`, () => buildModule(rendered, target))).koPath;
+  }
+
+  const guestArgv = [process.execPath, path.join(projectRoot(), 'bin', 'guru.js'), 'apply', koPath];
+  if (args.run !== undefined) guestArgv.push('--run', args.run);
+  if (args.duration !== undefined) guestArgv.push('--duration', args.duration);
+  if (args.json) guestArgv.push('--json');
+  const result = await runInVm({
+    kernel,
+    argv: guestArgv,
+    cwd: process.cwd(),
+    timeoutMs: args.vmTimeout ? parseDuration(args.vmTimeout, '--vm-timeout') : 10 * 60_000,
+    stdio: 'inherit',
+  });
+  if (result.timedOut) process.stderr.write(`guru: the VM hit its time limit; pass --vm-timeout to allow longer\n`);
+  return result.exitCode;
+}

@@ -1,0 +1,97 @@
+// guru apply SPEC|X.ko: load, arm, stream events, summary, remove (DESIGN §3, §4).
+// With --vm K: build on the host for K, then run this same command inside a
+// disposable VM booted on K.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { GuruCommand } from './command.js';
+import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
+import { UserError } from '../errors.js';
+import { buildModule } from '../build/kbuild.js';
+import { readManifest } from '../build/readManifest.js';
+import { planSpecFile } from '../pipeline.js';
+import { renderModule } from '../render/renderModule.js';
+import { withSpinner } from '../ui/spinner.js';
+import { parseDuration } from '../apply/duration.js';
+import { superviseSession } from '../apply/superviseSession.js';
+import { applyInVm } from '../apply/applyInVm.js';
+
+export interface ApplyArgs extends KernelArgs {
+  target: string;
+  run?: string;
+  duration?: string;
+  ttl?: string;
+  detach?: boolean;
+  json?: boolean;
+  output?: string;
+  vm?: string;
+  vmTimeout?: string;
+}
+
+function isModuleFile(target: string): boolean {
+  return target.endsWith('.ko');
+}
+
+export const applyCommand: GuruCommand<ApplyArgs> = {
+  command: 'apply <target>',
+  describe: 'load a patch (spec or built .ko), stream its events, and remove it at the end',
+  builder: (y) =>
+    withKernelOptions(y.positional('target', { type: 'string', describe: 'patch spec (YAML) or a module built by guru build', demandOption: true }))
+      .option('run', { type: 'string', describe: 'run this shell command while armed; the session ends with it and takes its exit code' })
+      .option('duration', { type: 'string', describe: 'end the session after this long (e.g. 10s, 2m)' })
+      .option('detach', { type: 'boolean', describe: 'leave the patch armed and exit (needs --ttl)' })
+      .option('ttl', { type: 'string', describe: 'with --detach: the kernel disarms the patch after this long; 0 keeps it until guru rm' })
+      .option('json', { type: 'boolean', describe: 'events as JSON lines' })
+      .option('output', { alias: 'o', type: 'string', describe: 'write events to this file instead of stdout' })
+      .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1)' })
+      .option('vm-timeout', { type: 'string', describe: 'with --vm: hard limit for the whole VM run (default 10m)' })
+      .example('$0 apply examples/echo-one-byte.yaml --vm debian:6.1 --run "/bin/echo hello"', 'echo prints only h')
+      .example('$0 apply patch.yaml --duration 30s --json', 'stream events for 30 s as JSON'),
+  handler: async (args) => {
+    if (args.detach && args.ttl === undefined) {
+      throw new UserError('--detach needs --ttl', 'give the kernel a deadline (--ttl 10m), or opt out explicitly with --ttl 0');
+    }
+    if (args.ttl !== undefined && !args.detach) throw new UserError('--ttl only applies with --detach');
+    if (args.detach && (args.run || args.duration)) throw new UserError('--detach cannot be combined with --run or --duration');
+    const durationMs = args.duration !== undefined ? parseDuration(args.duration, '--duration') : undefined;
+    const ttlMs = args.ttl !== undefined ? parseDuration(args.ttl, '--ttl') : undefined;
+
+    if (args.vm) {
+      process.exitCode = await applyInVm(args);
+      return;
+    }
+
+    let koPath: string;
+    if (isModuleFile(args.target)) {
+      if (!fs.existsSync(args.target)) throw new UserError(`no such module: ${args.target}`);
+      koPath = args.target;
+    } else {
+      const { plan, target } = await planSpecFile(args.target, args);
+      const rendered = renderModule(plan);
+      koPath = (await withSpinner(`building ${rendered.module}.ko for ${target.release}`, () => buildModule(rendered, target))).koPath;
+    }
+    const manifest = readManifest(koPath);
+    if (manifest.release !== os.release()) {
+      throw new UserError(
+        `${path.basename(koPath)} was built for ${manifest.release}, but this kernel is ${os.release()}`,
+        args.kernel ? `to run it on ${args.kernel}, use --vm` : 'build it for this kernel (guru build SPEC), or run it in a VM on that kernel (--vm)',
+      );
+    }
+    const events = args.output ? fs.createWriteStream(args.output) : process.stdout;
+    try {
+      const result = await superviseSession({
+        koPath,
+        manifest,
+        run: args.run,
+        durationMs,
+        detach: args.detach ? { ttlMs: ttlMs ?? 0 } : undefined,
+        json: Boolean(args.json),
+        events,
+        messages: process.stderr,
+      });
+      process.exitCode = result.exitCode;
+    } finally {
+      if (args.output) await new Promise<void>((r) => (events as fs.WriteStream).end(r));
+    }
+  },
+};
