@@ -132,6 +132,8 @@ function supervise(policy: VmPolicy, opts: RunInVmOptions, argv: string[], chann
     let guestStatus: GuestStatus | undefined;
     let statusAt = 0;
     let settled = false;
+    const closedSinks = new Set<NodeJS.WriteStream>();
+    const sinkListeners: (() => void)[] = [];
 
     const result = (exitCode: number, extra: Partial<VmRunResult> = {}): VmRunResult => ({
       exitCode,
@@ -152,6 +154,7 @@ function supervise(policy: VmPolicy, opts: RunInVmOptions, argv: string[], chann
       clearTimeout(deadline);
       clearInterval(poll);
       opts.signal?.removeEventListener('abort', onAbort);
+      for (const off of sinkListeners) off();
       qemu.kill();
       // Settle only once QEMU is gone, so callers (and tests) never see it linger.
       qemu.exited.then(
@@ -180,11 +183,19 @@ function supervise(policy: VmPolicy, opts: RunInVmOptions, argv: string[], chann
       consoleTail = (consoleTail + chunk.toString('utf8')).slice(-16384);
       opts.onConsole?.(chunk);
     });
+    // A reader that went away (`guru vm -- cmd | head -1`) must not crash us:
+    // keep counting bytes, stop writing them.
     const forward = (stream: Readable, which: 'out' | 'err'): void => {
+      const sink = which === 'out' ? process.stdout : process.stderr;
+      if (opts.stdio === 'inherit') {
+        const onError = (): void => void closedSinks.add(sink);
+        sink.on('error', onError);
+        sinkListeners.push(() => sink.off('error', onError));
+      }
       stream.on('data', (chunk: Buffer) => {
         received[which] += chunk.length;
         if (opts.stdio === 'pipe') collected[which].push(chunk);
-        else (which === 'out' ? process.stdout : process.stderr).write(chunk);
+        else if (!closedSinks.has(sink)) sink.write(chunk);
         (which === 'out' ? opts.onStdout : opts.onStderr)?.(chunk);
         check();
       });
