@@ -25,6 +25,12 @@ const LATER_CALLS: Record<string, string> = {
 export const STRING_MAX = 256;
 /** Most log() arguments in one call (the record is at most 2 KiB). */
 export const LOG_MAX_ARGS = 16;
+/**
+ * Most strings read (comm, func, user_string(), kernel_string()) by one if:
+ * or do: item: each needs its own per-CPU buffer until the item is done
+ * (GURU_STR_SLOTS in kmod/guru_runtime.h; the emitter's StringSlots).
+ */
+export const STRING_SLOTS = 16;
 
 /** Why a `$name` that exists in general is not usable at this probe. */
 export interface UnavailableTarget {
@@ -78,6 +84,8 @@ interface Typed {
  */
 export class ProbeCompiler {
   private source!: ExprSource;
+  /** Strings read so far by the if:/do: item being compiled. */
+  private stringReads = 0;
 
   constructor(
     private readonly session: CompileSession,
@@ -100,6 +108,7 @@ export class ProbeCompiler {
 
   private attempt<T>(src: ExprSource, body: (node: ExprNode) => T): T | undefined {
     this.source = src;
+    this.stringReads = 0;
     let node: ExprNode;
     try {
       node = parseExpression(src.text);
@@ -297,6 +306,7 @@ export class ProbeCompiler {
         // The runtime clamps to [1, STRING_MAX]; counting the NUL, max chars + 1 bytes are read.
         max = max.k === 'int' ? { k: 'int', value: String(clampMax(BigInt(max.value) + 1n)) } : { k: 'binary', op: '+', left: max, right: { k: 'int', value: '1' }, line: this.lineOf(maxNode) };
       }
+      this.takeStringSlot(node);
       return { ir: { k: 'readString', space: name === 'user_string' ? 'user' : 'kernel', addr, max, line: this.lineOf(node) }, type: 'string' };
     }
     if ((STATEMENT_CALLS as readonly string[]).includes(name)) {
@@ -315,13 +325,26 @@ export class ProbeCompiler {
     if (param >= 0) return { ir: { k: 'param', id: param }, type: 'int' };
     if ((INT_BUILTINS as readonly string[]).includes(name)) return { ir: { k: 'builtin', name: name as IntBuiltin }, type: 'int' };
     if (name === 'probe') return { ir: { k: 'str', value: this.scope.probeLabel }, type: 'string' };
-    if ((STRING_BUILTINS as readonly string[]).includes(name)) return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
+    if ((STRING_BUILTINS as readonly string[]).includes(name)) {
+      this.takeStringSlot(node);
+      return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
+    }
     const c = this.scope.constant(name);
     if (c !== undefined) return { ir: { k: 'int', value: c.toString() }, type: 'int' };
     if (LATER_CALLS[name] || (STATEMENT_CALLS as readonly string[]).includes(name) || (VALUE_CALLS as readonly string[]).includes(name)) {
       this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
     }
     this.unknownName(node, name);
+  }
+
+  /** Count a string read; the generated C has buffers for STRING_SLOTS of them per item. */
+  private takeStringSlot(node: ExprNode): void {
+    if (++this.stringReads <= STRING_SLOTS) return;
+    this.fail(
+      node,
+      `too many strings in one expression: this is string ${this.stringReads}, at most ${STRING_SLOTS} are read per if: or do: item`,
+      'split the work over several do: items (keep results in vars), or match task names in where: comm: [...]',
+    );
   }
 
   private lookupTarget(node: ExprNode, name: string): TargetVar {

@@ -5,13 +5,14 @@
 // Everything from the spec that lands in C goes through cString() or is a
 // number or an identifier the parser has already restricted.
 import { InternalError } from '../errors.js';
+import { STRING_SLOTS } from '../expr/compileExpression.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { PlanGuard, PlanVar } from '../plan/types.js';
 
 /** Hands out string slots; one allocator per C statement (strings never outlive one). */
 export class StringSlots {
   private next = 0;
-  constructor(private readonly max = 16) {}
+  constructor(private readonly max = STRING_SLOTS) {}
   take(): number {
     if (this.next >= this.max) throw new InternalError(`more than ${this.max} string values in one statement`);
     return this.next++;
@@ -67,9 +68,19 @@ function targetAccess(t: TargetVar): string {
   }
 }
 
+/**
+ * The C type a target's value is converted through. An enum parameter
+ * (landlock_add_rule's `enum landlock_rule_type`) is only forward-declared
+ * by <linux/syscalls.h>, and a cast to an incomplete type does not compile;
+ * the kernel passes enums as int, so convert through int.
+ */
+function valueCType(ctype: string): string {
+  if (isPointerType(ctype)) return 'unsigned long';
+  return /^(const\s+)?enum\s/.test(ctype) ? 'int' : ctype;
+}
+
 function readTarget(t: TargetVar): string {
-  const cast = isPointerType(t.ctype) ? 'unsigned long' : t.ctype;
-  return `(s64)(${cast})${targetAccess(t)}`;
+  return `(s64)(${valueCType(t.ctype)})${targetAccess(t)}`;
 }
 
 const INT_BUILTIN_C: Record<string, string> = {
@@ -121,6 +132,12 @@ export class CEmitter {
             return `GURU_SHL(${l}, ${r})`;
           case '>>':
             return `GURU_SHR(${l}, ${r})`;
+          case '+':
+          case '-':
+          case '*':
+            // Small literals and comparisons are C ints: without the cast,
+            // 2147483647 + 1 or 65536 * 65536 would wrap in 32 bits.
+            return `((s64)${l} ${e.op} ${r})`;
           default:
             return `(${l} ${e.op} ${r})`;
         }
@@ -145,7 +162,7 @@ export class CEmitter {
       case 'setTarget': {
         const v = this.expr(s.value, slots);
         const t = s.target;
-        const value = isPointerType(t.ctype) ? `(unsigned long)(${v})` : `(unsigned long)(${t.ctype})(${v})`;
+        const value = isPointerType(t.ctype) ? `(unsigned long)(${v})` : `(unsigned long)(${valueCType(t.ctype)})(${v})`;
         switch (t.access.kind) {
           case 'syscallArg':
             return [`GURU_SYS_SET_ARG(${t.access.index}, ${value});`];

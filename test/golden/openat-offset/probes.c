@@ -34,7 +34,7 @@ static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long
 	if (!(guru_comm_is("cat")))
 		goto miss;
 #line 16 "examples/openat-offset.yaml"
-	atomic64_set(&guru_globals[GVAR_opens], (atomic64_read(&guru_globals[GVAR_opens]) + 1));
+	atomic64_set(&guru_globals[GVAR_opens], ((s64)atomic64_read(&guru_globals[GVAR_opens]) + 1));
 #line 17 "examples/openat-offset.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_comm(ctx, 0));
