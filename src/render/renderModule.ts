@@ -169,7 +169,10 @@ export function renderModule(plan: Plan): RenderedModule {
 /** Long JSON as adjacent C string literals, one line each, for readable C. */
 function splitCString(s: string): string {
   const parts: string[] = [];
-  for (let i = 0; i < s.length; i += 96) parts.push(cString(s.slice(i, i + 96)));
+  // By code points: a cut inside a surrogate pair (an emoji in a log format)
+  // would turn each half into U+FFFD in the manifest.
+  const chars = Array.from(s);
+  for (let i = 0; i < chars.length; i += 96) parts.push(cString(chars.slice(i, i + 96).join('')));
   return parts.join('\n\t');
 }
 
