@@ -64,7 +64,7 @@ export async function runGuestScript(kernel: StoredKernel, script: string, timeo
 /** `[name:contents]` markers the guest scripts print, as a map. */
 export function markers(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of text.matchAll(/\[([a-z0-9_.-]+):([\s\S]*?)\]<</g)) out.set(m[1], m[2]);
+  for (const m of text.matchAll(/\[([A-Za-z0-9_.-]+):([\s\S]*?)\]<</g)) out.set(m[1], m[2]);
   return out;
 }
 
