@@ -14,14 +14,33 @@ export interface AptPackage {
   depends: string[][];
 }
 
-/** The candidate version of PKG as apt-cache sees it, or undefined if apt does not know it. */
-export async function aptShow(pkg: string): Promise<AptPackage | undefined> {
-  const result = await execa('apt-cache', ['show', '--no-all-versions', pkg], { reject: false, env: { LC_ALL: 'C' } });
-  if (result.failed) {
-    if (/No packages found|Unable to locate|no installation candidate/i.test(result.stderr) || result.exitCode === 100) return undefined;
-    throw new EnvironmentError(`apt-cache show ${pkg} failed: ${result.stderr.trim()}`);
+/**
+ * Candidate versions of PKGS as apt-cache sees them, by name; unknown names
+ * are simply absent. One apt-cache run per call: each costs ~1.5 s of
+ * loading the package cache, whatever the number of names.
+ */
+export async function aptShowMany(pkgs: readonly string[]): Promise<Map<string, AptPackage>> {
+  const found = new Map<string, AptPackage>();
+  if (pkgs.length === 0) return found;
+  const result = await execa('apt-cache', ['show', '--no-all-versions', ...pkgs], { reject: false, env: { LC_ALL: 'C' } });
+  if (result.failed && !/No packages found|Unable to locate/i.test(result.stderr)) {
+    throw new EnvironmentError(`apt-cache show ${pkgs.join(' ')} failed: ${result.stderr.trim()}`);
   }
-  return parseStanza(result.stdout);
+  for (const pkg of parseStanzas(result.stdout)) if (!found.has(pkg.name)) found.set(pkg.name, pkg);
+  return found;
+}
+
+/** The candidate version of PKG, or undefined if apt does not know it. */
+export async function aptShow(pkg: string): Promise<AptPackage | undefined> {
+  return (await aptShowMany([pkg])).get(pkg);
+}
+
+/** Every deb822 stanza of `apt-cache show` output that names a package and version. */
+export function parseStanzas(text: string): AptPackage[] {
+  return text
+    .split(/\n\s*\n/)
+    .map(parseStanza)
+    .filter((p): p is AptPackage => p !== undefined);
 }
 
 /** Parse the first deb822 stanza of `apt-cache show` output. */

@@ -2,7 +2,7 @@
 // the image (vmlinuz + modules), the headers, the headers' -common half, the
 // linux-kbuild package they depend on, and optionally the -dbg debuginfo.
 // Everything is read from apt's metadata, so it follows Debian's updates.
-import { aptShow, aptUpdate, type AptPackage } from './apt.js';
+import { aptShowMany, aptUpdate, type AptPackage } from './apt.js';
 import type { KernelRef } from './kernelRef.js';
 import { EnvironmentError, UserError } from '../errors.js';
 
@@ -53,35 +53,45 @@ function toUserFacing(err: unknown): unknown {
 
 async function resolveOnce(ref: KernelRef, opts: { debuginfo: boolean }): Promise<DebianKernelPackages> {
   const imageName = ref.kind === 'release' ? `linux-image-${ref.release}` : await imageOfSeries(ref.series);
-  const image = await aptShow(imageName);
-  if (!image) throw new PackageNotFound(`apt does not know ${imageName}`, 'check the release with: apt-cache search linux-image-');
   const release = imageName.slice('linux-image-'.length);
-  const headers = await required(`linux-headers-${release}`);
+  // Three apt-cache runs in all (each loads the whole package cache): metapackages, then these, then what headers need.
+  const first = await aptShowMany([imageName, `linux-headers-${release}`, ...(opts.debuginfo ? [`linux-image-${release}-dbg`] : [])]);
+  const image = first.get(imageName);
+  if (!image) throw new PackageNotFound(`apt does not know ${imageName}`, 'check the release with: apt-cache search linux-image-');
+  const headers = required(first, `linux-headers-${release}`);
+  const debug = opts.debuginfo ? required(first, `linux-image-${release}-dbg`) : undefined;
   const commonName = headers.depends.flat().find((n) => /^linux-headers-.*-common$/.test(n));
   const kbuildName = headers.depends.flat().find((n) => n.startsWith('linux-kbuild-'));
   if (!commonName || !kbuildName) {
     throw new EnvironmentError(`${headers.name} does not depend on a -common headers package and a linux-kbuild package; guru does not know this layout`);
   }
-  const headersCommon = await required(commonName);
-  const kbuild = await required(kbuildName);
-  const debug = opts.debuginfo ? await required(`linux-image-${release}-dbg`) : undefined;
-  return { release, version: image.version, image, headers, headersCommon, kbuild, debug };
+  const second = await aptShowMany([commonName, kbuildName]);
+  return {
+    release,
+    version: image.version,
+    image,
+    headers,
+    headersCommon: required(second, commonName),
+    kbuild: required(second, kbuildName),
+    debug,
+  };
 }
 
 async function imageOfSeries(series: string): Promise<string> {
-  for (const meta of seriesMetapackages(series)) {
-    const pkg = await aptShow(meta);
-    const image = pkg?.depends.flat().find((n) => /^linux-image-[0-9]/.test(n));
+  const metas = seriesMetapackages(series);
+  const found = await aptShowMany(metas);
+  for (const meta of metas) {
+    const image = found.get(meta)?.depends.flat().find((n) => /^linux-image-[0-9]/.test(n));
     if (image && image.slice('linux-image-'.length).startsWith(`${series}.`)) return image.replace(/-unsigned$/, '');
   }
   throw new PackageNotFound(
-    `Debian has no kernel in series ${series} (looked at ${seriesMetapackages(series).join(', ')})`,
+    `Debian has no kernel in series ${series} (looked at ${metas.join(', ')})`,
     'Debian 12 ships debian:6.1 and debian:6.12',
   );
 }
 
-async function required(name: string): Promise<AptPackage> {
-  const pkg = await aptShow(name);
+function required(found: Map<string, AptPackage>, name: string): AptPackage {
+  const pkg = found.get(name);
   if (!pkg) throw new PackageNotFound(`apt does not know ${name}`, 'refresh the package lists: apt-get update');
   return pkg;
 }

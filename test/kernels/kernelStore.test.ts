@@ -1,0 +1,201 @@
+// The kernel store against the real apt and the real Debian 6.1 packages:
+// names resolve through the metapackages, the entry is complete and its
+// headers work from where they are, a killed add leaves nothing that looks
+// like an entry, and list/rm keep index.json in step with the folders.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { openElf } from '../../src/debuginfo/elf.js';
+import { EnvironmentError, UserError } from '../../src/errors.js';
+import { parseDepends, parseStanza } from '../../src/kernels/apt.js';
+import { resolveDebianPackages } from '../../src/kernels/debianKernelPackages.js';
+import { ensureKernel } from '../../src/kernels/ensureKernel.js';
+import { findHeadersDir, requireHeadersDir } from '../../src/kernels/findHeadersDir.js';
+import { systemMapFromKallsyms } from '../../src/kernels/kallsymsSystemMap.js';
+import { parseKernelRef } from '../../src/kernels/kernelRef.js';
+import { listStoredKernels } from '../../src/kernels/kernelStore.js';
+import { removeKernel } from '../../src/kernels/removeKernel.js';
+import { KernelNotStoredError, resolveKernel } from '../../src/kernels/resolveKernel.js';
+import type { KernelEntryRecord } from '../../src/kernels/storedKernel.js';
+import { buildTestModule, ensureCompiledCli } from '../vm/vmTestSupport.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SLOW = 600_000;
+
+/** Run BODY with GURU_CACHE pointing at a fresh folder (the store reads it on every call). */
+async function withPrivateCache<T>(body: (cache: string) => Promise<T>): Promise<T> {
+  const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-test-'));
+  const saved = process.env.GURU_CACHE;
+  process.env.GURU_CACHE = cache;
+  try {
+    return await body(cache);
+  } finally {
+    if (saved === undefined) delete process.env.GURU_CACHE;
+    else process.env.GURU_CACHE = saved;
+    fs.rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+describe('refs and apt metadata', () => {
+  test('parseKernelRef takes series and releases and rejects the rest with a hint', () => {
+    expect(parseKernelRef('debian:6.1')).toEqual({ kind: 'series', distro: 'debian', series: '6.1', text: 'debian:6.1' });
+    expect(parseKernelRef('6.12.117+deb12-amd64')).toMatchObject({ kind: 'release', release: '6.12.117+deb12-amd64' });
+    expect(() => parseKernelRef('fedora:40')).toThrow(UserError);
+    expect(() => parseKernelRef('../../etc')).toThrow(/unknown kernel/);
+    try {
+      parseKernelRef('fedora:40');
+    } catch (err) {
+      expect((err as UserError).hint).toMatch(/debian:6\.1, debian:6\.12/);
+    }
+  });
+
+  test('parseStanza and parseDepends read apt-cache show output', () => {
+    const pkg = parseStanza(
+      'Package: linux-headers-6.12.1-amd64\nVersion: 6.12.1-1\nSize: 1234\nDepends: linux-base (>= 4.12~), linux-headers-6.12.1-common (= 6.12.1-1),\n linux-image-6.12.1-amd64 (= 6.12.1-1) | linux-image-6.12.1-amd64-unsigned (= 6.12.1-1), gcc-12:any\nDescription: x\n\nPackage: other\n',
+    );
+    expect(pkg).toEqual({
+      name: 'linux-headers-6.12.1-amd64',
+      version: '6.12.1-1',
+      size: 1234,
+      depends: [['linux-base'], ['linux-headers-6.12.1-common'], ['linux-image-6.12.1-amd64', 'linux-image-6.12.1-amd64-unsigned'], ['gcc-12']],
+    });
+    expect(parseDepends('')).toEqual([]);
+  });
+
+  test.each(['debian:6.1', 'debian:6.12'])('%s resolves through the metapackages to one consistent set of packages', async (ref) => {
+    const p = await resolveDebianPackages(parseKernelRef(ref), { debuginfo: true });
+    const series = ref.slice('debian:'.length);
+    expect(p.release.startsWith(`${series}.`)).toBe(true);
+    expect(p.image.name).toBe(`linux-image-${p.release}`);
+    expect(p.headers.name).toBe(`linux-headers-${p.release}`);
+    expect(p.headersCommon.name).toMatch(/^linux-headers-.*-common$/);
+    expect(p.kbuild.name).toMatch(new RegExp(`^linux-kbuild-${series.replace('.', '\\.')}`));
+    expect(p.debug?.name).toBe(`linux-image-${p.release}-dbg`);
+    expect(p.headers.version).toBe(p.image.version);
+  });
+
+  test("debian:6.1 is the release the host's own linux-headers-amd64 points at", async () => {
+    const { stdout } = await execa('dpkg-query', ['-W', '-f=${Depends}', 'linux-headers-amd64']);
+    const p = await resolveDebianPackages(parseKernelRef('debian:6.1'), { debuginfo: false });
+    expect(stdout).toContain(`linux-headers-${p.release}`);
+  });
+});
+
+describe('the debian:6.1 entry', () => {
+  test('is complete: image, PVH image with the same build-id, modules with modules.dep, config, a real System.map', async () => {
+    const k = await ensureKernel('debian:6.1');
+    expect((await resolveKernel('debian:6.1')).release).toBe(k.release);
+    expect((await resolveKernel(k.release)).dir).toBe(k.dir);
+    expect(fs.statSync(k.image).size).toBeGreaterThan(1e6);
+    expect(fs.existsSync(path.join(k.modulesDir, 'modules.dep'))).toBe(true);
+    expect(fs.readFileSync(k.config, 'utf8')).toMatch(/^CONFIG_KPROBES=y$/m);
+    const elf = openElf(k.pvhImage!);
+    try {
+      expect(elf.buildId()).toBe(k.buildId);
+    } finally {
+      elf.close();
+    }
+    const map = fs.readFileSync(k.systemMap, 'utf8');
+    expect(map.split('\n').length).toBeGreaterThan(50_000);
+    expect(map).toMatch(/^ffffffff[0-9a-f]{8} T vfs_read$/m);
+  }, SLOW);
+
+  test('headers are relocated: no absolute paths left, build/ link resolves inside the entry', async () => {
+    const k = await ensureKernel('debian:6.1');
+    const makefile = fs.readFileSync(path.join(k.headersDir, 'Makefile'), 'utf8');
+    expect(makefile).toMatch(/^include \$\(dir \$\(lastword \$\(MAKEFILE_LIST\)\)\)\.\.\/linux-headers-.*-common\/Makefile$/m);
+    expect(makefile).not.toMatch(/^include \/usr\/src/m);
+    expect(fs.realpathSync(path.join(k.modulesDir, 'build'))).toBe(fs.realpathSync(k.headersDir));
+    expect(fs.realpathSync(path.join(k.headersDir, 'scripts')).startsWith(k.dir)).toBe(true);
+    // kbuild builds from the relocated tree, for the stored release.
+    const ko = await buildTestModule(k.headersDir);
+    try {
+      const { stdout } = await execa('modinfo', ['-F', 'vermagic', ko]);
+      expect(stdout.split(' ')[0]).toBe(k.release);
+    } finally {
+      fs.rmSync(path.dirname(ko), { recursive: true, force: true });
+    }
+  }, SLOW);
+
+  test('findHeadersDir prefers the system location, falls back to the store, and says how to fix a miss', async () => {
+    const k = await ensureKernel('debian:6.1');
+    const found = findHeadersDir(k.release);
+    expect([`/lib/modules/${k.release}/build`, `/usr/src/linux-headers-${k.release}`, k.headersDir]).toContain(found);
+    expect(findHeadersDir('0.0.1-nonexistent')).toBeUndefined();
+    expect(() => requireHeadersDir('0.0.1-nonexistent')).toThrow(EnvironmentError);
+    try {
+      requireHeadersDir('0.0.1-nonexistent');
+    } catch (err) {
+      expect((err as EnvironmentError).hint).toContain('guru kernel add 0.0.1-nonexistent');
+    }
+  }, SLOW);
+});
+
+test('systemMapFromKallsyms drops module symbols and sorts by address', () => {
+  const map = systemMapFromKallsyms('ffffffff81000010 T b\nffffffffc0000000 t m\t[mod]\nffffffff81000000 T a\n0000000000000000 D __per_cpu_start\n');
+  expect(map).toEqual({ text: '0000000000000000 D __per_cpu_start\nffffffff81000000 T a\nffffffff81000010 T b\n', count: 3 });
+});
+
+test('list and rm keep index.json in step with the entry folders', async () => {
+  await withPrivateCache(async (cache) => {
+    const kernels = path.join(cache, 'kernels');
+    const record: KernelEntryRecord = {
+      formatVersion: 1,
+      id: '9.9.9-1-amd64',
+      release: '9.9.9-1-amd64',
+      ref: 'debian:9.9',
+      distro: 'debian',
+      packageVersion: '9.9.9-1',
+      packages: [],
+      buildId: 'ab',
+      hasPvhImage: false,
+      systemMapSource: 'kallsyms',
+      addedAt: new Date().toISOString(),
+    };
+    fs.mkdirSync(path.join(kernels, record.id), { recursive: true });
+    fs.writeFileSync(path.join(kernels, record.id, 'entry.json'), JSON.stringify(record));
+    // A half-built add is not an entry.
+    fs.mkdirSync(path.join(kernels, '.tmp-9.9.9-2-amd64-1-0', 'root'), { recursive: true });
+    expect(listStoredKernels().map((k) => k.id)).toEqual([record.id]);
+    const index = JSON.parse(fs.readFileSync(path.join(kernels, 'index.json'), 'utf8')) as { entries: KernelEntryRecord[] };
+    expect(index.entries.map((e) => e.id)).toEqual([record.id]);
+    expect((await resolveKernel('debian:9.9')).id).toBe(record.id);
+    await removeKernel('debian:9.9');
+    expect(fs.existsSync(path.join(kernels, record.id))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(kernels, 'index.json'), 'utf8'))).toEqual({ formatVersion: 1, entries: [] });
+    await expect(resolveKernel('debian:9.9')).rejects.toThrow(KernelNotStoredError);
+  });
+});
+
+test('an add killed mid-way leaves no usable-looking entry', async () => {
+  await ensureCompiledCli();
+  await withPrivateCache(async (cache) => {
+    const kernels = path.join(cache, 'kernels');
+    const child = spawn('node', [path.join(ROOT, 'bin', 'guru.js'), 'kernel', 'add', 'debian:6.1'], {
+      env: { ...process.env, GURU_CACHE: cache },
+      stdio: 'ignore',
+      detached: true, // its own process group, so apt and dpkg-deb die with it
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Kill it once extraction has begun: the temp folder has a boot/ with files.
+    const tempBoot = (): string | undefined => {
+      if (!fs.existsSync(kernels)) return undefined;
+      const tmp = fs.readdirSync(kernels).find((n) => n.startsWith('.tmp-'));
+      const boot = tmp && path.join(kernels, tmp, 'root', 'boot');
+      return boot && fs.existsSync(boot) && fs.readdirSync(boot).length > 0 ? boot : undefined;
+    };
+    const deadline = Date.now() + 120_000;
+    while (!tempBoot() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(tempBoot()).toBeDefined();
+    process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+    const names = fs.readdirSync(kernels);
+    expect(names.filter((n) => !n.startsWith('.'))).toEqual([]);
+    expect(listStoredKernels()).toEqual([]);
+    await expect(resolveKernel('debian:6.1')).rejects.toThrow(KernelNotStoredError);
+    const list = await execa('node', [path.join(ROOT, 'bin', 'guru.js'), 'kernel', 'list'], { env: { GURU_CACHE: cache } });
+    expect(list.stdout).toMatch(/^no kernels stored/);
+  });
+}, SLOW);
