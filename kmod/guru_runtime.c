@@ -686,13 +686,24 @@ void guru_log_end(struct guru_ctx *ctx)
 
 void guru_emit_backtrace(struct guru_ctx *ctx)
 {
-	unsigned long entries[16];
-	unsigned int n, i;
+	unsigned long entries[24];
+	unsigned int n, i, first = 0;
 	char line[KSYM_SYMBOL_LEN + 4];
 
 	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	/*
+	 * The trace starts inside guru and the kprobe machinery; users want it
+	 * to start at the probed function, as SystemTap's does. Skip to the
+	 * first frame inside it (functions are far smaller than 64 KiB).
+	 */
+	for (i = 0; ctx->func_addr && i < n; i++) {
+		if (entries[i] >= ctx->func_addr && entries[i] - ctx->func_addr < 0x10000) {
+			first = i;
+			break;
+		}
+	}
 	rec_start(ctx, GURU_REC_BACKTRACE, ctx->probe - gm->probes);
-	for (i = 0; i < n; i++) {
+	for (i = first; i < n; i++) {
 		int len = snprintf(line, sizeof(line), "%pS\n", (void *)entries[i]);
 
 		rec_put(ctx, line, min_t(int, len, sizeof(line) - 1));
