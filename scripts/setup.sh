@@ -11,6 +11,7 @@ packages=(
   linux-headers-amd64                                  # Debian 6.1 headers (metapackage)
   dwarves                                              # pahole, needed by 6.12 headers
   qemu-system-x86 busybox-static cpio kmod             # disposable VMs
+  xz-utils zstd util-linux                             # kernel store: unpack Debian's vmlinuz (xz, zstd) and .ko.xz; setpriv ties QEMU to guru
   gdb                                                  # oracle for the DWARF reader tests
   shellcheck ruby                                      # CI lints the provisioning script and the Vagrantfile
 )
