@@ -10,6 +10,7 @@ import { buildModule } from '../build/kbuild.js';
 import { readManifest } from '../build/readManifest.js';
 import { ensureKernel } from '../kernels/ensureKernel.js';
 import { headersKernelFacts } from '../kernel/headersKernelFacts.js';
+import { storedKernelTarget } from '../kernel/kernelTarget.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { readSpecFile } from '../pipeline.js';
 import { projectRoot } from '../projectRoot.js';
@@ -25,7 +26,7 @@ export async function applyInVm(args: ApplyArgs): Promise<number> {
   if (args.detach) throw new UserError('--detach makes no sense with --vm: the VM ends with the command');
   if (args.kdir) throw new UserError('--kdir cannot be combined with --vm: the VM kernel brings its own headers');
   const kernel = await ensureKernel(args.vm!);
-  const target = { release: kernel.release, headersDir: kernel.headersDir, systemMap: kernel.systemMap };
+  const target = storedKernelTarget(kernel);
 
   let koPath: string;
   if (args.target.endsWith('.ko')) {

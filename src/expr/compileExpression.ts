@@ -45,6 +45,8 @@ export interface CompileScope {
   unavailableTargets: ReadonlyMap<string, UnavailableTarget>;
   /** Why no write is allowed at this probe at all (wildcards), if so. */
   writesRefused?: string;
+  /** Said after the hint of an unknown target variable (e.g. why argument names are unknown here). */
+  unknownTargetNote?: string;
   /** Why a given target is read-only, for the diagnostic. */
   readOnlyReason: (target: TargetVar) => { message: string; hint?: string };
   vars: readonly VarDecl[];
@@ -358,7 +360,8 @@ export class ProbeCompiler {
     const named = names.filter((n) => !/^\$arg\d$/.test(n));
     const shown = named.length ? named : names;
     const list = names.length ? `available at ${this.scope.probeLabel}: ${shown.join(', ')}` : `${this.scope.probeLabel} has no target variables`;
-    this.fail(node, `unknown target variable ${name} at ${this.scope.probeLabel}`, near ? `did you mean ${near}? ${list}` : list);
+    const note = this.scope.unknownTargetNote ? ` (${this.scope.unknownTargetNote})` : '';
+    this.fail(node, `unknown target variable ${name} at ${this.scope.probeLabel}`, (near ? `did you mean ${near}? ${list}` : list) + note);
   }
 
   private unknownName(node: ExprNode, name: string): never {

@@ -24,6 +24,13 @@ export interface TargetVar {
   name: string;
   /** C type the value is converted through (e.g. `size_t`, `const char __user *`). */
   ctype: string;
+  /**
+   * When set, the C type the raw register is converted through instead of
+   * ctype: BTF types (`blk_opf_t`, `struct file *`) need not be declared in
+   * the headers a module includes, so typed kernel arguments carry a
+   * fixed-width integer (`s32`, `u8`) or `unsigned long` for pointers.
+   */
+  registerCType?: string;
   access: TargetAccess;
   writable: boolean;
 }

@@ -1,8 +1,10 @@
 // KernelFacts read from a kernel's build headers (what kbuild needs anyway):
 // syscall prototypes, the x86_64 syscall table, constants, and, where a
-// System.map or /proc/kallsyms is available, the function symbols.
+// System.map or /proc/kallsyms is available, the function symbols; where a
+// BTF file is known, kernel function prototypes.
 import fs from 'node:fs';
 import path from 'node:path';
+import { readBtf, type Btf } from '../debuginfo/btf.js';
 import { EnvironmentError } from '../errors.js';
 import type { KernelFacts, SyscallPrototype, SyscallArg } from './kernelFacts.js';
 import { parseSyscallPrototypes, parseSyscallTable } from './parseSyscallPrototypes.js';
@@ -40,6 +42,8 @@ export interface HeadersKernelFactsOptions {
   headersDir: string;
   /** System.map of the target, if known; text symbols become functionSymbols(). */
   systemMap?: string;
+  /** File holding the target's BTF (raw, or an ELF with .BTF), if known; read on first use. */
+  btf?: string;
 }
 
 export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts {
@@ -77,9 +81,16 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     if (symbols === null) symbols = opts.systemMap ? readTextSymbols(opts.systemMap) : undefined;
     return symbols;
   };
+  let btf: Btf | undefined | null = null;
+  const loadBtf = (): Btf | undefined => {
+    if (btf === null) btf = opts.btf ? readBtf(opts.btf) : undefined;
+    return btf;
+  };
   return {
     release: opts.release,
     headersDir: opts.headersDir,
+    btf: loadBtf,
+    btfPath: opts.btf,
     syscall: (name) => syscalls.get(name),
     syscallNames: () => [...syscalls.keys()].sort(),
     functionSymbols: loadSymbols,

@@ -1,5 +1,6 @@
 // Everything the resolver needs to know about the target kernel, behind one
 // interface so unit tests can use a fake and need neither root nor a kernel.
+import type { Btf } from '../debuginfo/btf.js';
 
 /** A syscall argument as declared in include/linux/syscalls.h. */
 export interface SyscallArg {
@@ -29,6 +30,15 @@ export interface KernelFacts {
    * when the module registers its probes.
    */
   functionSymbols(): ReadonlySet<string> | undefined;
+  /**
+   * The target's BTF (kernel function prototypes and types), read on the
+   * first call since parsing it costs a few hundred milliseconds; undefined
+   * when none was found. Optional: facts without it (and fakes) give kprobe
+   * arguments as positional `$argN` only.
+   */
+  btf?(): Btf | undefined;
+  /** Where btf() reads from (a path), for messages; undefined when there is no BTF. */
+  readonly btfPath?: string;
   /** errno names, open flags and mode bits from the target's headers. */
   constant(name: string): bigint | undefined;
   constantNames(): string[];

@@ -1,15 +1,17 @@
 // Which kernel a command resolves and builds against (DESIGN §3: `--kernel K`
 // or `--kdir DIR`; default the running kernel), where its headers are, and
-// where its symbol list is. K is a release or a kernel-store ref such as
+// where its symbol list and BTF are. K is a release or a kernel-store ref such as
 // debian:6.1 (added to the store on first use).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, UserError } from '../errors.js';
+import { findBtfFile } from './btfLocation.js';
 import { ensureKernel } from '../kernels/ensureKernel.js';
 import { findHeadersDir, requireHeadersDir } from '../kernels/findHeadersDir.js';
 import { parseKernelRef } from '../kernels/kernelRef.js';
 import { findStoredKernel } from '../kernels/resolveKernel.js';
+import type { StoredKernel } from '../kernels/storedKernel.js';
 import { terminalProgress } from '../kernels/storeProgress.js';
 
 export interface KernelTarget {
@@ -18,6 +20,8 @@ export interface KernelTarget {
   headersDir: string;
   /** A real symbol list (System.map or kallsyms), if one is known. */
   systemMap?: string;
+  /** The kernel's BTF (named, typed kprobe arguments), if one is known. */
+  btf?: string;
 }
 
 /** `UTS_RELEASE` of a kernel build directory. */
@@ -41,6 +45,11 @@ function systemMapFor(release: string): string | undefined {
   return undefined;
 }
 
+/** A kernel from guru's store as a target (what `--vm K` builds for). */
+export function storedKernelTarget(k: StoredKernel): KernelTarget {
+  return { release: k.release, headersDir: k.headersDir, systemMap: k.systemMap, btf: findBtfFile(k.release, k.headersDir) };
+}
+
 export interface KernelTargetOptions {
   kernel?: string;
   kdir?: string;
@@ -52,11 +61,11 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     const release = releaseOfHeaders(dir);
     if (!release) throw new UserError(`${opts.kdir} is not a kernel build directory (no include/generated/utsrelease.h)`, 'pass the directory that /lib/modules/RELEASE/build points to');
     if (opts.kernel && opts.kernel !== release) throw new UserError(`--kdir ${opts.kdir} holds ${release}, not ${opts.kernel}`);
-    return { release, headersDir: dir, systemMap: systemMapFor(release) };
+    return { release, headersDir: dir, systemMap: systemMapFor(release), btf: findBtfFile(release, dir) };
   }
   if (opts.kernel && parseKernelRef(opts.kernel).kind === 'series') {
     const k = await ensureKernel(opts.kernel, { progress: process.stderr.isTTY ? terminalProgress() : undefined });
-    return { release: k.release, headersDir: k.headersDir, systemMap: k.systemMap };
+    return storedKernelTarget(k);
   }
   const release = opts.kernel ?? os.release();
   const headersDir = opts.kernel ? requireHeadersDir(release) : findHeadersDir(release);
@@ -66,7 +75,8 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
       `install them (apt-get install linux-headers-${release}), or target another kernel: --kernel debian:6.1`,
     );
   }
-  return { release, headersDir: fs.realpathSync(headersDir), systemMap: systemMapFor(release) };
+  const realHeaders = fs.realpathSync(headersDir);
+  return { release, headersDir: realHeaders, systemMap: systemMapFor(release), btf: findBtfFile(release, realHeaders) };
 }
 
 /** Releases whose headers are installed under /usr/src. */

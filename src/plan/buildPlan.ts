@@ -29,6 +29,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       targets: resolved.targets,
       unavailableTargets: resolved.unavailableTargets,
       writesRefused: resolved.writesRefused,
+      unknownTargetNote: resolved.unknownTargetNote,
       readOnlyReason: resolved.readOnlyReason,
       vars: spec.vars,
       varIds,

@@ -6,6 +6,7 @@ import type { UnavailableTarget } from '../expr/compileExpression.js';
 import { nearestName } from '../diagnostics/nearestName.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
 import type { ProbePoint } from '../spec/types.js';
+import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
 import type { PlanProbeKind } from './types.js';
 
 export interface ResolvedProbePoint {
@@ -18,6 +19,8 @@ export interface ResolvedProbePoint {
   targets: Map<string, TargetVar>;
   unavailableTargets: Map<string, UnavailableTarget>;
   writesRefused?: string;
+  /** Appended to "unknown target variable" (e.g. why argument names are unknown here). */
+  unknownTargetNote?: string;
   readOnlyReason: (t: TargetVar) => { message: string; hint?: string };
 }
 
@@ -27,8 +30,6 @@ export interface ProbePointError {
 }
 
 const MAX_ARGS = 6;
-/** C type of an untyped register value (kernel args before BTF, kretprobe $return). */
-const REGISTER_CTYPE = 'long';
 
 const LATER_KINDS: Partial<Record<ProbePoint['kind'], string>> = {
   statement: 'statement probes need the DWARF reader, which is not wired in yet',
@@ -93,13 +94,10 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
         returnOnly(`use kretprobe:${point.func}`);
         return { kind: 'kprobe', symbol: point.func, offset, targets, unavailableTargets: unavailable, readOnlyReason: readOnly };
       }
-      for (let i = 0; i < MAX_ARGS; i++) {
-        const name = `$arg${i + 1}`;
-        targets.set(name, { name, ctype: REGISTER_CTYPE, access: isReturn ? { kind: 'savedKernelArg', index: i } : { kind: 'kernelArg', index: i }, writable: !isReturn });
-      }
-      if (isReturn) targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: true });
-      else returnOnly(`use kretprobe:${point.func}`);
-      return { kind: point.kind, symbol: point.func, offset: 0, targets, unavailableTargets: unavailable, readOnlyReason: readOnly };
+      // Named, typed arguments where the target's BTF knows the function; $argN otherwise.
+      const { unknownTargetNote } = addKernelFunctionTargets(facts, { func: point.func, isReturn, label }, targets, unavailable);
+      if (!isReturn) returnOnly(`use kretprobe:${point.func}`);
+      return { kind: point.kind, symbol: point.func, offset: 0, targets, unavailableTargets: unavailable, unknownTargetNote, readOnlyReason: readOnly };
     }
     case 'begin':
     case 'end': {

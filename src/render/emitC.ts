@@ -74,13 +74,14 @@ function targetAccess(t: TargetVar): string {
  * by <linux/syscalls.h>, and a cast to an incomplete type does not compile;
  * the kernel passes enums as int, so convert through int.
  */
-function valueCType(ctype: string): string {
-  if (isPointerType(ctype)) return 'unsigned long';
-  return /^(const\s+)?enum\s/.test(ctype) ? 'int' : ctype;
+function valueCType(t: TargetVar): string {
+  if (t.registerCType) return t.registerCType;
+  if (isPointerType(t.ctype)) return 'unsigned long';
+  return /^(const\s+)?enum\s/.test(t.ctype) ? 'int' : t.ctype;
 }
 
 function readTarget(t: TargetVar): string {
-  return `(s64)(${valueCType(t.ctype)})${targetAccess(t)}`;
+  return `(s64)(${valueCType(t)})${targetAccess(t)}`;
 }
 
 const INT_BUILTIN_C: Record<string, string> = {
@@ -162,7 +163,8 @@ export class CEmitter {
       case 'setTarget': {
         const v = this.expr(s.value, slots);
         const t = s.target;
-        const value = isPointerType(t.ctype) ? `(unsigned long)(${v})` : `(unsigned long)(${valueCType(t.ctype)})(${v})`;
+        const cast = valueCType(t);
+        const value = cast === 'unsigned long' ? `(unsigned long)(${v})` : `(unsigned long)(${cast})(${v})`;
         switch (t.access.kind) {
           case 'syscallArg':
             return [`GURU_SYS_SET_ARG(${t.access.index}, ${value});`];

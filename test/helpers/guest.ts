@@ -10,6 +10,7 @@ import { buildModule } from '../../src/build/kbuild.js';
 import { ensureKernel } from '../../src/kernels/ensureKernel.js';
 import type { StoredKernel } from '../../src/kernels/storedKernel.js';
 import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
+import { storedKernelTarget } from '../../src/kernel/kernelTarget.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { readSpecFile } from '../../src/pipeline.js';
 import { renderModule } from '../../src/render/renderModule.js';
@@ -31,7 +32,7 @@ export async function debianKernel(): Promise<StoredKernel> {
 }
 
 export async function buildFor(kernel: StoredKernel, specFile: string): Promise<string> {
-  const target = { release: kernel.release, headersDir: kernel.headersDir, systemMap: kernel.systemMap };
+  const target = storedKernelTarget(kernel);
   const plan = buildPlan(readSpecFile(specFile), headersKernelFacts(target));
   return (await buildModule(renderModule(plan), target)).koPath;
 }

@@ -1,0 +1,99 @@
+// Target variables at a kprobe/kretprobe on one kernel function: the
+// function's parameters by name and C type where the target's BTF is known
+// ($file, $count, an `int` $return that reads -1 as -1), with `$argN`
+// aliases; positional `$arg1..$arg6` as untyped registers where it is not.
+import type { UnavailableTarget } from '../expr/compileExpression.js';
+import type { TargetAccess, TargetVar } from '../expr/ir.js';
+import type { KernelFacts } from '../kernel/kernelFacts.js';
+import { ARG_REGISTERS, kernelFunctionSignature, type KernelFunctionSignature } from '../kernel/kernelFunctionSignature.js';
+
+/** C type of an untyped register value (kernel args without BTF, their $return). */
+export const REGISTER_CTYPE = 'long';
+
+export interface KernelFunctionTargetsInput {
+  func: string;
+  isReturn: boolean;
+  /** The probe's on: text, for messages. */
+  label: string;
+}
+
+export interface KernelFunctionTargets {
+  /** Said after "unknown target variable": why names may be missing. */
+  unknownTargetNote?: string;
+}
+
+/** The signature from the facts' BTF, or why there is none. */
+export function lookupKernelFunction(facts: KernelFacts, func: string): { signature?: KernelFunctionSignature; why?: string } {
+  const btf = facts.btf?.();
+  if (!btf) {
+    return { why: `argument names and types come from the kernel's BTF, and none was found for ${facts.release}` };
+  }
+  const found = kernelFunctionSignature(btf, func);
+  return found.found ? { signature: found.signature } : { why: found.why };
+}
+
+/**
+ * Fill TARGETS and UNAVAILABLE for an entry (kprobe at offset 0) or return
+ * (kretprobe) probe on FUNC. `$return` is added for return probes only;
+ * the caller says why it is missing at entry.
+ */
+export function addKernelFunctionTargets(
+  facts: KernelFacts,
+  input: KernelFunctionTargetsInput,
+  targets: Map<string, TargetVar>,
+  unavailable: Map<string, UnavailableTarget>,
+): KernelFunctionTargets {
+  const { func, isReturn, label } = input;
+  const access = (index: number): TargetAccess => (isReturn ? { kind: 'savedKernelArg', index } : { kind: 'kernelArg', index });
+  const { signature, why } = lookupKernelFunction(facts, func);
+  if (!signature) {
+    for (let i = 0; i < ARG_REGISTERS.length; i++) {
+      const name = `$arg${i + 1}`;
+      targets.set(name, { name, ctype: REGISTER_CTYPE, access: access(i), writable: !isReturn });
+    }
+    if (isReturn) targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: true });
+    return { unknownTargetNote: `${why}: only $arg1..$arg${ARG_REGISTERS.length}${isReturn ? ' and $return' : ''} (as long) exist here` };
+  }
+
+  const aliases: [string, TargetVar | UnavailableTarget][] = [];
+  for (const a of signature.args) {
+    const display = a.name ? `$${a.name}` : `$arg${a.position}`;
+    if (a.register !== undefined) {
+      const t: TargetVar = { name: display, ctype: a.ctype, registerCType: a.registerCType, access: access(a.register), writable: !isReturn };
+      targets.set(display, t);
+      aliases.push([`$arg${a.position}`, { ...t, name: `$arg${a.position}` }]);
+    } else {
+      const u: UnavailableTarget = {
+        message: `${display} (${a.ctype}, argument ${a.position} of ${func}) cannot be read at ${label}: ${a.unavailable}`,
+        hint: 'read what it points to or holds in a function it is passed on to, or use a statement: probe (debug info)',
+      };
+      unavailable.set(display, u);
+      aliases.push([`$arg${a.position}`, u]);
+    }
+  }
+  // Positional aliases never shadow a parameter that happens to be called argN.
+  for (const [name, v] of aliases) {
+    if (targets.has(name) || unavailable.has(name)) continue;
+    if ('access' in v) targets.set(name, v);
+    else unavailable.set(name, v);
+  }
+  const arity = signature.args.length;
+  for (let i = arity + 1; i <= ARG_REGISTERS.length; i++) {
+    const name = `$arg${i}`;
+    if (targets.has(name) || unavailable.has(name)) continue;
+    unavailable.set(name, {
+      message: `${func} takes ${arity === 0 ? 'no arguments' : arity === 1 ? 'one argument' : `${arity} arguments`}${signature.variadic ? ' and a variable list' : ''}: there is no ${name}`,
+      hint: `its prototype: ${signature.declaration}`,
+    });
+  }
+
+  if (isReturn) {
+    const r = signature.returns;
+    if (r.registerCType) {
+      targets.set('$return', { name: '$return', ctype: r.ctype, registerCType: r.registerCType, access: { kind: 'returnValue' }, writable: true });
+    } else {
+      unavailable.set('$return', { message: `$return cannot be used at ${label}: ${r.unavailable}`, hint: `its prototype: ${signature.declaration}` });
+    }
+  }
+  return {};
+}
