@@ -2,8 +2,9 @@
 // something ends the session (signal, --duration, the end of --run, stop()
 // in a probe, a kernel warning about the module), then disarm, drain,
 // summarise and rmmod. The kernel disarms by itself if this process dies.
-import { execa, type ResultPromise } from 'execa';
+// node:child_process, not execa: see kernelModules.ts (start-up cost in guests).
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import type { Manifest } from '../render/manifest.js';
 import { ControlFile } from './controlFile.js';
 import { decodeRecords } from './decodeRecords.js';
@@ -34,6 +35,10 @@ export interface SessionResult {
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+function osSignalNumber(signal: NodeJS.Signals): number {
+  return os.constants.signals[signal] ?? 0;
+}
+
 export async function superviseSession(opts: SessionOptions): Promise<SessionResult> {
   const { manifest } = opts;
   const module = manifest.module;
@@ -41,7 +46,8 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
   await insertModule(opts.koPath, module);
   let control: ControlFile | undefined;
   let kernelLog: ChildProcess | undefined;
-  let child: ResultPromise | undefined;
+  let child: ChildProcess | undefined;
+  let childExited: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   const onSignal = (sig: NodeJS.Signals) => end(`${sig}`);
   let endReason = '';
@@ -74,8 +80,19 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     for (const s of SIGNALS) process.on(s, onSignal);
     if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
     if (opts.run) {
-      child = execa('sh', ['-c', opts.run], { stdio: 'inherit', reject: false });
-      child.then((r) => end('command ended', r.exitCode ?? (r.signal ? 128 : 1)));
+      const c = spawn('sh', ['-c', opts.run], { stdio: 'inherit' });
+      child = c;
+      childExited = new Promise((resolve) => {
+        c.on('exit', (code, signal) => {
+          end('command ended', code ?? 128 + (signal ? osSignalNumber(signal) : 0));
+          resolve();
+        });
+        c.on('error', (err) => {
+          opts.messages.write(`guru: cannot run ${opts.run}: ${err.message}\n`);
+          end('command failed to start', 127);
+          resolve();
+        });
+      });
     } else if (process.stderr.isTTY && opts.durationMs === undefined) {
       opts.messages.write(`${module}: armed; Ctrl-C ends the session\n`);
     }
@@ -103,8 +120,8 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     await disarm;
     if (child) {
       // The session ended some other way: the workload goes too.
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await child;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await childExited;
     }
     const stats = readModuleStats(module);
     opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason));

@@ -7,14 +7,7 @@ import path from 'node:path';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
 import { UserError } from '../errors.js';
-import { buildModule } from '../build/kbuild.js';
-import { readManifest } from '../build/readManifest.js';
-import { planSpecFile } from '../pipeline.js';
-import { renderModule } from '../render/renderModule.js';
-import { withSpinner } from '../ui/spinner.js';
 import { parseDuration } from '../apply/duration.js';
-import { superviseSession } from '../apply/superviseSession.js';
-import { applyInVm } from '../apply/applyInVm.js';
 
 export interface ApplyArgs extends KernelArgs {
   target: string;
@@ -56,7 +49,10 @@ export const applyCommand: GuruCommand<ApplyArgs> = {
     const durationMs = args.duration !== undefined ? parseDuration(args.duration, '--duration') : undefined;
     const ttlMs = args.ttl !== undefined ? parseDuration(args.ttl, '--ttl') : undefined;
 
+    // Implementation modules load on demand: inside a TCG guest every module
+    // read costs, and applying a built .ko needs none of the compiler.
     if (args.vm) {
+      const { applyInVm } = await import('../apply/applyInVm.js');
       process.exitCode = await applyInVm(args);
       return;
     }
@@ -66,10 +62,16 @@ export const applyCommand: GuruCommand<ApplyArgs> = {
       if (!fs.existsSync(args.target)) throw new UserError(`no such module: ${args.target}`);
       koPath = args.target;
     } else {
+      const { planSpecFile } = await import('../pipeline.js');
+      const { renderModule } = await import('../render/renderModule.js');
+      const { buildModule } = await import('../build/kbuild.js');
+      const { withSpinner } = await import('../ui/spinner.js');
       const { plan, target } = await planSpecFile(args.target, args);
       const rendered = renderModule(plan);
       koPath = (await withSpinner(`building ${rendered.module}.ko for ${target.release}`, () => buildModule(rendered, target))).koPath;
     }
+    const { readManifest } = await import('../build/readManifest.js');
+    const { superviseSession } = await import('../apply/superviseSession.js');
     const manifest = readManifest(koPath);
     if (manifest.release !== os.release()) {
       throw new UserError(

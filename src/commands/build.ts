@@ -2,10 +2,6 @@
 import fs from 'node:fs';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
-import { planSpecFile } from '../pipeline.js';
-import { renderModule } from '../render/renderModule.js';
-import { buildModule } from '../build/kbuild.js';
-import { withSpinner } from '../ui/spinner.js';
 
 interface BuildArgs extends KernelArgs {
   spec: string;
@@ -19,6 +15,10 @@ export const buildCommand: GuruCommand<BuildArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the module (default: ./guru_<name>.ko)' }),
   handler: async (args: BuildArgs) => {
+    const { planSpecFile } = await import('../pipeline.js');
+    const { renderModule } = await import('../render/renderModule.js');
+    const { buildModule } = await import('../build/kbuild.js');
+    const { withSpinner } = await import('../ui/spinner.js');
     const { plan, target } = await planSpecFile(args.spec, args);
     const rendered = renderModule(plan);
     const result = await withSpinner(`building ${rendered.module}.ko for ${target.release}`, () => buildModule(rendered, target));

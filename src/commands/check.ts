@@ -1,8 +1,6 @@
 // guru check SPEC: parse, validate, resolve; print the plan.
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
-import { planSpecFile } from '../pipeline.js';
-import { describePlan } from '../plan/describePlan.js';
 
 interface CheckArgs extends KernelArgs {
   spec: string;
@@ -16,6 +14,8 @@ export const checkCommand: GuruCommand<CheckArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('json', { type: 'boolean', describe: 'print the plan as JSON' }),
   handler: async (args: CheckArgs) => {
+    const { planSpecFile } = await import('../pipeline.js');
+    const { describePlan } = await import('../plan/describePlan.js');
     const { plan } = await planSpecFile(args.spec, args);
     process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : describePlan(plan));
   },

@@ -2,7 +2,6 @@
 // found and, when it fails, the command that fixes it.
 import fs from 'node:fs';
 import os from 'node:os';
-import { execa } from 'execa';
 import type { GuruCommand } from './command.js';
 import { ExitCode } from '../errors.js';
 import { findHeadersDir } from '../kernels/findHeadersDir.js';
@@ -25,6 +24,7 @@ function kernelConfig(release: string): Map<string, string> | undefined {
 }
 
 async function hasCommand(cmd: string, args: string[] = ['--version']): Promise<boolean> {
+  const { execa } = await import('execa'); // loaded on demand: keeps every other command's start-up light
   try {
     return (await execa(cmd, args, { reject: false })).exitCode === 0;
   } catch {

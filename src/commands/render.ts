@@ -3,8 +3,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
-import { planSpecFile } from '../pipeline.js';
-import { renderModule } from '../render/renderModule.js';
 
 interface RenderArgs extends KernelArgs {
   spec: string;
@@ -18,6 +16,8 @@ export const renderCommand: GuruCommand<RenderArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('output', { alias: 'o', type: 'string', describe: 'directory to write into (default: ./guru_<name>)' }),
   handler: async (args: RenderArgs) => {
+    const { planSpecFile } = await import('../pipeline.js');
+    const { renderModule } = await import('../render/renderModule.js');
     const { plan } = await planSpecFile(args.spec, args);
     const rendered = renderModule(plan);
     const dir = args.output ?? rendered.module;

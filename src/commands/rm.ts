@@ -2,7 +2,6 @@
 // module unload disarms, see guru_module_exit in kmod).
 import type { GuruCommand } from './command.js';
 import { UserError } from '../errors.js';
-import { loadedGuruModules, removeModule } from '../apply/kernelModules.js';
 
 export const rmCommand: GuruCommand<{ name?: string; all?: boolean }> = {
   command: 'rm [name]',
@@ -12,6 +11,7 @@ export const rmCommand: GuruCommand<{ name?: string; all?: boolean }> = {
       .positional('name', { type: 'string', describe: 'module to remove' })
       .option('all', { type: 'boolean', describe: 'remove every loaded guru module' }),
   handler: async (args) => {
+    const { loadedGuruModules, removeModule } = await import('../apply/kernelModules.js');
     const loaded = loadedGuruModules();
     let targets: string[];
     if (args.all) targets = loaded;
