@@ -38,6 +38,13 @@ test('DW_OP_fbreg resolves through the frame base', () => {
   expect(classify([0x91, 0x6c])).toEqual({ kind: 'memory', base: 'fb', offset: -20 });
 });
 
+test('DW_OP_fbreg N; DW_OP_stack_value is the address of a frame slot, not its contents', () => {
+  // A pointer to a local (ksys_write's ppos = &pos): readable, never writable.
+  const loc = classify([0x91, 0x48, STACK_VALUE], CFA);
+  expect(loc).toEqual({ kind: 'address', base: 'cfa', offset: -56 });
+  expect(isWritable(loc)).toBe(false);
+});
+
 test('pieces: a struct split across a register and nothing', () => {
   // DW_OP_reg6; DW_OP_piece 8; DW_OP_piece 8
   expect(classify([0x56, 0x93, 8, 0x93, 8])).toEqual({

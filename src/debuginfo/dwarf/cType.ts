@@ -98,3 +98,47 @@ export function dwarfTypeSize(type: Die | undefined, depth = 0): number | undefi
   if (type.tag === DW_TAG.typedef || QUALIFIERS[type.tag] !== undefined) return dwarfTypeSize(type.ref(DW_AT.type), depth + 1);
   return undefined;
 }
+
+/** How a probe can read a variable of some type: as an integer of BYTES bytes. */
+export interface DwarfScalar {
+  kind: 'signed' | 'unsigned' | 'pointer';
+  bytes: number;
+}
+
+const DW_AT_encoding = 0x3e;
+const SIGNED_ENCODINGS = new Set([0x05 /* signed */, 0x06 /* signed_char */, 0x0d /* signed_fixed */]);
+const UNSIGNED_ENCODINGS = new Set([0x02 /* boolean */, 0x07 /* unsigned */, 0x08 /* unsigned_char */, 0x0e /* unsigned_fixed */, 0x10 /* UTF */]);
+
+/**
+ * TYPE as an integer or pointer of at most 8 bytes, following typedefs,
+ * qualifiers and an enum's underlying type; undefined for everything else
+ * (structs, arrays, floats), which a probe cannot hold in a 64-bit value.
+ */
+export function dwarfScalarType(type: Die | undefined, depth = 0): DwarfScalar | undefined {
+  if (!type || depth > 64) return undefined;
+  switch (type.tag) {
+    case DW_TAG.pointer_type:
+      return { kind: 'pointer', bytes: type.number(DW_AT.byte_size) ?? 8 };
+    case DW_TAG.base_type: {
+      const bytes = type.number(DW_AT.byte_size);
+      const encoding = type.number(DW_AT_encoding);
+      if (bytes === undefined || bytes > 8 || encoding === undefined) return undefined;
+      if (SIGNED_ENCODINGS.has(encoding)) return { kind: 'signed', bytes };
+      if (UNSIGNED_ENCODINGS.has(encoding)) return { kind: 'unsigned', bytes };
+      return undefined;
+    }
+    case DW_TAG.enumeration_type: {
+      const underlying = dwarfScalarType(type.ref(DW_AT.type), depth + 1);
+      if (underlying) return underlying;
+      const bytes = type.number(DW_AT.byte_size);
+      if (bytes === undefined || bytes > 8) return undefined;
+      // No underlying type recorded: GCC makes an enum signed only when a value is negative.
+      const negative = type.children.some((c) => (c.constant(0x1c /* DW_AT_const_value */) ?? 0n) < 0n);
+      return { kind: negative ? 'signed' : 'unsigned', bytes };
+    }
+    case DW_TAG.typedef:
+      return dwarfScalarType(type.ref(DW_AT.type), depth + 1);
+    default:
+      return QUALIFIERS[type.tag] !== undefined ? dwarfScalarType(type.ref(DW_AT.type), depth + 1) : undefined;
+  }
+}

@@ -7,7 +7,7 @@ import { DebugInfoError } from '../debugInfoError.js';
 import { parseAbbrevTable, type AbbrevTable } from './abbrev.js';
 import { readAranges, unitsForAddress, type ArangeEntry } from './aranges.js';
 import { DW_AT, DW_TAG, DW_UT } from './constants.js';
-import { renderDwarfType, dwarfTypeSize } from './cType.js';
+import { renderDwarfType, dwarfScalarType, dwarfTypeSize, type DwarfScalar } from './cType.js';
 import type { Die } from './die.js';
 import { decodeExpression, formatExpression, type ExpressionContext } from './expression.js';
 import { fileMatches, readLineTable, type LineTable } from './lineProgram.js';
@@ -20,6 +20,7 @@ import { DwarfUnit, readUnitHeader, type DwarfContext, type UnitHeader } from '.
 
 export type { AddressRange } from './ranges.js';
 export type { VariableLocation } from './location.js';
+export type { DwarfScalar } from './cType.js';
 
 export interface SourcePosition {
   file: string;
@@ -86,6 +87,8 @@ export interface ScopeVariable {
   isParameter: boolean;
   cType: string;
   size: number | undefined;
+  /** Its type as an integer or pointer, when it is one (see dwarfScalarType). */
+  scalar: DwarfScalar | undefined;
   /** The location at the queried address. */
   location: VariableLocation;
   /** Its DWARF expression as text; '' when there is none (optimised out, or a constant value attribute). */
@@ -424,6 +427,7 @@ export class DwarfInfo implements DwarfContext {
       isParameter: v.tag === DW_TAG.formal_parameter,
       cType: renderDwarfType(type),
       size: dwarfTypeSize(type),
+      scalar: dwarfScalarType(type),
       location,
       expression: here?.expression ?? '',
       writable: isWritable(location),

@@ -23,6 +23,12 @@ export type VariableLocation =
   | { kind: 'value'; value: bigint }
   /** The value is REG + OFFSET (DW_OP_bregN; DW_OP_stack_value): readable, not writable. */
   | { kind: 'computed'; reg: string; dwarfReg: number; offset: number }
+  /**
+   * The value is the address BASE + OFFSET of something in the frame
+   * (DW_OP_fbreg N; DW_OP_stack_value: a pointer to a local), BASE as for
+   * 'memory'. Readable, not writable.
+   */
+  | { kind: 'address'; base: string; offset: number }
   /** Literal bytes (DW_OP_implicit_value), little-endian hex. */
   | { kind: 'implicit'; bytes: string }
   /** The value is split across pieces (e.g. a struct in two registers). */
@@ -85,6 +91,10 @@ export function classifyLocation(ops: readonly DwarfOp[], frameBase?: readonly D
     if (value !== undefined) return { kind: 'value', value };
     if (isBreg(first!)) return { kind: 'computed', ...register(regOf(first!)), offset: Number(first!.operands[0]) };
     if (first!.code === BREGX) return { kind: 'computed', ...register(regOf(first!)), offset: Number(first!.operands[1]) };
+    if (first!.code === FBREG) {
+      const place = frameRelative(Number(first!.operands[0]), frameBase);
+      if (place.kind === 'memory') return { kind: 'address', base: place.base, offset: place.offset };
+    }
   }
   return { kind: 'unsupported', ops: formatExpression(ops) };
 }

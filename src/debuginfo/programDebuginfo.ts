@@ -1,0 +1,81 @@
+// One ELF file with debug information, as the statement-probe resolver sees
+// it: DWARF (functions, lines, variables), call-frame information (the CFA
+// at an address) and the function symbols that addresses are named by.
+// The resolver depends on this interface only, so a unit test can hand it a
+// program compiled during the test and golden tests a small canned fake.
+import { CallFrameInfo, type CfaRule } from './dwarf/callFrames.js';
+import { DwarfInfo, type DwarfFunction, type FunctionLine, type LineAddress, type ScopeVariable } from './dwarf/dwarfInfo.js';
+
+export interface FunctionSymbol {
+  name: string;
+  address: bigint;
+  size: number;
+  /** Another function symbol has the same name (static functions in different files). */
+  ambiguous: boolean;
+}
+
+export interface ProgramDebuginfo {
+  /** Where it was read from, for messages. */
+  readonly path: string;
+  readonly buildId: string | undefined;
+  findFunctions(name: string): DwarfFunction[];
+  lineAddresses(f: DwarfFunction, file: string, line: number): LineAddress[];
+  functionLines(f: DwarfFunction): FunctionLine[];
+  variablesAt(address: bigint): ScopeVariable[];
+  /** How to compute the CFA at ADDRESS; undefined without call-frame information there. */
+  cfaAt(address: bigint): CfaRule | undefined;
+  /** The ELF function symbol whose [address, address+size) holds ADDRESS. */
+  functionSymbolAt(address: bigint): FunctionSymbol | undefined;
+  close(): void;
+}
+
+/** Open PATH (vmlinux with DWARF, or a program built with -g). */
+export function openProgramDebuginfo(path: string): ProgramDebuginfo {
+  const dwarf = DwarfInfo.open(path);
+  let cfi: CallFrameInfo | undefined | null = null;
+  let symbols: FunctionSymbol[] | undefined;
+  const sortedSymbols = (): FunctionSymbol[] => {
+    if (symbols) return symbols;
+    const funcs = dwarf.elf.symbols().filter((s) => s.type === 'func' && s.value !== 0n && s.size > 0);
+    const count = new Map<string, number>();
+    for (const s of funcs) count.set(s.name, (count.get(s.name) ?? 0) + 1);
+    symbols = funcs
+      .map((s) => ({ name: s.name, address: s.value, size: s.size, ambiguous: count.get(s.name)! > 1 }))
+      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    return symbols;
+  };
+  return {
+    path,
+    buildId: dwarf.buildId(),
+    findFunctions: (name) => dwarf.findFunctions(name),
+    lineAddresses: (f, file, line) => dwarf.lineAddresses(f, file, line),
+    functionLines: (f) => dwarf.functionLines(f),
+    variablesAt: (address) => dwarf.variablesAt(address),
+    cfaAt: (address) => {
+      if (cfi === null) cfi = CallFrameInfo.fromElf(dwarf.elf);
+      return cfi?.rowAt(address)?.cfa;
+    },
+    functionSymbolAt: (address) => {
+      const all = sortedSymbols();
+      // The last symbol starting at or before ADDRESS that still covers it.
+      let lo = 0;
+      let hi = all.length - 1;
+      let best = -1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >> 1;
+        if (all[mid]!.address <= address) {
+          best = mid;
+          lo = mid + 1;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      for (let i = best; i >= 0 && i > best - 8; i--) {
+        const s = all[i]!;
+        if (address < s.address + BigInt(s.size)) return s;
+      }
+      return undefined;
+    },
+    close: () => dwarf.close(),
+  };
+}
