@@ -16,7 +16,9 @@ export interface StoreProgress {
 export const silentProgress: StoreProgress = { step() {}, percent() {}, end() {} };
 
 export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): StoreProgress {
-  if (!stream.isTTY) {
+  // A pty with no size (e.g. under script(1)) reports 0 columns, and ora then
+  // loops forever clearing an "infinite" number of wrapped lines.
+  if (!stream.isTTY || !(stream.columns > 0)) {
     return {
       step: (text) => stream.write(`guru: ${text}\n`),
       percent() {},
