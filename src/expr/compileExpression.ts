@@ -360,7 +360,7 @@ export class ProbeCompiler {
     const named = names.filter((n) => !/^\$arg\d$/.test(n));
     const shown = named.length ? named : names;
     const list = names.length ? `available at ${this.scope.probeLabel}: ${shown.join(', ')}` : `${this.scope.probeLabel} has no target variables`;
-    const note = this.scope.unknownTargetNote ? ` (${this.scope.unknownTargetNote})` : '';
+    const note = this.scope.unknownTargetNote ? `; ${this.scope.unknownTargetNote}` : '';
     this.fail(node, `unknown target variable ${name} at ${this.scope.probeLabel}`, (near ? `did you mean ${near}? ${list}` : list) + note);
   }
 

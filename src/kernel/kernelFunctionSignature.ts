@@ -136,7 +136,7 @@ export type SignatureLookup =
 export function kernelFunctionSignature(btf: Btf, name: string): SignatureLookup {
   const funcs = btf.typesNamed(name).filter((t) => t.kind === 'func');
   if (funcs.length === 0) {
-    return { found: false, why: `the kernel's BTF has no prototype for ${name} (an assembly function, or one whose signature the compiler changed)` };
+    return { found: false, why: `the kernel's BTF has no prototype for ${name} (written in assembly, or the compiler changed its signature)` };
   }
   const proto = btf.findFunction(name)!;
   const distinct = new Set(funcs.map((f) => btf.cType(f.id)));

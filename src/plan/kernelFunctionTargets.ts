@@ -52,7 +52,7 @@ export function addKernelFunctionTargets(
       targets.set(name, { name, ctype: REGISTER_CTYPE, access: access(i), writable: !isReturn });
     }
     if (isReturn) targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: true });
-    return { unknownTargetNote: `${why}: only $arg1..$arg${ARG_REGISTERS.length}${isReturn ? ' and $return' : ''} (as long) exist here` };
+    return { unknownTargetNote: `arguments are positional here: ${why}` };
   }
 
   const aliases: [string, TargetVar | UnavailableTarget][] = [];

@@ -1,4 +1,5 @@
 // A small, fixed KernelFacts for unit tests: no headers, no root, no kernel.
+import type { Btf } from '../../src/debuginfo/btf.js';
 import type { KernelFacts, SyscallPrototype } from '../../src/kernel/kernelFacts.js';
 
 const SYSCALLS: SyscallPrototype[] = [
@@ -14,10 +15,13 @@ const CONSTANTS = new Map<string, bigint>([
   ['O_RDONLY', 0n], ['O_WRONLY', 1n], ['O_CREAT', 0o100n], ['S_IFREG', 0o100000n], ['S_IRWXU', 0o700n],
 ]);
 
-export function fakeKernelFacts(symbols?: string[]): KernelFacts {
+/** BTF: kprobe arguments get names and types from it (see test/helpers/btfFixture.ts). */
+export function fakeKernelFacts(symbols?: string[], opts: { btf?: Btf } = {}): KernelFacts {
   return {
     release: '6.1.0-test-amd64',
     headersDir: '/nonexistent/headers',
+    btf: () => opts.btf,
+    btfPath: opts.btf ? '/nonexistent/btf' : undefined,
     syscall: (name) => SYSCALLS.find((s) => s.name === name),
     syscallNames: () => SYSCALLS.map((s) => s.name).sort(),
     functionSymbols: () => (symbols ? new Set(symbols) : undefined),
