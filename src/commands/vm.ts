@@ -19,6 +19,7 @@ interface VmArgs {
   console?: boolean;
   append?: string[];
   verbose?: boolean;
+  kaslr?: boolean;
   command?: string[];
   '--'?: string[];
 }
@@ -37,6 +38,7 @@ export const vmCommand: GuruCommand<VmArgs> = {
       .option('cpus', { type: 'number', describe: 'guest CPUs (default: 1 under TCG, 2 under KVM)' })
       .option('console', { type: 'boolean', describe: "stream the guest's serial console (kernel messages) to stderr" })
       .option('append', { type: 'string', array: true, describe: 'extra kernel command-line word (repeatable), e.g. --append loglevel=7' })
+      .option('kaslr', { type: 'boolean', describe: 'randomize the kernel base address (boots the compressed image, ~2 s slower under TCG)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'say which accelerator ran and how long it took' })
       .example('guru vm -- uname -r', 'boot debian:6.1 and print its release')
       .example("guru vm --kernel debian:6.12 -- sh -c 'insmod ./m.ko && cat /proc/modules'", 'load a module built on the host'),
@@ -63,6 +65,7 @@ export const vmCommand: GuruCommand<VmArgs> = {
         cpus: args.cpus,
         stdio: 'inherit',
         kernelArgs: args.append,
+        kaslr: args.kaslr,
         onConsole: args.console ? (chunk) => process.stderr.write(chunk) : undefined,
         signal: abort.signal,
       });

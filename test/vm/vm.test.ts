@@ -133,3 +133,13 @@ test('the guest runs the host node', async () => {
   expect(r.stdout!.toString().trim()).toBe(`${hostVersion} ${kernel.release}`);
   expect(r.exitCode).toBe(0);
 }, VM_TEST_TIMEOUT);
+
+test('without --kaslr the kernel sits where System.map says; with it, it moves', async () => {
+  const text = fs.readFileSync(kernel.systemMap, 'utf8').match(/^([0-9a-f]+) T _text$/m)![1];
+  const plain = await guru(['vm', '--', 'sh', '-c', 'grep " T _text$" /proc/kallsyms']);
+  expect(plain.stdout).toBe(`${text} T _text`);
+  const randomized = await guru(['vm', '--kaslr', '--', 'sh', '-c', 'grep " T _text$" /proc/kallsyms']);
+  expect(randomized.exitCode).toBe(0);
+  expect(randomized.stdout).toMatch(/^[0-9a-f]{16} T _text$/);
+  expect(randomized.stdout).not.toBe(plain.stdout);
+}, VM_TEST_TIMEOUT);
