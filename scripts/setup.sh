@@ -40,7 +40,11 @@ fi
 release=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -E 's/.*linux-headers-([^ ,]+).*/\1/')
 echo "setup: Debian 6.1 headers for ${release} in /usr/src/linux-headers-${release}"
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: npm 11 leaves the other platforms' optional
+# bindings of jest's resolver (@unrs/resolver-binding-*) out of the lock file
+# it writes, and `npm ci` then refuses that same lock file as out of sync.
+# install still follows the lock file's versions.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  npm install --no-audit --no-fund
 fi
 echo "setup: done"
