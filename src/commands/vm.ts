@@ -1,11 +1,12 @@
 // guru vm [--kernel K] [--timeout D] [--mem M] -- CMD...: run CMD as root in
 // a disposable VM booted on a stored kernel; guru exits with CMD's exit code.
+import os from 'node:os';
 import type { GuruCommand } from './command.js';
 import { parseDuration } from '../apply/duration.js';
 import { UserError } from '../errors.js';
 import { ensureKernel } from '../kernels/ensureKernel.js';
 import { terminalProgress } from '../kernels/storeProgress.js';
-import { runInVm, VM_INTERRUPTED_EXIT_CODE, VM_TIMEOUT_EXIT_CODE } from '../vm/runInVm.js';
+import { runInVm, VM_TIMEOUT_EXIT_CODE } from '../vm/runInVm.js';
 import { DEFAULT_MEM_MB } from '../vm/vmPolicy.js';
 
 export const DEFAULT_VM_KERNEL = 'debian:6.1';
@@ -53,7 +54,11 @@ export const vmCommand: GuruCommand<VmArgs> = {
     // VM go down cleanly and guru report it.
     const abort = new AbortController();
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    const onSignal = (): void => abort.abort();
+    let received: NodeJS.Signals | undefined;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      received ??= signal;
+      abort.abort();
+    };
     for (const s of signals) process.on(s, onSignal);
     try {
       const result = await runInVm({
@@ -74,10 +79,11 @@ export const vmCommand: GuruCommand<VmArgs> = {
       }
       if (result.timedOut) {
         process.stderr.write(`guru: timed out after ${args.timeout}; the VM was stopped (exit ${VM_TIMEOUT_EXIT_CODE}). Allow longer with --timeout.\n`);
-      } else if (result.interrupted) {
-        process.stderr.write(`guru: interrupted; the VM was stopped (exit ${VM_INTERRUPTED_EXIT_CODE})\n`);
       }
-      process.exitCode = result.exitCode;
+      // Interrupted: exit as a shell reports death by that signal (130 for SIGINT).
+      const exitCode = result.interrupted && received ? 128 + os.constants.signals[received] : result.exitCode;
+      if (result.interrupted) process.stderr.write(`guru: ${received ?? 'interrupted'}; the VM was stopped (exit ${exitCode})\n`);
+      process.exitCode = exitCode;
     } finally {
       for (const s of signals) process.off(s, onSignal);
     }

@@ -77,9 +77,11 @@ mount -t tmpfs -o mode=0755 run $N/run
 mount -t debugfs debugfs $N/sys/kernel/debug
 mount -t tracefs tracefs $N/sys/kernel/tracing 2>/dev/null
 mount -t cgroup2 cgroup2 $N/sys/fs/cgroup 2>/dev/null
-# Mount /lib/modules from inside the new root so its symlinks (/lib -> usr/lib)
-# resolve the way the guest will see them.
-chroot $N /bin/sh -c 'mkdir -p "$1" && mount --bind "$2" "$1"' sh "/lib/modules/$GURU_RELEASE" "$GURU_MODULES_DIR" \
+# Resolve /lib/modules/RELEASE inside the new root, where its symlinks
+# (/lib -> usr/lib) point the way the guest will see them; take the source
+# from the host view, which no guest mount (/run, /dev, ...) can hide.
+target=$(chroot $N /bin/sh -c 'mkdir -p "$1" && readlink -f "$1"' sh "/lib/modules/$GURU_RELEASE") \
+	&& mount --bind "/host$GURU_MODULES_DIR" "$N$target" \
 	|| die "cannot mount $GURU_MODULES_DIR at /lib/modules/$GURU_RELEASE"
 mkdir -p $N/run/guru
 cp "/host$RUN/command.sh" $N/run/guru/command.sh || die "cannot copy the command script"
