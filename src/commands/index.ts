@@ -9,6 +9,7 @@ import { rmCommand } from './rm.js';
 import { doctorCommand } from './doctor.js';
 import { vmCommand } from './vm.js';
 import { kernelCommand } from './kernel.js';
+import { listCommand } from './list.js';
 
 export const commands: GuruCommand[] = [
   checkCommand,
@@ -17,6 +18,7 @@ export const commands: GuruCommand[] = [
   applyCommand,
   psCommand,
   rmCommand,
+  listCommand,
   doctorCommand,
   vmCommand,
   kernelCommand,];

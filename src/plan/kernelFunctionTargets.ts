@@ -23,7 +23,7 @@ export interface KernelFunctionTargets {
 }
 
 /** The signature from the facts' BTF, or why there is none. */
-export function lookupKernelFunction(facts: KernelFacts, func: string): { signature?: KernelFunctionSignature; why?: string } {
+export function lookupKernelFunction(facts: Pick<KernelFacts, 'release' | 'btf'>, func: string): { signature?: KernelFunctionSignature; why?: string } {
   const btf = facts.btf?.();
   if (!btf) {
     return { why: `argument names and types come from the kernel's BTF, and none was found for ${facts.release}` };

@@ -1,0 +1,25 @@
+// Which kernel `guru list` describes, and its facts. Like every command it
+// takes --kernel/--kdir (default: the running kernel), but kprobe patterns
+// need only symbols and BTF: on a running kernel without headers (common
+// in containers and CI VMs) they are listed from /proc/kallsyms and
+// /sys/kernel/btf/vmlinux instead of failing for want of headers.
+import os from 'node:os';
+import fs from 'node:fs';
+import { EnvironmentError } from '../errors.js';
+import { findBtfFile } from '../kernel/btfLocation.js';
+import { kernelFunctionFacts } from '../kernel/functionFacts.js';
+import { headersKernelFacts } from '../kernel/headersKernelFacts.js';
+import { resolveKernelTarget, type KernelTargetOptions } from '../kernel/kernelTarget.js';
+import type { ListQuery } from './listPattern.js';
+import type { ListFacts } from './listProbePoints.js';
+
+export async function listTargetFacts(query: ListQuery, kernel: KernelTargetOptions): Promise<ListFacts> {
+  try {
+    return headersKernelFacts(await resolveKernelTarget(kernel));
+  } catch (err) {
+    const functionsOnly = query.kind === 'kprobe' || query.kind === 'kretprobe';
+    if (!(err instanceof EnvironmentError) || !functionsOnly || kernel.kernel || kernel.kdir) throw err;
+    const release = os.release();
+    return kernelFunctionFacts({ release, systemMap: fs.existsSync('/proc/kallsyms') ? '/proc/kallsyms' : undefined, btf: findBtfFile(release) });
+  }
+}

@@ -1,0 +1,119 @@
+// `guru list` patterns in guru's, SystemTap's and bpftrace's spellings,
+// wildcards where specs refuse them; the function sources of a running
+// kernel (tracefs adds, the kprobe blacklist removes); and -v against
+// fake facts with BTF built at test time, consistent with what a spec
+// resolves at the same point.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../../src/errors.js';
+import { kprobeFunctions, SYMBOLS_SOURCE } from '../../src/list/kprobeFunctions.js';
+import { formatListing } from '../../src/list/formatListing.js';
+import { parseListPattern } from '../../src/list/listPattern.js';
+import { listProbePoints } from '../../src/list/listProbePoints.js';
+import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
+import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
+import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+
+let fixture: BtfFixture;
+beforeAll(() => {
+  fixture = buildBtfFixture();
+});
+afterAll(() => fixture.cleanup());
+
+test.each([
+  ['kprobe:*ptrace*', { kind: 'kprobe', glob: '*ptrace*' }],
+  ['k:vfs_*', { kind: 'kprobe', glob: 'vfs_*' }],
+  ['kernel.function("*ptrace*")', { kind: 'kprobe', glob: '*ptrace*' }],
+  ['kernel.function("*ptrace*").return', { kind: 'kretprobe', glob: '*ptrace*' }],
+  ['kr:ksys_write', { kind: 'kretprobe', glob: 'ksys_write' }],
+  ['syscall:*', { kind: 'syscall', glob: '*', ret: false }],
+  ['syscall:ch*:return', { kind: 'syscall', glob: 'ch*', ret: true }],
+  ['syscall.**', { kind: 'syscall', glob: '**', ret: false }],
+  ['syscall.chmod', { kind: 'syscall', glob: 'chmod', ret: false }],
+  ['syscall.*.return', { kind: 'syscall', glob: '*', ret: true }],
+  ['statement:ksys_write@fs/read_write.c:*', { kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line: undefined }],
+  ['kernel.statement("ksys_write@fs/read_write.c:*")', { kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line: undefined }],
+  ['statement:ksys_write@fs/read_write.c:615', { kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line: 615 }],
+])('%s', (pattern, query) => {
+  expect(parseListPattern(pattern)).toEqual(query);
+});
+
+test('patterns that name no set of probe points are user errors with a hint', () => {
+  const fail = (p: string): string => {
+    try {
+      parseListPattern(p);
+    } catch (err) {
+      if (err instanceof UserError) return `${err.message} | ${err.hint}`;
+      throw err;
+    }
+    throw new Error(`${p} was accepted`);
+  };
+  expect(fail('kprobe:vfs_read+0x5')).toMatch(/an offset names one address/);
+  expect(fail('tracepoint:sched:sched_switch')).toMatch(/does not list tracepoint probe points yet/);
+  expect(fail('fentry:vfs_read')).toMatch(/'fentry' probes are not supported by guru \| use kprobe:FUNC/);
+  expect(fail('syscall:sys_write')).toMatch(/not its kernel symbol/);
+});
+
+test('on the running kernel, tracefs adds functions and the kprobe blacklist removes them', () => {
+  const filter = path.join(fixture.dir, 'available_filter_functions');
+  const blacklist = path.join(fixture.dir, 'blacklist');
+  fs.writeFileSync(filter, 'vfs_read\nsome_module_fn [some_module]\ncold_part.cold\n');
+  fs.writeFileSync(blacklist, '0xffffffff81000000-0xffffffff81000010\tdo_int3\n0xffffffff81000020-0xffffffff81000030\tvfs_read\n');
+  const symbols = new Set(['do_int3', 'vfs_read', 'ksys_write', '__pfx_ksys_write', 'ksys_write.cold']);
+  const running = kprobeFunctions({ symbols, running: true, availableFilterFunctions: [filter], kprobeBlacklist: [blacklist] })!;
+  expect([...running.names].sort()).toEqual(['ksys_write', 'some_module_fn']);
+  expect(running.sources).toEqual([SYMBOLS_SOURCE, filter, `minus ${blacklist}`]);
+  // Another kernel's tracefs says nothing about the target.
+  const stored = kprobeFunctions({ symbols, running: false, availableFilterFunctions: [filter], kprobeBlacklist: [blacklist] })!;
+  expect([...stored.names].sort()).toEqual(['do_int3', 'ksys_write', 'vfs_read']);
+  // Unreadable files (not mounted, not root) are skipped.
+  expect(kprobeFunctions({ symbols, running: true, availableFilterFunctions: ['/nonexistent'], kprobeBlacklist: ['/nonexistent'] })!.sources).toEqual([SYMBOLS_SOURCE]);
+  expect(kprobeFunctions({ symbols: undefined, running: false })).toBeUndefined();
+});
+
+const SYMBOLS = ['ksys_write', 'cap_ptrace_access_check', 'nothing_back', 'by_value', 'asm_only', '__pfx_ksys_write', 'ksys_write.cold'];
+
+function list(pattern: string, verbose: boolean, withBtf = true) {
+  return listProbePoints(parseListPattern(pattern), fakeKernelFacts(SYMBOLS, { btf: withBtf ? fixture.btf : undefined }), { verbose, running: false });
+}
+
+test('names only without -v; split parts and padding are not functions', () => {
+  expect(formatListing(list('kprobe:*', false), false)).toBe('kprobe:asm_only\nkprobe:by_value\nkprobe:cap_ptrace_access_check\nkprobe:ksys_write\nkprobe:nothing_back\n');
+  expect(formatListing(list('syscall:*', false), false)).toBe('syscall:chmod\nsyscall:getpid\nsyscall:openat\nsyscall:read\nsyscall:write\n');
+});
+
+test('-v text: declaration, then one line per target variable', () => {
+  expect(formatListing(list('kr:*', true), true)).toMatchSnapshot();
+  expect(formatListing(list('kprobe:ksys_write', true, false), true)).toMatchSnapshot();
+  expect(formatListing(list('syscall.chmod', true), true)).toMatchSnapshot();
+  expect(formatListing(list('syscall:chmod:return', true), true)).toMatchSnapshot();
+});
+
+test('-v lists exactly the target variables a spec can use at that point', () => {
+  const facts = fakeKernelFacts(SYMBOLS, { btf: fixture.btf });
+  for (const pattern of ['kprobe:*', 'kretprobe:*', 'syscall:*', 'syscall:*:return']) {
+    for (const entry of list(pattern, true).entries) {
+      const point = parseListPattern(entry.point);
+      const spelled = point.kind === 'syscall' ? { kind: 'syscall' as const, name: point.glob, ret: point.ret } : point.kind === 'kprobe' ? { kind: 'kprobe' as const, func: point.glob, offset: 0 } : { kind: 'kretprobe' as const, func: (point as { glob: string }).glob };
+      const resolved = resolveProbePoint(spelled, facts, entry.point);
+      if ('message' in resolved) throw new Error(resolved.message);
+      const usable = entry.targets!.filter((t) => !t.unavailable);
+      const names = [...usable.map((t) => t.name), ...usable.flatMap((t) => (t.alias ? [t.alias] : []))].sort();
+      expect({ point: entry.point, names }).toEqual({ point: entry.point, names: [...resolved.targets.keys()].sort() });
+      for (const t of usable) {
+        expect({ point: entry.point, name: t.name, ctype: t.ctype, writable: t.writable }).toEqual({
+          point: entry.point,
+          name: t.name,
+          ctype: resolved.targets.get(t.name)!.ctype,
+          writable: resolved.targets.get(t.name)!.writable,
+        });
+      }
+      for (const t of entry.targets!.filter((x) => x.unavailable)) expect(resolved.unavailableTargets.has(t.name)).toBe(true);
+    }
+  }
+});
+
+test('an exact name that does not exist is an error with the nearest name', () => {
+  expect(() => list('kprobe:ksys_wirte', false)).toThrow(/unknown kernel function ksys_wirte/);
+  expect(() => list('syscall:chmd', false)).toThrow(/unknown syscall chmd/);
+});
