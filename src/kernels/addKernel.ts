@@ -40,7 +40,7 @@ export async function addKernel(refText: string, opts: AddKernelOptions = {}): P
   progress.step(`resolving ${refText} with apt`);
   const pkgs = await resolveDebianPackages(ref, { debuginfo });
   const seriesRef = ref.kind === 'series' ? ref.text : undefined;
-  fs.mkdirSync(kernelStoreDir(), { recursive: true });
+  requireWritableStore();
   removeAbandonedTempDirs();
 
   const existing = readEntryRecord(entryDir(pkgs.release));
@@ -100,7 +100,8 @@ async function buildEntry(tmp: string, pkgs: DebianKernelPackages, ref: string |
   const r = pkgs.release;
   progress.step('running depmod and fixing up the headers');
   // Debian's image package leaves modules.dep to its postinst; the VM's init and modprobe need it.
-  await execa('depmod', ['-b', root, r]);
+  // depmod lives in /usr/sbin, which a user's PATH often lacks.
+  await execa('depmod', ['-b', root, r], { env: { PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
   fixUpHeaders(root, r);
 
   progress.step('unpacking the kernel image for direct (PVH) boot');
@@ -208,6 +209,16 @@ function debFile(dir: string, pkg: AptPackage): string {
   const found = fs.readdirSync(dir).find((f) => f.startsWith(`${pkg.name}_`) && f.endsWith('.deb'));
   if (!found) throw new InternalError(`apt-get download did not leave ${pkg.name}_*.deb in ${dir}`);
   return path.join(dir, found);
+}
+
+function requireWritableStore(): void {
+  const dir = kernelStoreDir();
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new EnvironmentError(`cannot write the kernel store ${dir}`, 'run as root, or point GURU_CACHE at a folder you own');
+  }
 }
 
 let tempCounter = 0;

@@ -4,6 +4,7 @@
 // cached in the kernel's store entry, keyed by everything that goes into it.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { cacheDir } from '../cacheDir.js';
@@ -23,9 +24,11 @@ const PT_INTERP = 3;
 export async function guestInitramfs(kernel: StoredKernel): Promise<string> {
   const modules = guestModuleLoadOrder(kernel.modulesDir, fs.readFileSync(kernel.config, 'utf8'));
   const busybox = checkStaticBusybox();
-  const key = cacheKey(busybox, modules);
+  const name = `${cacheKey(busybox, modules)}.cpio`;
+  const inEntry = path.join(kernel.dir, entryLayout.initramfsDir, name);
+  if (fs.existsSync(inEntry)) return inEntry;
   const dir = writableCacheFolder(kernel);
-  const file = path.join(dir, `${key}.cpio`);
+  const file = path.join(dir, name);
   if (fs.existsSync(file)) return file;
 
   const archive = cpioArchive(await initramfsEntries(busybox, modules));
@@ -63,18 +66,26 @@ function cacheKey(busybox: Buffer, modules: GuestModule[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
-/** The entry's own folder, or a per-user one when the store is not writable (a root-owned store used by a user). */
+/**
+ * The entry's own folder; when the store is not writable (a root-owned store
+ * used by a user), guru's cache folder, and failing that a per-user temp one.
+ */
 function writableCacheFolder(kernel: StoredKernel): string {
-  const inEntry = path.join(kernel.dir, entryLayout.initramfsDir);
-  try {
-    fs.mkdirSync(inEntry, { recursive: true });
-    fs.accessSync(inEntry, fs.constants.W_OK);
-    return inEntry;
-  } catch {
-    const fallback = cacheDir('vm', 'initramfs', kernel.id);
-    fs.mkdirSync(fallback, { recursive: true });
-    return fallback;
+  const candidates = [
+    path.join(kernel.dir, entryLayout.initramfsDir),
+    cacheDir('vm', 'initramfs', kernel.id),
+    path.join(os.tmpdir(), `guru-${process.getuid?.() ?? 'user'}`, 'initramfs', kernel.id),
+  ];
+  for (const dir of candidates) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+      return dir;
+    } catch {
+      // Try the next one.
+    }
   }
+  throw new EnvironmentError(`no writable folder for the VM's initramfs (tried ${candidates.join(', ')})`, 'point GURU_CACHE at a folder you own');
 }
 
 async function initramfsEntries(busybox: Buffer, modules: GuestModule[]): Promise<CpioEntry[]> {
