@@ -20,6 +20,7 @@ import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
 import { installedHeaderReleases, resolveKernelTarget, type KernelTarget } from '../../src/kernel/kernelTarget.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
+import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION, manifestOf } from '../../src/render/manifest.js';
 import { renderModule, type RenderedModule } from '../../src/render/renderModule.js';
@@ -77,6 +78,17 @@ beforeAll(async () => {
   const universe: SpecUniverse = {
     syscalls: facts.syscallNames().map((n) => facts.syscall(n)!),
     constantNames: facts.constantNames(),
+    functionTargets: (func, isReturn) => {
+      const label = `${isReturn ? 'kretprobe' : 'kprobe'}:${func}`;
+      const resolved = resolveProbePoint(isReturn ? { kind: 'kretprobe', func } : { kind: 'kprobe', func, offset: 0 }, facts, label);
+      if (!('targets' in resolved)) throw new Error(`${label} does not resolve on ${facts.release}: ${resolved.message}`);
+      const targets = [...resolved.targets.values()];
+      return {
+        readable: targets.map((t) => t.name),
+        writable: targets.filter((t) => t.writable).map((t) => t.name),
+        pointers: targets.filter((t) => t.ctype.includes('*')).map((t) => t.name),
+      };
+    },
   };
   const rng = new Rng(seed);
   const started = Date.now();

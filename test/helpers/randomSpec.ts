@@ -86,11 +86,24 @@ export function chooseSeed(env: string | undefined): number {
 
 // ---- what the generator draws from -------------------------------------------
 
+/** Target variables at a kprobe (offset 0) or kretprobe on one function, as the resolver gives them. */
+export interface FunctionTargets {
+  readable: string[];
+  writable: string[];
+  /** Those of pointer type, good for user_string(). */
+  pointers: string[];
+}
+
 export interface SpecUniverse {
   /** Syscalls of the target's x86_64 table, with their argument names. */
   syscalls: readonly SyscallPrototype[];
   /** Constant names the target's headers define (EACCES, O_RDONLY, S_IFREG, ...). */
   constantNames: readonly string[];
+  /**
+   * `$arg1..$arg6` without the target's BTF; named, typed parameters (and
+   * only as many as the function has) with it.
+   */
+  functionTargets(func: string, isReturn: boolean): FunctionTargets;
 }
 
 /**
@@ -581,15 +594,11 @@ class SpecGenerator {
           ? ['kprobe:F', 'k:F', 'kernel.function("F")', 'kernel.function("F").call', 'kprobe:F+0', 'kprobe:F+0x0']
           : ['kretprobe:F', 'kr:F', 'kernel.function("F").return'];
         const on = spell(forms, (f) => f.replace('F', fn));
-        const args = Array.from({ length: 6 }, (_, i) => `$arg${i + 1}`);
-        scope.readable = args.map((name) => ({ name, feature: kind === 'kprobe' ? 'read:kprobe-arg' : 'read:kretprobe-arg' }));
-        scope.pointers = args;
-        if (kind === 'kprobe') scope.writable = scope.readable;
-        else {
-          const ret = { name: '$return', feature: 'read:kretprobe-return' };
-          scope.readable = [...scope.readable, ret];
-          scope.writable = [ret];
-        }
+        const targets = this.universe.functionTargets(fn, kind === 'kretprobe');
+        const feature = (name: string): string => (name === '$return' ? 'read:kretprobe-return' : kind === 'kprobe' ? 'read:kprobe-arg' : 'read:kretprobe-arg');
+        scope.readable = targets.readable.map((name) => ({ name, feature: feature(name) }));
+        scope.writable = targets.writable.map((name) => ({ name, feature: feature(name) }));
+        scope.pointers = targets.pointers.length ? targets.pointers : targets.readable.filter((n) => n !== '$return');
         return { on, scope };
       }
       case 'kprobe-offset': {
