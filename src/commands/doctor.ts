@@ -5,13 +5,9 @@ import os from 'node:os';
 import type { GuruCommand } from './command.js';
 import { ExitCode } from '../errors.js';
 import { findHeadersDir } from '../kernels/findHeadersDir.js';
+import type { DoctorCheck } from '../doctor/doctorCheck.js';
 
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-  fix?: string;
-}
+export type { DoctorCheck } from '../doctor/doctorCheck.js';
 
 function kernelConfig(release: string): Map<string, string> | undefined {
   for (const f of [`/boot/config-${release}`, `/lib/modules/${release}/build/.config`]) {
@@ -94,6 +90,21 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
 
   const qemu = await hasCommand('qemu-system-x86_64');
   checks.push({ name: 'qemu (for --vm)', ok: qemu, detail: qemu ? 'qemu-system-x86_64 found' : 'qemu-system-x86_64 not found', fix: 'apt-get install qemu-system-x86 busybox-static cpio' });
+
+  // Optional: typed kprobe arguments (BTF) and statement probes (debuginfo with a matching build-id).
+  const { btfCheck, debuginfoCheck } = await import('../doctor/debugInfoChecks.js');
+  const { findBtfFile } = await import('../kernel/btfLocation.js');
+  const { readOsRelease } = await import('../doctor/osRelease.js');
+  const { buildIdFromNotesFile } = await import('../debuginfo/elfNotes.js');
+  const { findStoredKernel } = await import('../kernels/resolveKernel.js');
+  checks.push(btfCheck({ release, otherBtf: findBtfFile(release, headers) }));
+  let buildId: string | undefined;
+  try {
+    buildId = buildIdFromNotesFile('/sys/kernel/notes');
+  } catch {
+    buildId = undefined; // unreadable: the check says so
+  }
+  checks.push(debuginfoCheck({ release, os: readOsRelease(), buildId, stored: findStoredKernel(release)?.debuginfo?.vmlinux }));
   return checks;
 }
 
@@ -106,12 +117,12 @@ export const doctorCommand: GuruCommand<{ json?: boolean }> = {
     if (args.json) process.stdout.write(JSON.stringify(checks, null, 2) + '\n');
     else {
       for (const c of checks) {
-        process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
+        process.stdout.write(`${c.ok ? 'ok  ' : c.optional ? 'warn' : 'FAIL'}  ${c.name}: ${c.detail}\n`);
         if (!c.ok && c.fix) process.stdout.write(`      fix: ${c.fix}\n`);
       }
     }
     // Applying in place needs everything but qemu; --vm needs only qemu + compiler.
-    const local = checks.filter((c) => c.name !== 'qemu (for --vm)').every((c) => c.ok);
+    const local = checks.filter((c) => c.name !== 'qemu (for --vm)' && !c.optional).every((c) => c.ok);
     const vm = checks.filter((c) => ['compiler', 'qemu (for --vm)'].includes(c.name)).every((c) => c.ok);
     if (!args.json) process.stdout.write(local ? 'guru apply works here.\n' : vm ? 'guru apply works here only with --vm.\n' : 'guru apply cannot work here yet; see the fixes above.\n');
     process.exitCode = local || vm ? ExitCode.ok : ExitCode.environment;

@@ -6,15 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openElf } from '../debuginfo/elf.js';
+import { debuginfoCandidates } from '../debuginfo/findDebuginfo.js';
 import { findStoredKernel } from '../kernels/resolveKernel.js';
 
 /** The running kernel's BTF (CONFIG_DEBUG_INFO_BTF). */
 export const RUNNING_KERNEL_BTF = '/sys/kernel/btf/vmlinux';
 
-/** Distribution debuginfo vmlinux files of RELEASE (Debian -dbg, Ubuntu ddebs, Fedora debuginfo). */
-export function debuginfoVmlinuxCandidates(release: string): string[] {
-  return [`/usr/lib/debug/boot/vmlinux-${release}`, `/usr/lib/debug/lib/modules/${release}/vmlinux`, `/boot/vmlinux-${release}`];
-}
 
 /** True when FILE is an ELF file with a .BTF section (reads only its section headers). */
 function elfHasBtf(file: string): boolean {
@@ -44,7 +41,8 @@ export function findBtfFile(release: string, headersDir?: string): string | unde
     ...(headersDir ? [path.join(headersDir, 'vmlinux')] : []),
     ...(stored?.pvhImage ? [stored.pvhImage] : []),
     ...(stored?.debuginfo ? [stored.debuginfo.vmlinux] : []),
-    ...debuginfoVmlinuxCandidates(release),
+    ...debuginfoCandidates(release),
+    `/boot/vmlinux-${release}`,
   ];
   return candidates.find((f) => fs.existsSync(f) && elfHasBtf(f));
 }
