@@ -267,7 +267,27 @@ function defaultGuestEnv(): Record<string, string> {
  */
 function makeRunDir(): string {
   const base = /^[A-Za-z0-9/._-]+$/.test(os.tmpdir()) ? os.tmpdir() : '/tmp';
-  return fs.mkdtempSync(path.join(base, 'guru-vm-'));
+  removeOrphanedRunDirs(base);
+  return fs.mkdtempSync(path.join(base, `guru-vm-${process.pid}-`));
+}
+
+/** Run folders of guru processes that were killed (SIGKILL leaves no chance to clean up). */
+function removeOrphanedRunDirs(base: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(base);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^guru-vm-(\d+)-/.exec(name);
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(base, name), { recursive: true, force: true });
+    }
+  }
 }
 
 function requireQemu(): void {
