@@ -285,7 +285,12 @@ function removeOrphanedRunDirs(base: string): void {
     try {
       process.kill(Number(m[1]), 0);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(base, name), { recursive: true, force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+      try {
+        fs.rmSync(path.join(base, name), { recursive: true, force: true });
+      } catch {
+        // Another user's: not ours to remove.
+      }
     }
   }
 }
