@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { EnvironmentError, UserError } from '../errors.js';
 import { nearestName } from '../diagnostics/nearestName.js';
+import type { KernelFunctionFacts } from '../kernel/functionFacts.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
 import { ARG_REGISTERS, type KernelFunctionSignature } from '../kernel/kernelFunctionSignature.js';
 import { lookupKernelFunction, REGISTER_CTYPE } from '../plan/kernelFunctionTargets.js';
@@ -43,7 +44,7 @@ export interface ListResult {
 }
 
 /** What listing needs: kprobe patterns only symbols and BTF, syscall patterns the headers' facts. */
-export type ListFacts = Pick<KernelFacts, 'release' | 'functionSymbols' | 'btf' | 'btfPath'> & Partial<Pick<KernelFacts, 'syscall' | 'syscallNames'>>;
+export type ListFacts = KernelFacts | KernelFunctionFacts;
 
 export interface ListOptions {
   verbose: boolean;
@@ -60,7 +61,8 @@ export function listProbePoints(query: ListQuery, facts: ListFacts, opts: ListOp
     case 'syscall':
       return listSyscalls(query.glob, query.ret, facts, opts.verbose);
     case 'statement':
-      return { release: facts.release, entries: listStatementLines(query, facts, opts.verbose), sources: ['debuginfo'] };
+      if (!('constant' in facts)) throw new EnvironmentError(`statement lines of ${facts.release} need its headers and debuginfo`, `install its headers (apt-get install linux-headers-${facts.release}), or use --kernel debian:6.1`);
+      return { release: facts.release, entries: listStatementLines(query, facts, opts.verbose), sources: ['debuginfo (DWARF)'] };
   }
 }
 
@@ -109,7 +111,7 @@ function functionTargets(kind: 'kprobe' | 'kretprobe', sig: KernelFunctionSignat
 }
 
 function listSyscalls(glob: string, ret: boolean, facts: ListFacts, verbose: boolean): ListResult {
-  if (!facts.syscall || !facts.syscallNames) throw new EnvironmentError(`syscall prototypes of ${facts.release} come from its headers, and none were found`, `install them: apt-get install linux-headers-${facts.release}`);
+  if (!('syscall' in facts)) throw new EnvironmentError(`syscall prototypes of ${facts.release} come from its headers, and none were found`, `install them: apt-get install linux-headers-${facts.release}`);
   const re = globToRegExp(glob);
   const names = facts.syscallNames().filter((n) => re.test(n));
   if (names.length === 0 && !hasWildcard(glob)) {
@@ -119,7 +121,7 @@ function listSyscalls(glob: string, ret: boolean, facts: ListFacts, verbose: boo
   const entries = names.map((name): ListEntry => {
     const point = `syscall:${name}${ret ? ':return' : ''}`;
     if (!verbose) return { point };
-    const sc = facts.syscall!(name)!;
+    const sc = facts.syscall(name)!;
     const targets = sc.args.slice(0, ARG_REGISTERS.length).map((a, i): ListedTarget => ({ name: `$${a.name}`, ctype: a.ctype, alias: `$arg${i + 1}`, writable: !ret }));
     if (ret) targets.push({ name: '$return', ctype: 'long', writable: true });
     const declaration = `long sys_${name}(${sc.args.length ? sc.args.map((a) => `${a.ctype}${a.ctype.endsWith('*') ? '' : ' '}${a.name}`).join(', ') : 'void'})`;

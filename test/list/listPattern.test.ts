@@ -117,3 +117,12 @@ test('an exact name that does not exist is an error with the nearest name', () =
   expect(() => list('kprobe:ksys_wirte', false)).toThrow(/unknown kernel function ksys_wirte/);
   expect(() => list('syscall:chmd', false)).toThrow(/unknown syscall chmd/);
 });
+
+test('statement lines go through the resolver; every line of a function (`*`) is refused with a way forward', () => {
+  expect(() => list('statement:ksys_write@fs/read_write.c:*', false)).toThrow(/cannot enumerate the lines of ksys_write yet/);
+  // One line: exactly what resolving it for a spec says (fake facts have no debuginfo).
+  const facts = fakeKernelFacts(SYMBOLS, { btf: fixture.btf });
+  const resolved = resolveProbePoint({ kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line: 637 }, facts, 'statement:ksys_write@fs/read_write.c:637');
+  if (!('message' in resolved)) throw new Error('fake facts resolved a statement probe');
+  expect(() => list('statement:ksys_write@fs/read_write.c:637', true)).toThrow(resolved.message);
+});

@@ -42,7 +42,7 @@ test("guru list 'kprobe:*ptrace*' lists the kernel's ptrace functions, exactly t
   expect(listed).toEqual(systemMapFunctions(/ptrace/).map((n) => `kprobe:${n}`));
   // SystemTap's spelling of the seed's return probe lists the same functions as kretprobes.
   expect(guru('list', 'kernel.function("*ptrace*").return', '--kernel', 'debian:6.1').trim().split('\n')).toEqual(listed.map((p) => p.replace(/^kprobe:/, 'kretprobe:')));
-}, 60_000);
+}, 120_000);
 
 /** `ssize_t ksys_write(unsigned int fd, const char  * buf, size_t count);` → [name, C type] pairs, whitespace normalised. */
 function pfunctParams(func: string): { returns: string; params: [string, string][] } {
@@ -67,7 +67,7 @@ test('guru list -v kprobe:ksys_write shows fd, buf, count with the types pfunct 
   const json = JSON.parse(guru('list', '-v', '--json', 'kretprobe:cap_ptrace_access_check', '--kernel', 'debian:6.1')) as { entries: { targets: { name: string; ctype: string }[] }[] };
   const cap = pfunctParams('cap_ptrace_access_check');
   expect(json.entries[0]!.targets.map((t) => [t.name, t.ctype.replace(/\s*\*\s*/g, ' *').trim()])).toEqual([...cap.params.map(([n, t]) => [`$${n}`, t]), ['$return', cap.returns]]);
-}, 60_000);
+}, 120_000);
 
 test('guru list -v syscall:chmod shows its arguments and C types from the headers', () => {
   expect(guru('list', '-v', 'syscall.chmod', '--kernel', 'debian:6.1')).toBe(
@@ -81,11 +81,11 @@ test('guru list -v syscall:chmod shows its arguments and C types from the header
   const all = guru('list', 'syscall:*', '--kernel', 'debian:6.1').trim().split('\n');
   expect(all.length).toBeGreaterThan(300);
   expect(all).toContain('syscall:chmod');
-}, 60_000);
+}, 120_000);
 
 test('a name two static functions share is listed, with positional arguments and the reason', () => {
   // Two find_patch text symbols in System.map (microcode intel and amd), two prototypes in BTF.
   expect(fs.readFileSync(kernel.systemMap, 'utf8').match(/ t find_patch$/gm)?.length).toBe(2);
   const text = guru('list', '-v', 'kprobe:find_patch', '--kernel', 'debian:6.1');
   expect(text).toMatch(/^kprobe:find_patch\n\s+# arguments are positional: the kernel has 2 different functions called find_patch/);
-}, 60_000);
+}, 120_000);
