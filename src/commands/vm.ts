@@ -4,9 +4,7 @@ import os from 'node:os';
 import type { GuruCommand } from './command.js';
 import { parseDuration } from '../apply/duration.js';
 import { UserError } from '../errors.js';
-import { ensureKernel } from '../kernels/ensureKernel.js';
-import { terminalProgress } from '../kernels/storeProgress.js';
-import { runInVm, VM_TIMEOUT_EXIT_CODE } from '../vm/runInVm.js';
+import { VM_TIMEOUT_EXIT_CODE } from '../vm/vmExitCodes.js';
 import { DEFAULT_MEM_MB } from '../vm/vmPolicy.js';
 
 export const DEFAULT_VM_KERNEL = 'debian:6.1';
@@ -48,6 +46,10 @@ export const vmCommand: GuruCommand<VmArgs> = {
     if (argv.length === 0) throw new UserError('no command to run in the VM', 'put it after --, e.g. guru vm -- uname -r');
     const timeoutMs = parseDuration(args.timeout, '--timeout');
     if (args.cpus !== undefined && (!Number.isInteger(args.cpus) || args.cpus < 1)) throw new UserError(`--cpus ${args.cpus}: expected a positive integer`);
+    // Loaded on demand: every command's start-up stays light (see apply.ts).
+    const { ensureKernel } = await import('../kernels/ensureKernel.js');
+    const { terminalProgress } = await import('../kernels/storeProgress.js');
+    const { runInVm } = await import('../vm/runInVm.js');
     const kernel = await ensureKernel(args.kernel, { progress: terminalProgress() });
 
     // SIGKILL needs nothing from us (QEMU dies with its parent); these let the

@@ -21,10 +21,8 @@ import { qemuArgv } from './qemuCommandLine.js';
 import { channelFd, startQemu } from './qemuProcess.js';
 import { chooseVmPolicy, QEMU_BINARY, type VmPolicy } from './vmPolicy.js';
 
-/** guru's exit code when the VM hit its timeout (as timeout(1) does). */
-export const VM_TIMEOUT_EXIT_CODE = 124;
-/** Exit code when the run was interrupted (SIGINT convention). */
-export const VM_INTERRUPTED_EXIT_CODE = 130;
+export { VM_TIMEOUT_EXIT_CODE, VM_INTERRUPTED_EXIT_CODE } from './vmExitCodes.js';
+import { VM_TIMEOUT_EXIT_CODE, VM_INTERRUPTED_EXIT_CODE } from './vmExitCodes.js';
 
 export interface RunInVmOptions {
   kernel: StoredKernel;
