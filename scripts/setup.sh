@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential gcc make bc bison flex libelf-dev   # kbuild
   linux-headers-amd64                                  # Debian 6.1 headers (metapackage)
-  dwarves                                              # pahole, needed by 6.12 headers
+  dwarves                                              # pahole (6.12 headers, BTF test fixtures), pfunct (BTF oracle)
   qemu-system-x86 busybox-static cpio kmod             # disposable VMs
   xz-utils zstd util-linux                             # kernel store: unpack Debian's vmlinuz (xz, zstd) and .ko.xz; setpriv ties QEMU to guru
   gdb                                                  # oracle for the DWARF reader tests
