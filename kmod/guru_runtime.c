@@ -17,6 +17,7 @@
 #include <linux/glob.h>
 #include <linux/hash.h>
 #include <linux/timekeeping.h>
+#include <asm/processor.h>
 #include "guru_runtime.h"
 
 static struct guru_module *gm;		/* the one module this runtime serves */
@@ -345,6 +346,10 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr, cha
 	for (i = 0; i < gm->nprobes; i++) {
 		struct guru_probe *p = &gm->probes[i];
 		unsigned long nmissed = p->kp ? p->kp->nmissed : p->krp ? p->krp->nmissed + p->krp->kp.nmissed : 0;
+		unsigned int s;
+
+		for (s = 0; s < p->nsites; s++)
+			nmissed += p->sites[s]->nmissed;
 
 		n += sysfs_emit_at(buf, n, "probe %u hits %lld misses %lld writes %lld faults %lld nmissed %lu\n",
 				   i, atomic64_read(&p->stats.hits), atomic64_read(&p->stats.misses),
@@ -385,6 +390,8 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	ctx->entry_args = NULL;
 	ctx->probe = p;
 	ctx->func_addr = 0;
+	ctx->site = 0;
+	ctx->slide = 0;
 	memset(&ctx->fault, 0, sizeof(ctx->fault));
 	atomic64_inc(&p->stats.hits);
 	return ctx;
@@ -500,17 +507,21 @@ s64 guru_tvar_get(unsigned int id)
 	return v;
 }
 
-bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
+/* Set N slots from ID on of current's entry; false if the table is full. */
+static bool tvar_store(unsigned int id, const s64 *values, unsigned int n)
 {
 	pid_t tid = current->pid;
 	u64 start = current->start_time;
 	unsigned long flags;
-	bool ok = true;
+	bool ok = true, any = false;
+	unsigned int s;
 	int i;
 
+	for (s = 0; s < n; s++)
+		any |= values[s] != 0;
 	raw_spin_lock_irqsave(&tvar_lock, flags);
 	i = tvar_find(tid, start);
-	if (i < 0 && value != 0) {
+	if (i < 0 && any) {
 		if (tvar_count >= TVAR_CAPACITY / 4 * 3) {
 			tvar_overflow++;
 			ok = false;
@@ -532,16 +543,101 @@ bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
 		unsigned int v;
 		bool all_zero = true;
 
-		e->vals[id] = value;
+		for (s = 0; s < n; s++)
+			e->vals[id + s] = values[s];
 		for (v = 0; v < gm->nthread_vars; v++)
 			all_zero &= e->vals[v] == 0;
 		if (all_zero)
 			tvar_remove(i);
 	}
 	raw_spin_unlock_irqrestore(&tvar_lock, flags);
+	return ok;
+}
+
+bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
+{
+	if (tvar_store(id, &value, 1))
+		return true;
+	ctx->fault.kind = GURU_FAULT_TVAR_FULL;
+	ctx->fault.addr = 0;
+	return false;
+}
+
+/* ---- statement probes: memory and entry values --------------------------- */
+
+bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value)
+{
+	u64 v = 0;	/* x86 is little endian: the low SIZE bytes are the variable */
+
+	if (copy_from_kernel_nofault(&v, (const void *)addr, min_t(unsigned int, size, sizeof(v)))) {
+		ctx->fault.kind = GURU_FAULT_KERNEL_READ;
+		ctx->fault.addr = addr;
+		return false;
+	}
+	*value = v;
+	return true;
+}
+
+/*
+ * copy_to_kernel_nofault() is not exported to modules, so this does what it
+ * does for the 1, 2, 4 or 8 bytes of a local: user and non-canonical
+ * addresses are refused, and a fault on the store (read-only or unmapped
+ * memory) is caught by the exception table instead of oopsing.
+ */
+static bool write_kernel_nofault(unsigned long addr, u64 value, unsigned int size)
+{
+	if (addr < TASK_SIZE_MAX + PAGE_SIZE || !__is_canonical_address(addr, boot_cpu_data.x86_virt_bits))
+		return false;
+	pagefault_disable();
+	switch (size) {
+	case 1: { u8 v = value; __put_kernel_nofault((void *)addr, &v, u8, fault); break; }
+	case 2: { u16 v = value; __put_kernel_nofault((void *)addr, &v, u16, fault); break; }
+	case 4: { u32 v = value; __put_kernel_nofault((void *)addr, &v, u32, fault); break; }
+	case 8: __put_kernel_nofault((void *)addr, &value, u64, fault); break;
+	default: goto fault;
+	}
+	pagefault_enable();
+	return true;
+fault:
+	pagefault_enable();
+	return false;
+}
+
+bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value)
+{
+	if (!write_kernel_nofault(addr, value, size)) {
+		ctx->fault.kind = GURU_FAULT_KERNEL_WRITE;
+		ctx->fault.addr = addr;
+		return false;
+	}
+	return true;
+}
+
+void guru_entry_save(unsigned int slot, unsigned long value, unsigned long cfa)
+{
+	s64 pair[2] = { (s64)value, (s64)cfa };
+
+	/* A full table (counted in tvar_overflow) only costs the capture: the statement then reports a fault. */
+	if (READ_ONCE(armed))
+		tvar_store(slot, pair, 2);
+}
+
+bool guru_entry_load(struct guru_ctx *ctx, unsigned int slot, unsigned long cfa, u64 *value)
+{
+	unsigned long flags;
+	bool ok = false;
+	int i;
+
+	raw_spin_lock_irqsave(&tvar_lock, flags);
+	i = tvar_find(current->pid, current->start_time);
+	if (i >= 0 && (unsigned long)tvar_at(i)->vals[slot + 1] == cfa) {
+		*value = (u64)tvar_at(i)->vals[slot];
+		ok = true;
+	}
+	raw_spin_unlock_irqrestore(&tvar_lock, flags);
 	if (!ok) {
-		ctx->fault.kind = GURU_FAULT_TVAR_FULL;
-		ctx->fault.addr = 0;
+		ctx->fault.kind = GURU_FAULT_NO_ENTRY_VALUE;
+		ctx->fault.addr = cfa;
 	}
 	return ok;
 }

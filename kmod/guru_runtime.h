@@ -65,6 +65,8 @@ enum guru_fault_kind {
 	GURU_FAULT_KERNEL_READ = 2,	/* kernel address not readable */
 	GURU_FAULT_DIV_ZERO = 3,	/* division or modulo by zero */
 	GURU_FAULT_TVAR_FULL = 4,	/* thread variable table full */
+	GURU_FAULT_KERNEL_WRITE = 5,	/* kernel address not writable */
+	GURU_FAULT_NO_ENTRY_VALUE = 6,	/* entry value not captured for this call */
 };
 
 struct guru_fault_payload {
@@ -91,6 +93,8 @@ struct guru_probe {
 	const char *label;		/* the spec's on: text */
 	struct kprobe *kp;		/* for nmissed; NULL for begin/end */
 	struct kretprobe *krp;
+	struct kprobe *const *sites;	/* statement probes: a kprobe per address */
+	unsigned int nsites;
 	struct guru_probe_stats stats;
 };
 
@@ -135,6 +139,8 @@ struct guru_ctx {
 	const unsigned long *entry_args;	/* kretprobes: arguments saved at entry */
 	struct guru_probe *probe;
 	unsigned long func_addr;	/* probed function, for the func builtin */
+	unsigned int site;		/* statement probes: which address of the line was hit */
+	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
 	struct guru_fault_payload fault;
 	bool busy;			/* guards against unexpected nesting */
 	u32 rec_len;
@@ -246,6 +252,35 @@ void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *sys_regs);
 void guru_sys_restore(struct guru_sys_saved *saved);
 
 #define GURU_COUNT_WRITE()	atomic64_inc(&ctx->probe->stats.writes)
+
+/*
+ * Statement probes. A `$local` is read and written through accessor
+ * functions the module generates (one `case` per address of the line, from
+ * DWARF); these helpers do the parts that can fail. Memory goes through the
+ * nofault copies, so a bad address is a fault event, never an oops.
+ */
+bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value);
+bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value);
+
+/*
+ * Entry values (DW_OP_entry_value: "what rdi held when the function was
+ * entered"): an entry kprobe saves the register and the CFA per task in two
+ * thread-variable slots; a statement probe loads it only if its own CFA
+ * matches, so a value from another call (recursion, a call entered before
+ * the module was armed) is a fault, not a wrong answer.
+ */
+void guru_entry_save(unsigned int slot, unsigned long value, unsigned long cfa);
+bool guru_entry_load(struct guru_ctx *ctx, unsigned int slot, unsigned long cfa, u64 *value);
+
+#define GURU_LOCAL(get, spec_line) ({						\
+	u64 __v;								\
+	if (!get(ctx, &__v)) { ctx->fault.line = (spec_line); goto fault; }	\
+	__v; })
+
+#define GURU_SET_LOCAL(set, value, spec_line) do {				\
+	if (!set(ctx, (u64)(value))) { ctx->fault.line = (spec_line); goto fault; } \
+	GURU_COUNT_WRITE();							\
+} while (0)
 
 /* Rewrite a syscall argument; the original is restored on return. */
 #define GURU_SYS_SET_ARG(n, v) do {						\

@@ -14,6 +14,8 @@ const FAULT_KINDS: Record<number, string> = {
   2: 'kernel address not readable',
   3: 'division by zero',
   4: 'thread variable table full',
+  5: 'kernel address not writable',
+  6: 'entry value not captured for this call (the function was entered before the probes were armed, or again since)',
 };
 
 interface RecordBase {

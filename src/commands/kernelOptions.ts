@@ -4,10 +4,15 @@ import type { Argv } from 'yargs';
 export interface KernelArgs {
   kernel?: string;
   kdir?: string;
+  debuginfo?: string;
 }
 
 export function withKernelOptions<T>(y: Argv<T>): Argv<T & KernelArgs> {
   return y
     .option('kernel', { type: 'string', describe: 'target kernel release (e.g. 6.1.0-56-amd64); default: the running kernel' })
-    .option('kdir', { type: 'string', describe: 'kernel build directory to use instead of looking one up' }) as Argv<T & KernelArgs>;
+    .option('kdir', { type: 'string', describe: 'kernel build directory to use instead of looking one up' })
+    .option('debuginfo', {
+      type: 'string',
+      describe: "vmlinux with DWARF for statement probes (default: /usr/lib/debug/boot/vmlinux-R, /usr/lib/debug/lib/modules/R/vmlinux, the kernel store's); its build-id must match the kernel",
+    }) as Argv<T & KernelArgs>;
 }

@@ -26,6 +26,8 @@ export interface ProgramDebuginfo {
   cfaAt(address: bigint): CfaRule | undefined;
   /** The ELF function symbol whose [address, address+size) holds ADDRESS. */
   functionSymbolAt(address: bigint): FunctionSymbol | undefined;
+  /** The function symbol called NAME (the first, if the name is ambiguous). */
+  functionSymbol(name: string): FunctionSymbol | undefined;
   close(): void;
 }
 
@@ -76,6 +78,7 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
       }
       return undefined;
     },
+    functionSymbol: (name) => sortedSymbols().find((s) => s.name === name),
     close: () => dwarf.close(),
   };
 }

@@ -7,6 +7,8 @@ export type ValueType = 'int' | 'string';
 export type IntBuiltin = 'pid' | 'tid' | 'uid' | 'gid' | 'euid' | 'cpu' | 'nsecs';
 export type StringBuiltin = 'comm' | 'func';
 
+import type { LocalAccess } from './localAccess.js';
+
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '&' | '|' | '^' | '<' | '>' | '<=' | '>=' | '==' | '!=';
 
 /** Where a target variable ($name) lives at the probe. */
@@ -18,7 +20,9 @@ export type TargetAccess =
   /** Syscall argument in the caller's saved registers (rdi, rsi, rdx, r10, r8, r9). */
   | { kind: 'syscallArg'; index: number }
   /** Return value in a return probe. */
-  | { kind: 'returnValue' };
+  | { kind: 'returnValue' }
+  /** A local at a statement probe: where DWARF says it is at each of the probe's addresses. */
+  | LocalAccess;
 
 export interface TargetVar {
   name: string;

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readBtf, type Btf } from '../debuginfo/btf.js';
+import { findDebuginfo, type ExpectedBuildId } from '../debuginfo/findDebuginfo.js';
+import { openProgramDebuginfo, type ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
 import { EnvironmentError } from '../errors.js';
 import type { KernelFacts, SyscallPrototype, SyscallArg } from './kernelFacts.js';
 import { parseSyscallPrototypes, parseSyscallTable } from './parseSyscallPrototypes.js';
@@ -44,6 +46,11 @@ export interface HeadersKernelFactsOptions {
   systemMap?: string;
   /** File holding the target's BTF (raw, or an ELF with .BTF), if known; read on first use. */
   btf?: string;
+  /** Where debuginfo may be and the build-id it must have (see KernelTarget). */
+  debuginfo?: string;
+  storedDebuginfo?: string;
+  buildId?: ExpectedBuildId;
+  debuginfoFix?: string;
 }
 
 export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts {
@@ -86,10 +93,24 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     if (btf === null) btf = opts.btf ? readBtf(opts.btf) : undefined;
     return btf;
   };
+  let debuginfo: ProgramDebuginfo | undefined;
+  const loadDebuginfo = (): ProgramDebuginfo => {
+    debuginfo ??= openProgramDebuginfo(
+      findDebuginfo({
+        release: opts.release,
+        explicit: opts.debuginfo,
+        stored: opts.storedDebuginfo,
+        expected: opts.buildId,
+        fix: opts.debuginfoFix ?? `guru kernel add debian:6.1 --debuginfo, or --debuginfo PATH`,
+      }).path,
+    );
+    return debuginfo;
+  };
   return {
     release: opts.release,
     headersDir: opts.headersDir,
     btf: loadBtf,
+    debuginfo: loadDebuginfo,
     btfPath: opts.btf,
     syscall: (name) => syscalls.get(name),
     syscallNames: () => [...syscalls.keys()].sort(),

@@ -1,6 +1,7 @@
 // Everything the resolver needs to know about the target kernel, behind one
 // interface so unit tests can use a fake and need neither root nor a kernel.
 import type { Btf } from '../debuginfo/btf.js';
+import type { ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
 
 /** A syscall argument as declared in include/linux/syscalls.h. */
 export interface SyscallArg {
@@ -39,6 +40,13 @@ export interface KernelFacts {
   btf?(): Btf | undefined;
   /** Where btf() reads from (a path), for messages; undefined when there is no BTF. */
   readonly btfPath?: string;
+  /**
+   * The target's vmlinux with DWARF (statement probes), found and opened on
+   * the first call; its build-id equals the target kernel's. Throws an
+   * EnvironmentError that says how to get it when there is none. Optional:
+   * facts without it (fakes) refuse statement probes.
+   */
+  debuginfo?(): ProgramDebuginfo;
   /** errno names, open flags and mode bits from the target's headers. */
   constant(name: string): bigint | undefined;
   constantNames(): string[];

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildIdFromNotesFile } from '../debuginfo/elfNotes.js';
+import type { ExpectedBuildId } from '../debuginfo/findDebuginfo.js';
 import { EnvironmentError, UserError } from '../errors.js';
 import { findBtfFile } from './btfLocation.js';
 import { ensureKernel } from '../kernels/ensureKernel.js';
@@ -22,6 +24,35 @@ export interface KernelTarget {
   systemMap?: string;
   /** The kernel's BTF (named, typed kprobe arguments), if one is known. */
   btf?: string;
+  /** Statement probes: --debuginfo PATH, the vmlinux with DWARF to use. */
+  debuginfo?: string;
+  /** Statement probes: the kernel store's vmlinux with DWARF for this kernel. */
+  storedDebuginfo?: string;
+  /** The target kernel's build-id, which its debuginfo must have. */
+  buildId?: ExpectedBuildId;
+  /** How to get debuginfo for this kernel (a command), for messages. */
+  debuginfoFix?: string;
+}
+
+/**
+ * Where the target's build-id comes from: the store records it for stored
+ * kernels; the running kernel exports it in /sys/kernel/notes.
+ */
+function debuginfoFacts(release: string, stored: StoredKernel | undefined, explicit: string | undefined): Pick<KernelTarget, 'debuginfo' | 'storedDebuginfo' | 'buildId' | 'debuginfoFix'> {
+  let buildId: ExpectedBuildId | undefined;
+  if (stored) buildId = { value: stored.buildId, source: `${stored.ref ?? stored.release} in guru's kernel store` };
+  else if (release === os.release()) {
+    try {
+      const id = buildIdFromNotesFile('/sys/kernel/notes');
+      if (id) buildId = { value: id, source: 'the running kernel (/sys/kernel/notes)' };
+    } catch {
+      // Unreadable notes: the build-id stays unknown and debuginfo is refused with that reason.
+    }
+  }
+  const fix = stored
+    ? `guru kernel add ${stored.ref ?? stored.release} --debuginfo`
+    : `apt-get install linux-image-${release}-dbg, or --debuginfo PATH, or use a stored kernel: guru kernel add debian:6.1 --debuginfo`;
+  return { debuginfo: explicit, storedDebuginfo: stored?.debuginfo?.vmlinux, buildId, debuginfoFix: fix };
 }
 
 /** `UTS_RELEASE` of a kernel build directory. */
@@ -46,13 +77,15 @@ function systemMapFor(release: string): string | undefined {
 }
 
 /** A kernel from guru's store as a target (what `--vm K` builds for). */
-export function storedKernelTarget(k: StoredKernel): KernelTarget {
-  return { release: k.release, headersDir: k.headersDir, systemMap: k.systemMap, btf: findBtfFile(k.release, k.headersDir) };
+export function storedKernelTarget(k: StoredKernel, debuginfo?: string): KernelTarget {
+  return { release: k.release, headersDir: k.headersDir, systemMap: k.systemMap, btf: findBtfFile(k.release, k.headersDir), ...debuginfoFacts(k.release, k, debuginfo) };
 }
 
 export interface KernelTargetOptions {
   kernel?: string;
   kdir?: string;
+  /** --debuginfo PATH (statement probes). */
+  debuginfo?: string;
 }
 
 export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<KernelTarget> {
@@ -61,11 +94,11 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     const release = releaseOfHeaders(dir);
     if (!release) throw new UserError(`${opts.kdir} is not a kernel build directory (no include/generated/utsrelease.h)`, 'pass the directory that /lib/modules/RELEASE/build points to');
     if (opts.kernel && opts.kernel !== release) throw new UserError(`--kdir ${opts.kdir} holds ${release}, not ${opts.kernel}`);
-    return { release, headersDir: dir, systemMap: systemMapFor(release), btf: findBtfFile(release, dir) };
+    return { release, headersDir: dir, systemMap: systemMapFor(release), btf: findBtfFile(release, dir), ...debuginfoFacts(release, findStoredKernel(release), opts.debuginfo) };
   }
   if (opts.kernel && parseKernelRef(opts.kernel).kind === 'series') {
     const k = await ensureKernel(opts.kernel, { progress: process.stderr.isTTY ? terminalProgress() : undefined });
-    return storedKernelTarget(k);
+    return storedKernelTarget(k, opts.debuginfo);
   }
   const release = opts.kernel ?? os.release();
   const headersDir = opts.kernel ? requireHeadersDir(release) : findHeadersDir(release);
@@ -76,7 +109,13 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     );
   }
   const realHeaders = fs.realpathSync(headersDir);
-  return { release, headersDir: realHeaders, systemMap: systemMapFor(release), btf: findBtfFile(release, realHeaders) };
+  return {
+    release,
+    headersDir: realHeaders,
+    systemMap: systemMapFor(release),
+    btf: findBtfFile(release, realHeaders),
+    ...debuginfoFacts(release, findStoredKernel(release), opts.debuginfo),
+  };
 }
 
 /** Releases whose headers are installed under /usr/src. */

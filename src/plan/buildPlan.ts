@@ -51,6 +51,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       symbols: resolved.symbols,
       offset: resolved.offset,
       syscall: resolved.syscall,
+      statement: resolved.statement,
       targets: dedupeTargets([...resolved.targets.values()]),
       // begin/end run in the supervisor's context when it arms/disarms: a
       // uid/comm guard there would only ever test the supervisor itself.

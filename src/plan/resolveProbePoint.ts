@@ -7,7 +7,8 @@ import { nearestName } from '../diagnostics/nearestName.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
 import type { ProbePoint } from '../spec/types.js';
 import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
-import type { PlanProbeKind } from './types.js';
+import { resolveStatementProbe } from './resolveStatementProbe.js';
+import type { PlanProbeKind, PlanStatement } from './types.js';
 
 export interface ResolvedProbePoint {
   kind: PlanProbeKind;
@@ -16,6 +17,8 @@ export interface ResolvedProbePoint {
   symbols?: string[];
   offset?: number;
   syscall?: string;
+  /** Statement probes: the addresses, each a kprobe. */
+  statement?: PlanStatement;
   targets: Map<string, TargetVar>;
   unavailableTargets: Map<string, UnavailableTarget>;
   writesRefused?: string;
@@ -32,7 +35,6 @@ export interface ProbePointError {
 const MAX_ARGS = 6;
 
 const LATER_KINDS: Partial<Record<ProbePoint['kind'], string>> = {
-  statement: 'statement probes need the DWARF reader, which is not wired in yet',
   ustatement: 'user statement probes are not supported yet',
   tracepoint: 'tracepoint probes are not supported yet',
   uprobe: 'uprobes are not supported yet',
@@ -99,12 +101,14 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
       if (!isReturn) returnOnly(`use kretprobe:${point.func}`);
       return { kind: point.kind, symbol: point.func, offset: 0, targets, unavailableTargets: unavailable, unknownTargetNote, readOnlyReason: readOnly };
     }
+    case 'statement':
+      return resolveStatementProbe(point, facts, label);
     case 'begin':
     case 'end': {
       return { kind: point.kind, targets, unavailableTargets: unavailable, readOnlyReason: readOnly };
     }
     default: {
-      return { message: `${label}: ${LATER_KINDS[point.kind] ?? 'not supported'}`, hint: 'supported now: kprobe, kretprobe, syscall, syscall:...:return, begin, end' };
+      return { message: `${label}: ${LATER_KINDS[point.kind] ?? 'not supported'}`, hint: 'supported now: kprobe, kretprobe, syscall, syscall:...:return, statement, begin, end' };
     }
   }
 }

@@ -3,9 +3,39 @@
 // input of a pure render step.
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { LogFormatEntry } from '../expr/compileExpression.js';
+import type { RegsAddress } from '../expr/localAccess.js';
 import type { VarScope, VarType } from '../spec/types.js';
 
-export type PlanProbeKind = 'kprobe' | 'kretprobe' | 'syscall' | 'syscall-return' | 'begin' | 'end';
+export type PlanProbeKind = 'kprobe' | 'kretprobe' | 'syscall' | 'syscall-return' | 'statement' | 'begin' | 'end';
+
+/** One address of a statement probe, probed as SYMBOL+OFFSET. */
+export interface StatementSite {
+  /** Where the line starts in the target's vmlinux, hex, before KASLR moves it. */
+  address: string;
+  /** The ELF function symbol holding it; the kernel finds the symbol at load time, so KASLR does not matter. */
+  symbol: string;
+  offset: number;
+  /** The source position as the line table spells it. */
+  file: string;
+  line: number;
+  /** The innermost function there: FUNC itself, or a function inlined into it. */
+  function: string;
+  inlined: boolean;
+  /** The canonical frame address here (stack locals, entry values), when call-frame information gives it. */
+  cfa?: RegsAddress;
+}
+
+/** A statement probe resolved: every address of FUNC@FILE:LINE, inlined copies included. */
+export interface PlanStatement {
+  func: string;
+  file: string;
+  line: number;
+  /** The vmlinux the addresses were read from, and its build-id (equal to the target's). */
+  debuginfo: { path: string; buildId?: string };
+  sites: StatementSite[];
+  /** Variables in scope that cannot be used here, and why (for `guru check`). */
+  unreadable: { name: string; why: string }[];
+}
 
 export interface PlanGuard {
   uid?: number[];
@@ -28,6 +58,8 @@ export interface PlanProbe {
   offset?: number;
   /** For syscall probes, the syscall's name. */
   syscall?: string;
+  /** For statement probes: the addresses and where they came from. */
+  statement?: PlanStatement;
   /** Target variables ($name) readable here. */
   targets: TargetVar[];
   guard: PlanGuard;

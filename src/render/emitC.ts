@@ -22,6 +22,13 @@ export class StringSlots {
 export interface EmitContext {
   vars: readonly PlanVar[];
   params: readonly { name: string }[];
+  /** The probe being emitted: statement-probe locals go through its accessor functions. */
+  probe?: number;
+}
+
+/** The accessor a statement probe's generated C reads (get) or writes (set) a local through. */
+export function localAccessor(probe: number, variable: string, op: 'get' | 'set'): string {
+  return `probe${probe}_${op}_${variable}`;
 }
 
 /** A C string literal that reproduces `s` byte for byte and cannot break out. */
@@ -65,6 +72,8 @@ function targetAccess(t: TargetVar): string {
       return `GURU_SYS_ARG(${t.access.index})`;
     case 'returnValue':
       return 'regs_return_value(ctx->regs)';
+    case 'local':
+      throw new InternalError(`local ${t.name} needs its probe's accessor`);
   }
 }
 
@@ -99,7 +108,16 @@ export function varSymbol(v: { name: string; scope: 'thread' | 'global' }): stri
 }
 
 export class CEmitter {
+  /** Spec line of the item being emitted, for faults raised inside it. */
+  private line = 0;
+
   constructor(private readonly ctx: EmitContext) {}
+
+  /** A statement-probe local: read through its accessor, which may fault (memory, entry values). */
+  private readLocal(t: TargetVar): string {
+    if (this.ctx.probe === undefined || t.access.kind !== 'local') throw new InternalError(`local ${t.name} outside a statement probe`);
+    return `(s64)(${valueCType(t)})GURU_LOCAL(${localAccessor(this.ctx.probe, t.access.variable, 'get')}, ${this.line})`;
+  }
 
   expr(e: IrExpr, slots: StringSlots): string {
     switch (e.k) {
@@ -108,7 +126,7 @@ export class CEmitter {
       case 'str':
         return cString(e.value);
       case 'target':
-        return readTarget(e.target);
+        return e.target.access.kind === 'local' ? this.readLocal(e.target) : readTarget(e.target);
       case 'var': {
         const v = this.ctx.vars.find((x) => x.scope === e.scope && x.id === e.id)!;
         return e.scope === 'thread' ? `guru_tvar_get(${varSymbol(v)})` : `atomic64_read(&guru_globals[${varSymbol(v)}])`;
@@ -159,6 +177,7 @@ export class CEmitter {
   /** C lines (without indentation) for one statement. */
   stmt(s: IrStmt): string[] {
     const slots = new StringSlots();
+    this.line = s.line;
     switch (s.k) {
       case 'setTarget': {
         const v = this.expr(s.value, slots);
@@ -172,6 +191,9 @@ export class CEmitter {
             return [`guru_set_kernel_argument(ctx->regs, ${t.access.index}, ${value});`, 'GURU_COUNT_WRITE();'];
           case 'returnValue':
             return [`regs_set_return_value(ctx->regs, ${value});`, 'GURU_COUNT_WRITE();'];
+          case 'local':
+            if (this.ctx.probe === undefined) throw new InternalError(`local ${t.name} outside a statement probe`);
+            return [`GURU_SET_LOCAL(${localAccessor(this.ctx.probe, t.access.variable, 'set')}, ${value}, ${s.line});`];
           case 'savedKernelArg':
             throw new InternalError(`write to read-only ${t.name} reached the emitter`);
         }
@@ -198,7 +220,9 @@ export class CEmitter {
     throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
   }
 
-  condition(e: IrExpr): string {
+  /** C for an if: condition; LINE is its spec line (faults inside it report it). */
+  condition(e: IrExpr, line = 0): string {
+    this.line = line;
     return this.expr(e, new StringSlots());
   }
 }

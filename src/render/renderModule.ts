@@ -8,6 +8,7 @@ import type { Plan, PlanProbe } from '../plan/types.js';
 import { projectRoot } from '../projectRoot.js';
 import { CEmitter, cComment, cString, guardCondition } from './emitC.js';
 import { manifestOf } from './manifest.js';
+import { entryCaptures, localAccessors, statementView } from './statementView.js';
 
 export interface RenderedModule {
   module: string;
@@ -36,7 +37,7 @@ function templates(): NonNullable<typeof compiled> {
 }
 
 /** The runtime macros that may `goto fault` (kmod/guru_runtime.h). */
-const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIV|MOD|TVAR_SET)\(/;
+const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIV|MOD|TVAR_SET|LOCAL|SET_LOCAL)\(/;
 
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
@@ -64,6 +65,13 @@ function bodyShape(p: PlanProbe): { params: string; hasRegs: boolean; setup: str
         hasRegs: true,
         setup: ['ctx->sys_regs = sys->sys_regs;', 'ctx->sys_saved = sys;', 'ctx->func_addr = func_addr;'],
       };
+    case 'statement':
+      // SITE: which address of the line was hit (locals live in different places at each).
+      return {
+        params: 'struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr',
+        hasRegs: true,
+        setup: ['ctx->site = site;', 'ctx->slide = slide;', 'ctx->func_addr = func_addr;'],
+      };
     case 'begin':
     case 'end':
       return { params: 'void', hasRegs: false, setup: [] };
@@ -71,12 +79,13 @@ function bodyShape(p: PlanProbe): { params: string; hasRegs: boolean; setup: str
 }
 
 export function renderModule(plan: Plan): RenderedModule {
-  const emitter = new CEmitter({ vars: plan.vars, params: plan.params });
   const specFileC = cString(plan.specFile);
   const probes = plan.probes.map((p) => {
+    const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id });
     const shape = bodyShape(p);
     const guard = guardCondition(p.guard);
-    const cond = p.cond ? { line: p.condLine ?? p.line, c: emitter.condition(p.cond) } : undefined;
+    const condLine = p.condLine ?? p.line;
+    const cond = p.cond ? { line: condLine, c: emitter.condition(p.cond, condLine) } : undefined;
     const actions = p.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) }));
     const allC = [cond?.c ?? '', ...actions.flatMap((a) => a.c)].join('\n');
     return {
@@ -93,6 +102,7 @@ export function renderModule(plan: Plan): RenderedModule {
       usesFault: FAULTING_MACROS.test(allC),
       specFile: plan.specFile,
       specFileC,
+      accessors: localAccessors(p),
     };
   });
   // One kprobe (or kretprobe) per function; a wildcard expands to many,
@@ -131,20 +141,32 @@ export function renderModule(plan: Plan): RenderedModule {
     ...kretprobes.filter((k) => !k.wildcard).map((k) => ({ probe: k.probe, field: 'krp', target: k.name })),
     ...syscalls.flatMap((s) => s.probes.map((id) => ({ probe: id, field: 'krp', target: s.name }))),
   ].sort((a, b) => a.probe - b.probe);
+  // Statement probes: a kprobe per address, plus entry kprobes for entry values.
+  const statements = plan.probes.filter((p) => p.kind === 'statement').map((p) => statementView(p, probeFunctionName(p)));
+  const threadVars = plan.vars.filter((v) => v.scope === 'thread');
+  const entry = entryCaptures(plan, threadVars.length);
 
   const view = {
     module: plan.module,
     specFile: plan.specFile,
     description: plan.description,
     moduleDescription: plan.description ?? `guru patch ${plan.name}`,
-    threadVars: plan.vars.filter((v) => v.scope === 'thread'),
+    threadVars,
+    threadSlots: threadVars.length + 2 * entry.slots.length,
+    entrySlots: entry.slots,
+    entryCaptures: entry.captures,
+    statements,
     globalVars: plan.vars.filter((v) => v.scope === 'global'),
     params: plan.params,
     probes,
     kprobes,
     kretprobes,
     syscalls,
-    requiredKprobes: kprobes.filter((k) => !k.wildcard).map((k) => k.name),
+    requiredKprobes: [
+      ...kprobes.filter((k) => !k.wildcard).map((k) => k.name),
+      ...statements.flatMap((s) => s.sites.map((site) => site.name)),
+      ...entry.captures.map((c) => c.name),
+    ],
     wildKprobes: kprobes.filter((k) => k.wildcard).map((k) => k.name),
     requiredKretprobes: [...kretprobes.filter((k) => !k.wildcard).map((k) => k.name), ...syscalls.map((s) => s.name)],
     wildKretprobes: kretprobes.filter((k) => k.wildcard).map((k) => k.name),

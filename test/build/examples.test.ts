@@ -10,6 +10,7 @@ import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { readSpecFile } from '../../src/pipeline.js';
+import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
 import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 
 // The examples, plus the spec that tries to break out of C strings: it must
@@ -19,8 +20,12 @@ const specs = [
   'test/fixtures/render/c-injection.yaml',
 ].sort();
 let cache: string;
+let target: KernelTarget;
 
-beforeAll(() => {
+beforeAll(async () => {
+  // Resolved against the real cache first: the kernel store there holds the
+  // debuginfo (and build-id) statement examples resolve against.
+  target = await debianHeadersTarget();
   cache = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
   process.env.GURU_CACHE = cache;
 });
@@ -31,7 +36,6 @@ afterAll(() => {
 
 test('every example builds against the Debian 6.1 headers without warnings', async () => {
   expect(specs.length).toBeGreaterThanOrEqual(5);
-  const target = await debianHeadersTarget();
   const facts = headersKernelFacts(target);
   const rendered = specs.map((f) => renderModule(buildPlan(readSpecFile(f), facts)));
   const { koPaths, log } = await buildModules(rendered, target);
@@ -45,7 +49,6 @@ test('every example builds against the Debian 6.1 headers without warnings', asy
 });
 
 test('a second build of the same spec is served from the cache', async () => {
-  const target = await debianHeadersTarget();
   const plan = buildPlan(readSpecFile('examples/echo-one-byte.yaml'), headersKernelFacts(target));
   const first = await buildModule(renderModule(plan), target);
   const second = await buildModule(renderModule(plan), target);

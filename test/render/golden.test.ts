@@ -7,6 +7,7 @@ import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { readSpecFile } from '../../src/pipeline.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
 
 const specs = [
   ...fs.readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => path.join('examples', f)),
@@ -14,7 +15,8 @@ const specs = [
 ].sort();
 
 function render(spec: string) {
-  return renderModule(buildPlan(readSpecFile(spec), fakeKernelFacts()));
+  // Statement probes (examples/echo-statement.yaml) resolve against a canned ksys_write.
+  return renderModule(buildPlan(readSpecFile(spec), { ...fakeKernelFacts(), debuginfo: fakeKsysWriteDebuginfo }));
 }
 
 test.each(specs)('%s renders as its golden file', (spec) => {

@@ -1,0 +1,240 @@
+// statement:FUNC@FILE:LINE (SystemTap's kernel.statement): every address
+// where LINE starts inside FUNC, its inlined copies included, each probed as
+// the ELF symbol holding it plus an offset, so the kernel places the probe
+// itself and KASLR does not matter. `$name` are the variables DWARF knows at
+// those addresses; a name is usable only where it can be reached at every
+// one of them, and writable only where every location is a register or
+// memory. Everything is read from the target's own vmlinux with DWARF,
+// whose build-id matches the target (KernelFacts.debuginfo).
+import type { DwarfFunction, ScopeVariable } from '../debuginfo/dwarf/dwarfInfo.js';
+import type { FunctionSymbol, ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
+import { nearestName } from '../diagnostics/nearestName.js';
+import type { UnavailableTarget } from '../expr/compileExpression.js';
+import type { TargetVar } from '../expr/ir.js';
+import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../expr/localAccess.js';
+import type { KernelFacts } from '../kernel/kernelFacts.js';
+import { siteLocal, type SiteFrame } from './localLocation.js';
+import { cfaInRegs, formatRegsAddress } from './ptRegs.js';
+import type { ProbePointError, ResolvedProbePoint } from './resolveProbePoint.js';
+import type { StatementSite } from './types.js';
+
+export interface StatementPoint {
+  func: string;
+  file: string;
+  line: number;
+}
+
+const hex = (a: bigint | number): string => `0x${a.toString(16)}`;
+
+/** `ksys_write+0x7b (0xffffffff813676fb)` */
+export function siteLabel(s: StatementSite): string {
+  return `${s.symbol}+${hex(s.offset)} (${s.address})`;
+}
+
+/** Does a line-table path name the file the user wrote (a path suffix)? */
+function sameFile(tablePath: string, query: string): boolean {
+  const q = query.replace(/^\.\//, '');
+  return tablePath === q || tablePath.endsWith(`/${q}`);
+}
+
+/** `627-629, 631-640, 643` */
+function lineRanges(lines: number[]): string {
+  const sorted = [...new Set(lines)].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
+}
+
+/** The out-of-line function a symbol belongs to: `f.cold` is a part of `f`, entered through `f`. */
+function entryFunctionOf(symbol: string): string {
+  return symbol.replace(/\.cold(\.\d+)?$/, '');
+}
+
+function noCodeAtLine(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string, release: string): ProbePointError {
+  const lines = fns.flatMap((f) => dbg.functionLines(f));
+  const here = lines.filter((l) => sameFile(l.file, point.file)).map((l) => l.line);
+  if (here.length === 0) {
+    const files = [...new Set(lines.map((l) => l.file))];
+    return {
+      message: `${point.func} on ${release} has no code from ${point.file}`,
+      hint: files.length ? `its lines come from ${files.join(', ')}` : `${point.func} has no line information`,
+    };
+  }
+  const near = here.reduce((best, l) => (Math.abs(l - point.line) < Math.abs(best - point.line) ? l : best), here[0]!);
+  return {
+    message: `${label}: line ${point.line} has no code in ${point.func} on ${release} (optimised away, or not where a statement starts)`,
+    hint: `lines of ${point.file} with code in ${point.func}: ${lineRanges(here)}; the nearest is statement:${point.func}@${point.file}:${near}`,
+  };
+}
+
+interface Site {
+  plan: StatementSite;
+  frame: SiteFrame;
+  /** Variables by name, innermost scope first (C's shadowing). */
+  variables: Map<string, ScopeVariable>;
+}
+
+function placeSites(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): Site[] | ProbePointError {
+  const addresses = new Map<bigint, ReturnType<ProgramDebuginfo['lineAddresses']>[number]>();
+  for (const f of fns) for (const a of dbg.lineAddresses(f, point.file, point.line)) if (!addresses.has(a.address)) addresses.set(a.address, a);
+  const sites: Site[] = [];
+  for (const a of [...addresses.values()].sort((x, y) => (x.address < y.address ? -1 : 1))) {
+    const symbol: FunctionSymbol | undefined = dbg.functionSymbolAt(a.address);
+    if (!symbol) return { message: `${label}: address ${hex(a.address)} lies in no function symbol of ${dbg.path}, so no kprobe can name it` };
+    if (symbol.ambiguous) {
+      return {
+        message: `${label}: address ${hex(a.address)} is in ${symbol.name}, a name several kernel functions share; a kprobe names its place by symbol, so guru cannot place this one`,
+        hint: 'probe a line of a function with a unique name',
+      };
+    }
+    const entryName = entryFunctionOf(symbol.name);
+    const entry = entryName === symbol.name ? symbol : dbg.functionSymbol(entryName);
+    const plan: StatementSite = {
+      address: hex(a.address),
+      symbol: symbol.name,
+      offset: Number(a.address - symbol.address),
+      file: a.file,
+      line: a.line,
+      function: a.function,
+      inlined: a.inlined,
+    };
+    const cfa = cfaInRegs(dbg.cfaAt(a.address));
+    if (cfa) plan.cfa = cfa;
+    // Names mean FUNC's variables first (innermost block first, as in C):
+    // probing ksys_write@include/linux/file.h:82, inside an inlined fdput(fd),
+    // $fd is ksys_write's fd, not fdput's. Then functions inlined into FUNC at
+    // that point, then (where FUNC itself was inlined) its callers.
+    const all = dbg.variablesAt(a.address);
+    const variables = new Map<string, ScopeVariable>();
+    for (const v of [...all.filter((x) => x.function === point.func), ...all.filter((x) => x.function !== point.func)]) {
+      if (!variables.has(v.name)) variables.set(v.name, v);
+    }
+    sites.push({ plan, frame: { cfa, entryFunction: entryName, entryCfa: entry ? cfaInRegs(dbg.cfaAt(entry.address)) : undefined }, variables });
+  }
+  return sites;
+}
+
+/** Locals at every site, or why a name cannot be used. */
+function localTargets(sites: Site[], label: string, targets: Map<string, TargetVar>, unavailable: Map<string, UnavailableTarget>): void {
+  const names = [...new Set(sites.flatMap((s) => [...s.variables.keys()]))].filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  for (const name of names) {
+    const found = sites.map((s) => s.variables.get(name));
+    const first = found.find((v): v is ScopeVariable => v !== undefined)!;
+    const t = `$${name}`;
+    if (!first.scalar) {
+      unavailable.set(t, { message: `${t} (in ${first.function}) is a ${first.cType}; only integers and pointers can be read`, hint: 'member access is not supported yet' });
+      continue;
+    }
+    // Reasons by text, each with the addresses it applies to.
+    const problems = new Map<string, string[]>();
+    const problem = (site: Site, why: string): void => {
+      problems.set(why, [...(problems.get(why) ?? []), siteLabel(site.plan)]);
+    };
+    const good: string[] = [];
+    const located: LocalSite[] = [];
+    found.forEach((v, i) => {
+      const site = sites[i]!;
+      if (!v) return problem(site, `no variable ${name} is in scope`);
+      if (v.cType !== first.cType || v.scalar?.kind !== first.scalar?.kind || v.scalar?.bytes !== first.scalar?.bytes) {
+        return problem(site, `${name} is another variable (${v.cType} in ${v.function}, not ${first.cType} in ${first.function})`);
+      }
+      const r = siteLocal(v, site.frame);
+      if (!r.ok) return problem(site, r.why);
+      located.push({ where: r.where, dwarf: v.expression });
+      good.push(siteLabel(site.plan));
+    });
+    if (problems.size > 0) {
+      const whole = sites.length === 1 ? `at ${label}` : `at every address of ${label}`;
+      const why = [...problems.entries()].map(([text, at]) => `at ${at.join(', ')} ${text}`).join('; ');
+      unavailable.set(t, {
+        message: `${t} cannot be read ${whole}: ${why}`,
+        hint: good.length ? `it is readable at ${good.join(', ')}; \`guru check\` shows each address of a line and where its variables are` : 'pick another line, or read it where it is computed',
+      });
+      continue;
+    }
+    const access: LocalAccess = { kind: 'local', variable: name, declaredType: first.cType, declaredIn: first.function, scalar: first.scalar, sites: located };
+    targets.set(t, { name: t, ctype: scalarCType(first.scalar), access, writable: located.every((l) => isWritableLocation(l.where)) });
+  }
+}
+
+/** Why $NAME cannot be written here, and the lines of FUNC where it can. */
+function readOnlyLocal(t: TargetVar, sites: Site[], dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): { message: string; hint?: string } {
+  if (t.access.kind !== 'local') return { message: `cannot write ${t.name} at ${label}` };
+  const name = t.access.variable;
+  const why = t.access.sites
+    .map((s, i) => (isWritableLocation(s.where) ? undefined : `at ${siteLabel(sites[i]!.plan)} it is ${describeReadOnly(s.where)}`))
+    .filter((x): x is string => x !== undefined);
+  // Lines of FUNC where every address has this very variable in a register or memory.
+  const variable = sites.map((s) => s.variables.get(name)).find((v) => v !== undefined)!;
+  const writableAt = (a: bigint): boolean =>
+    variable.locations.some((l) => (l.low === undefined || (a >= l.low && a < l.high!)) && (l.location.kind === 'memory' || l.location.kind === 'static' || (l.location.kind === 'register' && l.location.dwarfReg !== 7 && l.location.dwarfReg !== 16)));
+  const lines = fns
+    .flatMap((f) => dbg.functionLines(f))
+    .filter((l) => l.addresses.every(writableAt))
+    .map((l) => (sameFile(l.file, point.file) ? `${point.file}:${l.line}` : `${l.file.split('/').pop()}:${l.line}`));
+  const unique = [...new Set(lines)];
+  return {
+    message: `cannot write ${t.name} at ${label}: ${why.join('; ')}`,
+    hint: unique.length
+      ? `${t.name} is in a register or memory at every address of ${unique.slice(0, 12).join(', ')}${unique.length > 12 ? ', ...' : ''}: write it at one of those lines`
+      : `${t.name} is never in a register or memory for a whole line of ${point.func}`,
+  };
+}
+
+function describeReadOnly(l: LocalSite['where']): string {
+  switch (l.kind) {
+    case 'constant':
+      return `the constant ${l.value}, known at compile time`;
+    case 'entry':
+      return `the value ${l.reg} had on entry to ${l.function}, not a place that can be written`;
+    case 'address':
+      return `an address computed from registers (${formatRegsAddress(l.at)}), not a place that can be written`;
+    case 'register':
+      return `in ${l.reg === 'sp' ? 'rsp' : 'rip'}, which a probe must not change`;
+    default:
+      return 'not writable';
+  }
+}
+
+export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts, label: string): ResolvedProbePoint | ProbePointError {
+  if (!facts.debuginfo) {
+    return { message: `${label}: statement probes need the kernel's debug information, and these kernel facts have none` };
+  }
+  const dbg = facts.debuginfo();
+  const fns = dbg.findFunctions(point.func);
+  if (fns.length === 0) {
+    const near = nearestName(point.func, facts.functionSymbols() ?? []);
+    return {
+      message: `no function ${point.func} in the debug information of ${facts.release} (${dbg.path})`,
+      hint: near ? `did you mean statement:${near}@${point.file}:${point.line}?` : 'name the function whose body holds the line (SystemTap: FUNC@FILE:LINE)',
+    };
+  }
+  const sites = placeSites(dbg, fns, point, label);
+  if (!Array.isArray(sites)) return sites;
+  if (sites.length === 0) return noCodeAtLine(dbg, fns, point, label, facts.release);
+
+  const targets = new Map<string, TargetVar>();
+  const unavailable = new Map<string, UnavailableTarget>();
+  localTargets(sites, label, targets, unavailable);
+  unavailable.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use kretprobe:${point.func}` });
+  return {
+    kind: 'statement',
+    symbol: point.func,
+    targets,
+    unavailableTargets: unavailable,
+    readOnlyReason: (t) => readOnlyLocal(t, sites, dbg, fns, point, label),
+    statement: {
+      func: point.func,
+      file: point.file,
+      line: point.line,
+      debuginfo: dbg.buildId ? { path: dbg.path, buildId: dbg.buildId } : { path: dbg.path },
+      sites: sites.map((s) => s.plan),
+      unreadable: [...unavailable.entries()].filter(([n]) => n !== '$return').map(([name, u]) => ({ name, why: u.message })),
+    },
+  };
+}
