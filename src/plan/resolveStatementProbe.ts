@@ -16,7 +16,7 @@ import type { KernelFacts } from '../kernel/kernelFacts.js';
 import { siteLocal, type SiteFrame } from './localLocation.js';
 import { cfaInRegs, formatRegsAddress } from './ptRegs.js';
 import type { ProbePointError, ResolvedProbePoint } from './resolveProbePoint.js';
-import type { StatementSite } from './types.js';
+import type { PlanStatement, StatementSite } from './types.js';
 
 export interface StatementPoint {
   func: string;
@@ -120,14 +120,19 @@ function placeSites(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: Statemen
 }
 
 /** Locals at every site, or why a name cannot be used. */
-function localTargets(sites: Site[], label: string, targets: Map<string, TargetVar>, unavailable: Map<string, UnavailableTarget>): void {
+function localTargets(sites: Site[], label: string, targets: Map<string, TargetVar>, unavailable: Map<string, UnavailableTarget>): PlanStatement['unreadable'] {
+  const unreadable: PlanStatement['unreadable'] = [];
+  const refuse = (t: string, declaredIn: string, u: UnavailableTarget): void => {
+    unavailable.set(t, u);
+    unreadable.push({ name: t, declaredIn, why: u.message });
+  };
   const names = [...new Set(sites.flatMap((s) => [...s.variables.keys()]))].filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
   for (const name of names) {
     const found = sites.map((s) => s.variables.get(name));
     const first = found.find((v): v is ScopeVariable => v !== undefined)!;
     const t = `$${name}`;
     if (!first.scalar) {
-      unavailable.set(t, { message: `${t} (in ${first.function}) is a ${first.cType}; only integers and pointers can be read`, hint: 'member access is not supported yet' });
+      refuse(t, first.function, { message: `${t} (in ${first.function}) is a ${first.cType}; only integers and pointers can be read`, hint: 'member access is not supported yet' });
       continue;
     }
     // Reasons by text, each with the addresses it applies to.
@@ -151,7 +156,7 @@ function localTargets(sites: Site[], label: string, targets: Map<string, TargetV
     if (problems.size > 0) {
       const whole = sites.length === 1 ? `at ${label}` : `at every address of ${label}`;
       const why = [...problems.entries()].map(([text, at]) => `at ${at.join(', ')} ${text}`).join('; ');
-      unavailable.set(t, {
+      refuse(t, first.function, {
         message: `${t} cannot be read ${whole}: ${why}`,
         hint: good.length ? `it is readable at ${good.join(', ')}; \`guru check\` shows each address of a line and where its variables are` : 'pick another line, or read it where it is computed',
       });
@@ -160,6 +165,7 @@ function localTargets(sites: Site[], label: string, targets: Map<string, TargetV
     const access: LocalAccess = { kind: 'local', variable: name, declaredType: first.cType, declaredIn: first.function, scalar: first.scalar, sites: located };
     targets.set(t, { name: t, ctype: scalarCType(first.scalar), access, writable: located.every((l) => isWritableLocation(l.where)) });
   }
+  return unreadable;
 }
 
 /** Why $NAME cannot be written here, and the lines of FUNC where it can. */
@@ -220,7 +226,7 @@ export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts,
 
   const targets = new Map<string, TargetVar>();
   const unavailable = new Map<string, UnavailableTarget>();
-  localTargets(sites, label, targets, unavailable);
+  const unreadable = localTargets(sites, label, targets, unavailable);
   unavailable.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use kretprobe:${point.func}` });
   return {
     kind: 'statement',
@@ -234,7 +240,7 @@ export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts,
       line: point.line,
       debuginfo: dbg.buildId ? { path: dbg.path, buildId: dbg.buildId } : { path: dbg.path },
       sites: sites.map((s) => s.plan),
-      unreadable: [...unavailable.entries()].filter(([n]) => n !== '$return').map(([name, u]) => ({ name, why: u.message })),
+      unreadable,
     },
   };
 }

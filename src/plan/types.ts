@@ -34,7 +34,7 @@ export interface PlanStatement {
   debuginfo: { path: string; buildId?: string };
   sites: StatementSite[];
   /** Variables in scope that cannot be used here, and why (for `guru check`). */
-  unreadable: { name: string; why: string }[];
+  unreadable: { name: string; declaredIn: string; why: string }[];
 }
 
 export interface PlanGuard {

@@ -3,6 +3,8 @@
 // prints them, so the two compare as text.
 import type { CallFrameInfo, CallFrameRow, RegisterRule } from '../../src/debuginfo/dwarf/callFrames.js';
 import { x86RegisterName } from '../../src/debuginfo/dwarf/registers.js';
+import type { RegsAddress } from '../../src/expr/localAccess.js';
+import { ptRegsFieldByName } from '../../src/plan/ptRegs.js';
 
 export interface ReadelfFde {
   low: bigint;
@@ -103,4 +105,18 @@ export function compareWithReadelf(cfi: CallFrameInfo, fdes: readonly ReadelfFde
     }
   }
   return { fdes: fdes.length, rows, mismatches };
+}
+
+/** The CFA at an address as readelf's rows say, in pt_regs terms (undefined outside every FDE or for expressions). */
+export function readelfCfa(fdes: readonly ReadelfFde[]): (address: bigint) => RegsAddress | undefined {
+  const sorted = [...fdes].filter((f) => f.high > f.low).sort((a, b) => (a.low < b.low ? -1 : 1));
+  return (address) => {
+    const fde = sorted.find((f) => address >= f.low && address < f.high);
+    if (!fde) return undefined;
+    let cell: string | undefined;
+    for (const r of fde.rows) if (r.loc <= address) cell = r.cells[0];
+    const m = cell ? /^(\w+)([+-]\d+)$/.exec(cell) : null;
+    const reg = m ? ptRegsFieldByName(m[1]!) : undefined;
+    return m && reg ? { base: reg, offset: Number(m[2]) } : undefined;
+  };
 }
