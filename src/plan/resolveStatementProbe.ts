@@ -14,7 +14,7 @@ import type { TargetVar } from '../expr/ir.js';
 import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../expr/localAccess.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
 import { siteLocal, type SiteFrame } from './localLocation.js';
-import { cfaInRegs, formatRegsAddress } from './ptRegs.js';
+import { cfaInRegs, formatRegsAddress, registerName } from './ptRegs.js';
 import type { ProbePointError, ResolvedProbePoint } from './resolveProbePoint.js';
 import type { PlanStatement, StatementSite } from './types.js';
 
@@ -172,9 +172,14 @@ function localTargets(sites: Site[], label: string, targets: Map<string, TargetV
 function readOnlyLocal(t: TargetVar, sites: Site[], dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): { message: string; hint?: string } {
   if (t.access.kind !== 'local') return { message: `cannot write ${t.name} at ${label}` };
   const name = t.access.variable;
-  const why = t.access.sites
-    .map((s, i) => (isWritableLocation(s.where) ? undefined : `at ${siteLabel(sites[i]!.plan)} it is ${describeReadOnly(s.where)}`))
-    .filter((x): x is string => x !== undefined);
+  // Reasons by text, each with the addresses it applies to.
+  const reasons = new Map<string, string[]>();
+  t.access.sites.forEach((s, i) => {
+    if (isWritableLocation(s.where)) return;
+    const text = describeReadOnly(s.where);
+    reasons.set(text, [...(reasons.get(text) ?? []), siteLabel(sites[i]!.plan)]);
+  });
+  const why = [...reasons.entries()].map(([text, at]) => `at ${at.join(', ')} it is ${text}`);
   // Lines of FUNC where every address has this very variable in a register or memory.
   const variable = sites.map((s) => s.variables.get(name)).find((v) => v !== undefined)!;
   const writableAt = (a: bigint): boolean =>
@@ -197,7 +202,7 @@ function describeReadOnly(l: LocalSite['where']): string {
     case 'constant':
       return `the constant ${l.value}, known at compile time`;
     case 'entry':
-      return `the value ${l.reg} had on entry to ${l.function}, not a place that can be written`;
+      return `the value ${registerName(l.reg)} had on entry to ${l.function}, not a place that can be written`;
     case 'address':
       return `an address computed from registers (${formatRegsAddress(l.at)}), not a place that can be written`;
     case 'register':
