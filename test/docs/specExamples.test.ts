@@ -86,10 +86,12 @@ async function debian61Target(): Promise<KernelTarget> {
 }
 
 beforeAll(async () => {
-  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
-  process.env.GURU_CACHE = cacheDir;
+  // The target first, from the real cache: the kernel store there holds the
+  // debuginfo (and build-id) the statement-probe examples resolve against.
   target = await debian61Target();
   facts = headersKernelFacts(target);
+  cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
+  process.env.GURU_CACHE = cacheDir;
 });
 
 afterAll(() => {
