@@ -26,7 +26,7 @@ export async function applyInVm(args: ApplyArgs): Promise<number> {
   if (args.detach) throw new UserError('--detach makes no sense with --vm: the VM ends with the command');
   if (args.kdir) throw new UserError('--kdir cannot be combined with --vm: the VM kernel brings its own headers');
   const kernel = await ensureKernel(args.vm!);
-  const target = storedKernelTarget(kernel);
+  const target = storedKernelTarget(kernel, args.debuginfo);
 
   let koPath: string;
   if (args.target.endsWith('.ko')) {
