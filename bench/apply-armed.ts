@@ -12,7 +12,6 @@ import { headersKernelFacts } from '../src/kernel/headersKernelFacts.js';
 import { buildPlan } from '../src/plan/buildPlan.js';
 import { readSpecFile } from '../src/pipeline.js';
 import { projectRoot } from '../src/projectRoot.js';
-import { renderModule } from '../src/render/renderModule.js';
 import { runInVm } from '../src/vm/runInVm.js';
 
 function median(xs: number[]): number {
@@ -26,7 +25,7 @@ async function main(): Promise<void> {
   const kernel = await ensureKernel('debian:6.1');
   const target = { release: kernel.release, headersDir: kernel.headersDir, systemMap: kernel.systemMap };
   const spec = path.join(projectRoot(), 'examples/echo-one-byte.yaml');
-  const { koPath, cached } = await buildModule(renderModule(buildPlan(readSpecFile(spec), headersKernelFacts(target))), target);
+  const { koPath, cached } = await buildModule(buildPlan(readSpecFile(spec), headersKernelFacts(target)), target);
   const guru = `${process.execPath} ${path.join(projectRoot(), 'bin/guru.js')}`;
   const script = [
     `for i in $(seq ${runs}); do`,

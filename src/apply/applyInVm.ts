@@ -14,7 +14,6 @@ import { storedKernelTarget } from '../kernel/kernelTarget.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { readSpecFile } from '../pipeline.js';
 import { projectRoot } from '../projectRoot.js';
-import { renderModule } from '../render/renderModule.js';
 import { withSpinner } from '../ui/spinner.js';
 import { runInVm } from '../vm/runInVm.js';
 import { parseDuration } from './duration.js';
@@ -36,8 +35,7 @@ export async function applyInVm(args: ApplyArgs): Promise<number> {
     if (built !== kernel.release) throw new UserError(`${args.target} was built for ${built}, not ${kernel.release} (${args.vm})`);
   } else {
     const plan = buildPlan(readSpecFile(args.target), headersKernelFacts(target));
-    const rendered = renderModule(plan);
-    koPath = (await withSpinner(`building ${rendered.module}.ko for ${kernel.release}`, () => buildModule(rendered, target))).koPath;
+    koPath = (await withSpinner(`building ${plan.module}.ko for ${kernel.release}`, () => buildModule(plan, target))).koPath;
   }
 
   const guestArgv = [process.execPath, path.join(projectRoot(), 'bin', 'guru.js'), 'apply', koPath];

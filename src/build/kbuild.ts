@@ -1,10 +1,16 @@
-// Building rendered modules with kbuild against a kernel's headers.
+// Building modules with kbuild against a kernel's headers.
 //
-// Speed: a cache keyed by the content of every source file plus the kernel
-// release and headers makes a repeated build a file copy. A cold build runs
-// in a kbuild tree kept per kernel, where files are only rewritten when
-// they change, so make recompiles just the generated probes.c and reuses
-// the runtime's object from the previous build for that kernel.
+// Speed (bench/build.ts measures it):
+//  - warm: the module cache is keyed by the plan, the templates and runtime
+//    sources, and the headers' identity, so a repeated build of a spec is a
+//    file copy and needs neither rendering nor make;
+//  - cold: builds run in a kbuild tree kept per kernel. The runtime (kmod/)
+//    is the same for every module, so after its first compile for a kernel
+//    its object is kept as `guru_runtime.o_shipped`, which kbuild links
+//    as it is: a new spec then compiles only its own probes.c. (Compiling
+//    the runtime again each time is unavoidable otherwise: kbuild compiles
+//    every object with -DKBUILD_MODNAME of its module, so a new module name
+//    means a new command line and a recompile.)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,6 +19,8 @@ import { execa } from 'execa';
 import { cacheDir } from '../cacheDir.js';
 import { EnvironmentError, InternalError } from '../errors.js';
 import type { KernelTarget } from '../kernel/kernelTarget.js';
+import type { Plan } from '../plan/types.js';
+import { projectRoot } from '../projectRoot.js';
 import type { RenderedModule } from '../render/renderModule.js';
 import { withDirectoryLock } from './directoryLock.js';
 
@@ -24,17 +32,52 @@ export interface BuildResult {
   log: string;
 }
 
+const RUNTIME_FILES = ['guru_runtime.c', 'guru_runtime.h'];
+const SHIPPED_RUNTIME = 'guru_runtime.o_shipped';
+
 function headersIdentity(target: KernelTarget): string {
   const symvers = path.join(target.headersDir, 'Module.symvers');
   const st = fs.existsSync(symvers) ? fs.statSync(symvers) : undefined;
   return `${target.release}\n${target.headersDir}\n${st?.size ?? 0}\n${st?.mtimeMs ?? 0}`;
 }
 
-export function buildKey(rendered: RenderedModule, target: KernelTarget): string {
+function sha256(...parts: string[]): string {
   const h = crypto.createHash('sha256');
-  h.update(headersIdentity(target));
-  for (const name of Object.keys(rendered.files).sort()) h.update(`\0${name}\0${rendered.files[name]}`);
+  for (const p of parts) h.update(`${p}\0`);
   return h.digest('hex').slice(0, 32);
+}
+
+let sourcesFingerprint: string | undefined;
+
+/** Everything besides the plan that shapes a module: templates/ and kmod/. */
+function guruSourcesFingerprint(): string {
+  if (sourcesFingerprint) return sourcesFingerprint;
+  const h = crypto.createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else h.update(`${path.relative(projectRoot(), p)}\0`).update(fs.readFileSync(p)).update('\0');
+    }
+  };
+  walk(path.join(projectRoot(), 'templates'));
+  walk(path.join(projectRoot(), 'kmod'));
+  sourcesFingerprint = h.digest('hex');
+  return sourcesFingerprint;
+}
+
+/** Cache key of the module a plan renders to (rendering is a pure function of the plan). */
+export function planBuildKey(plan: Plan, target: KernelTarget): string {
+  return sha256('plan', headersIdentity(target), guruSourcesFingerprint(), JSON.stringify(plan));
+}
+
+/** Cache key of already rendered sources (batch builds). */
+export function renderedBuildKey(rendered: RenderedModule, target: KernelTarget): string {
+  return sha256('rendered', headersIdentity(target), ...Object.keys(rendered.files).sort().flatMap((n) => [n, rendered.files[n]]));
+}
+
+function cachedKo(key: string, module: string): string {
+  return cacheDir('modules', key, `${module}.ko`);
 }
 
 function makeArgs(target: KernelTarget, dir: string): string[] {
@@ -59,50 +102,93 @@ function writeIfChanged(file: string, content: string): void {
   fs.writeFileSync(file, content);
 }
 
-function failure(log: string, rendered: RenderedModule[], target: KernelTarget): InternalError {
+function failure(log: string, modules: string[], target: KernelTarget): InternalError {
   const errors = log.split('\n').filter((l) => /error|warning|undefined!|Error \d/.test(l));
   return new InternalError(
-    `the generated C for ${rendered.map((r) => r.module).join(', ')} did not build against ${target.release}:\n` +
+    `the generated C for ${modules.join(', ')} did not build against ${target.release}:\n` +
       (errors.length ? errors.slice(0, 40).join('\n') : log.slice(-4000)),
     'a spec guru accepts must compile: this is a guru bug; please report it with the spec (guru render shows the C)',
   );
 }
 
 function storeInCache(key: string, module: string, builtKo: string): string {
-  const dir = cacheDir('modules', key);
-  fs.mkdirSync(dir, { recursive: true });
-  const dest = path.join(dir, `${module}.ko`);
+  const dest = cachedKo(key, module);
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
   const tmp = `${dest}.${process.pid}.tmp`;
   fs.copyFileSync(builtKo, tmp);
   fs.renameSync(tmp, dest); // readers never see a half-written .ko
   return dest;
 }
 
-export function cachedModule(rendered: RenderedModule, target: KernelTarget): string | undefined {
-  const ko = cacheDir('modules', buildKey(rendered, target), `${rendered.module}.ko`);
+/** The module for a plan if it was built before. */
+export function cachedModule(plan: Plan, target: KernelTarget): string | undefined {
+  const ko = cachedKo(planBuildKey(plan, target), plan.module);
   return fs.existsSync(ko) ? ko : undefined;
 }
 
-export async function buildModule(rendered: RenderedModule, target: KernelTarget): Promise<BuildResult> {
-  const key = buildKey(rendered, target);
-  const hit = cachedModule(rendered, target);
+/**
+ * Build the module a plan describes (cached). Rendering and make run only
+ * on a cache miss.
+ */
+export async function buildModule(plan: Plan, target: KernelTarget): Promise<BuildResult> {
+  const key = planBuildKey(plan, target);
+  const hit = cachedModule(plan, target);
   if (hit) return { koPath: hit, cached: true, log: '' };
-
-  const tree = cacheDir('kbuild', `${target.release}-${crypto.createHash('sha256').update(headersIdentity(target)).digest('hex').slice(0, 12)}`);
+  const { renderModule } = await import('../render/renderModule.js');
+  const rendered = renderModule(plan);
+  const tree = cacheDir('kbuild', `${target.release}-${sha256(headersIdentity(target)).slice(0, 12)}`);
   return withDirectoryLock(tree, async () => {
-    for (const [name, content] of Object.entries(rendered.files)) writeIfChanged(path.join(tree, name), content);
-    const { ok, log } = await runMake(target, tree);
-    if (!ok) throw failure(log, [rendered], target);
+    let { ok, log } = await makeInTree(tree, rendered, target, true);
+    // A kbuild that cannot link the kept runtime object gets the source again.
+    if (!ok) ({ ok, log } = await makeInTree(tree, rendered, target, false));
+    if (!ok) throw failure(log, [rendered.module], target);
     const built = path.join(tree, `${rendered.module}.ko`);
     const koPath = storeInCache(key, rendered.module, built);
-    fs.rmSync(built);
+    removeModuleIntermediates(tree, rendered.module);
     return { koPath, cached: false, log };
   });
 }
 
+/** The tree is shared by every module for a kernel: drop one module's own files after its build. */
+function removeModuleIntermediates(tree: string, module: string): void {
+  for (const f of fs.readdirSync(tree)) {
+    if (f.startsWith(`${module}.`) || f.startsWith(`.${module}.`)) fs.rmSync(path.join(tree, f), { force: true });
+  }
+}
+
 /**
- * Build many modules in one kbuild run (one subdirectory each), for tests
- * and batch builds: make's parallelism covers them all.
+ * One make in the per-kernel tree. With `reuseRuntime`, a runtime object
+ * kept from an earlier build (for the same runtime source) is linked as a
+ * shipped object; otherwise the runtime is compiled, and kept afterwards.
+ */
+async function makeInTree(tree: string, rendered: RenderedModule, target: KernelTarget, reuseRuntime: boolean): Promise<{ ok: boolean; log: string }> {
+  const runtimeHash = sha256(...RUNTIME_FILES.map((f) => rendered.files[f]));
+  const stampFile = path.join(tree, 'guru_runtime.hash');
+  const shipped = path.join(tree, SHIPPED_RUNTIME);
+  const canReuse = reuseRuntime && fs.existsSync(shipped) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === runtimeHash;
+  for (const [name, content] of Object.entries(rendered.files)) {
+    if (canReuse && name === 'guru_runtime.c') continue;
+    writeIfChanged(path.join(tree, name), content);
+  }
+  if (canReuse) {
+    // With the source gone, kbuild's rule for `%: %_shipped` provides the object.
+    fs.rmSync(path.join(tree, 'guru_runtime.c'), { force: true });
+  } else {
+    fs.rmSync(shipped, { force: true });
+    fs.rmSync(stampFile, { force: true });
+    fs.rmSync(path.join(tree, 'guru_runtime.o'), { force: true });
+  }
+  const result = await runMake(target, tree);
+  if (result.ok && !canReuse) {
+    fs.copyFileSync(path.join(tree, 'guru_runtime.o'), shipped);
+    fs.writeFileSync(stampFile, runtimeHash);
+  }
+  return result;
+}
+
+/**
+ * Build many rendered modules in one kbuild run (one subdirectory each), for
+ * tests and batch builds: make's parallelism covers them all.
  */
 export async function buildModules(rendered: RenderedModule[], target: KernelTarget): Promise<{ koPaths: string[]; log: string }> {
   const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-batch-'));
@@ -114,8 +200,8 @@ export async function buildModules(rendered: RenderedModule[], target: KernelTar
     });
     fs.writeFileSync(path.join(tree, 'Kbuild'), rendered.map((_, i) => `obj-m += m${i}/\n`).join(''));
     const { ok, log } = await runMake(target, tree);
-    if (!ok) throw failure(log, rendered, target);
-    const koPaths = rendered.map((r, i) => storeInCache(buildKey(r, target), r.module, path.join(tree, `m${i}`, `${r.module}.ko`)));
+    if (!ok) throw failure(log, rendered.map((r) => r.module), target);
+    const koPaths = rendered.map((r, i) => storeInCache(renderedBuildKey(r, target), r.module, path.join(tree, `m${i}`, `${r.module}.ko`)));
     return { koPaths, log };
   } finally {
     fs.rmSync(tree, { recursive: true, force: true });

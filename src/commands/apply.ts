@@ -63,12 +63,10 @@ export const applyCommand: GuruCommand<ApplyArgs> = {
       koPath = args.target;
     } else {
       const { planSpecFile } = await import('../pipeline.js');
-      const { renderModule } = await import('../render/renderModule.js');
       const { buildModule } = await import('../build/kbuild.js');
       const { withSpinner } = await import('../ui/spinner.js');
       const { plan, target } = await planSpecFile(args.target, args);
-      const rendered = renderModule(plan);
-      koPath = (await withSpinner(`building ${rendered.module}.ko for ${target.release}`, () => buildModule(rendered, target))).koPath;
+      koPath = (await withSpinner(`building ${plan.module}.ko for ${target.release}`, () => buildModule(plan, target))).koPath;
     }
     const { readManifest } = await import('../build/readManifest.js');
     const { superviseSession } = await import('../apply/superviseSession.js');

@@ -16,14 +16,12 @@ export const buildCommand: GuruCommand<BuildArgs> = {
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the module (default: ./guru_<name>.ko)' }),
   handler: async (args: BuildArgs) => {
     const { planSpecFile } = await import('../pipeline.js');
-    const { renderModule } = await import('../render/renderModule.js');
     const { buildModule } = await import('../build/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
     const { plan, target } = await planSpecFile(args.spec, args);
-    const rendered = renderModule(plan);
-    const result = await withSpinner(`building ${rendered.module}.ko for ${target.release}`, () => buildModule(rendered, target));
-    const out = args.output ?? `${rendered.module}.ko`;
+    const result = await withSpinner(`building ${plan.module}.ko for ${target.release}`, () => buildModule(plan, target));
+    const out = args.output ?? `${plan.module}.ko`;
     fs.copyFileSync(result.koPath, out);
-    process.stdout.write(`${out}: ${rendered.module} for ${target.release}${result.cached ? ' (cached)' : ''}\n`);
+    process.stdout.write(`${out}: ${plan.module} for ${target.release}${result.cached ? ' (cached)' : ''}\n`);
   },
 };

@@ -50,9 +50,33 @@ test('every example builds against the Debian 6.1 headers without warnings', asy
 
 test('a second build of the same spec is served from the cache', async () => {
   const plan = buildPlan(readSpecFile('examples/echo-one-byte.yaml'), headersKernelFacts(target));
-  const first = await buildModule(renderModule(plan), target);
-  const second = await buildModule(renderModule(plan), target);
+  const first = await buildModule(plan, target);
+  const second = await buildModule(plan, target);
   expect(second.cached).toBe(true);
   expect(second.koPath).toBe(first.koPath);
   expect(readManifest(second.koPath).probes.map((p) => p.canonical)).toEqual(['syscall:write', 'syscall:write:return']);
+});
+
+test('a new spec for a kernel built before compiles only its probes.c; the runtime object is reused', async () => {
+  const target = await debianHeadersTarget();
+  const facts = headersKernelFacts(target);
+  // A cache of its own: the first build here is the first for this kernel.
+  process.env.GURU_CACHE = fs.mkdtempSync(path.join(cache, 'fresh-'));
+  const a = await buildModule(buildPlan(readSpecFile('examples/echo-clamp-trace.yaml'), facts), target);
+  const b = await buildModule(buildPlan(readSpecFile('examples/openat-offset.yaml'), facts), target);
+  expect(a.log).toMatch(/CC \[M\]\s+\S*guru_runtime\.o/);
+  expect(b.log).toMatch(/CC \[M\]\s+\S*probes\.o/);
+  expect(b.log).not.toMatch(/CC \[M\]\s+\S*guru_runtime\.o/);
+  expect(b.log.split('\n').filter((l) => /warning:/i.test(l))).toEqual([]);
+  // Both modules carry the whole runtime.
+  for (const ko of [a.koPath, b.koPath]) expect(readManifest(ko).probes.length).toBeGreaterThan(0);
+  const syms = await import('../../src/debuginfo/elf.js').then(({ openElf }) => {
+    const elf = openElf(b.koPath);
+    try {
+      return elf.symbols().map((s) => s.name);
+    } finally {
+      elf.close();
+    }
+  });
+  expect(syms).toEqual(expect.arrayContaining(['guru_module_init', 'guru_log_begin', 'guru_tvar_set']));
 });

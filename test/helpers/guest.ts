@@ -13,7 +13,6 @@ import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import { storedKernelTarget } from '../../src/kernel/kernelTarget.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { readSpecFile } from '../../src/pipeline.js';
-import { renderModule } from '../../src/render/renderModule.js';
 import { runInVm } from '../../src/vm/runInVm.js';
 
 /** The guru CLI as the guest runs it (the host's node and compiled guru). */
@@ -34,7 +33,7 @@ export async function debianKernel(): Promise<StoredKernel> {
 export async function buildFor(kernel: StoredKernel, specFile: string): Promise<string> {
   const target = storedKernelTarget(kernel);
   const plan = buildPlan(readSpecFile(specFile), headersKernelFacts(target));
-  return (await buildModule(renderModule(plan), target)).koPath;
+  return (await buildModule(plan, target)).koPath;
 }
 
 /** A host temp dir the guest can read; removed by the caller. */
