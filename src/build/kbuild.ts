@@ -15,7 +15,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { cacheDir } from '../cacheDir.js';
 import { EnvironmentError, InternalError } from '../errors.js';
 import type { KernelTarget } from '../kernel/kernelTarget.js';
@@ -85,6 +84,7 @@ function makeArgs(target: KernelTarget, dir: string): string[] {
 }
 
 async function runMake(target: KernelTarget, dir: string): Promise<{ ok: boolean; log: string }> {
+  const { execa } = await import('execa'); // only a cache miss pays for loading it
   try {
     const r = await execa('make', makeArgs(target, dir), { all: true, reject: false, env: { LC_ALL: 'C' } });
     return { ok: r.exitCode === 0, log: r.all ?? '' };

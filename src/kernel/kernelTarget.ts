@@ -9,12 +9,10 @@ import { buildIdFromNotesFile } from '../debuginfo/elfNotes.js';
 import type { ExpectedBuildId } from '../debuginfo/findDebuginfo.js';
 import { EnvironmentError, UserError } from '../errors.js';
 import { findBtfFile } from './btfLocation.js';
-import { ensureKernel } from '../kernels/ensureKernel.js';
 import { findHeadersDir, requireHeadersDir } from '../kernels/findHeadersDir.js';
 import { parseKernelRef } from '../kernels/kernelRef.js';
 import { findStoredKernel } from '../kernels/resolveKernel.js';
 import type { StoredKernel } from '../kernels/storedKernel.js';
-import { terminalProgress } from '../kernels/storeProgress.js';
 
 export interface KernelTarget {
   release: string;
@@ -97,6 +95,9 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     return { release, headersDir: dir, systemMap: systemMapFor(release), btf: findBtfFile(release, dir), ...debuginfoFacts(release, findStoredKernel(release), opts.debuginfo) };
   }
   if (opts.kernel && parseKernelRef(opts.kernel).kind === 'series') {
+    // The store's add path (apt, execa, ora, a VM boot) loads only when a series is named.
+    const { ensureKernel } = await import('../kernels/ensureKernel.js');
+    const { terminalProgress } = await import('../kernels/storeProgress.js');
     const k = await ensureKernel(opts.kernel, { progress: process.stderr.isTTY ? terminalProgress() : undefined });
     return storedKernelTarget(k, opts.debuginfo);
   }
