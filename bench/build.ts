@@ -12,10 +12,9 @@
 //   cold   guru build examples/echo-one-byte.yaml with an empty GURU_CACHE:
 //          nothing built before on this machine, so guru's runtime compiles too
 //   new    the first build of a new spec on a machine that has built before:
-//          the per-kernel kbuild tree exists (another spec was built in it)
-//          and the module cache is empty. The tree is meant to spare the
-//          runtime's compile, but kbuild compiles every object of a module
-//          with -DKBUILD_MODNAME, so a spec with another name recompiles it.
+//          the per-kernel kbuild tree exists (another spec was built in it,
+//          leaving the runtime's object to be linked as shipped) and the
+//          module cache is empty: only the new spec's probes.c compiles
 //   edit   the same spec edited (same name, different probes.c) and rebuilt
 //          in the tree: here only probes.c recompiles
 //   warm   the same build again: a cache hit
