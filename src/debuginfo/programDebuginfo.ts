@@ -28,12 +28,44 @@ export interface ProgramDebuginfo {
   functionSymbolAt(address: bigint): FunctionSymbol | undefined;
   /** The function symbol called NAME (the first, if the name is ambiguous). */
   functionSymbol(name: string): FunctionSymbol | undefined;
+  /**
+   * Why the kernel would refuse a kprobe at ADDRESS in SYMBOL, if it would:
+   * its blacklist (NOKPROBE_SYMBOL, recorded as `_kbl_addr_NAME` symbols) and
+   * the text ranges kprobes never touch (entry, noinstr, kprobes code).
+   */
+  kprobeRefusal(symbol: FunctionSymbol, address: bigint): string | undefined;
   close(): void;
 }
 
 /** Open PATH (vmlinux with DWARF, or a program built with -g). */
+/** Text ranges the kernel refuses kprobes in, by their start/end symbols. */
+const REFUSED_TEXT: readonly { from: string; to: string; what: string }[] = [
+  { from: '__kprobes_text_start', to: '__kprobes_text_end', what: 'kprobes code' },
+  { from: '__entry_text_start', to: '__entry_text_end', what: 'entry code' },
+  { from: '__irqentry_text_start', to: '__irqentry_text_end', what: 'interrupt entry code' },
+  { from: '__noinstr_text_start', to: '__noinstr_text_end', what: 'noinstr code' },
+];
+
 export function openProgramDebuginfo(path: string): ProgramDebuginfo {
   const dwarf = DwarfInfo.open(path);
+  let refusals: { blacklist: Set<string>; ranges: { low: bigint; high: bigint; what: string }[] } | undefined;
+  const kernelRefusals = (): NonNullable<typeof refusals> => {
+    if (refusals) return refusals;
+    const byName = new Map<string, bigint>();
+    const blacklist = new Set<string>();
+    for (const s of dwarf.elf.symbols()) {
+      if (s.name.startsWith('_kbl_addr_')) blacklist.add(s.name.slice('_kbl_addr_'.length));
+      else if (s.name.startsWith('__') && s.name.endsWith('_text_start')) byName.set(s.name, s.value);
+      else if (s.name.startsWith('__') && s.name.endsWith('_text_end')) byName.set(s.name, s.value);
+    }
+    const ranges = REFUSED_TEXT.flatMap((r) => {
+      const low = byName.get(r.from);
+      const high = byName.get(r.to);
+      return low !== undefined && high !== undefined ? [{ low, high, what: r.what }] : [];
+    });
+    refusals = { blacklist, ranges };
+    return refusals;
+  };
   let cfi: CallFrameInfo | undefined | null = null;
   let symbols: FunctionSymbol[] | undefined;
   const sortedSymbols = (): FunctionSymbol[] => {
@@ -72,6 +104,8 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
           hi = mid - 1;
         }
       }
+      // Symbols may nest (aliases, a local label symbol inside a function):
+      // look back a few for one whose size still covers ADDRESS.
       for (let i = best; i >= 0 && i > best - 8; i--) {
         const s = all[i]!;
         if (address < s.address + BigInt(s.size)) return s;
@@ -79,6 +113,12 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
       return undefined;
     },
     functionSymbol: (name) => sortedSymbols().find((s) => s.name === name),
+    kprobeRefusal: (symbol, address) => {
+      const r = kernelRefusals();
+      if (r.blacklist.has(symbol.name)) return `${symbol.name} is on the kernel's kprobe blacklist (NOKPROBE_SYMBOL)`;
+      const range = r.ranges.find((x) => address >= x.low && address < x.high);
+      return range ? `${symbol.name} is ${range.what}, which the kernel never lets a kprobe into` : undefined;
+    },
     close: () => dwarf.close(),
   };
 }

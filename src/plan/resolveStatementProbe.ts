@@ -92,6 +92,8 @@ function placeSites(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: Statemen
         hint: 'probe a line of a function with a unique name',
       };
     }
+    const refused = dbg.kprobeRefusal(symbol, a.address);
+    if (refused) return { message: `${label}: address ${hex(a.address)} cannot be probed: ${refused}`, hint: 'probe a caller of it instead' };
     const entryName = entryFunctionOf(symbol.name);
     const entry = entryName === symbol.name ? symbol : dbg.functionSymbol(entryName);
     const plan: StatementSite = {

@@ -14,6 +14,7 @@ import { storedKernelTarget } from '../../src/kernel/kernelTarget.js';
 import { ensureKernel } from '../../src/kernels/ensureKernel.js';
 import type { StoredKernel } from '../../src/kernels/storedKernel.js';
 import { compareWithReadelf, parseReadelfFrames, readelfCfa, type ReadelfFde } from './readelfFrames.js';
+import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import { compareStatementProbes } from './statementComparison.js';
 import { run } from './toolchain.js';
 
@@ -64,3 +65,22 @@ test('every line of ksys_write, vfs_read and do_sys_openat2 resolves as gdb sees
       `${result.linesGdbDrops} lines / ${result.addressesGdbDrops} addresses gdb drops, confirmed by readelf; ${Date.now() - started} ms with gdb and readelf`,
   );
 }, 600_000);
+
+test('lines the kernel would refuse to probe are refused when the spec is checked', () => {
+  const facts: KernelFacts = headersKernelFacts(storedKernelTarget(kernel));
+  const dbg = facts.debuginfo!();
+  // A line of FUNC's own out-of-line body (do_int3 is also inlined into exc_int3).
+  const ownLine = (func: string): { file: string; line: number } => {
+    const [f] = dbg.findFunctions(func);
+    const inBody = (a: bigint): boolean => f!.outOfLine!.ranges.some((r) => a >= r.low && a < r.high);
+    const inCopy = (a: bigint): boolean => f!.inlinedCopies.some((c) => c.ranges.some((r) => a >= r.low && a < r.high));
+    return dbg.functionLines(f!).find((l) => l.addresses.every((a) => inBody(a) && !inCopy(a)))!;
+  };
+  // do_int3 is NOKPROBE_SYMBOL (nm shows _kbl_addr_do_int3); exc_int3 is noinstr.
+  expect(run('nm', [vmlinux])).toMatch(/ _kbl_addr_do_int3$/m);
+  for (const [func, why] of [['do_int3', /on the kernel's kprobe blacklist/], ['exc_int3', /is noinstr code/]] as const) {
+    const { file, line } = ownLine(func);
+    const r = resolveProbePoint({ kind: 'statement', func, file, line }, facts, `statement:${func}@${file}:${line}`);
+    expect(r).toMatchObject({ message: expect.stringMatching(why) });
+  }
+});

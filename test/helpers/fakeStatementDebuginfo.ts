@@ -108,6 +108,7 @@ export function fakeKsysWriteDebuginfo(): ProgramDebuginfo {
       address === BASE ? { kind: 'register', dwarfReg: 7, reg: 'rsp', offset: 8 } : address > BASE && address < END ? { kind: 'register', dwarfReg: 7, reg: 'rsp', offset: 56 } : undefined,
     functionSymbolAt: (address) => (address >= BASE && address < END ? SYMBOL : undefined),
     functionSymbol: (name) => (name === 'ksys_write' ? SYMBOL : undefined),
+    kprobeRefusal: () => undefined,
     close: () => undefined,
   };
 }
