@@ -1,0 +1,33 @@
+// --detach keeps a patch armed after guru exits, with a kernel-side --ttl:
+// the kernel disarms it by itself when the ttl runs out; guru ps shows it;
+// guru rm removes it.
+import { AS_USER, buildFor, debianKernel, guruCommand, markers, runGuestScript } from '../helpers/guest.js';
+
+const MODULE = 'guru_echo_one_byte';
+
+test('a detached patch stays armed until its ttl, then the kernel disarms it', async () => {
+  const kernel = await debianKernel();
+  const ko = await buildFor(kernel, 'examples/echo-one-byte.yaml');
+  const guru = guruCommand();
+  const run = await runGuestScript(
+    kernel,
+    [
+      `${guru} apply ${ko} --detach 2>/dev/null; echo "[detach-exit:$?]<<"`,
+      `${guru} apply ${ko} --detach --ttl 4s 2> /tmp/detach.err; echo "[exit:$?]<<"`,
+      `printf '[ps:%s]<<\\n' "$(${guru} ps)"`,
+      `printf '[armed:'; ${AS_USER} /bin/echo hello; printf ']<<\\n'`,
+      `sleep 5`,
+      `printf '[expired:'; ${AS_USER} /bin/echo hello; printf ']<<\\n'`,
+      `printf '[state:%s]<<\\n' "$(head -1 /sys/class/misc/${MODULE}/stats)"`,
+      `${guru} rm echo_one_byte > /dev/null; printf '[loaded:%s]<<\\n' "$(grep -c '^guru_' /proc/modules)"`,
+    ].join('\n'),
+  );
+  const seen = markers(run.stdout);
+  expect(seen.get('detach-exit')).toBe('1'); // --detach without --ttl is refused
+  expect(seen.get('exit')).toBe('0');
+  expect(seen.get('ps')).toMatch(new RegExp(`^${MODULE}\\s+detached\\b`));
+  expect(seen.get('armed')).toBe('h');
+  expect(seen.get('expired')).toBe('hello\n');
+  expect(seen.get('state')).toBe('state disarmed');
+  expect(seen.get('loaded')).toBe('0');
+}, 600_000);
