@@ -9,6 +9,7 @@ import { findDebuginfo, type ExpectedBuildId } from '../debuginfo/findDebuginfo.
 import { openProgramDebuginfo, type ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
 import { EnvironmentError } from '../errors.js';
 import type { KernelFacts, SyscallPrototype, SyscallArg } from './kernelFacts.js';
+import type { KernelTarget } from './kernelTarget.js';
 import { parseSyscallPrototypes, parseSyscallTable } from './parseSyscallPrototypes.js';
 import { parseHeaderConstants } from './parseHeaderConstants.js';
 
@@ -39,19 +40,8 @@ const CONSTANT_HEADERS = [
   'include/uapi/linux/fs.h',
 ];
 
-export interface HeadersKernelFactsOptions {
-  release: string;
-  headersDir: string;
-  /** System.map of the target, if known; text symbols become functionSymbols(). */
-  systemMap?: string;
-  /** File holding the target's BTF (raw, or an ELF with .BTF), if known; read on first use. */
-  btf?: string;
-  /** Where debuginfo may be and the build-id it must have (see KernelTarget). */
-  debuginfo?: string;
-  storedDebuginfo?: string;
-  buildId?: ExpectedBuildId;
-  debuginfoFix?: string;
-}
+/** Everything known about the target: its headers, and where its symbols, BTF and debuginfo are. */
+export type HeadersKernelFactsOptions = KernelTarget;
 
 export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts {
   const source = headersSourceTree(opts.headersDir);

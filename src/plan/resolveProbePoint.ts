@@ -8,17 +8,10 @@ import type { KernelFacts } from '../kernel/kernelFacts.js';
 import type { ProbePoint } from '../spec/types.js';
 import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
 import { resolveStatementProbe } from './resolveStatementProbe.js';
-import type { PlanProbeKind, PlanStatement } from './types.js';
+import type { PlanProbe } from './types.js';
 
-export interface ResolvedProbePoint {
-  kind: PlanProbeKind;
-  symbol?: string;
-  /** For a wildcard, every function it matched. */
-  symbols?: string[];
-  offset?: number;
-  syscall?: string;
-  /** Statement probes: the addresses, each a kprobe. */
-  statement?: PlanStatement;
+/** Where a probe sits (the fields it shares with PlanProbe) and what it can see there. */
+export interface ResolvedProbePoint extends Pick<PlanProbe, 'kind' | 'symbol' | 'symbols' | 'offset' | 'syscall' | 'statement'> {
   targets: Map<string, TargetVar>;
   unavailableTargets: Map<string, UnavailableTarget>;
   writesRefused?: string;

@@ -2,7 +2,6 @@
 // and the module carries a manifest that names it; a second build of the
 // same spec is a cache hit.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { buildModule, buildModules } from '../../src/build/kbuild.js';
 import { readManifest } from '../../src/build/readManifest.js';
@@ -10,8 +9,7 @@ import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { readSpecFile } from '../../src/pipeline.js';
-import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
-import { debianHeadersTarget } from '../helpers/debianHeaders.js';
+import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
 
 // The examples, plus the spec that tries to break out of C strings: it must
 // compile cleanly too.
@@ -19,23 +17,11 @@ const specs = [
   ...fs.readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => path.join('examples', f)),
   'test/fixtures/render/c-injection.yaml',
 ].sort();
-let cache: string;
-let target: KernelTarget;
-
-beforeAll(async () => {
-  // Resolved against the real cache first: the kernel store there holds the
-  // debuginfo (and build-id) statement examples resolve against.
-  target = await debianHeadersTarget();
-  cache = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
-  process.env.GURU_CACHE = cache;
-});
-afterAll(() => {
-  fs.rmSync(cache, { recursive: true, force: true });
-  delete process.env.GURU_CACHE;
-});
+const env = usePrivateBuildCache();
 
 test('every example builds against the Debian 6.1 headers without warnings', async () => {
   expect(specs.length).toBeGreaterThanOrEqual(5);
+  const { target } = env;
   const facts = headersKernelFacts(target);
   const rendered = specs.map((f) => renderModule(buildPlan(readSpecFile(f), facts)));
   const { koPaths, log } = await buildModules(rendered, target);
@@ -49,6 +35,7 @@ test('every example builds against the Debian 6.1 headers without warnings', asy
 });
 
 test('a second build of the same spec is served from the cache', async () => {
+  const { target } = env;
   const plan = buildPlan(readSpecFile('examples/echo-one-byte.yaml'), headersKernelFacts(target));
   const first = await buildModule(plan, target);
   const second = await buildModule(plan, target);
@@ -58,10 +45,10 @@ test('a second build of the same spec is served from the cache', async () => {
 });
 
 test('a new spec for a kernel built before compiles only its probes.c; the runtime object is reused', async () => {
-  const target = await debianHeadersTarget();
+  const { target } = env;
   const facts = headersKernelFacts(target);
   // A cache of its own: the first build here is the first for this kernel.
-  process.env.GURU_CACHE = fs.mkdtempSync(path.join(cache, 'fresh-'));
+  process.env.GURU_CACHE = fs.mkdtempSync(path.join(env.dir, 'fresh-'));
   const a = await buildModule(buildPlan(readSpecFile('examples/echo-clamp-trace.yaml'), facts), target);
   const b = await buildModule(buildPlan(readSpecFile('examples/openat-offset.yaml'), facts), target);
   expect(a.log).toMatch(/CC \[M\]\s+\S*guru_runtime\.o/);

@@ -18,7 +18,8 @@ import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { SpecError } from '../../src/errors.js';
 import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
-import { installedHeaderReleases, resolveKernelTarget, type KernelTarget } from '../../src/kernel/kernelTarget.js';
+import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
+import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -66,16 +67,6 @@ function tracked(name: string, body: () => void | Promise<void>, timeout?: numbe
   );
 }
 
-/** The newest installed Debian 6.1 headers; missing headers fail with the fix. */
-async function debian61Target(): Promise<KernelTarget> {
-  const releases = installedHeaderReleases()
-    .filter((r) => r.startsWith('6.1.'))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (releases.length === 0) {
-    throw new Error('no Debian 6.1 kernel headers in /usr/src (linux-headers-6.1.*); fix: bash scripts/setup.sh');
-  }
-  return await resolveKernelTarget({ kernel: releases[releases.length - 1] });
-}
 
 /** Fail with the seed and where the specs are kept. */
 function failWith(message: string): never {
@@ -86,7 +77,7 @@ beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-generative-'));
   cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
   process.env.GURU_CACHE = cacheDir;
-  target = await debian61Target();
+  target = await debianHeadersTarget();
   facts = headersKernelFacts(target);
   const universe: SpecUniverse = {
     syscalls: facts.syscallNames().map((n) => facts.syscall(n)!),

@@ -6,34 +6,20 @@
 // `blk_opf_t` or `struct folio *` never reach the C as casts: registers go
 // through fixed-width integers.
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { buildModules } from '../../src/build/kbuild.js';
 import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
 import { kernelFunctionSignature, type KernelFunctionSignature } from '../../src/kernel/kernelFunctionSignature.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { parseSpec } from '../../src/spec/parseSpec.js';
-import { debianHeadersTarget } from '../helpers/debianHeaders.js';
+import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
 
 /** Functions in the sample; every one is a kprobe and a kretprobe. */
 const SAMPLE = 120;
 /** Always in: the functions the examples and docs use. */
 const NAMED = ['ksys_write', 'vfs_write', 'cap_ptrace_access_check', 'inode_permission', 'do_sys_openat2'];
 
-let cache: string;
-let target: KernelTarget;
-beforeAll(async () => {
-  // Before the private build cache hides guru's kernel store (the BTF and System.map).
-  target = await debianHeadersTarget();
-  cache = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
-  process.env.GURU_CACHE = cache;
-});
-afterAll(() => {
-  fs.rmSync(cache, { recursive: true, force: true });
-  delete process.env.GURU_CACHE;
-});
+const env = usePrivateBuildCache();
 
 function probesFor(sig: KernelFunctionSignature): string[] {
   const readable = sig.args.filter((a) => a.register !== undefined).map((a) => (a.name ? `$${a.name}` : `$arg${a.position}`));
@@ -51,6 +37,7 @@ function probesFor(sig: KernelFunctionSignature): string[] {
 }
 
 test('a sample of kernel functions with typed arguments builds without warnings', async () => {
+  const { target } = env;
   if (!target.btf) throw new Error(`no BTF found for ${target.release}; fix: node bin/guru.js kernel add debian:6.1 (its image carries .BTF)`);
   const facts = headersKernelFacts(target);
   const btf = facts.btf!()!;

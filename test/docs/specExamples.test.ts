@@ -13,7 +13,8 @@ import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { SpecError } from '../../src/errors.js';
 import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
-import { installedHeaderReleases, resolveKernelTarget, type KernelTarget } from '../../src/kernel/kernelTarget.js';
+import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
+import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION } from '../../src/render/manifest.js';
@@ -75,20 +76,11 @@ let target: KernelTarget;
 let facts: KernelFacts;
 let cacheDir: string;
 
-async function debian61Target(): Promise<KernelTarget> {
-  const releases = installedHeaderReleases()
-    .filter((r) => r.startsWith('6.1.'))
-    .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (releases.length === 0) {
-    throw new Error('no Debian 6.1 kernel headers in /usr/src (linux-headers-6.1.*); fix: bash scripts/setup.sh');
-  }
-  return await resolveKernelTarget({ kernel: releases[releases.length - 1] });
-}
 
 beforeAll(async () => {
   // The target first, from the real cache: the kernel store there holds the
   // debuginfo (and build-id) the statement-probe examples resolve against.
-  target = await debian61Target();
+  target = await debianHeadersTarget();
   facts = headersKernelFacts(target);
   cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-cache-'));
   process.env.GURU_CACHE = cacheDir;
