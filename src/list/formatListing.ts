@@ -15,12 +15,13 @@ function targetLines(e: ListEntry): string[] {
 }
 
 export function formatListing(result: ListResult, verbose: boolean): string {
-  if (!verbose) return result.entries.map((e) => `${e.point}\n`).join('');
+  if (!verbose) return result.entries.filter((e) => !e.refused).map((e) => `${e.point}\n`).join('');
   return result.entries
     .map((e) => {
       const lines = [e.declaration ? `${e.point}    ${e.declaration}` : e.point];
+      if (e.refused) lines.push(`    not probe-able: ${e.refused}`);
       if (e.note) lines.push(`    # ${e.note}`);
-      lines.push(...targetLines(e));
+      lines.push(...(e.details ?? targetLines(e)));
       return lines.join('\n') + '\n';
     })
     .join('');

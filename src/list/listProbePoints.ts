@@ -34,6 +34,10 @@ export interface ListEntry {
   targets?: ListedTarget[];
   /** With -v: a remark on the whole point (e.g. why arguments are positional). */
   note?: string;
+  /** With -v: lines printed as they are (a statement's addresses and variable locations). */
+  details?: string[];
+  /** The point exists but cannot be probed, and why (listed with -v only). */
+  refused?: string;
 }
 
 export interface ListResult {

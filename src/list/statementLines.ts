@@ -6,26 +6,40 @@
 // what a spec would get.
 import { UserError } from '../errors.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
+import { describeStatement } from '../plan/describePlan.js';
 import { resolveProbePoint } from '../plan/resolveProbePoint.js';
+import { statementLinesOf } from '../plan/resolveStatementProbe.js';
 import type { ListQuery } from './listPattern.js';
 import type { ListEntry, ListedTarget } from './listProbePoints.js';
 
 export function listStatementLines(query: Extract<ListQuery, { kind: 'statement' }>, facts: KernelFacts, verbose: boolean): ListEntry[] {
   const { func, file, line } = query;
-  if (line === undefined) {
-    // Every line of a function needs the resolver to enumerate lines with code; it resolves one line at a time so far.
-    throw new UserError(
-      `guru list cannot enumerate the lines of ${func} yet (statement:${func}@${file}:*)`,
-      `name a line: guru list -v 'statement:${func}@${file}:LINE'; for a line without code the error lists the lines that have some`,
-    );
+  if (line !== undefined) return [lineEntry(func, file, line, facts, verbose, true)];
+  // Every line of FUNC's body in FILE, each resolved exactly as a spec's
+  // would be, so the listing says why a line cannot be probed
+  // (no code there, code the kernel refuses kprobes in) rather than leaving
+  // it out (seed 000: "only some lines can be traced, I don't know why").
+  const lines = statementLinesOf(facts, func, file);
+  if (lines === undefined || lines.length === 0) {
+    const point = `statement:${func}@${file}:*`;
+    const resolved = resolveProbePoint({ kind: 'statement', func, file, line: 1 }, facts, point);
+    throw new UserError('message' in resolved ? resolved.message : `${func} has no lines in ${file}`, 'message' in resolved ? resolved.hint : undefined);
   }
+  return lines.map((l) => lineEntry(func, file, l, facts, verbose, false));
+}
+
+/** One line: its addresses and variables with -v, or why it cannot be probed. */
+function lineEntry(func: string, file: string, line: number, facts: KernelFacts, verbose: boolean, mustResolve: boolean): ListEntry {
   const point = `statement:${func}@${file}:${line}`;
   const resolved = resolveProbePoint({ kind: 'statement', func, file, line }, facts, point);
-  if ('message' in resolved) throw new UserError(resolved.message, resolved.hint);
-  if (!verbose) return [{ point }];
+  if ('message' in resolved) {
+    if (mustResolve) throw new UserError(resolved.message, resolved.hint);
+    return { point, refused: resolved.message.replace(`${point}: `, '') };
+  }
+  if (!verbose) return { point };
   const targets: ListedTarget[] = [...resolved.targets.values()].map((t) => ({ name: t.name, ctype: t.ctype, writable: t.writable }));
   for (const [name, why] of resolved.unavailableTargets) {
     if (name !== '$return') targets.push({ name, writable: false, unavailable: why.message });
   }
-  return [{ point, targets }];
+  return { point, targets, details: resolved.statement ? describeStatement(resolved.statement, [...resolved.targets.values()]) : undefined };
 }

@@ -214,6 +214,25 @@ function describeReadOnly(l: LocalSite['where']): string {
   }
 }
 
+/**
+ * What `guru list 'statement:FUNC@FILE:*'` walks: every line of FUNC's own
+ * body in FILE (from its declaration to its last line with code), plus the
+ * lines of functions inlined into it that have code; ascending. Each is
+ * then resolved like a spec's probe, so lines without code get their
+ * reason. Undefined when FUNC is not in the debug information.
+ */
+export function statementLinesOf(facts: KernelFacts, func: string, file: string): number[] | undefined {
+  if (!facts.debuginfo) return undefined;
+  const dbg = facts.debuginfo();
+  const fns = dbg.findFunctions(func);
+  if (fns.length === 0) return undefined;
+  const withCode = new Set(fns.flatMap((f) => dbg.functionLines(f)).filter((l) => sameFile(l.file, file)).map((l) => l.line));
+  const decl = fns.map((f) => (f.declFile && sameFile(f.declFile, file) ? f.declLine : undefined)).find((l) => l !== undefined);
+  const last = Math.max(...withCode);
+  const body = decl !== undefined && decl <= last ? Array.from({ length: last - decl + 1 }, (_, i) => decl + i) : [];
+  return [...new Set([...withCode, ...body])].sort((a, b) => a - b);
+}
+
 export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts, label: string): ResolvedProbePoint | ProbePointError {
   if (!facts.debuginfo) {
     return { message: `${label}: statement probes need the kernel's debug information, and these kernel facts have none` };

@@ -13,6 +13,7 @@ import { listProbePoints } from '../../src/list/listProbePoints.js';
 import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
 
 let fixture: BtfFixture;
 beforeAll(() => {
@@ -118,11 +119,33 @@ test('an exact name that does not exist is an error with the nearest name', () =
   expect(() => list('syscall:chmd', false)).toThrow(/unknown syscall chmd/);
 });
 
-test('statement lines go through the resolver; every line of a function (`*`) is refused with a way forward', () => {
-  expect(() => list('statement:ksys_write@fs/read_write.c:*', false)).toThrow(/cannot enumerate the lines of ksys_write yet/);
-  // One line: exactly what resolving it for a spec says (fake facts have no debuginfo).
-  const facts = fakeKernelFacts(SYMBOLS, { btf: fixture.btf });
-  const resolved = resolveProbePoint({ kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line: 637 }, facts, 'statement:ksys_write@fs/read_write.c:637');
-  if (!('message' in resolved)) throw new Error('fake facts resolved a statement probe');
-  expect(() => list('statement:ksys_write@fs/read_write.c:637', true)).toThrow(resolved.message);
+test('statement lines go through the resolver, one line or every line of a function (`*`)', () => {
+  // Without debuginfo: exactly what resolving the line for a spec says.
+  const bare = fakeKernelFacts(SYMBOLS, { btf: fixture.btf });
+  const refused = resolveProbePoint({ kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line: 637 }, bare, 'statement:ksys_write@fs/read_write.c:637');
+  if (!('message' in refused)) throw new Error('fake facts without debuginfo resolved a statement probe');
+  expect(() => list('statement:ksys_write@fs/read_write.c:637', true)).toThrow(refused.message);
+
+  // With (canned) debuginfo: every line of the body, each as the resolver sees it.
+  const facts = { ...fakeKernelFacts(SYMBOLS, { btf: fixture.btf }), debuginfo: fakeKsysWriteDebuginfo };
+  const entries = listProbePoints(parseListPattern('statement:ksys_write@fs/read_write.c:*'), facts, { verbose: true, running: false }).entries;
+  expect(entries.length).toBeGreaterThan(1);
+  let probeable = 0;
+  for (const e of entries) {
+    const line = Number(/:(\d+)$/.exec(e.point)![1]);
+    const r = resolveProbePoint({ kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line }, facts, e.point);
+    if ('message' in r) {
+      expect(e.refused).toBe(r.message.replace(`${e.point}: `, ''));
+    } else {
+      probeable++;
+      expect(e.refused).toBeUndefined();
+      expect(e.details!.join('\n')).toContain(`${r.statement!.sites.length} address`);
+      for (const site of r.statement!.sites) expect(e.details!.join('\n')).toContain(`${site.symbol}+0x${site.offset.toString(16)}`);
+    }
+  }
+  expect(probeable).toBeGreaterThan(0);
+  expect(probeable).toBeLessThan(entries.length); // some lines of the body have no code, and say so
+  // Without -v only the probe-able lines are printed, each usable as on:.
+  const plain = formatListing(listProbePoints(parseListPattern('statement:ksys_write@fs/read_write.c:*'), facts, { verbose: false, running: false }), false);
+  expect(plain.trim().split('\n')).toHaveLength(probeable);
 });
