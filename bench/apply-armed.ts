@@ -13,11 +13,8 @@ import { buildPlan } from '../src/plan/buildPlan.js';
 import { readSpecFile } from '../src/pipeline.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { runInVm } from '../src/vm/runInVm.js';
+import { median } from './median.js';
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
 
 async function main(): Promise<void> {
   const runsArg = process.argv.indexOf('--runs');

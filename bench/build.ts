@@ -29,6 +29,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { installedHeaderReleases, resolveKernelTarget } from '../src/kernel/kernelTarget.js';
 import { projectRoot } from '../src/projectRoot.js';
+import { median } from './median.js';
 
 const SPEC = 'examples/echo-one-byte.yaml';
 /** Built into the per-kernel tree before each `new` run, so the tree is warm but holds another spec. */
@@ -86,11 +87,6 @@ function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process
   return { wall, cpu };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 /** Every temp dir made, removed at the end however the run ends. */
 const tempDirs: string[] = [];

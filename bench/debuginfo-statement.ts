@@ -11,6 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openDwarf } from '../src/debuginfo/dwarf/dwarfInfo.js';
+import { median } from './median.js';
 
 interface Measurement {
   seconds: number;
@@ -26,7 +27,6 @@ function timed(cmd: string, args: string[]): Measurement & { stdout: string } {
   return { seconds, peakRssMb: rss, stdout: r.stdout };
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The work of one cold run; prints a summary line. */
 function resolveOnce(vmlinux: string, func: string, file: string, line: number): void {

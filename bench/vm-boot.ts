@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { ensureKernel } from '../src/kernels/ensureKernel.js';
 import { terminalProgress } from '../src/kernels/storeProgress.js';
 import { projectRoot } from '../src/projectRoot.js';
+import { median } from './median.js';
 
 interface Options {
   kernel: string;
@@ -50,11 +51,6 @@ function runOnce(kernel: string): Run {
   return { wallS, vmS: Number(m[2]), accel: m[1] };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));

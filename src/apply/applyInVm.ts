@@ -2,21 +2,15 @@
 // host's compiler and K's headers from the kernel store), then run `guru
 // apply <the .ko>` inside a disposable VM booted on K. The guest sees the
 // host's files read-only, so the module, node and guru itself need no copying.
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ApplyArgs } from '../commands/apply.js';
 import { UserError } from '../errors.js';
-import { buildModule } from '../build/kbuild.js';
-import { readManifest } from '../build/readManifest.js';
 import { ensureKernel } from '../kernels/ensureKernel.js';
-import { headersKernelFacts } from '../kernel/headersKernelFacts.js';
 import { storedKernelTarget } from '../kernel/kernelTarget.js';
-import { buildPlan } from '../plan/buildPlan.js';
-import { readSpecFile } from '../pipeline.js';
 import { projectRoot } from '../projectRoot.js';
-import { withSpinner } from '../ui/spinner.js';
 import { runInVm } from '../vm/runInVm.js';
 import { parseDuration } from './duration.js';
+import { moduleToApply } from './moduleToApply.js';
 
 export async function applyInVm(args: ApplyArgs): Promise<number> {
   if (args.output) {
@@ -27,16 +21,12 @@ export async function applyInVm(args: ApplyArgs): Promise<number> {
   const kernel = await ensureKernel(args.vm!);
   const target = storedKernelTarget(kernel, args.debuginfo);
 
-  let koPath: string;
-  if (args.target.endsWith('.ko')) {
-    if (!fs.existsSync(args.target)) throw new UserError(`no such module: ${args.target}`);
-    koPath = path.resolve(args.target);
-    const built = readManifest(koPath).release;
-    if (built !== kernel.release) throw new UserError(`${args.target} was built for ${built}, not ${kernel.release} (${args.vm})`);
-  } else {
-    const plan = buildPlan(readSpecFile(args.target), headersKernelFacts(target));
-    koPath = (await withSpinner(`building ${plan.module}.ko for ${kernel.release}`, () => buildModule(plan, target))).koPath;
-  }
+  const { koPath } = await moduleToApply(args.target, {
+    release: kernel.release,
+    label: args.vm!,
+    buildTarget: async () => target,
+    mismatchHint: `build it for ${args.vm} (guru build SPEC --kernel ${args.vm}), or apply the spec itself with --vm ${args.vm}`,
+  });
 
   const guestArgv = [process.execPath, path.join(projectRoot(), 'bin', 'guru.js'), 'apply', koPath];
   if (args.run !== undefined) guestArgv.push('--run', args.run);

@@ -3,7 +3,6 @@
 // disposable VM booted on K.
 import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
 import { UserError } from '../errors.js';
@@ -19,10 +18,6 @@ export interface ApplyArgs extends KernelArgs {
   output?: string;
   vm?: string;
   vmTimeout?: string;
-}
-
-function isModuleFile(target: string): boolean {
-  return target.endsWith('.ko');
 }
 
 export const applyCommand: GuruCommand<ApplyArgs> = {
@@ -57,26 +52,14 @@ export const applyCommand: GuruCommand<ApplyArgs> = {
       return;
     }
 
-    let koPath: string;
-    if (isModuleFile(args.target)) {
-      if (!fs.existsSync(args.target)) throw new UserError(`no such module: ${args.target}`);
-      koPath = args.target;
-    } else {
-      const { planSpecFile } = await import('../pipeline.js');
-      const { buildModule } = await import('../build/kbuild.js');
-      const { withSpinner } = await import('../ui/spinner.js');
-      const { plan, target } = await planSpecFile(args.target, args);
-      koPath = (await withSpinner(`building ${plan.module}.ko for ${target.release}`, () => buildModule(plan, target))).koPath;
-    }
-    const { readManifest } = await import('../build/readManifest.js');
+    const { moduleToApply } = await import('../apply/moduleToApply.js');
     const { superviseSession } = await import('../apply/superviseSession.js');
-    const manifest = readManifest(koPath);
-    if (manifest.release !== os.release()) {
-      throw new UserError(
-        `${path.basename(koPath)} was built for ${manifest.release}, but this kernel is ${os.release()}`,
-        args.kernel ? `to run it on ${args.kernel}, use --vm` : 'build it for this kernel (guru build SPEC), or run it in a VM on that kernel (--vm)',
-      );
-    }
+    const { koPath, manifest } = await moduleToApply(args.target, {
+      release: os.release(),
+      label: 'this kernel',
+      buildTarget: async () => (await import('../kernel/kernelTarget.js')).resolveKernelTarget(args),
+      mismatchHint: args.kernel ? `to run it on ${args.kernel}, use --vm` : 'build it for this kernel (guru build SPEC), or run it in a VM on that kernel (--vm)',
+    });
     const events = args.output ? fs.createWriteStream(args.output) : process.stdout;
     try {
       const result = await superviseSession({

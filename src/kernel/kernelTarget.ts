@@ -9,7 +9,7 @@ import { buildIdFromNotesFile } from '../debuginfo/elfNotes.js';
 import type { ExpectedBuildId } from '../debuginfo/findDebuginfo.js';
 import { EnvironmentError, UserError } from '../errors.js';
 import { findBtfFile } from './btfLocation.js';
-import { findHeadersDir, requireHeadersDir } from '../kernels/findHeadersDir.js';
+import { findHeadersDir, headersRelease, requireHeadersDir } from '../kernels/findHeadersDir.js';
 import { parseKernelRef } from '../kernels/kernelRef.js';
 import { findStoredKernel } from '../kernels/resolveKernel.js';
 import type { StoredKernel } from '../kernels/storedKernel.js';
@@ -53,13 +53,6 @@ function debuginfoFacts(release: string, stored: StoredKernel | undefined, expli
   return { debuginfo: explicit, storedDebuginfo: stored?.debuginfo?.vmlinux, buildId, debuginfoFix: fix };
 }
 
-/** `UTS_RELEASE` of a kernel build directory. */
-export function releaseOfHeaders(dir: string): string | undefined {
-  const f = path.join(dir, 'include/generated/utsrelease.h');
-  if (!fs.existsSync(f)) return undefined;
-  return /UTS_RELEASE\s+"([^"]+)"/.exec(fs.readFileSync(f, 'utf8'))?.[1];
-}
-
 /**
  * A System.map worth reading: Debian's /boot/System.map is an 83-byte
  * placeholder, so the store's (captured from the kernel itself) comes first.
@@ -89,7 +82,7 @@ export interface KernelTargetOptions {
 export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<KernelTarget> {
   if (opts.kdir) {
     const dir = path.resolve(opts.kdir);
-    const release = releaseOfHeaders(dir);
+    const release = headersRelease(dir);
     if (!release) throw new UserError(`${opts.kdir} is not a kernel build directory (no include/generated/utsrelease.h)`, 'pass the directory that /lib/modules/RELEASE/build points to');
     if (opts.kernel && opts.kernel !== release) throw new UserError(`--kdir ${opts.kdir} holds ${release}, not ${opts.kernel}`);
     return { release, headersDir: dir, systemMap: systemMapFor(release), btf: findBtfFile(release, dir), ...debuginfoFacts(release, findStoredKernel(release), opts.debuginfo) };
@@ -125,7 +118,7 @@ export function installedHeaderReleases(): string[] {
   if (fs.existsSync('/usr/src')) {
     for (const e of fs.readdirSync('/usr/src')) {
       const m = /^linux-headers-(.+)$/.exec(e);
-      if (m && releaseOfHeaders(path.join('/usr/src', e)) === m[1]) found.add(m[1]);
+      if (m && headersRelease(path.join('/usr/src', e)) === m[1]) found.add(m[1]);
     }
   }
   return [...found].sort();

@@ -27,7 +27,7 @@ export function requireHeadersDir(release: string): string {
 }
 
 /** UTS_RELEASE of a headers folder: proves the folder is complete and for that release. */
-function headersRelease(dir: string): string | undefined {
+export function headersRelease(dir: string): string | undefined {
   try {
     const text = fs.readFileSync(path.join(dir, 'include', 'generated', 'utsrelease.h'), 'utf8');
     if (!fs.existsSync(path.join(dir, 'Makefile'))) return undefined;

@@ -1,0 +1,49 @@
+// What `guru apply TARGET` loads, with or without --vm: TARGET is a module
+// built earlier (its embedded manifest says which kernel it is for), or a
+// spec built now for the kernel the session runs on. Either way the module
+// must be for that kernel.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.js';
+import type { KernelTarget } from '../kernel/kernelTarget.js';
+import type { Manifest } from '../render/manifest.js';
+
+export interface ModuleToApply {
+  koPath: string;
+  manifest: Manifest;
+}
+
+export interface SessionKernel {
+  /** The kernel the session runs on, by release. */
+  release: string;
+  /** How messages name it: `this kernel`, `debian:6.1`. */
+  label: string;
+  /** Where to build a spec for it; only asked for when TARGET is a spec. */
+  buildTarget: () => Promise<KernelTarget>;
+  /** What to do when a .ko is for another kernel. */
+  mismatchHint: string;
+}
+
+export async function moduleToApply(target: string, kernel: SessionKernel): Promise<ModuleToApply> {
+  const { readManifest } = await import('../build/readManifest.js');
+  let koPath: string;
+  if (target.endsWith('.ko')) {
+    if (!fs.existsSync(target)) throw new UserError(`no such module: ${target}`);
+    koPath = path.resolve(target);
+  } else {
+    const { readSpecFile } = await import('../pipeline.js');
+    const { headersKernelFacts } = await import('../kernel/headersKernelFacts.js');
+    const { buildPlan } = await import('../plan/buildPlan.js');
+    const { buildModule } = await import('../build/kbuild.js');
+    const { withSpinner } = await import('../ui/spinner.js');
+    const spec = readSpecFile(target);
+    const buildTarget = await kernel.buildTarget();
+    const plan = buildPlan(spec, headersKernelFacts(buildTarget));
+    koPath = (await withSpinner(`building ${plan.module}.ko for ${buildTarget.release}`, () => buildModule(plan, buildTarget))).koPath;
+  }
+  const manifest = readManifest(koPath);
+  if (manifest.release !== kernel.release) {
+    throw new UserError(`${path.basename(koPath)} was built for ${manifest.release}, but ${kernel.label} is ${kernel.release}`, kernel.mismatchHint);
+  }
+  return { koPath, manifest };
+}
