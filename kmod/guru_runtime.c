@@ -4,6 +4,12 @@
  * fault-tolerant reads shared by every guru module. See guru_runtime.h for
  * the picture; comments here explain the parts that are subtle.
  */
+#include <linux/module.h>
+#include <linux/kprobes.h>
+#include <linux/sched.h>
+#include <linux/cred.h>
+#include <linux/percpu.h>
+#include <linux/errno.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/poll.h>
@@ -22,6 +28,114 @@
 
 static struct guru_module *gm;		/* the one module this runtime serves */
 static DEFINE_PER_CPU(struct guru_ctx, guru_ctxs);
+
+/* ---- kprobes: the kernel's side of struct guru_kprobe / guru_kretprobe --- */
+
+struct guru_kprobe_impl {
+	struct kprobe kp;
+	struct guru_kprobe *def;
+};
+
+struct guru_kretprobe_impl {
+	struct kretprobe krp;
+	struct guru_kretprobe *def;
+};
+
+static int kprobe_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct guru_kprobe_impl *k = container_of(p, struct guru_kprobe_impl, kp);
+
+	k->def->pre_handler(regs, (unsigned long)p->addr);
+	return 0;
+}
+
+static int kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct guru_kretprobe_impl *k;
+
+	if (!rp)	/* being unregistered */
+		return 1;
+	k = container_of(rp, struct guru_kretprobe_impl, krp);
+	return k->def->entry_handler ? k->def->entry_handler(ri->data, regs, (unsigned long)rp->kp.addr) : 0;
+}
+
+static int kretprobe_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct kretprobe *rp = get_kretprobe(ri);
+	struct guru_kretprobe_impl *k;
+
+	if (!rp)
+		return 0;
+	k = container_of(rp, struct guru_kretprobe_impl, krp);
+	k->def->handler(ri->data, regs, (unsigned long)rp->kp.addr);
+	return 0;
+}
+
+int guru_save_args(void *data, struct pt_regs *regs, unsigned long addr)
+{
+	unsigned long *args = data;
+	int n;
+
+	for (n = 0; n < 6; n++)
+		args[n] = regs_get_kernel_argument(regs, n);
+	return 0;
+}
+
+static struct kprobe *kprobe_of(struct guru_kprobe *def)
+{
+	return def->impl ? &def->impl->kp : NULL;
+}
+
+static struct kretprobe *kretprobe_of(struct guru_kretprobe *def)
+{
+	return def->impl ? &def->impl->krp : NULL;
+}
+
+/* Give DEF its struct kprobe, disabled until armed. Process context. */
+static struct kprobe *kprobe_new(struct guru_kprobe *def)
+{
+	struct guru_kprobe_impl *k = kzalloc(sizeof(*k), GFP_KERNEL);
+
+	if (!k)
+		return NULL;
+	k->def = def;
+	k->kp.symbol_name = def->symbol_name;
+	k->kp.offset = def->offset;
+	k->kp.pre_handler = kprobe_pre;
+	k->kp.flags = KPROBE_FLAG_DISABLED;
+	def->impl = k;
+	return &k->kp;
+}
+
+static struct kretprobe *kretprobe_new(struct guru_kretprobe *def)
+{
+	struct guru_kretprobe_impl *k = kzalloc(sizeof(*k), GFP_KERNEL);
+
+	if (!k)
+		return NULL;
+	k->def = def;
+	k->krp.kp.symbol_name = def->symbol_name;
+	k->krp.kp.flags = KPROBE_FLAG_DISABLED;
+	k->krp.entry_handler = kretprobe_entry;
+	k->krp.handler = kretprobe_return;
+	k->krp.data_size = def->data_size;
+	k->krp.maxactive = def->maxactive;
+	def->impl = k;
+	return &k->krp;
+}
+
+static void kprobe_free(struct guru_kprobe *def)
+{
+	kfree(def->impl);
+	def->impl = NULL;
+}
+
+static void kretprobe_free(struct guru_kretprobe *def)
+{
+	kfree(def->impl);
+	def->impl = NULL;
+}
 
 /* ---- event channel: a byte ring of whole records ------------------------ */
 
@@ -144,15 +258,15 @@ static void arm_locked(void)
 	WRITE_ONCE(armed, true);
 	run_lifecycle(gm->begin);
 	for (i = 0; i < gm->nkprobes; i++)
-		enable_kprobe(gm->kprobes[i]);
+		enable_kprobe(kprobe_of(gm->kprobes[i]));
 	for (i = 0; i < gm->nkretprobes; i++)
-		enable_kretprobe(gm->kretprobes[i]);
+		enable_kretprobe(kretprobe_of(gm->kretprobes[i]));
 	for (i = 0; i < gm->nwild_kprobes; i++)
-		if (gm->wild_kprobes[i])
-			enable_kprobe(gm->wild_kprobes[i]);
+		if (gm->wild_kprobes[i]->impl)
+			enable_kprobe(kprobe_of(gm->wild_kprobes[i]));
 	for (i = 0; i < gm->nwild_kretprobes; i++)
-		if (gm->wild_kretprobes[i])
-			enable_kretprobe(gm->wild_kretprobes[i]);
+		if (gm->wild_kretprobes[i]->impl)
+			enable_kretprobe(kretprobe_of(gm->wild_kretprobes[i]));
 }
 
 static void disarm_locked(void)
@@ -162,15 +276,15 @@ static void disarm_locked(void)
 	if (!armed)
 		return;
 	for (i = 0; i < gm->nkprobes; i++)
-		disable_kprobe(gm->kprobes[i]);
+		disable_kprobe(kprobe_of(gm->kprobes[i]));
 	for (i = 0; i < gm->nkretprobes; i++)
-		disable_kretprobe(gm->kretprobes[i]);
+		disable_kretprobe(kretprobe_of(gm->kretprobes[i]));
 	for (i = 0; i < gm->nwild_kprobes; i++)
-		if (gm->wild_kprobes[i])
-			disable_kprobe(gm->wild_kprobes[i]);
+		if (gm->wild_kprobes[i]->impl)
+			disable_kprobe(kprobe_of(gm->wild_kprobes[i]));
 	for (i = 0; i < gm->nwild_kretprobes; i++)
-		if (gm->wild_kretprobes[i])
-			disable_kretprobe(gm->wild_kretprobes[i]);
+		if (gm->wild_kretprobes[i]->impl)
+			disable_kretprobe(kretprobe_of(gm->wild_kretprobes[i]));
 	/*
 	 * Handlers run with preemption disabled, so once an RCU grace period
 	 * has passed none is still running on another CPU: nothing is emitted
@@ -345,11 +459,14 @@ static ssize_t stats_show(struct device *dev, struct device_attribute *attr, cha
 		       atomic64_read(&nested), READ_ONCE(tvar_overflow), wild_skipped);
 	for (i = 0; i < gm->nprobes; i++) {
 		struct guru_probe *p = &gm->probes[i];
-		unsigned long nmissed = p->kp ? p->kp->nmissed : p->krp ? p->krp->nmissed + p->krp->kp.nmissed : 0;
+		struct kprobe *kp = p->kp ? kprobe_of(p->kp) : NULL;
+		struct kretprobe *krp = p->krp ? kretprobe_of(p->krp) : NULL;
+		unsigned long nmissed = kp ? kp->nmissed : krp ? krp->nmissed + krp->kp.nmissed : 0;
 		unsigned int s;
 
 		for (s = 0; s < p->nsites; s++)
-			nmissed += p->sites[s]->nmissed;
+			if (p->sites[s]->impl)
+				nmissed += kprobe_of(p->sites[s])->nmissed;
 
 		n += sysfs_emit_at(buf, n, "probe %u hits %lld misses %lld writes %lld faults %lld nmissed %lu\n",
 				   i, atomic64_read(&p->stats.hits), atomic64_read(&p->stats.misses),
@@ -402,7 +519,42 @@ void guru_leave(struct guru_ctx *ctx)
 	ctx->busy = false;
 }
 
-/* ---- guards ------------------------------------------------------------- */
+/* ---- guards and task builtins ------------------------------------------- */
+
+u32 guru_uid(void)
+{
+	return from_kuid(&init_user_ns, current_uid());
+}
+
+u32 guru_gid(void)
+{
+	return from_kgid(&init_user_ns, current_gid());
+}
+
+u32 guru_euid(void)
+{
+	return from_kuid(&init_user_ns, current_euid());
+}
+
+s32 guru_pid(void)
+{
+	return current->tgid;
+}
+
+s32 guru_tid(void)
+{
+	return current->pid;
+}
+
+u32 guru_cpu(void)
+{
+	return smp_processor_id();	/* handlers run with preemption off */
+}
+
+u64 guru_nsecs(void)
+{
+	return ktime_get_mono_fast_ns();	/* NMI-safe */
+}
 
 bool guru_comm_is(const char *name)
 {
@@ -845,20 +997,28 @@ void guru_sys_restore(struct guru_sys_saved *saved)
 
 /* ---- module life -------------------------------------------------------- */
 
+/* The kernel's kprobes for the module's required probes, for the batch calls. */
+static struct kprobe **kps;
+static struct kretprobe **krps;
+
 /* Register wildcard matches one at a time, keeping the ones the kernel takes. */
 static void register_wildcards(struct guru_module *m)
 {
 	unsigned int i;
 
 	for (i = 0; i < m->nwild_kprobes; i++) {
-		if (register_kprobe(m->wild_kprobes[i])) {
-			m->wild_kprobes[i] = NULL;
+		struct kprobe *kp = kprobe_new(m->wild_kprobes[i]);
+
+		if (!kp || register_kprobe(kp)) {
+			kprobe_free(m->wild_kprobes[i]);
 			wild_skipped++;
 		}
 	}
 	for (i = 0; i < m->nwild_kretprobes; i++) {
-		if (register_kretprobe(m->wild_kretprobes[i])) {
-			m->wild_kretprobes[i] = NULL;
+		struct kretprobe *krp = kretprobe_new(m->wild_kretprobes[i]);
+
+		if (!krp || register_kretprobe(krp)) {
+			kretprobe_free(m->wild_kretprobes[i]);
 			wild_skipped++;
 		}
 	}
@@ -870,15 +1030,58 @@ static void unregister_wildcards(struct guru_module *m)
 {
 	unsigned int i;
 
-	for (i = 0; i < m->nwild_kprobes; i++)
-		if (m->wild_kprobes[i])
-			unregister_kprobe(m->wild_kprobes[i]);
-	for (i = 0; i < m->nwild_kretprobes; i++)
-		if (m->wild_kretprobes[i])
-			unregister_kretprobe(m->wild_kretprobes[i]);
+	for (i = 0; i < m->nwild_kprobes; i++) {
+		if (m->wild_kprobes[i]->impl)
+			unregister_kprobe(kprobe_of(m->wild_kprobes[i]));
+		kprobe_free(m->wild_kprobes[i]);
+	}
+	for (i = 0; i < m->nwild_kretprobes; i++) {
+		if (m->wild_kretprobes[i]->impl)
+			unregister_kretprobe(kretprobe_of(m->wild_kretprobes[i]));
+		kretprobe_free(m->wild_kretprobes[i]);
+	}
 }
 
-int guru_module_init(struct guru_module *m)
+static void free_required(struct guru_module *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nkprobes; i++)
+		kprobe_free(m->kprobes[i]);
+	for (i = 0; i < m->nkretprobes; i++)
+		kretprobe_free(m->kretprobes[i]);
+	kfree(kps);
+	kfree(krps);
+	kps = NULL;
+	krps = NULL;
+}
+
+/* The kernel's struct kprobe/kretprobe for every required probe, unregistered. */
+static int alloc_required(struct guru_module *m)
+{
+	unsigned int i;
+
+	kps = kcalloc(max(m->nkprobes, 1u), sizeof(*kps), GFP_KERNEL);
+	krps = kcalloc(max(m->nkretprobes, 1u), sizeof(*krps), GFP_KERNEL);
+	if (!kps || !krps)
+		goto fail;
+	for (i = 0; i < m->nkprobes; i++) {
+		kps[i] = kprobe_new(m->kprobes[i]);
+		if (!kps[i])
+			goto fail;
+	}
+	for (i = 0; i < m->nkretprobes; i++) {
+		krps[i] = kretprobe_new(m->kretprobes[i]);
+		if (!krps[i])
+			goto fail;
+	}
+	return 0;
+fail:
+	free_required(m);
+	return -ENOMEM;
+}
+
+static int guru_module_init(struct guru_module *m)
 {
 	int err;
 
@@ -897,19 +1100,22 @@ int guru_module_init(struct guru_module *m)
 		if (err)
 			goto out_tvar;
 	}
+	err = alloc_required(m);
+	if (err)
+		goto out_exit_kp;
 	/*
 	 * Probes are registered disabled: a bad probe point fails insmod with
 	 * the kernel's error right away, and nothing fires until "arm".
 	 */
 	if (m->nkprobes) {
-		err = register_kprobes(m->kprobes, m->nkprobes);
+		err = register_kprobes(kps, m->nkprobes);
 		if (err) {
 			pr_err("%s: registering kprobes failed: %d\n", m->name, err);
-			goto out_exit_kp;
+			goto out_free;
 		}
 	}
 	if (m->nkretprobes) {
-		err = register_kretprobes(m->kretprobes, m->nkretprobes);
+		err = register_kretprobes(krps, m->nkretprobes);
 		if (err) {
 			pr_err("%s: registering kretprobes failed: %d\n", m->name, err);
 			goto out_kprobes;
@@ -926,10 +1132,12 @@ int guru_module_init(struct guru_module *m)
 out_wildcards:
 	unregister_wildcards(m);
 	if (m->nkretprobes)
-		unregister_kretprobes(m->kretprobes, m->nkretprobes);
+		unregister_kretprobes(krps, m->nkretprobes);
 out_kprobes:
 	if (m->nkprobes)
-		unregister_kprobes(m->kprobes, m->nkprobes);
+		unregister_kprobes(kps, m->nkprobes);
+out_free:
+	free_required(m);
 out_exit_kp:
 	if (m->nthread_vars)
 		unregister_kprobe(&tvar_exit_kp);
@@ -940,7 +1148,7 @@ out_ring:
 	return err;
 }
 
-void guru_module_exit(struct guru_module *m)
+static void guru_module_exit(struct guru_module *m)
 {
 	/* The file cannot be open here (it pins the module); only --detach is. */
 	cancel_delayed_work_sync(&ttl_work);
@@ -950,9 +1158,10 @@ void guru_module_exit(struct guru_module *m)
 	misc_deregister(&ctl_dev);
 	unregister_wildcards(m);
 	if (m->nkretprobes)
-		unregister_kretprobes(m->kretprobes, m->nkretprobes);
+		unregister_kretprobes(krps, m->nkretprobes);
 	if (m->nkprobes)
-		unregister_kprobes(m->kprobes, m->nkprobes);
+		unregister_kprobes(kps, m->nkprobes);
+	free_required(m);
 	if (m->nthread_vars)
 		unregister_kprobe(&tvar_exit_kp);
 	irq_work_sync(&wake_work);
@@ -960,3 +1169,22 @@ void guru_module_exit(struct guru_module *m)
 	vfree(ring);
 	pr_info("%s: unloaded\n", m->name);
 }
+
+/*
+ * module_init lives here rather than in the generated probes.c, which then
+ * needs no <linux/module.h>; the module it loads is the one probes.c
+ * defines as guru_this.
+ */
+static int __init guru_init(void)
+{
+	return guru_module_init(&guru_this);
+}
+
+static void __exit guru_exit(void)
+{
+	guru_module_exit(&guru_this);
+}
+
+module_init(guru_init);
+module_exit(guru_exit);
+MODULE_LICENSE("GPL");

@@ -3,9 +3,11 @@
  * guru runtime: the small, fixed part compiled into every guru module.
  *
  * A generated module (templates/module.c.hbs) declares its probes, variables
- * and handlers, fills a struct guru_module and hands it to guru_module_init().
- * The runtime provides:
+ * and handlers and fills in `struct guru_module guru_this`; the runtime's
+ * module_init registers the probes it lists. The runtime provides:
  *
+ *   - module init/exit: kprobes registered disabled, so a bad probe point
+ *     fails the load and nothing fires until the probes are armed.
  *   - the control file and event channel, one misc device /dev/guru_<name>:
  *     opening it and writing "arm" enables the probes; closing it (also when
  *     the supervisor is SIGKILLed) disables them again unless "detach" was
@@ -19,22 +21,26 @@
  * counted in nmissed instead). So each CPU owns one struct guru_ctx used as
  * scratch space for strings and the record being built; nothing in a handler
  * sleeps or allocates.
+ *
+ * Headers: this file is all that the generated probes.c includes, and it is
+ * kept lean on purpose. <linux/kprobes.h>, <linux/module.h> and
+ * <linux/syscalls.h> each pull in most of the kernel's headers and would
+ * make gcc spend four times as long on probes.c; the runtime, compiled once
+ * per kernel, includes them instead. So a generated module declares its
+ * probes as struct guru_kprobe / struct guru_kretprobe (the fields of the
+ * kernel's struct kprobe / kretprobe it needs) and the runtime registers the
+ * real ones; module_init and MODULE_LICENSE live in guru_runtime.c; kernel
+ * typedefs never appear in probes.c (values go through fixed-width types).
  */
 #ifndef GURU_RUNTIME_H
 #define GURU_RUNTIME_H
 
+#include <linux/types.h>
 #include <linux/kernel.h>
-#include <linux/module.h>
-#include <linux/kprobes.h>
-#include <linux/ptrace.h>
-#include <linux/sched.h>
-#include <linux/cred.h>
 #include <linux/atomic.h>
-#include <linux/percpu.h>
-#include <linux/syscalls.h>
-#include <linux/errno.h>
-#include <linux/fcntl.h>
-#include <linux/stat.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <asm/ptrace.h>
 
 #define GURU_STR_MAX	256	/* longest string value, NUL included */
 #define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
@@ -88,12 +94,38 @@ struct guru_probe_stats {
 	atomic64_t faults;	/* expressions abandoned on a fault */
 };
 
+/*
+ * A kprobe as the generated module declares it: what samples/kprobes puts in
+ * a struct kprobe. The runtime registers a struct kprobe for it (disabled
+ * until armed) and calls pre_handler with the probed address.
+ */
+struct guru_kprobe {
+	const char *symbol_name;
+	unsigned int offset;
+	void (*pre_handler)(struct pt_regs *regs, unsigned long addr);
+	struct guru_kprobe_impl *impl;	/* the runtime's; NULL if not registered */
+};
+
+/*
+ * A kretprobe likewise. entry_handler (optional) runs at function entry with
+ * data_size bytes of per-call storage, which handler gets back at return;
+ * a non-zero return from entry_handler skips the return for that call.
+ */
+struct guru_kretprobe {
+	const char *symbol_name;
+	int (*entry_handler)(void *data, struct pt_regs *regs, unsigned long addr);
+	void (*handler)(void *data, struct pt_regs *regs, unsigned long addr);
+	unsigned int data_size;
+	int maxactive;			/* calls in flight at once; more count as nmissed */
+	struct guru_kretprobe_impl *impl;
+};
+
 /* One probe of the spec. Several may share one kprobe/kretprobe. */
 struct guru_probe {
 	const char *label;		/* the spec's on: text */
-	struct kprobe *kp;		/* for nmissed; NULL for begin/end */
-	struct kretprobe *krp;
-	struct kprobe *const *sites;	/* statement probes: a kprobe per address */
+	struct guru_kprobe *kp;		/* for nmissed; NULL for begin/end */
+	struct guru_kretprobe *krp;
+	struct guru_kprobe *const *sites;	/* statement probes: a kprobe per address */
 	unsigned int nsites;
 	struct guru_probe_stats stats;
 };
@@ -103,14 +135,15 @@ struct guru_module {
 	const char *name;		/* "guru_<name>", also the device name */
 	struct guru_probe *probes;
 	unsigned int nprobes;
-	struct kprobe **kprobes;
+	/* Registered all or nothing: one the kernel refuses fails the load. */
+	struct guru_kprobe *const *kprobes;
 	unsigned int nkprobes;
-	struct kretprobe **kretprobes;
+	struct guru_kretprobe *const *kretprobes;
 	unsigned int nkretprobes;
-	/* Wildcard matches: best effort; an entry the kernel refuses becomes NULL. */
-	struct kprobe **wild_kprobes;
+	/* Wildcard matches: best effort; one the kernel refuses is skipped. */
+	struct guru_kprobe *const *wild_kprobes;
 	unsigned int nwild_kprobes;
-	struct kretprobe **wild_kretprobes;
+	struct guru_kretprobe *const *wild_kretprobes;
 	unsigned int nwild_kretprobes;
 	unsigned int nthread_vars;
 	atomic64_t *global_vars;
@@ -120,6 +153,12 @@ struct guru_module {
 	void (*begin)(void);		/* begin probes, run when armed */
 	void (*end)(void);		/* end probes, run when disarmed */
 };
+
+/* Defined by the generated probes.c; the runtime's module_init loads it. */
+extern struct guru_module guru_this;
+
+/* MODULE_DESCRIPTION without <linux/module.h>: the same .modinfo entry. */
+#define GURU_MODULE_DESCRIPTION(text)	__MODULE_INFO(description, description, text)
 
 /*
  * What a syscall entry handler saves so the return handler can restore the
@@ -148,19 +187,23 @@ struct guru_ctx {
 	char str[GURU_STR_SLOTS][GURU_STR_MAX];
 };
 
-int guru_module_init(struct guru_module *m);
-void guru_module_exit(struct guru_module *m);
-
 /* Enter/leave a handler: NULL from enter means "do not run" (nested). */
 struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs);
 void guru_leave(struct guru_ctx *ctx);
 
-/* Guards. */
+/*
+ * Guards and builtins about the current task, out of line: `current` and
+ * credentials need <linux/sched.h> and <linux/cred.h>.
+ */
 bool guru_comm_is(const char *name);
 bool guru_comm_glob(const char *pattern);
-static inline u32 guru_uid(void) { return from_kuid(&init_user_ns, current_uid()); }
-static inline u32 guru_gid(void) { return from_kgid(&init_user_ns, current_gid()); }
-static inline u32 guru_euid(void) { return from_kuid(&init_user_ns, current_euid()); }
+u32 guru_uid(void);
+u32 guru_gid(void);
+u32 guru_euid(void);
+s32 guru_pid(void);		/* thread group id: what user space calls the pid */
+s32 guru_tid(void);
+u32 guru_cpu(void);
+u64 guru_nsecs(void);
 
 /* Variables. Thread variables read 0 until written. */
 s64 guru_tvar_get(unsigned int id);
@@ -249,6 +292,8 @@ static inline void guru_set_kernel_argument(struct pt_regs *r, int n, unsigned l
 }
 
 void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *sys_regs);
+/* A kretprobe entry_handler for kernel functions: saves the six argument registers in data. */
+int guru_save_args(void *data, struct pt_regs *regs, unsigned long addr);
 void guru_sys_restore(struct guru_sys_saved *saved);
 
 #define GURU_COUNT_WRITE()	atomic64_inc(&ctx->probe->stats.writes)

@@ -30,9 +30,10 @@ export interface TargetVar {
   ctype: string;
   /**
    * When set, the C type the raw register is converted through instead of
-   * ctype: BTF types (`blk_opf_t`, `struct file *`) need not be declared in
-   * the headers a module includes, so typed kernel arguments carry a
-   * fixed-width integer (`s32`, `u8`) or `unsigned long` for pointers.
+   * ctype: kernel typedefs (`blk_opf_t` from BTF, `umode_t` from
+   * syscalls.h) are not declared in the lean header probes.c includes, so
+   * syscall and typed kernel arguments carry a fixed-width integer (`s32`,
+   * `u8`) or `unsigned long` for pointers.
    */
   registerCType?: string;
   access: TargetAccess;

@@ -5,6 +5,7 @@ import type { TargetVar } from '../expr/ir.js';
 import type { UnavailableTarget } from '../expr/compileExpression.js';
 import { nearestName } from '../diagnostics/nearestName.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
+import { syscallArgRegisterType } from '../kernel/syscallArgRegisterType.js';
 import type { ProbePoint } from '../spec/types.js';
 import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
 import { resolveStatementProbe } from './resolveStatementProbe.js';
@@ -54,12 +55,22 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
       }
       const entryLabel = `syscall:${sc.name}`;
       sc.args.slice(0, MAX_ARGS).forEach((a, i) => {
-        const t: TargetVar = { name: `$${a.name}`, ctype: a.ctype, access: { kind: 'syscallArg', index: i }, writable: !point.ret };
+        const registerCType = syscallArgRegisterType(a.ctype);
+        if (!registerCType) {
+          const u: UnavailableTarget = {
+            message: `$${a.name} (${a.ctype}, argument ${i + 1} of ${sc.name}) cannot be read at ${label}: guru does not know how wide ${a.ctype} is`,
+            hint: 'this is a guru gap: please report it with the syscall; the table is src/kernel/syscallArgRegisterType.ts',
+          };
+          unavailable.set(`$${a.name}`, u);
+          unavailable.set(`$arg${i + 1}`, u);
+          return;
+        }
+        const t: TargetVar = { name: `$${a.name}`, ctype: a.ctype, registerCType, access: { kind: 'syscallArg', index: i }, writable: !point.ret };
         targets.set(t.name, t);
         targets.set(`$arg${i + 1}`, { ...t, name: `$arg${i + 1}` });
       });
       if (point.ret) {
-        targets.set('$return', { name: '$return', ctype: 'long', access: { kind: 'returnValue' }, writable: true });
+        targets.set('$return', { name: '$return', ctype: 'long', registerCType: 's64', access: { kind: 'returnValue' }, writable: true });
       } else {
         returnOnly(`use ${entryLabel}:return`);
       }

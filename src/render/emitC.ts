@@ -78,10 +78,10 @@ function targetAccess(t: TargetVar): string {
 }
 
 /**
- * The C type a target's value is converted through. An enum parameter
- * (landlock_add_rule's `enum landlock_rule_type`) is only forward-declared
- * by <linux/syscalls.h>, and a cast to an incomplete type does not compile;
- * the kernel passes enums as int, so convert through int.
+ * The C type a target's value is converted through: a fixed-width integer
+ * or `unsigned long` (registerCType) for syscall and typed kernel-function
+ * arguments, so that no kernel typedef has to be declared in probes.c;
+ * C's own types for positional arguments and statement locals.
  */
 function valueCType(t: TargetVar): string {
   if (t.registerCType) return t.registerCType;
@@ -94,13 +94,13 @@ function readTarget(t: TargetVar): string {
 }
 
 const INT_BUILTIN_C: Record<string, string> = {
-  pid: '(s64)current->tgid',
-  tid: '(s64)current->pid',
+  pid: '(s64)guru_pid()',
+  tid: '(s64)guru_tid()',
   uid: '(s64)guru_uid()',
   gid: '(s64)guru_gid()',
   euid: '(s64)guru_euid()',
-  cpu: '(s64)smp_processor_id()',
-  nsecs: '(s64)ktime_get_mono_fast_ns()',
+  cpu: '(s64)guru_cpu()',
+  nsecs: '(s64)guru_nsecs()',
 };
 
 export function varSymbol(v: { name: string; scope: 'thread' | 'global' }): string {
@@ -250,7 +250,7 @@ export function guardCondition(g: PlanGuard): string | undefined {
   const parts: string[] = [];
   const anyOf = (xs: string[]): string => (xs.length === 1 ? xs[0] : `(${xs.join(' || ')})`);
   if (g.uid) parts.push(anyOf(g.uid.map((u) => `guru_uid() == ${u}`)));
-  if (g.pid) parts.push(anyOf(g.pid.map((p) => `current->tgid == ${p}`)));
+  if (g.pid) parts.push(anyOf(g.pid.map((p) => `guru_pid() == ${p}`)));
   // The kernel's glob_match() negates classes with `[!`; the spec also allows `[^`.
   if (g.comm) parts.push(anyOf(g.comm.map((c) => (/[*?[]/.test(c) ? `guru_comm_glob(${cString(c.replace(/\[\^/g, '[!'))})` : `guru_comm_is(${cString(c)})`))));
   return parts.length ? parts.join(' && ') : undefined;

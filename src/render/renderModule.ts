@@ -135,14 +135,16 @@ export function renderModule(plan: Plan): RenderedModule {
       probes: members.map((p) => p.id),
     };
   });
-  // Stats read nmissed through these; a wildcard's many probes are not linked.
-  const probeLinks = [
-    ...kprobes.filter((k) => !k.wildcard).map((k) => ({ probe: k.probe, field: 'kp', target: k.name })),
-    ...kretprobes.filter((k) => !k.wildcard).map((k) => ({ probe: k.probe, field: 'krp', target: k.name })),
-    ...syscalls.flatMap((s) => s.probes.map((id) => ({ probe: id, field: 'krp', target: s.name }))),
-  ].sort((a, b) => a.probe - b.probe);
   // Statement probes: a kprobe per address, plus entry kprobes for entry values.
   const statements = plan.probes.filter((p) => p.kind === 'statement').map((p) => statementView(p, probeFunctionName(p)));
+  // The probe table: each probe names its kprobe(s), whose nmissed the stats
+  // report; a wildcard's many kprobes are not linked.
+  const links = new Map<number, string[]>(plan.probes.map((p) => [p.id, []]));
+  for (const k of kprobes) if (!k.wildcard) links.get(k.probe)!.push(`.kp = &${k.name}`);
+  for (const k of kretprobes) if (!k.wildcard) links.get(k.probe)!.push(`.krp = &${k.name}`);
+  for (const s of syscalls) for (const id of s.probes) links.get(id)!.push(`.krp = &${s.name}`);
+  for (const s of statements) links.get(s.probe)!.push(`.sites = ${s.sitesArray}`, `.nsites = ARRAY_SIZE(${s.sitesArray})`);
+  const probeTable = plan.probes.map((p) => ({ label: cString(p.on), links: links.get(p.id)! }));
   const threadVars = plan.vars.filter((v) => v.scope === 'thread');
   const entry = entryCaptures(plan, threadVars.length);
 
@@ -172,7 +174,7 @@ export function renderModule(plan: Plan): RenderedModule {
     wildKretprobes: kretprobes.filter((k) => k.wildcard).map((k) => k.name),
     beginProbes: plan.probes.filter((p) => p.kind === 'begin').map(probeFunctionName),
     endProbes: plan.probes.filter((p) => p.kind === 'end').map(probeFunctionName),
-    probeLinks,
+    probeTable,
     manifestC: splitCString(JSON.stringify(manifestOf(plan))),
   };
   const t = templates();

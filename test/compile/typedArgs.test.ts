@@ -96,3 +96,42 @@ const MISTAKES: [string, string, boolean?][] = [
 test.each(MISTAKES)('%s', (_, probes, withBtf = true) => {
   expect(diagnose(spec(probes), withBtf)).toMatchSnapshot();
 });
+
+describe('syscall arguments', () => {
+  const withSyscall = (args: { name: string; ctype: string }[]) => {
+    const facts = fakeKernelFacts(SYMBOLS);
+    const frob = { name: 'frob', symbol: '__x64_sys_frob', args };
+    return { ...facts, syscall: (n: string) => (n === 'frob' ? frob : facts.syscall(n)), syscallNames: () => [...facts.syscallNames(), 'frob'] };
+  };
+
+  test('are read through fixed-width types, never the typedefs of syscalls.h', () => {
+    const p = buildPlan(parseSpec('typed.yaml', spec(`  - on: syscall:openat\n    do:\n      - log("%d %d %d", $dfd, $mode, $flags)\n      - $mode = 0600\n`)), fakeKernelFacts(SYMBOLS));
+    expect(shown(p.probes[0]!.targets)).toEqual([
+      '$dfd: int via s32 (writable)',
+      '$filename: const char __user * via unsigned long (writable)',
+      '$flags: int via s32 (writable)',
+      '$mode: umode_t via u16 (writable)',
+    ]);
+    const c = renderModule(p).files['probes.c']!;
+    expect(c).toContain('guru_log_int(ctx, (s64)(u16)GURU_SYS_ARG(3));');
+    expect(c).toContain('GURU_SYS_SET_ARG(3, (unsigned long)(u16)(384));');
+    expect(c).not.toMatch(/umode_t|size_t/);
+  });
+
+  test('of a type guru does not know the width of are refused by name, the others still read', () => {
+    const facts = withSyscall([
+      { name: 'id', ctype: 'frob_id_t' },
+      { name: 'len', ctype: 'size_t' },
+    ]);
+    const text = spec(`  - on: syscall:frob\n    do:\n      - log("%d", $len)\n`);
+    expect(buildPlan(parseSpec('typed.yaml', text), facts).probes[0]!.targets.map((t) => t.name)).toEqual(['$len']);
+    let diagnostic = '';
+    try {
+      buildPlan(parseSpec('typed.yaml', spec(`  - on: syscall:frob\n    do:\n      - log("%d", $id)\n`)), facts);
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      diagnostic = formatDiagnostics(err.diagnostics, err.sourceText);
+    }
+    expect(diagnostic).toMatchSnapshot();
+  });
+});

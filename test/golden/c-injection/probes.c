@@ -11,9 +11,8 @@
  */
 #include "guru_runtime.h"
 
-static struct guru_probe guru_probes[] = {
-	{ .label = "syscall:openat" },
-};
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[1];
 
 /* probe 0: syscall:openat (test/fixtures/render/c-injection.yaml:8) */
 static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
@@ -38,7 +37,7 @@ static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *s
 	guru_log_begin(ctx, 1);
 	guru_log_str(ctx, "\\\"; } static void x(void) { //");
 	guru_log_end(ctx);
-#line 42 "probes.c"
+#line 41 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -55,40 +54,43 @@ out:
  * arguments rewritten there are restored on return, so user space never
  * sees them changed.
  */
-static int sys_openat_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int sys_openat_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* The wrapper's only argument is the caller's struct pt_regs. */
 	guru_sys_save(sys, (struct pt_regs *)regs->di);
-	probe0_syscall_openat(regs, sys, (unsigned long)get_kretprobe(ri)->kp.addr);
+	probe0_syscall_openat(regs, sys, addr);
 	/* No return probe: keep the return hook only to restore a rewrite. */
 	return sys->written ? 0 : 1;
 }
 
-static int sys_openat_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void sys_openat_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* Always, armed or not: a rewritten argument must not leak to user space. */
 	guru_sys_restore(sys);
-	return 0;
 }
 
-static struct kretprobe sys_openat_krp = {
-	.kp.symbol_name = "__x64_sys_openat",
-	.kp.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
+static struct guru_kretprobe sys_openat_krp = {
+	.symbol_name = "__x64_sys_openat",
 	.entry_handler = sys_openat_krp_entry,
 	.handler = sys_openat_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
 	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
-static struct kretprobe *guru_kretprobes[] = {
+static struct guru_kretprobe *const guru_kretprobes[] = {
 	&sys_openat_krp,
 };
 
-static struct guru_module guru_this = {
+static struct guru_probe guru_probes[1] = {
+	{ .label = "syscall:openat", .krp = &sys_openat_krp },
+};
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
 	.name = "guru_c_injection",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
@@ -97,21 +99,7 @@ static struct guru_module guru_this = {
 	.nthread_vars = 0,
 };
 
-static int __init guru_c_injection_init(void)
-{
-	guru_probes[0].krp = &sys_openat_krp;
-	return guru_module_init(&guru_this);
-}
-
-static void __exit guru_c_injection_exit(void)
-{
-	guru_module_exit(&guru_this);
-}
-
-module_init(guru_c_injection_init);
-module_exit(guru_c_injection_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("ends a comment */ #include <evil.h> /* and \"quotes\"");
+GURU_MODULE_DESCRIPTION("ends a comment */ #include <evil.h> /* and \"quotes\"");
 
 /* What `guru apply guru_c_injection.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =

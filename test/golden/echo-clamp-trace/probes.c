@@ -11,9 +11,8 @@
  */
 #include "guru_runtime.h"
 
-static struct guru_probe guru_probes[] = {
-	{ .label = "syscall.write" },
-};
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[1];
 
 /* probe 0: syscall.write (examples/echo-clamp-trace.yaml:11) */
 static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
@@ -28,16 +27,16 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
 		goto miss;
 #line 12 "examples/echo-clamp-trace.yaml"
-	if (!((s64)(size_t)GURU_SYS_ARG(2) > 1))
+	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
 #line 14 "examples/echo-clamp-trace.yaml"
-	GURU_SYS_SET_ARG(2, (unsigned long)(size_t)(1));
+	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
 #line 15 "examples/echo-clamp-trace.yaml"
 	guru_log_begin(ctx, 0);
-	guru_log_int(ctx, (s64)(size_t)GURU_SYS_ARG(2));
+	guru_log_int(ctx, (s64)(u64)GURU_SYS_ARG(2));
 	guru_log_str(ctx, GURU_USER_STRING(0, (s64)(unsigned long)GURU_SYS_ARG(1), 256, 15));
 	guru_log_end(ctx);
-#line 41 "probes.c"
+#line 40 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -54,40 +53,43 @@ out:
  * arguments rewritten there are restored on return, so user space never
  * sees them changed.
  */
-static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int sys_write_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* The wrapper's only argument is the caller's struct pt_regs. */
 	guru_sys_save(sys, (struct pt_regs *)regs->di);
-	probe0_syscall_write(regs, sys, (unsigned long)get_kretprobe(ri)->kp.addr);
+	probe0_syscall_write(regs, sys, addr);
 	/* No return probe: keep the return hook only to restore a rewrite. */
 	return sys->written ? 0 : 1;
 }
 
-static int sys_write_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void sys_write_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* Always, armed or not: a rewritten argument must not leak to user space. */
 	guru_sys_restore(sys);
-	return 0;
 }
 
-static struct kretprobe sys_write_krp = {
-	.kp.symbol_name = "__x64_sys_write",
-	.kp.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
+static struct guru_kretprobe sys_write_krp = {
+	.symbol_name = "__x64_sys_write",
 	.entry_handler = sys_write_krp_entry,
 	.handler = sys_write_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
 	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
-static struct kretprobe *guru_kretprobes[] = {
+static struct guru_kretprobe *const guru_kretprobes[] = {
 	&sys_write_krp,
 };
 
-static struct guru_module guru_this = {
+static struct guru_probe guru_probes[1] = {
+	{ .label = "syscall.write", .krp = &sys_write_krp },
+};
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
 	.name = "guru_echo_clamp_trace",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
@@ -96,21 +98,7 @@ static struct guru_module guru_this = {
 	.nthread_vars = 0,
 };
 
-static int __init guru_echo_clamp_trace_init(void)
-{
-	guru_probes[0].krp = &sys_write_krp;
-	return guru_module_init(&guru_this);
-}
-
-static void __exit guru_echo_clamp_trace_exit(void)
-{
-	guru_module_exit(&guru_this);
-}
-
-module_init(guru_echo_clamp_trace_init);
-module_exit(guru_echo_clamp_trace_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("clamp echo's writes to one byte and watch it retry");
+GURU_MODULE_DESCRIPTION("clamp echo's writes to one byte and watch it retry");
 
 /* What `guru apply guru_echo_clamp_trace.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =

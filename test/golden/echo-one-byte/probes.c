@@ -17,10 +17,8 @@ enum {
 	TVAR_orig = 0,	/* u64 */
 };
 
-static struct guru_probe guru_probes[] = {
-	{ .label = "syscall:write" },
-	{ .label = "syscall:write:return" },
-};
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[2];
 
 /* probe 0: syscall:write (examples/echo-one-byte.yaml:15) */
 static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
@@ -35,18 +33,18 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
 		goto miss;
 #line 16 "examples/echo-one-byte.yaml"
-	if (!((s64)(size_t)GURU_SYS_ARG(2) > 1))
+	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
 #line 18 "examples/echo-one-byte.yaml"
-	GURU_TVAR_SET(TVAR_orig, (s64)(size_t)GURU_SYS_ARG(2), 18);
+	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 18);
 #line 19 "examples/echo-one-byte.yaml"
-	GURU_SYS_SET_ARG(2, (unsigned long)(size_t)(1));
+	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
 #line 20 "examples/echo-one-byte.yaml"
 	guru_log_begin(ctx, 0);
-	guru_log_int(ctx, (s64)(size_t)GURU_SYS_ARG(2));
+	guru_log_int(ctx, (s64)(u64)GURU_SYS_ARG(2));
 	guru_log_str(ctx, GURU_USER_STRING(0, (s64)(unsigned long)GURU_SYS_ARG(1), 256, 20));
 	guru_log_end(ctx);
-#line 50 "probes.c"
+#line 48 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -73,11 +71,11 @@ static void probe1_syscall_write_return(struct pt_regs *regs, struct guru_sys_sa
 	if (!(guru_tvar_get(TVAR_orig) > 0))
 		goto miss;
 #line 24 "examples/echo-one-byte.yaml"
-	regs_set_return_value(ctx->regs, (unsigned long)(long)(guru_tvar_get(TVAR_orig)));
+	regs_set_return_value(ctx->regs, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)));
 	GURU_COUNT_WRITE();
 #line 25 "examples/echo-one-byte.yaml"
 	GURU_TVAR_SET(TVAR_orig, 0, 25);
-#line 81 "probes.c"
+#line 79 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -94,40 +92,44 @@ out:
  * arguments rewritten there are restored on return, so user space never
  * sees them changed.
  */
-static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int sys_write_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* The wrapper's only argument is the caller's struct pt_regs. */
 	guru_sys_save(sys, (struct pt_regs *)regs->di);
-	probe0_syscall_write(regs, sys, (unsigned long)get_kretprobe(ri)->kp.addr);
+	probe0_syscall_write(regs, sys, addr);
 	return 0;
 }
 
-static int sys_write_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void sys_write_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
-	probe1_syscall_write_return(regs, sys, (unsigned long)get_kretprobe(ri)->kp.addr);
+	probe1_syscall_write_return(regs, sys, addr);
 	/* Always, armed or not: a rewritten argument must not leak to user space. */
 	guru_sys_restore(sys);
-	return 0;
 }
 
-static struct kretprobe sys_write_krp = {
-	.kp.symbol_name = "__x64_sys_write",
-	.kp.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
+static struct guru_kretprobe sys_write_krp = {
+	.symbol_name = "__x64_sys_write",
 	.entry_handler = sys_write_krp_entry,
 	.handler = sys_write_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
 	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
-static struct kretprobe *guru_kretprobes[] = {
+static struct guru_kretprobe *const guru_kretprobes[] = {
 	&sys_write_krp,
 };
 
-static struct guru_module guru_this = {
+static struct guru_probe guru_probes[2] = {
+	{ .label = "syscall:write", .krp = &sys_write_krp },
+	{ .label = "syscall:write:return", .krp = &sys_write_krp },
+};
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
 	.name = "guru_echo_one_byte",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
@@ -136,22 +138,7 @@ static struct guru_module guru_this = {
 	.nthread_vars = 1,
 };
 
-static int __init guru_echo_one_byte_init(void)
-{
-	guru_probes[0].krp = &sys_write_krp;
-	guru_probes[1].krp = &sys_write_krp;
-	return guru_module_init(&guru_this);
-}
-
-static void __exit guru_echo_one_byte_exit(void)
-{
-	guru_module_exit(&guru_this);
-}
-
-module_init(guru_echo_one_byte_init);
-module_exit(guru_echo_one_byte_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("echo writes only its first byte, yet believes it wrote all of it");
+GURU_MODULE_DESCRIPTION("echo writes only its first byte, yet believes it wrote all of it");
 
 /* What `guru apply guru_echo_one_byte.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =

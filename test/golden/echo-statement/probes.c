@@ -23,10 +23,8 @@ enum {
 	ENTRY_ksys_write_dx = 3,
 };
 
-static struct guru_probe guru_probes[] = {
-	{ .label = "syscall:write" },
-	{ .label = "statement:ksys_write@include/linux/file.h:82" },
-};
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[2];
 
 /* probe 0: syscall:write (examples/echo-statement.yaml:28) */
 static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
@@ -41,13 +39,13 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
 		goto miss;
 #line 29 "examples/echo-statement.yaml"
-	if (!((s64)(size_t)GURU_SYS_ARG(2) > 1))
+	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
 #line 31 "examples/echo-statement.yaml"
-	GURU_TVAR_SET(TVAR_orig, (s64)(size_t)GURU_SYS_ARG(2), 31);
+	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 31);
 #line 32 "examples/echo-statement.yaml"
-	GURU_SYS_SET_ARG(2, (unsigned long)(size_t)(1));
-#line 51 "probes.c"
+	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
+#line 49 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -144,7 +142,7 @@ static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs
 	GURU_SET_LOCAL(probe1_set_ret, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)), 37);
 #line 38 "examples/echo-statement.yaml"
 	GURU_TVAR_SET(TVAR_orig, 0, 38);
-#line 148 "probes.c"
+#line 146 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -161,29 +159,27 @@ out:
  * arguments rewritten there are restored on return, so user space never
  * sees them changed.
  */
-static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static int sys_write_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* The wrapper's only argument is the caller's struct pt_regs. */
 	guru_sys_save(sys, (struct pt_regs *)regs->di);
-	probe0_syscall_write(regs, sys, (unsigned long)get_kretprobe(ri)->kp.addr);
+	probe0_syscall_write(regs, sys, addr);
 	/* No return probe: keep the return hook only to restore a rewrite. */
 	return sys->written ? 0 : 1;
 }
 
-static int sys_write_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void sys_write_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	struct guru_sys_saved *sys = (struct guru_sys_saved *)ri->data;
+	struct guru_sys_saved *sys = data;
 
 	/* Always, armed or not: a rewritten argument must not leak to user space. */
 	guru_sys_restore(sys);
-	return 0;
 }
 
-static struct kretprobe sys_write_krp = {
-	.kp.symbol_name = "__x64_sys_write",
-	.kp.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
+static struct guru_kretprobe sys_write_krp = {
+	.symbol_name = "__x64_sys_write",
 	.entry_handler = sys_write_krp_entry,
 	.handler = sys_write_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
@@ -198,39 +194,31 @@ static struct kretprobe sys_write_krp = {
  */
 
 /* address 0: ksys_write+0x80 (0xffffffff81367700 in the vmlinux), linux/file.h:82, in fdput inlined */
-static int st1_0_pre(struct kprobe *p, struct pt_regs *regs)
+static void st1_0_pre(struct pt_regs *regs, unsigned long addr)
 {
-	unsigned long addr = (unsigned long)p->addr;
-
 	probe1_statement_ksys_write_include_linux_file_(regs, 0, addr - 0xffffffff81367700UL, addr - 0x80);
-	return 0;
 }
 
-static struct kprobe st1_0 = {
+static struct guru_kprobe st1_0 = {
 	.symbol_name = "ksys_write",
 	.offset = 0x80,
 	.pre_handler = st1_0_pre,
-	.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
 };
 
 /* address 1: ksys_write+0xc7 (0xffffffff81367747 in the vmlinux), linux/file.h:82, in fdput inlined */
-static int st1_1_pre(struct kprobe *p, struct pt_regs *regs)
+static void st1_1_pre(struct pt_regs *regs, unsigned long addr)
 {
-	unsigned long addr = (unsigned long)p->addr;
-
 	probe1_statement_ksys_write_include_linux_file_(regs, 1, addr - 0xffffffff81367747UL, addr - 0xc7);
-	return 0;
 }
 
-static struct kprobe st1_1 = {
+static struct guru_kprobe st1_1 = {
 	.symbol_name = "ksys_write",
 	.offset = 0xc7,
 	.pre_handler = st1_1_pre,
-	.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
 };
 
 /* For the stats: nmissed of every address. */
-static struct kprobe *const st1_sites[] = {
+static struct guru_kprobe *const st1_sites[] = {
 	&st1_0,
 	&st1_1,
 };
@@ -241,30 +229,34 @@ static struct kprobe *const st1_sites[] = {
  * probe reads them back only if its own CFA is the same, i.e. only values of
  * the call it is in; anything else is a fault event, never a stale value.
  */
-static int entry_ksys_write_pre(struct kprobe *p, struct pt_regs *regs)
+static void entry_ksys_write_pre(struct pt_regs *regs, unsigned long addr)
 {
 	guru_entry_save(ENTRY_ksys_write_di, regs->di, regs->sp + 8);	/* rdi for $fd */
 	guru_entry_save(ENTRY_ksys_write_dx, regs->dx, regs->sp + 8);	/* rdx for $count */
-	return 0;
 }
 
-static struct kprobe entry_ksys_write = {
+static struct guru_kprobe entry_ksys_write = {
 	.symbol_name = "ksys_write",
 	.pre_handler = entry_ksys_write_pre,
-	.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
 };
 
-static struct kprobe *guru_kprobes[] = {
+static struct guru_kprobe *const guru_kprobes[] = {
 	&st1_0,
 	&st1_1,
 	&entry_ksys_write,
 };
 
-static struct kretprobe *guru_kretprobes[] = {
+static struct guru_kretprobe *const guru_kretprobes[] = {
 	&sys_write_krp,
 };
 
-static struct guru_module guru_this = {
+static struct guru_probe guru_probes[2] = {
+	{ .label = "syscall:write", .krp = &sys_write_krp },
+	{ .label = "statement:ksys_write@include/linux/file.h:82", .sites = st1_sites, .nsites = ARRAY_SIZE(st1_sites) },
+};
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
 	.name = "guru_echo_statement",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
@@ -275,23 +267,7 @@ static struct guru_module guru_this = {
 	.nthread_vars = 5,
 };
 
-static int __init guru_echo_statement_init(void)
-{
-	guru_probes[0].krp = &sys_write_krp;
-	guru_probes[1].sites = st1_sites;
-	guru_probes[1].nsites = ARRAY_SIZE(st1_sites);
-	return guru_module_init(&guru_this);
-}
-
-static void __exit guru_echo_statement_exit(void)
-{
-	guru_module_exit(&guru_this);
-}
-
-module_init(guru_echo_statement_init);
-module_exit(guru_echo_statement_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("echo writes only its first byte; ksys_write's ret says it wrote all");
+GURU_MODULE_DESCRIPTION("echo writes only its first byte; ksys_write's ret says it wrote all");
 
 /* What `guru apply guru_echo_statement.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =

@@ -18,10 +18,8 @@ enum {
 };
 static atomic64_t guru_globals[1];
 
-static struct guru_probe guru_probes[] = {
-	{ .label = "kprobe:do_sys_openat2+0x5" },
-	{ .label = "end" },
-};
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[2];
 
 /* probe 0: kprobe:do_sys_openat2+0x5 (examples/openat-offset.yaml:12) */
 static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long func_addr)
@@ -40,7 +38,7 @@ static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long
 	guru_log_str(ctx, guru_comm(ctx, 0));
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
 	guru_log_end(ctx);
-#line 44 "probes.c"
+#line 42 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -60,27 +58,20 @@ static void probe1_end(void)
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
 	guru_log_end(ctx);
-#line 64 "probes.c"
+#line 62 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
 /* kprobe:do_sys_openat2+0x5: a kprobe on do_sys_openat2+0x5 */
-static int kp0_do_sys_openat2_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	probe0_kprobe_do_sys_openat2_0x5(regs, (unsigned long)p->addr);
-	return 0;
-}
-
-static struct kprobe kp0_do_sys_openat2 = {
+static struct guru_kprobe kp0_do_sys_openat2 = {
 	.symbol_name = "do_sys_openat2",
 	.offset = 0x5,
-	.pre_handler = kp0_do_sys_openat2_pre,
-	.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
+	.pre_handler = probe0_kprobe_do_sys_openat2_0x5,
 };
 
-static struct kprobe *guru_kprobes[] = {
+static struct guru_kprobe *const guru_kprobes[] = {
 	&kp0_do_sys_openat2,
 };
 
@@ -90,7 +81,13 @@ static void guru_end(void)
 	probe1_end();
 }
 
-static struct guru_module guru_this = {
+static struct guru_probe guru_probes[2] = {
+	{ .label = "kprobe:do_sys_openat2+0x5", .kp = &kp0_do_sys_openat2 },
+	{ .label = "end" },
+};
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
 	.name = "guru_openat_offset",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
@@ -101,21 +98,7 @@ static struct guru_module guru_this = {
 	.end = guru_end,
 };
 
-static int __init guru_openat_offset_init(void)
-{
-	guru_probes[0].kp = &kp0_do_sys_openat2;
-	return guru_module_init(&guru_this);
-}
-
-static void __exit guru_openat_offset_exit(void)
-{
-	guru_module_exit(&guru_this);
-}
-
-module_init(guru_openat_offset_init);
-module_exit(guru_openat_offset_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("count do_sys_openat2 calls from a probe past its first instruction");
+GURU_MODULE_DESCRIPTION("count do_sys_openat2 calls from a probe past its first instruction");
 
 /* What `guru apply guru_openat_offset.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =

@@ -12,10 +12,8 @@
  */
 #include "guru_runtime.h"
 
-static struct guru_probe guru_probes[] = {
-	{ .label = "kernel.function(\"cap_ptrace_access_check\")" },
-	{ .label = "kretprobe:cap_ptrace_access_check" },
-};
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[2];
 
 /* probe 0: kernel.function("cap_ptrace_access_check") (examples/ptrace-return-codes.yaml:11) */
 static void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
@@ -31,11 +29,11 @@ static void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_str(ctx, guru_comm(ctx, 1));
-	guru_log_int(ctx, (s64)current->tgid);
+	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_end(ctx);
 #line 14 "examples/ptrace-return-codes.yaml"
 	guru_emit_backtrace(ctx);
-#line 39 "probes.c"
+#line 37 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -60,7 +58,7 @@ static void probe1_kretprobe_cap_ptrace_access_check(struct pt_regs *regs, const
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 64 "probes.c"
+#line 62 "probes.c"
 	goto out;
 miss:
 	atomic64_inc(&ctx->probe->stats.misses);
@@ -70,57 +68,44 @@ out:
 }
 
 /* kernel.function("cap_ptrace_access_check"): a kprobe on cap_ptrace_access_check */
-static int kp0_cap_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	probe0_kprobe_cap_ptrace_access_check(regs, (unsigned long)p->addr);
-	return 0;
-}
-
-static struct kprobe kp0_cap_ptrace_access_check = {
+static struct guru_kprobe kp0_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = kp0_cap_ptrace_access_check_pre,
-	.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
+	.pre_handler = probe0_kprobe_cap_ptrace_access_check,
 };
 
 /*
- * kretprobe:cap_ptrace_access_check: a kretprobe on cap_ptrace_access_check. The entry handler saves the
- * arguments so the return probe can still read them.
+ * kretprobe:cap_ptrace_access_check: a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
+ * argument registers (guru_save_args), so the return probe can still read them.
  */
-static int krp1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+static void krp1_cap_ptrace_access_check_return(void *data, struct pt_regs *regs, unsigned long addr)
 {
-	unsigned long *args = (unsigned long *)ri->data;
-	int n;
-
-	for (n = 0; n < 6; n++)
-		args[n] = regs_get_kernel_argument(regs, n);
-	return 0;
+	probe1_kretprobe_cap_ptrace_access_check(regs, data, addr);
 }
 
-static int krp1_cap_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	probe1_kretprobe_cap_ptrace_access_check(regs, (const unsigned long *)ri->data, (unsigned long)get_kretprobe(ri)->kp.addr);
-	return 0;
-}
-
-static struct kretprobe krp1_cap_ptrace_access_check = {
-	.kp.symbol_name = "cap_ptrace_access_check",
-	.kp.flags = KPROBE_FLAG_DISABLED,	/* armed by the control file */
-	.entry_handler = krp1_cap_ptrace_access_check_entry,
+static struct guru_kretprobe krp1_cap_ptrace_access_check = {
+	.symbol_name = "cap_ptrace_access_check",
+	.entry_handler = guru_save_args,
 	.handler = krp1_cap_ptrace_access_check_return,
 	.data_size = 6 * sizeof(unsigned long),
 	.maxactive = 256,
 };
 
-static struct kprobe *guru_kprobes[] = {
+static struct guru_kprobe *const guru_kprobes[] = {
 	&kp0_cap_ptrace_access_check,
 };
 
-static struct kretprobe *guru_kretprobes[] = {
+static struct guru_kretprobe *const guru_kretprobes[] = {
 	&krp1_cap_ptrace_access_check,
 };
 
-static struct guru_module guru_this = {
+static struct guru_probe guru_probes[2] = {
+	{ .label = "kernel.function(\"cap_ptrace_access_check\")", .kp = &kp0_cap_ptrace_access_check },
+	{ .label = "kretprobe:cap_ptrace_access_check", .krp = &krp1_cap_ptrace_access_check },
+};
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
 	.name = "guru_ptrace_return_codes",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
@@ -131,22 +116,7 @@ static struct guru_module guru_this = {
 	.nthread_vars = 0,
 };
 
-static int __init guru_ptrace_return_codes_init(void)
-{
-	guru_probes[0].kp = &kp0_cap_ptrace_access_check;
-	guru_probes[1].krp = &krp1_cap_ptrace_access_check;
-	return guru_module_init(&guru_this);
-}
-
-static void __exit guru_ptrace_return_codes_exit(void)
-{
-	guru_module_exit(&guru_this);
-}
-
-module_init(guru_ptrace_return_codes_init);
-module_exit(guru_ptrace_return_codes_exit);
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("backtrace and return code of cap_ptrace_access_check");
+GURU_MODULE_DESCRIPTION("backtrace and return code of cap_ptrace_access_check");
 
 /* What `guru apply guru_ptrace_return_codes.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
