@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-npx tsc -p tsconfig.json
+npm run --silent build
 # Statement probes (an example, the spec doc, their tests) resolve against
 # Debian 6.1's vmlinux with DWARF in guru's kernel store: an 858 MB download
 # the first time, a quick apt check after.

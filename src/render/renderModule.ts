@@ -3,37 +3,17 @@
 // the same plan always renders the same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
-import Handlebars from 'handlebars';
 import type { Plan, PlanProbe } from '../plan/types.js';
 import { projectRoot } from '../projectRoot.js';
-import { CEmitter, cComment, cString, guardCondition } from './emitC.js';
+import { CEmitter, cString, guardCondition } from './emitC.js';
 import { manifestOf } from './manifest.js';
 import { entryCaptures, localAccessors, statementView } from './statementView.js';
+import { templates, type Templates } from './templates.js';
 
 export interface RenderedModule {
   module: string;
   /** File name → contents: probes.c, guru_runtime.c, guru_runtime.h, Kbuild. */
   files: Record<string, string>;
-}
-
-let compiled: { module: HandlebarsTemplateDelegate; kbuild: HandlebarsTemplateDelegate } | undefined;
-
-function templates(): NonNullable<typeof compiled> {
-  if (compiled) return compiled;
-  const dir = path.join(projectRoot(), 'templates');
-  const hb = Handlebars.create();
-  hb.registerHelper('comment', (s: unknown) => cComment(String(s ?? '')));
-  hb.registerHelper('cstring', (s: unknown) => cString(String(s ?? '')));
-  hb.registerHelper('hex', (n: unknown) => '0x' + Number(n ?? 0).toString(16));
-  for (const f of fs.readdirSync(path.join(dir, 'partials'))) {
-    hb.registerPartial(f.replace(/\.hbs$/, ''), fs.readFileSync(path.join(dir, 'partials', f), 'utf8'));
-  }
-  const opts = { noEscape: true, strict: true };
-  compiled = {
-    module: hb.compile(fs.readFileSync(path.join(dir, 'module.c.hbs'), 'utf8'), opts),
-    kbuild: hb.compile(fs.readFileSync(path.join(dir, 'Kbuild.hbs'), 'utf8'), opts),
-  };
-  return compiled;
 }
 
 /** The runtime macros that may `goto fault` (kmod/guru_runtime.h). */
@@ -78,7 +58,8 @@ function bodyShape(p: PlanProbe): { params: string; hasRegs: boolean; setup: str
   }
 }
 
-export function renderModule(plan: Plan): RenderedModule {
+/** TEMPLATES: which form of them renders (tests compare the precompiled and the compiled). */
+export function renderModule(plan: Plan, using: Templates = templates()): RenderedModule {
   const specFileC = cString(plan.specFile);
   const probes = plan.probes.map((p) => {
     const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id });
@@ -177,7 +158,7 @@ export function renderModule(plan: Plan): RenderedModule {
     probeTable,
     manifestC: splitCString(JSON.stringify(manifestOf(plan))),
   };
-  const t = templates();
+  const t = using;
   const runtimeDir = path.join(projectRoot(), 'kmod');
   return {
     module: plan.module,

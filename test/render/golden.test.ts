@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
+import { templates } from '../../src/render/templates.js';
 import { readSpecFile } from '../../src/pipeline.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
@@ -29,6 +30,16 @@ test.each(specs)('%s renders as its golden file', (spec) => {
       fs.writeFileSync(file, rendered.files[name]);
     }
     expect(rendered.files[name]).toBe(fs.readFileSync(file, 'utf8'));
+  }
+});
+
+test('the precompiled templates (npm run build) render the same bytes as the templates compiled at run time', () => {
+  const precompiled = templates('precompiled');
+  const compiled = templates('compiled');
+  const facts = { ...fakeKernelFacts(), debuginfo: fakeKsysWriteDebuginfo };
+  for (const spec of specs) {
+    const plan = buildPlan(readSpecFile(spec), facts);
+    expect(renderModule(plan, precompiled).files).toEqual(renderModule(plan, compiled).files);
   }
 });
 
