@@ -730,6 +730,20 @@ bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int siz
 	return true;
 }
 
+/* The same for user memory (a member of a `struct foo __user *` syscall argument). */
+bool guru_read_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value)
+{
+	u64 v = 0;
+
+	if (copy_from_user_nofault(&v, (const void __user *)addr, min_t(unsigned int, size, sizeof(v)))) {
+		ctx->fault.kind = GURU_FAULT_USER_READ;
+		ctx->fault.addr = addr;
+		return false;
+	}
+	*value = v;
+	return true;
+}
+
 /*
  * copy_to_kernel_nofault() is not exported to modules, so this does what it
  * does for the 1, 2, 4 or 8 bytes of a local: user and non-canonical

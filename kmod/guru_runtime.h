@@ -305,6 +305,19 @@ void guru_sys_restore(struct guru_sys_saved *saved);
  * nofault copies, so a bad address is a fault event, never an oops.
  */
 bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value);
+bool guru_read_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value);
+
+/*
+ * Member access (`$file->f_pos`): read a TYPE (s8 ... u64) at ADDR in
+ * kernel or user memory, or go to fault.
+ */
+#define GURU_READ(space, addr, type, spec_line) ({					\
+	u64 __v;								\
+	if (!guru_read_##space(ctx, (unsigned long)(addr), sizeof(type), &__v)) {	\
+		ctx->fault.line = (spec_line);					\
+		goto fault;							\
+	}									\
+	(type)__v; })
 bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value);
 
 /*

@@ -8,7 +8,8 @@ import { nearestName } from '../diagnostics/nearestName.js';
 import type { ExprSource, ParamDecl, VarDecl } from '../spec/types.js';
 import { spanInExpr } from '../spec/exprSpan.js';
 import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
-import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, StringBuiltin, TargetVar, ValueType } from './ir.js';
+import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
+import type { TargetTypes, TypeShape } from './targetTypes.js';
 import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
 
 export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
@@ -55,6 +56,12 @@ export interface CompileScope {
   params: readonly ParamDecl[];
   constant: (name: string) => bigint | undefined;
   constantNames: () => string[];
+  /**
+   * The target kernel's types (BTF), for member access; undefined when
+   * there are none. Called only when a spec uses member access: loading
+   * BTF takes a few hundred milliseconds.
+   */
+  types?: () => TargetTypes | undefined;
 }
 
 export interface LogFormatEntry {
@@ -76,6 +83,22 @@ class CompileFailure extends Error {}
 interface Typed {
   ir: IrExpr;
   type: ValueType;
+  /** A pointer read by member access: the type it points to, for the next `->`. */
+  points?: { typeId: number; space: 'kernel' | 'user' };
+}
+
+/** Memory that member access reached: where it is and its type (not read yet). */
+interface Place {
+  addr: IrExpr;
+  typeId: number;
+  space: 'kernel' | 'user';
+}
+
+/** A struct or union in memory, whose members `.`/`->` select. */
+interface RecordBase {
+  addr: IrExpr;
+  record: Extract<TypeShape, { kind: 'record' }>;
+  space: 'kernel' | 'user';
 }
 
 
@@ -154,6 +177,14 @@ export class ProbeCompiler {
   }
 
   private assign(left: ExprNode, right: ExprNode, line: number): IrStmt {
+    if (left.type === 'MemberExpression') {
+      anchorChain(left as jsep.MemberExpression & ExprNode);
+      this.fail(
+        left,
+        'cannot write through a pointer: guru writes arguments, return values and statement-probe locals',
+        'read the member here; to change what the kernel does, write an argument ($count = 1) or $return',
+      );
+    }
     if (left.type !== 'Identifier') {
       this.fail(left, 'only variables and target variables can be assigned', 'assign to a spec var (x = ...) or a target ($count = ...)');
     }
@@ -264,8 +295,7 @@ export class ProbeCompiler {
       case 'CallExpression':
         return this.valueCall(node as jsep.CallExpression & ExprNode);
       case 'MemberExpression':
-        this.fail(node, 'member access (->, .) is not supported yet', 'it needs the kernel\'s type information (BTF), which a later guru adds; read strings with user_string()/kernel_string()');
-        break;
+        return this.member(node as jsep.MemberExpression & ExprNode);
       case 'AssignmentExpression':
       case 'UpdateExpression':
         this.fail(node, 'an assignment is a statement, not a value', 'put it in its own do: item');
@@ -337,6 +367,126 @@ export class ProbeCompiler {
       this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
     }
     this.unknownName(node, name);
+  }
+
+  // ---- member access ($file->f_pos, $file->f_path.dentry) --------------------
+
+  /** The value of a member: an integer, a pointer (which `->` can follow), or an array's address. */
+  private member(node: jsep.MemberExpression & ExprNode): Typed {
+    anchorChain(node);
+    const types = this.types(node);
+    const place = this.memberPlace(node, types);
+    const name = (node.property as jsep.Identifier).name;
+    const shape = types.shape(place.typeId);
+    switch (shape.kind) {
+      case 'int':
+        return { ir: this.load(place, shape.ctype, node), type: 'int' };
+      case 'pointer':
+        return { ir: this.load(place, 'u64', node), type: 'int', points: shape.to === undefined ? undefined : { typeId: shape.to, space: place.space } };
+      case 'array':
+        // As in C, an array is its address: kernel_string($task->comm) reads it.
+        return { ir: place.addr, type: 'int' };
+      case 'record': {
+        const names = types.memberNames(shape.id);
+        this.failAtProperty(node, `${name} is a ${shape.text}, not a value`, `read one of its members: ${name}.${names[0] ?? '...'}; ${shape.text} has ${listNames(names)}`);
+      }
+      case 'other':
+        this.failAtProperty(node, `${name} is ${shape.text}, which guru cannot read`, 'guru reads integers, pointers and strings (kernel_string(...) of a char array or pointer)');
+    }
+  }
+
+  /** Where member NODE is in memory, and its type. */
+  private memberPlace(node: jsep.MemberExpression & ExprNode, types: TargetTypes): Place {
+    if (node.computed) this.fail(node.property as ExprNode, 'indexing with [...] is not supported', 'read members with -> or .');
+    const name = (node.property as jsep.Identifier).name;
+    const base = this.recordBase(node.object as ExprNode, types);
+    const m = types.member(base.record.id, name);
+    if (!m) {
+      const names = types.memberNames(base.record.id);
+      const near = nearestName(name, names);
+      this.failAtProperty(node, `${base.record.text} has no member ${name}`, near ? `did you mean ${near}?` : `${base.record.text} has ${listNames(names)}`);
+    }
+    if (m.bitfield) this.failAtProperty(node, `${name} is a bitfield of ${base.record.text}; guru does not read bitfields`);
+    return { addr: this.offsetBy(base.addr, m.offset, node), typeId: m.typeId, space: base.space };
+  }
+
+  /** The struct or union that `.`/`->` on OBJECT selects from. */
+  private recordBase(object: ExprNode, types: TargetTypes): RecordBase {
+    if (object.type === 'MemberExpression') {
+      const inner = object as jsep.MemberExpression & ExprNode;
+      const place = this.memberPlace(inner, types);
+      const shape = types.shape(place.typeId);
+      if (shape.kind === 'record') return { addr: place.addr, record: shape, space: place.space }; // an embedded struct
+      const innerName = (inner.property as jsep.Identifier).name;
+      if (shape.kind === 'pointer' && shape.to !== undefined) return this.pointee(this.load(place, 'u64', inner), shape.to, place.space, inner, innerName, types);
+      this.failAtProperty(inner, `${innerName} is ${types.cType(place.typeId)}, not a struct, a union or a pointer to one`, 'member access (-> or .) reads members of structs and unions');
+    }
+    if (object.type === 'Identifier' && (object as jsep.Identifier).name.startsWith('$')) {
+      const name = (object as jsep.Identifier).name;
+      const target = this.lookupTarget(object, name);
+      const value: IrExpr = { k: 'target', target };
+      const info = target.typeInfo;
+      if (!info) {
+        if (target.access.kind === 'local') {
+          this.fail(object, `member access on statement-probe locals is not supported yet (${name})`, 'probe a function that takes the struct pointer as an argument (kprobe:FUNC), where BTF types it');
+        }
+        this.fail(object, `${name} (${target.ctype}) is not a pointer to a struct or union`, 'member access works on struct and union pointers, e.g. $file->f_pos');
+      }
+      if ('pointerTo' in info) {
+        const { record, name: recordName } = info.pointerTo;
+        const id = types.findRecord(record, recordName);
+        if (id === undefined) this.fail(object, `the kernel's BTF has no ${record} ${recordName} (${name})`);
+        const shape = types.shape(id);
+        if (shape.kind !== 'record') this.fail(object, `${record} ${recordName} is incomplete in the kernel's BTF (${name})`);
+        return { addr: value, record: shape, space: info.space };
+      }
+      const shape = types.shape(info.typeId);
+      if (shape.kind !== 'pointer' || shape.to === undefined) {
+        this.fail(object, `${name} is ${target.ctype}, not a pointer to a struct or union`, 'member access works on struct and union pointers, e.g. $file->f_pos');
+      }
+      return this.pointee(value, shape.to, info.space, object, name, types);
+    }
+    this.fail(object, 'member access works on target variables that point to a struct or union', 'e.g. $file->f_pos or $file->f_path.dentry->d_name.name');
+  }
+
+  private pointee(addr: IrExpr, to: number, space: 'kernel' | 'user', node: ExprNode, what: string, types: TargetTypes): RecordBase {
+    const shape = types.shape(to);
+    if (shape.kind !== 'record') {
+      const message = `${what} points to ${types.cType(to)}, not to a struct or union`;
+      if (node.type === 'MemberExpression') this.failAtProperty(node as jsep.MemberExpression & ExprNode, message);
+      this.fail(node, message);
+    }
+    return { addr, record: shape, space };
+  }
+
+  /** ADDR + OFFSET, folding the offsets of nested members into one constant. */
+  private offsetBy(addr: IrExpr, offset: number, node: ExprNode): IrExpr {
+    if (offset === 0) return addr;
+    if (addr.k === 'binary' && addr.op === '+' && addr.right.k === 'int') {
+      return { ...addr, right: { k: 'int', value: String(BigInt(addr.right.value) + BigInt(offset)) } };
+    }
+    return { k: 'binary', op: '+', left: addr, right: { k: 'int', value: String(offset) }, line: this.lineOf(node) };
+  }
+
+  private load(place: Place, ctype: LoadCType, node: ExprNode): IrExpr {
+    return { k: 'load', space: place.space, addr: place.addr, ctype, line: this.lineOf(node) };
+  }
+
+  private types(node: ExprNode): TargetTypes {
+    const types = this.scope.types?.();
+    if (!types) {
+      this.fail(node, 'member access needs the target kernel\'s BTF (its type information), and guru found none', 'guru doctor shows where guru looks; guru kernel add debian:6.1 stores a kernel image that carries BTF');
+    }
+    return types;
+  }
+
+  /** Fail pointing at the member name of NODE (jsep records no position for it; find it after the object). */
+  private failAtProperty(node: jsep.MemberExpression & ExprNode, message: string, hint?: string): never {
+    const name = (node.property as jsep.Identifier).name;
+    const at = propertyOffset(node, this.source.text);
+    if (at === undefined) this.fail(node, message, hint);
+    this.report(at, name.length, message, hint);
+    throw new CompileFailure();
   }
 
   /** Count a string read; the generated C has buffers for STRING_SLOTS of them per item. */
@@ -426,3 +576,40 @@ function clampMax(v: bigint): number {
   return Number(v < 1n ? 1n : v > BigInt(STRING_MAX) ? BigInt(STRING_MAX) : v);
 }
 
+
+/** "members a, b, c, ..." for hints, short. */
+function listNames(names: string[]): string {
+  if (names.length === 0) return 'no named members';
+  return `members ${names.slice(0, 10).join(', ')}${names.length > 10 ? `, ... (${names.length} in all)` : ''}`;
+}
+
+/**
+ * Offset of NODE's member name in the expression text: after its object,
+ * past `.`, `->` and spaces. Known when the chain is made of identifiers,
+ * which is all member access allows.
+ */
+function propertyOffset(node: jsep.MemberExpression & ExprNode, text: string): number | undefined {
+  const end = (n: ExprNode): number | undefined => {
+    if (n.type === 'Identifier') return n.start === undefined ? undefined : n.start + (n as jsep.Identifier).name.length;
+    if (n.type === 'MemberExpression') {
+      const m = n as jsep.MemberExpression & ExprNode;
+      const at = propertyOffset(m, text);
+      return at === undefined ? undefined : at + (m.property as jsep.Identifier).name.length;
+    }
+    return undefined;
+  };
+  let i = end(node.object as ExprNode);
+  if (i === undefined) return undefined;
+  while (i < text.length && /[\s.\->]/.test(text[i]!)) i++;
+  return text.startsWith((node.property as jsep.Identifier).name, i) ? i : undefined;
+}
+
+/**
+ * jsep gives a position to the whole `$a->b.c` token only; give it to the
+ * identifier it starts with too, so messages about `$a` point at it.
+ */
+function anchorChain(node: jsep.MemberExpression & ExprNode): void {
+  let inner: ExprNode = node;
+  while (inner.type === 'MemberExpression') inner = (inner as jsep.MemberExpression).object as ExprNode;
+  if (inner.start === undefined) inner.start = node.start;
+}

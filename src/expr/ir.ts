@@ -38,7 +38,20 @@ export interface TargetVar {
   registerCType?: string;
   access: TargetAccess;
   writable: boolean;
+  /** Its type beyond the register's width, for member access (`$file->f_pos`). */
+  typeInfo?: TargetTypeInfo;
 }
+
+/**
+ * The type of a target variable, and which memory it points into if it is a
+ * pointer: a BTF type id (typed kernel-function arguments), or for syscall
+ * arguments, which syscalls.h types, "pointer to struct NAME", looked up in
+ * BTF only when a spec uses member access.
+ */
+export type TargetTypeInfo = { space: 'kernel' | 'user' } & ({ typeId: number } | { pointerTo: { record: 'struct' | 'union'; name: string } });
+
+/** A fixed-width C type memory is read as (kmod/guru_runtime.h GURU_READ). */
+export type LoadCType = 's8' | 'u8' | 's16' | 'u16' | 's32' | 'u32' | 's64' | 'u64';
 
 export type IrExpr =
   | { k: 'int'; value: string } // decimal text of a 64-bit value (bigint-safe in JSON)
@@ -53,7 +66,9 @@ export type IrExpr =
   | { k: 'logical'; op: '&&' | '||'; left: IrExpr; right: IrExpr }
   | { k: 'cond'; test: IrExpr; then: IrExpr; else: IrExpr }
   | { k: 'strcmp'; op: '==' | '!='; left: IrExpr; right: IrExpr }
-  | { k: 'readString'; space: 'user' | 'kernel'; addr: IrExpr; max: IrExpr; line: number };
+  | { k: 'readString'; space: 'user' | 'kernel'; addr: IrExpr; max: IrExpr; line: number }
+  /** An integer or pointer in memory (member access), read without faulting: a bad address is a fault event. */
+  | { k: 'load'; space: 'user' | 'kernel'; addr: IrExpr; ctype: LoadCType; line: number };
 
 export type IrStmt =
   | { k: 'setTarget'; target: TargetVar; value: IrExpr; line: number }

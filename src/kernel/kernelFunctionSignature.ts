@@ -25,6 +25,8 @@ export interface FunctionArgument {
   name: string;
   /** C type from BTF, e.g. `const char *`, `size_t`. */
   ctype: string;
+  /** Its BTF type id. */
+  typeId: number;
   /** Argument register index (0 = rdi … 5 = r9) when the argument can be read. */
   register?: number;
   registerCType?: RegisterCType;
@@ -34,6 +36,7 @@ export interface FunctionArgument {
 
 export interface FunctionReturn {
   ctype: string;
+  typeId?: number;
   registerCType?: RegisterCType;
   unavailable?: string;
 }
@@ -95,7 +98,7 @@ function fromPrototype(btf: Btf, proto: BtfPrototype): KernelFunctionSignature {
   const args: FunctionArgument[] = [];
   let next = 0; // next free argument register
   proto.params.forEach((p, i) => {
-    const arg: FunctionArgument = { position: i + 1, name: p.name, ctype: p.cType };
+    const arg: FunctionArgument = { position: i + 1, name: p.name, ctype: p.cType, typeId: p.typeId };
     const passing = classify(btf, p);
     if (passing.kind === 'memory') {
       arg.unavailable = passing.why;
@@ -120,7 +123,7 @@ function fromPrototype(btf: Btf, proto: BtfPrototype): KernelFunctionSignature {
 function returnOf(btf: Btf, ref: BtfTypeRef): FunctionReturn {
   if (ref.typeId === 0 || btf.resolve(ref.typeId) === undefined) return { ctype: 'void', unavailable: 'the function returns void' };
   const passing = classify(btf, ref);
-  if (passing.kind === 'registers' && 'ctype' in passing) return { ctype: ref.cType, registerCType: passing.ctype };
+  if (passing.kind === 'registers' && 'ctype' in passing) return { ctype: ref.cType, typeId: ref.typeId, registerCType: passing.ctype };
   return { ctype: ref.cType, unavailable: passing.kind === 'memory' ? passing.why : `the function returns ${ref.cType} by value; guru reads integers and pointers only` };
 }
 

@@ -13,6 +13,7 @@
 // The table is checked against the compiler: test/build/syscallArgTypes
 // static-asserts every entry's width and signedness against the target
 // kernel's own headers, for every argument type of every syscall.
+import type { TargetTypeInfo } from '../expr/ir.js';
 import type { RegisterCType } from './kernelFunctionSignature.js';
 
 /** x86_64 integer types and the kernel typedefs syscalls.h uses for arguments. */
@@ -85,4 +86,15 @@ export function syscallArgRegisterType(ctype: string): RegisterCType | undefined
 /** Every type name the table knows, for the compiler check. */
 export function knownSyscallArgTypes(): string[] {
   return Object.keys(SYSCALL_ARG_TYPES);
+}
+
+/**
+ * For member access: a syscall argument declared as a pointer to a struct
+ * or union (`struct sockaddr __user *`) points to that record, in user
+ * memory when it is `__user`.
+ */
+export function syscallArgTypeInfo(ctype: string): TargetTypeInfo | undefined {
+  const m = /^(?:const\s+)?(struct|union)\s+(\w+)\s*(?:const\s*)?(__user\s*)?\*$/.exec(ctype.trim().replace(/\s+/g, ' '));
+  if (!m) return undefined;
+  return { space: m[3] ? 'user' : 'kernel', pointerTo: { record: m[1] as 'struct' | 'union', name: m[2]! } };
 }

@@ -4,6 +4,8 @@
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { SpecError } from '../errors.js';
 import { CompileSession, ProbeCompiler, type CompileScope } from '../expr/compileExpression.js';
+import type { TargetTypes } from '../expr/targetTypes.js';
+import { btfTargetTypes } from '../kernel/btfTargetTypes.js';
 import type { IrExpr, IrStmt } from '../expr/ir.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
 import { formatProbePoint } from '../spec/parseProbePoint.js';
@@ -17,6 +19,15 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
   const vars = planVars(spec);
   const varIds = new Map(vars.map((v) => [v.name, v.id]));
   const probes: PlanProbe[] = [];
+
+  let types: TargetTypes | undefined | null = null; // null: not looked up yet
+  const targetTypes = (): TargetTypes | undefined => {
+    if (types === null) {
+      const btf = facts.btf?.();
+      types = btf ? btfTargetTypes(btf) : undefined;
+    }
+    return types;
+  };
 
   spec.probes.forEach((probe, id) => {
     const resolved = resolveProbePoint(probe.point, facts, probe.on);
@@ -36,6 +47,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       params: spec.params,
       constant: (n) => facts.constant(n),
       constantNames: () => facts.constantNames(),
+      types: targetTypes,
     };
     const compiler = new ProbeCompiler(session, scope, id);
     const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;

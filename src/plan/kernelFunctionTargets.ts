@@ -59,7 +59,7 @@ export function addKernelFunctionTargets(
   for (const a of signature.args) {
     const display = a.name ? `$${a.name}` : `$arg${a.position}`;
     if (a.register !== undefined) {
-      const t: TargetVar = { name: display, ctype: a.ctype, registerCType: a.registerCType, access: access(a.register), writable: !isReturn };
+      const t: TargetVar = { name: display, ctype: a.ctype, registerCType: a.registerCType, access: access(a.register), writable: !isReturn, typeInfo: { typeId: a.typeId, space: 'kernel' } };
       targets.set(display, t);
       aliases.push([`$arg${a.position}`, { ...t, name: `$arg${a.position}` }]);
     } else {
@@ -90,7 +90,7 @@ export function addKernelFunctionTargets(
   if (isReturn) {
     const r = signature.returns;
     if (r.registerCType) {
-      targets.set('$return', { name: '$return', ctype: r.ctype, registerCType: r.registerCType, access: { kind: 'returnValue' }, writable: true });
+      targets.set('$return', { name: '$return', ctype: r.ctype, registerCType: r.registerCType, access: { kind: 'returnValue' }, writable: true, typeInfo: r.typeId === undefined ? undefined : { typeId: r.typeId, space: 'kernel' } });
     } else {
       unavailable.set('$return', { message: `$return cannot be used at ${label}: ${r.unavailable}`, hint: `its prototype: ${signature.declaration}` });
     }

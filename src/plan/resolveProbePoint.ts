@@ -5,7 +5,7 @@ import type { TargetVar } from '../expr/ir.js';
 import type { UnavailableTarget } from '../expr/compileExpression.js';
 import { nearestName } from '../diagnostics/nearestName.js';
 import type { KernelFacts } from '../kernel/kernelFacts.js';
-import { syscallArgRegisterType } from '../kernel/syscallArgRegisterType.js';
+import { syscallArgRegisterType, syscallArgTypeInfo } from '../kernel/syscallArgRegisterType.js';
 import type { ProbePoint } from '../spec/types.js';
 import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
 import { resolveStatementProbe } from './resolveStatementProbe.js';
@@ -65,7 +65,7 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
           unavailable.set(`$arg${i + 1}`, u);
           return;
         }
-        const t: TargetVar = { name: `$${a.name}`, ctype: a.ctype, registerCType, access: { kind: 'syscallArg', index: i }, writable: !point.ret };
+        const t: TargetVar = { name: `$${a.name}`, ctype: a.ctype, registerCType, access: { kind: 'syscallArg', index: i }, writable: !point.ret, typeInfo: syscallArgTypeInfo(a.ctype) };
         targets.set(t.name, t);
         targets.set(`$arg${i + 1}`, { ...t, name: `$arg${i + 1}` });
       });

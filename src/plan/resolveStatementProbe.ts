@@ -134,7 +134,7 @@ function localTargets(sites: Site[], label: string, targets: Map<string, TargetV
     const first = found.find((v): v is ScopeVariable => v !== undefined)!;
     const t = `$${name}`;
     if (!first.scalar) {
-      refuse(t, first.function, { message: `${t} (in ${first.function}) is a ${first.cType}; only integers and pointers can be read`, hint: 'member access is not supported yet' });
+      refuse(t, first.function, { message: `${t} (in ${first.function}) is a ${first.cType}; only integers and pointers can be read`, hint: 'member access on statement-probe locals is not supported yet; a kprobe on a function that takes it by pointer reads its members ($f->member)' });
       continue;
     }
     // Reasons by text, each with the addresses it applies to.

@@ -171,6 +171,8 @@ export class CEmitter {
         const macro = e.space === 'user' ? 'GURU_USER_STRING' : 'GURU_KERNEL_STRING';
         return `${macro}(${slots.take()}, ${this.expr(e.addr, slots)}, ${this.expr(e.max, slots)}, ${e.line})`;
       }
+      case 'load':
+        return `(s64)GURU_READ(${e.space}, ${this.expr(e.addr, slots)}, ${e.ctype}, ${e.line})`;
     }
   }
 

@@ -97,6 +97,9 @@ function usedLocals(p: PlanProbe): { get: Map<string, TargetVar>; set: Map<strin
         visit(e.addr);
         visit(e.max);
         break;
+      case 'load':
+        visit(e.addr);
+        break;
       default:
         break;
     }
