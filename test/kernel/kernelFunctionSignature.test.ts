@@ -107,11 +107,14 @@ test('names, C types and register types of ordinary arguments', () => {
 });
 
 test('return values: int is signed 32-bit, bool one byte, void and structs unavailable', () => {
-  expect(sig('cap_ptrace_access_check').returns).toEqual({ ctype: 'int', registerCType: 's32' });
-  expect(sig('ksys_write').returns).toEqual({ ctype: 'ssize_t', registerCType: 's64' });
-  expect(sig('may_open_it').returns).toEqual({ ctype: '_Bool', registerCType: 'u8' });
-  expect(sig('sign_of').returns).toEqual({ ctype: 'enum sign', registerCType: 's32' });
-  expect(sig('name_of').returns).toEqual({ ctype: 'char *', registerCType: 'unsigned long' });
+  expect(sig('cap_ptrace_access_check').returns).toMatchObject({ ctype: 'int', registerCType: 's32' });
+  expect(sig('ksys_write').returns).toMatchObject({ ctype: 'ssize_t', registerCType: 's64' });
+  expect(sig('may_open_it').returns).toMatchObject({ ctype: '_Bool', registerCType: 'u8' });
+  expect(sig('sign_of').returns).toMatchObject({ ctype: 'enum sign', registerCType: 's32' });
+  expect(sig('name_of').returns).toMatchObject({ ctype: 'char *', registerCType: 'unsigned long' });
+  // The BTF type id rides along, for member access through $return.
+  expect(btf.cType(sig('name_of').returns.typeId!)).toBe('char *');
+  expect(btf.cType(sig('cap_ptrace_access_check').args[0]!.typeId)).toBe('struct task_struct *');
   expect(sig('nothing_back').returns.unavailable).toBe('the function returns void');
   expect(sig('pair_back').returns.unavailable).toBe('the function returns struct pair by value; guru reads integers and pointers only');
 });
