@@ -9,8 +9,8 @@ import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
 import type { RegisterCType } from '../../src/kernel/kernelFunctionSignature.js';
 import { resolveKernelTarget, type KernelTarget } from '../../src/kernel/kernelTarget.js';
 import { syscallArgRegisterType } from '../../src/kernel/syscallArgRegisterType.js';
-import { ensureKernel } from '../../src/kernels/ensureKernel.js';
 import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
+import { debian612Kernel } from '../helpers/guest.js';
 
 const env = usePrivateBuildCache();
 
@@ -64,12 +64,7 @@ test('every syscall argument type of the Debian 6.1 kernel has the width and sig
 }, 120_000);
 
 test('the same holds for the Debian 6.12 kernel', async () => {
-  let kernel;
-  try {
-    kernel = await ensureKernel('debian:6.12');
-  } catch (err) {
-    throw new Error(`cannot get the Debian 6.12 kernel into the store (${(err as Error).message}); fix: node bin/guru.js kernel add debian:6.12`);
-  }
+  const kernel = await debian612Kernel();
   await checkKernel(await resolveKernelTarget({ kernel: kernel.release }));
 }, 600_000);
 

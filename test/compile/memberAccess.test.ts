@@ -2,8 +2,6 @@
 // BTF (built at test time from test/fixtures/btf): offsets, widths and
 // signedness of what is read, which memory it is read from, and the
 // diagnostics for everything that cannot be read, as `guru check` prints them.
-import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
-import { SpecError } from '../../src/errors.js';
 import type { IrExpr } from '../../src/expr/ir.js';
 import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
@@ -12,6 +10,7 @@ import { renderModule } from '../../src/render/renderModule.js';
 import { parseSpec } from '../../src/spec/parseSpec.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+import { refusalText } from '../helpers/specRefusal.js';
 
 const SYMBOLS = ['cap_ptrace_access_check', 'ksys_write'];
 
@@ -36,13 +35,7 @@ function plan(text: string, withBtf = true): Plan {
 }
 
 function diagnose(text: string, withBtf = true): string {
-  try {
-    plan(text, withBtf);
-  } catch (err) {
-    if (err instanceof SpecError) return formatDiagnostics(err.diagnostics, err.sourceText);
-    throw err;
-  }
-  throw new Error('the spec was accepted, but it holds a mistake');
+  return refusalText(() => plan(text, withBtf));
 }
 
 /** The one log() argument of the spec's one action. */

@@ -2,8 +2,6 @@
 // test/fixtures/btf): names, C types, $argN aliases, typed $return, and
 // the diagnostics when a name is unknown or an argument cannot be read.
 // Diagnostics are snapshotted as the text `guru check` prints.
-import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
-import { SpecError } from '../../src/errors.js';
 import type { TargetVar } from '../../src/expr/ir.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
@@ -11,6 +9,7 @@ import { renderModule } from '../../src/render/renderModule.js';
 import { parseSpec } from '../../src/spec/parseSpec.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+import { refusalText } from '../helpers/specRefusal.js';
 
 const SYMBOLS = ['ksys_write', 'cap_ptrace_access_check', 'may_open_it', 'nothing_back', 'seven_args', 'by_value', 'pair_back', 'sign_of', 'name_of', 'no_args', 'asm_only'];
 
@@ -29,13 +28,7 @@ function plan(text: string, withBtf = true): Plan {
 }
 
 function diagnose(text: string, withBtf = true): string {
-  try {
-    plan(text, withBtf);
-  } catch (err) {
-    if (err instanceof SpecError) return formatDiagnostics(err.diagnostics, err.sourceText);
-    throw err;
-  }
-  throw new Error('the spec was accepted, but it holds a mistake');
+  return refusalText(() => plan(text, withBtf));
 }
 
 const shown = (ts: TargetVar[]) => ts.map((t) => `${t.name}: ${t.ctype} via ${t.registerCType ?? '-'}${t.writable ? ' (writable)' : ''}`);
@@ -125,13 +118,6 @@ describe('syscall arguments', () => {
     ]);
     const text = spec(`  - on: syscall:frob\n    do:\n      - log("%d", $len)\n`);
     expect(buildPlan(parseSpec('typed.yaml', text), facts).probes[0]!.targets.map((t) => t.name)).toEqual(['$len']);
-    let diagnostic = '';
-    try {
-      buildPlan(parseSpec('typed.yaml', spec(`  - on: syscall:frob\n    do:\n      - log("%d", $id)\n`)), facts);
-    } catch (err) {
-      if (!(err instanceof SpecError)) throw err;
-      diagnostic = formatDiagnostics(err.diagnostics, err.sourceText);
-    }
-    expect(diagnostic).toMatchSnapshot();
+    expect(refusalText(() => buildPlan(parseSpec('typed.yaml', spec(`  - on: syscall:frob\n    do:\n      - log("%d", $id)\n`)), facts))).toMatchSnapshot();
   });
 });

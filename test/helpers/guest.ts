@@ -30,6 +30,14 @@ export async function debianKernel(): Promise<StoredKernel> {
   }
 }
 
+export async function debian612Kernel(): Promise<StoredKernel> {
+  try {
+    return await ensureKernel('debian:6.12');
+  } catch (err) {
+    throw new Error(`cannot get Debian's 6.12 kernel into guru's store: ${(err as Error).message}\nfix: node bin/guru.js kernel add debian:6.12`);
+  }
+}
+
 export async function buildFor(kernel: StoredKernel, specFile: string): Promise<string> {
   const target = storedKernelTarget(kernel);
   const plan = buildPlan(readSpecFile(specFile), headersKernelFacts(target));

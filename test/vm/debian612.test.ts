@@ -4,18 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureKernel } from '../../src/kernels/ensureKernel.js';
 import { guestModuleLoadOrder } from '../../src/vm/guestModules.js';
 import { runInVm } from '../../src/vm/runInVm.js';
 import { buildTestModule } from './vmTestSupport.js';
+import { debian612Kernel } from '../helpers/guest.js';
 
 test('a module built against the 6.12 headers (with BTF, via pahole) loads in a 6.12 guest', async () => {
-  let kernel;
-  try {
-    kernel = await ensureKernel('debian:6.12');
-  } catch (err) {
-    throw new Error(`cannot get the Debian 6.12 kernel into the store (${(err as Error).message}); fix: node bin/guru.js kernel add debian:6.12`);
-  }
+  const kernel = await debian612Kernel();
   expect(fs.existsSync(path.join(kernel.headersDir, 'vmlinux'))).toBe(true);
   const order = guestModuleLoadOrder(kernel.modulesDir, fs.readFileSync(kernel.config, 'utf8')).map((m) => m.name);
   expect(order).not.toContain('virtio_pci');
