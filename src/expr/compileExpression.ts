@@ -83,8 +83,6 @@ class CompileFailure extends Error {}
 interface Typed {
   ir: IrExpr;
   type: ValueType;
-  /** A pointer read by member access: the type it points to, for the next `->`. */
-  points?: { typeId: number; space: 'kernel' | 'user' };
 }
 
 /** Memory that member access reached: where it is and its type (not read yet). */
@@ -382,7 +380,8 @@ export class ProbeCompiler {
       case 'int':
         return { ir: this.load(place, shape.ctype, node), type: 'int' };
       case 'pointer':
-        return { ir: this.load(place, 'u64', node), type: 'int', points: shape.to === undefined ? undefined : { typeId: shape.to, space: place.space } };
+        // Its address as an integer; a further `->` (recordBase) follows it from the member itself.
+        return { ir: this.load(place, 'u64', node), type: 'int' };
       case 'array':
         // As in C, an array is its address: kernel_string($task->comm) reads it.
         return { ir: place.addr, type: 'int' };

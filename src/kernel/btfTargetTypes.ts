@@ -1,12 +1,7 @@
 // TargetTypes (member access in expressions) from the target kernel's BTF.
 import type { Btf } from '../debuginfo/btf.js';
-import type { LoadCType } from '../expr/ir.js';
 import type { TargetTypes, TypeShape } from '../expr/targetTypes.js';
-
-function intCType(size: number, signed: boolean): LoadCType | undefined {
-  const bits = ({ 1: 8, 2: 16, 4: 32, 8: 64 } as Record<number, number | undefined>)[size];
-  return bits === undefined ? undefined : (`${signed ? 's' : 'u'}${bits}` as LoadCType);
-}
+import { intCType } from './kernelFunctionSignature.js';
 
 export function btfTargetTypes(btf: Btf): TargetTypes {
   /** A forward declaration (`struct file;`) stands for the complete type of that name, if BTF has one. */

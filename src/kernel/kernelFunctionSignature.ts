@@ -56,9 +56,10 @@ type Passing =
   | { kind: 'registers'; count: 1 | 2; why: string }
   | { kind: 'memory'; why: string };
 
-function intCType(size: number, signed: boolean): RegisterCType | undefined {
-  const bits = { 1: 8, 2: 16, 4: 32, 8: 64 }[size];
-  return bits === undefined ? undefined : (`${signed ? 's' : 'u'}${bits}` as RegisterCType);
+/** The fixed-width type of an integer of SIZE bytes (BTF sizes); undefined for other sizes. */
+export function intCType(size: number, signed: boolean): Exclude<RegisterCType, 'unsigned long'> | undefined {
+  const bits = ({ 1: 8, 2: 16, 4: 32, 8: 64 } as Record<number, number | undefined>)[size];
+  return bits === undefined ? undefined : (`${signed ? 's' : 'u'}${bits}` as Exclude<RegisterCType, 'unsigned long'>);
 }
 
 /** SysV classification of a parameter or return type, reduced to what the kernel uses (no floating point). */

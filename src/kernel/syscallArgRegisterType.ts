@@ -83,11 +83,6 @@ export function syscallArgRegisterType(ctype: string): RegisterCType | undefined
   return SYSCALL_ARG_TYPES[bare];
 }
 
-/** Every type name the table knows, for the compiler check. */
-export function knownSyscallArgTypes(): string[] {
-  return Object.keys(SYSCALL_ARG_TYPES);
-}
-
 /**
  * For member access: a syscall argument declared as a pointer to a struct
  * or union (`struct sockaddr __user *`) points to that record, in user
