@@ -25,7 +25,7 @@
  * Headers: this file is all that the generated probes.c includes, and it is
  * kept lean on purpose. <linux/kprobes.h>, <linux/module.h> and
  * <linux/syscalls.h> each pull in most of the kernel's headers and would
- * make gcc spend four times as long on probes.c; the runtime, compiled once
+ * make gcc spend about five times as long on probes.c; the runtime, compiled once
  * per kernel, includes them instead. So a generated module declares its
  * probes as struct guru_kprobe / struct guru_kretprobe (the fields of the
  * kernel's struct kprobe / kretprobe it needs) and the runtime registers the
