@@ -82,6 +82,7 @@ beforeAll(async () => {
   const universe: SpecUniverse = {
     syscalls: facts.syscallNames().map((n) => facts.syscall(n)!),
     constantNames: facts.constantNames(),
+    constantValue: (name) => facts.constant(name),
     functionTargets: (func, isReturn) => {
       const label = `${isReturn ? 'kretprobe' : 'kprobe'}:${func}`;
       const resolved = resolveProbePoint(isReturn ? { kind: 'kretprobe', func } : { kind: 'kprobe', func, offset: 0 }, facts, label);

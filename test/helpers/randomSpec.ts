@@ -99,6 +99,8 @@ export interface SpecUniverse {
   syscalls: readonly SyscallPrototype[];
   /** Constant names the target's headers define (EACCES, O_RDONLY, S_IFREG, ...). */
   constantNames: readonly string[];
+  /** A constant's value: zero-valued ones (O_RDONLY, SEEK_SET) are zero divisors to the compiler, like a literal 0. */
+  constantValue(name: string): bigint | undefined;
   /**
    * `$arg1..$arg6` without the target's BTF; named, typed parameters (and
    * only as many as the function has) with it.
@@ -301,8 +303,9 @@ class SpecGenerator {
     if (names.length === 0) return this.literal();
     this.use(`const:${group}`);
     const name = rng.pick(names);
-    // Zero-valued constants (O_RDONLY, SEEK_SET) are not literals to the compiler: x / O_RDONLY is a runtime fault, not an error.
-    return { k: 'leaf', text: group === 'errno' && rng.chance(0.5) ? `-${name}` : name };
+    // The compiler folds constants: x / O_RDONLY is refused like x / 0, so a zero-valued one is marked as zero.
+    const zero = this.universe.constantValue(name) === 0n;
+    return { k: 'leaf', text: group === 'errno' && rng.chance(0.5) ? `-${name}` : name, zero };
   }
 
   private intLeaf(s: Scope): Expr {
