@@ -717,12 +717,16 @@ bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
 
 /* ---- statement probes: memory and entry values --------------------------- */
 
-bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value)
+/* Read SIZE (at most 8) bytes at ADDR without faulting; a bad address fills ctx->fault. */
+static bool read_nofault(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value, bool user)
 {
 	u64 v = 0;	/* x86 is little endian: the low SIZE bytes are the variable */
+	unsigned int n = min_t(unsigned int, size, sizeof(v));
+	long err = user ? copy_from_user_nofault(&v, (const void __user *)addr, n)
+			: copy_from_kernel_nofault(&v, (const void *)addr, n);
 
-	if (copy_from_kernel_nofault(&v, (const void *)addr, min_t(unsigned int, size, sizeof(v)))) {
-		ctx->fault.kind = GURU_FAULT_KERNEL_READ;
+	if (err) {
+		ctx->fault.kind = user ? GURU_FAULT_USER_READ : GURU_FAULT_KERNEL_READ;
 		ctx->fault.addr = addr;
 		return false;
 	}
@@ -730,18 +734,15 @@ bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int siz
 	return true;
 }
 
-/* The same for user memory (a member of a `struct foo __user *` syscall argument). */
+bool guru_read_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value)
+{
+	return read_nofault(ctx, addr, size, value, false);
+}
+
+/* User memory: a member of a `struct foo __user *` syscall argument. */
 bool guru_read_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value)
 {
-	u64 v = 0;
-
-	if (copy_from_user_nofault(&v, (const void __user *)addr, min_t(unsigned int, size, sizeof(v)))) {
-		ctx->fault.kind = GURU_FAULT_USER_READ;
-		ctx->fault.addr = addr;
-		return false;
-	}
-	*value = v;
-	return true;
+	return read_nofault(ctx, addr, size, value, true);
 }
 
 /*
