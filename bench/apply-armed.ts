@@ -6,9 +6,9 @@
 //
 // Usage: npx tsc -p . && node dist/bench/apply-armed.js [--runs 5]
 import path from 'node:path';
-import { buildModule } from '../src/build/kbuild.js';
-import { ensureKernel } from '../src/kernels/ensureKernel.js';
-import { headersKernelFacts } from '../src/kernel/headersKernelFacts.js';
+import { buildModule } from '../src/kbuild/kbuild.js';
+import { ensureKernel } from '../src/kernelStore/ensureKernel.js';
+import { headersKernelFacts } from '../src/kernelFacts/headersKernelFacts.js';
 import { buildPlan } from '../src/plan/buildPlan.js';
 import { readSpecFile } from '../src/pipeline.js';
 import { projectRoot } from '../src/projectRoot.js';

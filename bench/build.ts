@@ -30,7 +30,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { installedHeaderReleases, resolveKernelTarget } from '../src/kernel/kernelTarget.js';
+import { installedHeaderReleases, resolveKernelTarget } from '../src/kernelFacts/kernelTarget.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { median } from './median.js';
 
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     try {
       fs.writeFileSync(path.join(dir, 'empty.c'), '#include <linux/module.h>\nMODULE_LICENSE("GPL");\n');
       fs.writeFileSync(path.join(dir, 'Kbuild'), 'obj-m := empty.o\n');
-      // The same make invocation guru's kbuild step uses (src/build/kbuild.ts).
+      // The same make invocation guru's kbuild step uses (src/kbuild/kbuild.ts).
       return timed('make', ['-C', target.headersDir, `M=${dir}`, `-j${jobs}`, 'modules'], { ...process.env, LC_ALL: 'C' });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -12,8 +12,8 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureKernel } from '../src/kernels/ensureKernel.js';
-import { terminalProgress } from '../src/kernels/storeProgress.js';
+import { ensureKernel } from '../src/kernelStore/ensureKernel.js';
+import { terminalProgress } from '../src/kernelStore/storeProgress.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { median } from './median.js';
 

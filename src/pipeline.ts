@@ -2,13 +2,13 @@
 // spec file → Spec → Plan (against a kernel's facts) → rendered sources.
 import fs from 'node:fs';
 import { UserError } from './errors.js';
-import { headersKernelFacts } from './kernel/headersKernelFacts.js';
-import type { KernelFacts } from './kernel/kernelFacts.js';
-import { resolveKernelTarget, type KernelTarget, type KernelTargetOptions } from './kernel/kernelTarget.js';
+import { headersKernelFacts } from './kernelFacts/headersKernelFacts.js';
+import type { KernelFacts } from './kernelFacts/kernelFacts.js';
+import { resolveKernelTarget, type KernelTarget, type KernelTargetOptions } from './kernelFacts/kernelTarget.js';
 import { buildPlan } from './plan/buildPlan.js';
 import type { Plan } from './plan/types.js';
-import { parseSpec } from './spec/parseSpec.js';
-import type { Spec } from './spec/types.js';
+import { parseSpec } from './patchSpec/parseSpec.js';
+import type { Spec } from './patchSpec/types.js';
 
 export function readSpecFile(file: string): Spec {
   let text: string;

@@ -3,16 +3,16 @@
 // apply <the .ko>` inside a disposable VM booted on K. The guest sees the
 // host's files read-only, so the module, node and guru itself need no copying.
 import path from 'node:path';
-import type { ApplyArgs } from '../commands/apply.js';
 import { UserError } from '../errors.js';
-import { ensureKernel } from '../kernels/ensureKernel.js';
-import { storedKernelTarget } from '../kernel/kernelTarget.js';
+import { ensureKernel } from '../kernelStore/ensureKernel.js';
+import { storedKernelTarget } from '../kernelFacts/kernelTarget.js';
 import { projectRoot } from '../projectRoot.js';
 import { runInVm } from '../vm/runInVm.js';
+import type { ApplyOptions } from './applyOptions.js';
 import { parseDuration } from './duration.js';
 import { moduleToApply } from './moduleToApply.js';
 
-export async function applyInVm(args: ApplyArgs): Promise<number> {
+export async function applyInVm(args: ApplyOptions): Promise<number> {
   if (args.output) {
     throw new UserError('--output cannot be combined with --vm: the guest cannot write host files', "inside one VM, send events to a guest file: guru vm --kernel K -- sh -c 'guru apply ... -o /tmp/events; cat /tmp/events'");
   }

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../errors.js';
-import type { KernelTarget } from '../kernel/kernelTarget.js';
+import type { KernelTarget } from '../kernelFacts/kernelTarget.js';
 import type { Manifest } from '../render/manifest.js';
 
 export interface ModuleToApply {
@@ -25,16 +25,16 @@ export interface SessionKernel {
 }
 
 export async function moduleToApply(target: string, kernel: SessionKernel): Promise<ModuleToApply> {
-  const { readManifest } = await import('../build/readManifest.js');
+  const { readManifest } = await import('../kbuild/readManifest.js');
   let koPath: string;
   if (target.endsWith('.ko')) {
     if (!fs.existsSync(target)) throw new UserError(`no such module: ${target}`);
     koPath = path.resolve(target);
   } else {
     const { readSpecFile } = await import('../pipeline.js');
-    const { headersKernelFacts } = await import('../kernel/headersKernelFacts.js');
+    const { headersKernelFacts } = await import('../kernelFacts/headersKernelFacts.js');
     const { buildPlan } = await import('../plan/buildPlan.js');
-    const { buildModule } = await import('../build/kbuild.js');
+    const { buildModule } = await import('../kbuild/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
     const spec = readSpecFile(target);
     const buildTarget = await kernel.buildTarget();

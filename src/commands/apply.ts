@@ -4,23 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import type { GuruCommand } from './command.js';
-import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
+import { withKernelOptions } from './kernelOptions.js';
+import type { ApplyOptions } from '../apply/applyOptions.js';
 import { UserError } from '../errors.js';
 import { parseDuration } from '../apply/duration.js';
 
-export interface ApplyArgs extends KernelArgs {
-  target: string;
-  run?: string;
-  duration?: string;
-  ttl?: string;
-  detach?: boolean;
-  json?: boolean;
-  output?: string;
-  vm?: string;
-  vmTimeout?: string;
-}
 
-export const applyCommand: GuruCommand<ApplyArgs> = {
+export const applyCommand: GuruCommand<ApplyOptions> = {
   command: 'apply <target>',
   describe: 'load a patch (spec or built .ko), stream its events, and remove it at the end',
   builder: (y) =>
@@ -57,7 +47,7 @@ export const applyCommand: GuruCommand<ApplyArgs> = {
     const { koPath, manifest } = await moduleToApply(args.target, {
       release: os.release(),
       label: 'this kernel',
-      buildTarget: async () => (await import('../kernel/kernelTarget.js')).resolveKernelTarget(args),
+      buildTarget: async () => (await import('../kernelFacts/kernelTarget.js')).resolveKernelTarget(args),
       mismatchHint: args.kernel ? `to run it on ${args.kernel}, use --vm` : 'build it for this kernel (guru build SPEC), or run it in a VM on that kernel (--vm)',
     });
     const events = args.output ? fs.createWriteStream(args.output) : process.stdout;

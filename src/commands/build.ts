@@ -16,7 +16,7 @@ export const buildCommand: GuruCommand<BuildArgs> = {
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the module (default: ./guru_<name>.ko)' }),
   handler: async (args: BuildArgs) => {
     const { planSpecFile } = await import('../pipeline.js');
-    const { buildModule } = await import('../build/kbuild.js');
+    const { buildModule } = await import('../kbuild/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
     const { plan, target } = await planSpecFile(args.spec, args);
     const result = await withSpinner(`building ${plan.module}.ko for ${target.release}`, () => buildModule(plan, target));

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { GuruCommand } from './command.js';
 import { ExitCode } from '../errors.js';
-import { findHeadersDir } from '../kernels/findHeadersDir.js';
+import { findHeadersDir } from '../kernelStore/findHeadersDir.js';
 import type { DoctorCheck } from '../doctor/doctorCheck.js';
 
 export type { DoctorCheck } from '../doctor/doctorCheck.js';
@@ -93,10 +93,10 @@ export async function runDoctorChecks(): Promise<DoctorCheck[]> {
 
   // Optional: typed kprobe arguments (BTF) and statement probes (debuginfo with a matching build-id).
   const { btfCheck, debuginfoCheck } = await import('../doctor/debugInfoChecks.js');
-  const { findBtfFile } = await import('../kernel/btfLocation.js');
+  const { findBtfFile } = await import('../kernelFacts/btfLocation.js');
   const { readOsRelease } = await import('../doctor/osRelease.js');
   const { buildIdFromNotesFile } = await import('../debuginfo/elfNotes.js');
-  const { findStoredKernel } = await import('../kernels/resolveKernel.js');
+  const { findStoredKernel } = await import('../kernelStore/resolveKernel.js');
   checks.push(btfCheck({ release, otherBtf: findBtfFile(release, headers) }));
   let buildId: string | undefined;
   try {

@@ -1,9 +1,9 @@
 // guru kernel add|list|rm: the kernel store (image, modules, headers,
 // optional debuginfo) that guru vm boots and guru build --kernel builds for.
 import type { GuruCommand } from './command.js';
-import { kernelStoreDir, listStoredKernels } from '../kernels/kernelStore.js';
+import { kernelStoreDir, listStoredKernels } from '../kernelStore/kernelStore.js';
 // The rest of the store's code (apt, execa, ora) loads only when add/rm run.
-import type { StoredKernel } from '../kernels/storedKernel.js';
+import type { StoredKernel } from '../kernelStore/storedKernel.js';
 
 const addCommand: GuruCommand<{ kernel: string; debuginfo?: boolean }> = {
   command: 'add <kernel>',
@@ -13,8 +13,8 @@ const addCommand: GuruCommand<{ kernel: string; debuginfo?: boolean }> = {
       .positional('kernel', { type: 'string', demandOption: true, describe: 'debian:6.1, debian:6.12, or an exact release such as 6.1.0-56-amd64' })
       .option('debuginfo', { type: 'boolean', describe: 'also store vmlinux with DWARF and the real System.map (~1 GB download)' }),
   handler: async (args) => {
-    const { addKernel } = await import('../kernels/addKernel.js');
-    const { terminalProgress } = await import('../kernels/storeProgress.js');
+    const { addKernel } = await import('../kernelStore/addKernel.js');
+    const { terminalProgress } = await import('../kernelStore/storeProgress.js');
     const { kernel, changed } = await addKernel(args.kernel, { debuginfo: args.debuginfo, progress: terminalProgress() });
     const what = `${kernel.release} (${kernel.ref ? `${kernel.ref}, ` : ''}${kernel.packageVersion}${kernel.debuginfo ? ', with debuginfo' : ''})`;
     process.stdout.write(changed ? `stored ${what} in ${kernel.dir}\n` : `already stored: ${what} in ${kernel.dir}\n`);
@@ -44,7 +44,7 @@ const rmCommand: GuruCommand<{ kernel: string }> = {
   describe: 'remove a kernel from the store',
   builder: (y) => y.positional('kernel', { type: 'string', demandOption: true, describe: 'a stored release or the ref it was added as (debian:6.1)' }),
   handler: async (args) => {
-    const { removeKernel } = await import('../kernels/removeKernel.js');
+    const { removeKernel } = await import('../kernelStore/removeKernel.js');
     const kernel = await removeKernel(args.kernel);
     process.stdout.write(`removed ${kernel.release}\n`);
   },

@@ -1,11 +1,9 @@
 // --kernel / --kdir, shared by every command that resolves against a kernel.
 import type { Argv } from 'yargs';
 
-export interface KernelArgs {
-  kernel?: string;
-  kdir?: string;
-  debuginfo?: string;
-}
+import type { KernelTargetOptions } from '../kernelFacts/kernelTarget.js';
+
+export type KernelArgs = KernelTargetOptions;
 
 export function withKernelOptions<T>(y: Argv<T>): Argv<T & KernelArgs> {
   return y

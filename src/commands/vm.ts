@@ -47,8 +47,8 @@ export const vmCommand: GuruCommand<VmArgs> = {
     const timeoutMs = parseDuration(args.timeout, '--timeout');
     if (args.cpus !== undefined && (!Number.isInteger(args.cpus) || args.cpus < 1)) throw new UserError(`--cpus ${args.cpus}: expected a positive integer`);
     // Loaded on demand: every command's start-up stays light (see apply.ts).
-    const { ensureKernel } = await import('../kernels/ensureKernel.js');
-    const { terminalProgress } = await import('../kernels/storeProgress.js');
+    const { ensureKernel } = await import('../kernelStore/ensureKernel.js');
+    const { terminalProgress } = await import('../kernelStore/storeProgress.js');
     const { runInVm } = await import('../vm/runInVm.js');
     const kernel = await ensureKernel(args.kernel, { progress: terminalProgress() });
 

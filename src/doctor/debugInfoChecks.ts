@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { openElf } from '../debuginfo/elf.js';
 import { debuginfoCandidates } from '../debuginfo/findDebuginfo.js';
-import { RUNNING_KERNEL_BTF } from '../kernel/btfLocation.js';
+import { RUNNING_KERNEL_BTF } from '../kernelFacts/btfLocation.js';
 import { debuginfoFix } from './debuginfoFix.js';
 import type { DoctorCheck } from './doctorCheck.js';
 import type { OsRelease } from './osRelease.js';

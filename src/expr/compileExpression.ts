@@ -5,8 +5,8 @@
 import type jsep from 'jsep';
 import type { Diagnostic, SourceSpan } from '../diagnostics/diagnostic.js';
 import { nearestName } from '../diagnostics/nearestName.js';
-import type { ExprSource, ParamDecl, VarDecl } from '../spec/types.js';
-import { spanInExpr } from '../spec/exprSpan.js';
+import type { ExprSource, ParamDecl, VarDecl } from '../patchSpec/types.js';
+import { spanInExpr } from '../patchSpec/exprSpan.js';
 import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
 import type { TargetTypes, TypeShape } from './targetTypes.js';

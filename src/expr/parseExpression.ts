@@ -6,7 +6,7 @@
 import jsep from 'jsep';
 import jsepAssignment from '@jsep-plugin/assignment';
 import jsepTernary from '@jsep-plugin/ternary';
-import { parseCInteger } from '../kernel/parseHeaderConstants.js';
+import { parseCInteger } from './cInteger.js';
 
 /** A jsep node with the offset (in the expression text) where its token starts. */
 export type ExprNode = jsep.Expression & { start?: number };

@@ -1,7 +1,7 @@
 // What the expression compiler needs to know about the types behind target
 // variables for member access (`$file->f_pos`, `$file->f_path.dentry`):
 // shapes, sizes and member offsets. The kernel's BTF provides it
-// (src/kernel/btfTargetTypes.ts); the compiler sees only this interface.
+// (src/kernelFacts/btfTargetTypes.ts); the compiler sees only this interface.
 import type { LoadCType } from './ir.js';
 
 export type TypeShape =

@@ -3,7 +3,7 @@
 // wildcards where a spec would refuse them: syscall names (`syscall:*`,
 // `syscall.**` as in `stap -l`) and statement lines (`FUNC@FILE:*`).
 import { UserError } from '../errors.js';
-import { isProbePointError, parseProbePoint } from '../spec/parseProbePoint.js';
+import { isProbePointError, parseProbePoint } from '../patchSpec/parseProbePoint.js';
 
 export type ListQuery =
   | { kind: 'kprobe' | 'kretprobe'; glob: string }

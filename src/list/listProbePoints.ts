@@ -6,9 +6,9 @@
 import os from 'node:os';
 import { EnvironmentError, UserError } from '../errors.js';
 import { nearestName } from '../diagnostics/nearestName.js';
-import type { KernelFunctionFacts } from '../kernel/functionFacts.js';
-import type { KernelFacts } from '../kernel/kernelFacts.js';
-import { ARG_REGISTERS, type KernelFunctionSignature } from '../kernel/kernelFunctionSignature.js';
+import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import { ARG_REGISTERS, type KernelFunctionSignature } from '../kernelFacts/kernelFunctionSignature.js';
 import { lookupKernelFunction, REGISTER_CTYPE } from '../plan/kernelFunctionTargets.js';
 import { kprobeFunctions, type KprobeFunctionSources } from './kprobeFunctions.js';
 import { globToRegExp, hasWildcard, type ListQuery } from './listPattern.js';

@@ -6,10 +6,10 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import { EnvironmentError } from '../errors.js';
-import { findBtfFile } from '../kernel/btfLocation.js';
-import { kernelFunctionFacts } from '../kernel/functionFacts.js';
-import { headersKernelFacts } from '../kernel/headersKernelFacts.js';
-import { resolveKernelTarget, type KernelTargetOptions } from '../kernel/kernelTarget.js';
+import { findBtfFile } from '../kernelFacts/btfLocation.js';
+import { kernelFunctionFacts } from '../kernelFacts/functionFacts.js';
+import { headersKernelFacts } from '../kernelFacts/headersKernelFacts.js';
+import { resolveKernelTarget, type KernelTargetOptions } from '../kernelFacts/kernelTarget.js';
 import type { ListQuery } from './listPattern.js';
 import type { ListFacts } from './listProbePoints.js';
 

@@ -5,7 +5,7 @@
 // this file is the one place `guru list` calls into it, so it lists exactly
 // what a spec would get.
 import { UserError } from '../errors.js';
-import type { KernelFacts } from '../kernel/kernelFacts.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
 import { describeStatement } from '../plan/describePlan.js';
 import { resolveProbePoint } from '../plan/resolveProbePoint.js';
 import { statementLinesOf } from '../plan/resolveStatementProbe.js';

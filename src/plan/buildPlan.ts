@@ -5,11 +5,11 @@ import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { SpecError } from '../errors.js';
 import { CompileSession, ProbeCompiler, type CompileScope } from '../expr/compileExpression.js';
 import type { TargetTypes } from '../expr/targetTypes.js';
-import { btfTargetTypes } from '../kernel/btfTargetTypes.js';
+import { btfTargetTypes } from '../kernelFacts/btfTargetTypes.js';
 import type { IrExpr, IrStmt } from '../expr/ir.js';
-import type { KernelFacts } from '../kernel/kernelFacts.js';
-import { formatProbePoint } from '../spec/parseProbePoint.js';
-import type { Guard, Spec } from '../spec/types.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import { formatProbePoint } from '../patchSpec/parseProbePoint.js';
+import type { Guard, Spec } from '../patchSpec/types.js';
 import { resolveProbePoint } from './resolveProbePoint.js';
 import type { Plan, PlanGuard, PlanProbe, PlanVar } from './types.js';
 

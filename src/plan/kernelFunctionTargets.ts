@@ -4,8 +4,8 @@
 // aliases; positional `$arg1..$arg6` as untyped registers where it is not.
 import type { UnavailableTarget } from '../expr/compileExpression.js';
 import type { TargetAccess, TargetVar } from '../expr/ir.js';
-import type { KernelFacts } from '../kernel/kernelFacts.js';
-import { ARG_REGISTERS, kernelFunctionSignature, type KernelFunctionSignature } from '../kernel/kernelFunctionSignature.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import { ARG_REGISTERS, kernelFunctionSignature, type KernelFunctionSignature } from '../kernelFacts/kernelFunctionSignature.js';
 
 /** C type of an untyped register value (kernel args without BTF, their $return). */
 export const REGISTER_CTYPE = 'long';

@@ -4,9 +4,9 @@
 import type { TargetVar } from '../expr/ir.js';
 import type { UnavailableTarget } from '../expr/compileExpression.js';
 import { nearestName } from '../diagnostics/nearestName.js';
-import type { KernelFacts } from '../kernel/kernelFacts.js';
-import { syscallArgRegisterType, syscallArgTypeInfo } from '../kernel/syscallArgRegisterType.js';
-import type { ProbePoint } from '../spec/types.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import { syscallArgRegisterType, syscallArgTypeInfo } from '../kernelFacts/syscallArgRegisterType.js';
+import type { ProbePoint } from '../patchSpec/types.js';
 import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
 import { resolveStatementProbe } from './resolveStatementProbe.js';
 import type { PlanProbe } from './types.js';
@@ -59,7 +59,7 @@ export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: 
         if (!registerCType) {
           const u: UnavailableTarget = {
             message: `$${a.name} (${a.ctype}, argument ${i + 1} of ${sc.name}) cannot be read at ${label}: guru does not know how wide ${a.ctype} is`,
-            hint: 'this is a guru gap: please report it with the syscall; the table is src/kernel/syscallArgRegisterType.ts',
+            hint: 'this is a guru gap: please report it with the syscall; the table is src/kernelFacts/syscallArgRegisterType.ts',
           };
           unavailable.set(`$${a.name}`, u);
           unavailable.set(`$arg${i + 1}`, u);

@@ -12,7 +12,7 @@ import { nearestName } from '../diagnostics/nearestName.js';
 import type { UnavailableTarget } from '../expr/compileExpression.js';
 import type { TargetVar } from '../expr/ir.js';
 import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../expr/localAccess.js';
-import type { KernelFacts } from '../kernel/kernelFacts.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
 import { siteLocal, type SiteFrame } from './localLocation.js';
 import { cfaInRegs, formatRegsAddress, registerName } from './ptRegs.js';
 import type { ProbePointError, ResolvedProbePoint } from './resolveProbePoint.js';

@@ -4,7 +4,7 @@
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { LogFormatEntry } from '../expr/compileExpression.js';
 import type { RegsAddress } from '../expr/localAccess.js';
-import type { VarScope, VarType } from '../spec/types.js';
+import type { VarScope, VarType } from '../patchSpec/types.js';
 
 export type PlanProbeKind = 'kprobe' | 'kretprobe' | 'syscall' | 'syscall-return' | 'statement' | 'begin' | 'end';
 

@@ -10,10 +10,10 @@ import { execa } from 'execa';
 import { cacheDir } from '../cacheDir.js';
 import { openElf } from '../debuginfo/elf.js';
 import { EnvironmentError } from '../errors.js';
-import { entryLayout, type StoredKernel } from '../kernels/storedKernel.js';
 import { cpioArchive, type CpioEntry } from './cpioArchive.js';
 import { guestModuleLoadOrder, type GuestModule } from './guestModules.js';
 import { GUEST_INIT } from './guestInit.js';
+import type { VmKernel } from './vmKernel.js';
 
 /** Bump when the archive layout changes in a way the key below does not see. */
 const LAYOUT_VERSION = 1;
@@ -21,11 +21,11 @@ const BUSYBOX = '/bin/busybox';
 const PT_INTERP = 3;
 
 /** Path of the (cached) initramfs for KERNEL; builds it on first use. */
-export async function guestInitramfs(kernel: StoredKernel): Promise<string> {
+export async function guestInitramfs(kernel: VmKernel): Promise<string> {
   const modules = guestModuleLoadOrder(kernel.modulesDir, fs.readFileSync(kernel.config, 'utf8'));
   const busybox = checkStaticBusybox();
   const name = `${cacheKey(busybox, modules)}.cpio`;
-  const inEntry = path.join(kernel.dir, entryLayout.initramfsDir, name);
+  const inEntry = path.join(kernel.initramfsDir, name);
   if (fs.existsSync(inEntry)) return inEntry;
   const dir = writableCacheFolder(kernel);
   const file = path.join(dir, name);
@@ -70,9 +70,9 @@ function cacheKey(busybox: Buffer, modules: GuestModule[]): string {
  * The entry's own folder; when the store is not writable (a root-owned store
  * used by a user), guru's cache folder, and failing that a per-user temp one.
  */
-function writableCacheFolder(kernel: StoredKernel): string {
+function writableCacheFolder(kernel: VmKernel): string {
   const candidates = [
-    path.join(kernel.dir, entryLayout.initramfsDir),
+    kernel.initramfsDir,
     cacheDir('vm', 'initramfs', kernel.id),
     path.join(os.tmpdir(), `guru-${process.getuid?.() ?? 'user'}`, 'initramfs', kernel.id),
   ];

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { EnvironmentError, UserError } from '../errors.js';
-import type { StoredKernel } from '../kernels/storedKernel.js';
+import type { VmKernel } from './vmKernel.js';
 import type { Accelerator } from './accelerator.js';
 import { guestCommandScript, guestVmEnv } from './guestCommand.js';
 import { parseGuestStatus, type GuestStatus } from './guestStatus.js';
@@ -25,7 +25,7 @@ export { VM_TIMEOUT_EXIT_CODE, VM_INTERRUPTED_EXIT_CODE } from './vmExitCodes.js
 import { VM_TIMEOUT_EXIT_CODE, VM_INTERRUPTED_EXIT_CODE } from './vmExitCodes.js';
 
 export interface RunInVmOptions {
-  kernel: StoredKernel;
+  kernel: VmKernel;
   /** The command and its arguments, resolved through PATH in the guest. */
   argv: string[];
   /** Guest cwd; the guest sees the host's tree, so the default is the host's cwd. */
@@ -76,7 +76,7 @@ export async function runInVm(opts: RunInVmOptions): Promise<VmRunResult> {
 }
 
 /** The KVM probe: does a real boot of this kernel under KVM finish `true` promptly? */
-async function kvmBootsHere(kernel: StoredKernel): Promise<boolean> {
+async function kvmBootsHere(kernel: VmKernel): Promise<boolean> {
   try {
     const r = await runInVm({ kernel, argv: ['true'], timeoutMs: 15_000, stdio: 'pipe', accel: 'kvm' });
     return r.exitCode === 0 && !r.timedOut;

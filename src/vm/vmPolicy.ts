@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { EnvironmentError, UserError } from '../errors.js';
-import type { StoredKernel } from '../kernels/storedKernel.js';
+import type { VmKernel } from './vmKernel.js';
 import { chooseAccelerator, type Accelerator, type AcceleratorChoice } from './accelerator.js';
 
 export const DEFAULT_MEM_MB = 1024;
@@ -17,7 +17,7 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
 const QBOOT = '/usr/share/qemu/qboot.rom';
 
 export interface VmPolicyRequest {
-  kernel: StoredKernel;
+  kernel: VmKernel;
   memMB?: number;
   cpus?: number;
   /** Extra kernel command-line words (e.g. nokaslr). */
@@ -83,7 +83,7 @@ function defaultCpus(accel: Accelerator): number {
   return Math.max(1, Math.min(2, os.availableParallelism()));
 }
 
-function bootableImage(kernel: StoredKernel, kaslr: boolean): string {
+function bootableImage(kernel: VmKernel, kaslr: boolean): string {
   const image = !kaslr && kernel.pvhImage && fs.existsSync(kernel.pvhImage) ? kernel.pvhImage : kernel.image;
   if (!fs.existsSync(image)) throw new EnvironmentError(`kernel image ${image} is missing`, `re-add the kernel: guru kernel rm ${kernel.id} && guru kernel add ${kernel.ref ?? kernel.release}`);
   return image;

@@ -3,11 +3,11 @@
 // signedness of what is read, which memory it is read from, and the
 // diagnostics for everything that cannot be read, as `guru check` prints them.
 import type { IrExpr } from '../../src/expr/ir.js';
-import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
+import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { refusalText } from '../helpers/specRefusal.js';

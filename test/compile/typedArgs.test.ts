@@ -6,7 +6,7 @@ import type { TargetVar } from '../../src/expr/ir.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { refusalText } from '../helpers/specRefusal.js';

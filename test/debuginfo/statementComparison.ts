@@ -3,7 +3,7 @@
 // function has, every address of each line, the symbol+offset of each, and
 // where every usable variable is at every address, in pt_regs terms.
 import type { LocalLocation, LocalScalar, RegsAddress } from '../../src/expr/localAccess.js';
-import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
+import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
 import { ptRegsFieldByName } from '../../src/plan/ptRegs.js';
 import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import type { ResolvedProbePoint } from '../../src/plan/resolveProbePoint.js';

@@ -8,11 +8,11 @@
 // readelf on every row of the kernel's .debug_frame.
 import { CallFrameInfo } from '../../src/debuginfo/dwarf/callFrames.js';
 import { openElf } from '../../src/debuginfo/elf.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
-import { storedKernelTarget } from '../../src/kernel/kernelTarget.js';
-import { ensureKernel } from '../../src/kernels/ensureKernel.js';
-import type { StoredKernel } from '../../src/kernels/storedKernel.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
+import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
+import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
+import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
 import { compareWithReadelf, parseReadelfFrames, readelfCfa, type ReadelfFde } from './readelfFrames.js';
 import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import { compareStatementProbes } from './statementComparison.js';

@@ -7,19 +7,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildModules } from '../../src/build/kbuild.js';
+import { buildModules } from '../../src/kbuild/kbuild.js';
 import { openElf } from '../../src/debuginfo/elf.js';
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { SpecError } from '../../src/errors.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
-import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
+import type { KernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION } from '../../src/render/manifest.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
 
 const DOC = 'docs/spec.md';
 /** How the doc's diagnostics name the spec file. */

@@ -2,7 +2,7 @@
 // the linux-headers-amd64 metapackage currently depends on (it moves).
 // Missing headers fail the test with the command that installs them.
 import { execFileSync } from 'node:child_process';
-import { resolveKernelTarget, type KernelTarget } from '../../src/kernel/kernelTarget.js';
+import { resolveKernelTarget, type KernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 
 export function debianHeadersRelease(): string {
   let depends = '';

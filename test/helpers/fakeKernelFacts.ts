@@ -1,6 +1,6 @@
 // A small, fixed KernelFacts for unit tests: no headers, no root, no kernel.
 import type { Btf } from '../../src/debuginfo/btf.js';
-import type { KernelFacts, SyscallPrototype } from '../../src/kernel/kernelFacts.js';
+import type { KernelFacts, SyscallPrototype } from '../../src/kernelFacts/kernelFacts.js';
 
 const SYSCALLS: SyscallPrototype[] = [
   { name: 'write', symbol: '__x64_sys_write', args: [ { name: 'fd', ctype: 'unsigned int' }, { name: 'buf', ctype: 'const char __user *' }, { name: 'count', ctype: 'size_t' } ] },

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
+import type { KernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { debianHeadersTarget } from './debianHeaders.js';
 
 export interface PrivateBuildCache {

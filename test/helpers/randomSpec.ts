@@ -10,7 +10,7 @@
 // intended tree. Each spec records which language features it used; the test
 // keeps drawing until every feature in FEATURES has appeared.
 import { LOG_MAX_ARGS, STRING_SLOTS } from '../../src/expr/compileExpression.js';
-import type { SyscallPrototype } from '../../src/kernel/kernelFacts.js';
+import type { SyscallPrototype } from '../../src/kernelFacts/kernelFacts.js';
 
 // ---- seeded PRNG ------------------------------------------------------------
 

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureKernel } from '../../src/kernels/ensureKernel.js';
-import type { StoredKernel } from '../../src/kernels/storedKernel.js';
+import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
+import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
 import { run } from '../debuginfo/toolchain.js';
 
 let kernel: StoredKernel;

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openProgramDebuginfo, type ProgramDebuginfo } from '../../src/debuginfo/programDebuginfo.js';
-import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
+import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
 import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { parseReadelfFrames, readelfCfa } from '../debuginfo/readelfFrames.js';

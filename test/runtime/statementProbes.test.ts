@@ -10,8 +10,8 @@
 // exits 0.
 import fs from 'node:fs';
 import path from 'node:path';
-import { storedKernelTarget } from '../../src/kernel/kernelTarget.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
+import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { readSpecFile } from '../../src/pipeline.js';
 import { AS_USER, buildFor, compileProgram, debianKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile, type GuestRun } from '../helpers/guest.js';

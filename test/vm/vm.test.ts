@@ -6,8 +6,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureKernel } from '../../src/kernels/ensureKernel.js';
-import type { StoredKernel } from '../../src/kernels/storedKernel.js';
+import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
+import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
 import { runInVm, VM_TIMEOUT_EXIT_CODE } from '../../src/vm/runInVm.js';
 import { buildTestModule, ensureCompiledCli, guru, liveQemusMentioning, makeMarkerTmpdir, waitFor } from './vmTestSupport.js';
 

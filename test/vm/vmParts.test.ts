@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ensureKernel } from '../../src/kernels/ensureKernel.js';
+import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
 import { cpioArchive } from '../../src/vm/cpioArchive.js';
 import { guestCommandScript } from '../../src/vm/guestCommand.js';
 import { guestModuleLoadOrder, moduleNameOf, parseModulesDep } from '../../src/vm/guestModules.js';

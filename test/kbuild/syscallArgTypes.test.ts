@@ -1,14 +1,14 @@
 // Syscall arguments reach probes.c as fixed-width integers, not as the
-// kernel typedefs syscalls.h declares (src/kernel/syscallArgRegisterType.ts).
+// kernel typedefs syscalls.h declares (src/kernelFacts/syscallArgRegisterType.ts).
 // The compiler is the oracle for that table: for every argument type of
 // every x86_64 syscall of Debian's 6.1 and 6.12 kernels, a module that
 // includes the kernel's own <linux/syscalls.h> static-asserts that the
 // type has the width and signedness guru reads it with.
-import { buildModules } from '../../src/build/kbuild.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import type { RegisterCType } from '../../src/kernel/kernelFunctionSignature.js';
-import { resolveKernelTarget, type KernelTarget } from '../../src/kernel/kernelTarget.js';
-import { syscallArgRegisterType } from '../../src/kernel/syscallArgRegisterType.js';
+import { buildModules } from '../../src/kbuild/kbuild.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import type { RegisterCType } from '../../src/kernelFacts/kernelFunctionSignature.js';
+import { resolveKernelTarget, type KernelTarget } from '../../src/kernelFacts/kernelTarget.js';
+import { syscallArgRegisterType } from '../../src/kernelFacts/syscallArgRegisterType.js';
 import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
 import { debian612Kernel } from '../helpers/guest.js';
 

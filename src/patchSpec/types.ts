@@ -48,7 +48,7 @@ export interface ExprSource {
   /**
    * Present only when `text` is NOT one contiguous run on the span's line
    * (multi-line block/folded scalars, escapes in double-quoted scalars, `''`
-   * in single-quoted ones). Use `spanInExpr` (src/spec/exprSpan.ts) to turn
+   * in single-quoted ones). Use `spanInExpr` (src/patchSpec/exprSpan.ts) to turn
    * an offset in `text` into a file position; it handles both cases.
    */
   segments?: ExprSegment[];

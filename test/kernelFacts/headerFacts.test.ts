@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import { parseCInteger } from '../../src/kernel/parseHeaderConstants.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import { parseCInteger } from '../../src/expr/cInteger.js';
 import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 
 const facts = async () => headersKernelFacts(await debianHeadersTarget());

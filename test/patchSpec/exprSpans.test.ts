@@ -2,9 +2,9 @@
 // file, whatever YAML scalar style holds it; spanInExpr maps every later
 // offset too (the expression compiler reports errors as offsets).
 import { SpecError } from '../../src/errors.js';
-import { spanInExpr } from '../../src/spec/exprSpan.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
-import type { ExprSource } from '../../src/spec/types.js';
+import { spanInExpr } from '../../src/patchSpec/exprSpan.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import type { ExprSource } from '../../src/patchSpec/types.js';
 
 function charAt(source: string, line: number, col: number): string | undefined {
   return source.split('\n')[line - 1]?.[col - 1];

@@ -3,9 +3,9 @@
 // same spec is a cache hit.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildModule, buildModules } from '../../src/build/kbuild.js';
-import { readManifest } from '../../src/build/readManifest.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
+import { buildModule, buildModules } from '../../src/kbuild/kbuild.js';
+import { readManifest } from '../../src/kbuild/readManifest.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { readSpecFile } from '../../src/pipeline.js';

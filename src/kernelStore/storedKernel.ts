@@ -37,6 +37,8 @@ export interface StoredKernel {
   /** GNU build-id of the kernel image. */
   buildId: string;
   debuginfo?: StoredDebuginfo;
+  /** Where the VM keeps this kernel's initramfs archives. */
+  initramfsDir: string;
 }
 
 export interface StoredDebuginfo {
@@ -92,6 +94,7 @@ export function storedKernelFromRecord(dir: string, record: KernelEntryRecord): 
     systemMap: record.systemMapSource === 'debuginfo' ? path.join(dir, entryLayout.debugSystemMap) : path.join(dir, entryLayout.systemMap),
     config: path.join(root, 'boot', `config-${r}`),
     buildId: record.buildId,
+    initramfsDir: path.join(dir, entryLayout.initramfsDir),
   };
   if (record.debuginfo) {
     kernel.debuginfo = {

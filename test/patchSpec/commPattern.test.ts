@@ -1,6 +1,6 @@
 // comm patterns: what is refused at parse time, and the reference matching
 // semantics the generated C matcher must agree with.
-import { checkCommPattern, commPatternMatches, isCommGlob } from '../../src/spec/commPattern.js';
+import { checkCommPattern, commPatternMatches, isCommGlob } from '../../src/patchSpec/commPattern.js';
 
 test.each([
   ['echo', 'echo', true],

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Btf } from '../../src/debuginfo/btf.js';
-import { ARG_REGISTERS, kernelFunctionSignature, type KernelFunctionSignature } from '../../src/kernel/kernelFunctionSignature.js';
+import { ARG_REGISTERS, kernelFunctionSignature, type KernelFunctionSignature } from '../../src/kernelFacts/kernelFunctionSignature.js';
 import { BTF_FIXTURE_DIR, buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { run } from '../debuginfo/toolchain.js';
 

@@ -5,8 +5,8 @@ import {
   isProbePointError,
   parseProbePoint,
   type ProbePointError,
-} from '../../src/spec/parseProbePoint.js';
-import type { ProbePoint } from '../../src/spec/types.js';
+} from '../../src/patchSpec/parseProbePoint.js';
+import type { ProbePoint } from '../../src/patchSpec/types.js';
 
 const vfsRead: ProbePoint = { kind: 'kprobe', func: 'vfs_read', offset: 0 };
 const vfsReadReturn: ProbePoint = { kind: 'kretprobe', func: 'vfs_read' };

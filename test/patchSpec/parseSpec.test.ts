@@ -1,8 +1,8 @@
 // Valid specs parse to the expected Spec; rules that need no snapshot are
 // asserted directly.
 import { SpecError, UserError } from '../../src/errors.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
-import type { Spec } from '../../src/spec/types.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import type { Spec } from '../../src/patchSpec/types.js';
 import { specFixture, specFixtures } from './fixtures.js';
 
 const span = (file: string, line: number, col: number, length: number) => ({ file, line, col, length });

@@ -10,7 +10,7 @@
 // declared type the same way, so `unsigned int fd` of -1 reads as 4294967295
 // here exactly as the kernel sees it.
 //
-// The table is checked against the compiler: test/build/syscallArgTypes
+// The table is checked against the compiler: test/kbuild/syscallArgTypes
 // static-asserts every entry's width and signedness against the target
 // kernel's own headers, for every argument type of every syscall.
 import type { TargetTypeInfo } from '../expr/ir.js';

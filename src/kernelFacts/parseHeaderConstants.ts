@@ -3,6 +3,8 @@
 // Values are `#define NAME <expr>` where expr is a number (C rules: 0755 is
 // octal), another constant, or an OR of those in parentheses.
 
+import { parseCInteger } from '../expr/cInteger.js';
+
 const NAME_FILTER = /^(E[A-Z0-9]+|O_[A-Z0-9_]+|S_I[A-Z0-9_]+|AT_[A-Z0-9_]+|SEEK_[A-Z]+)$/;
 
 export function parseHeaderConstants(headerTexts: string[]): Map<string, bigint> {
@@ -29,15 +31,6 @@ export function parseHeaderConstants(headerTexts: string[]): Map<string, bigint>
     if (v !== undefined) out.set(name, v);
   }
   return out;
-}
-
-/** C integer literal: decimal, 0x hex, 0 octal; suffixes u/l ignored. */
-export function parseCInteger(text: string): bigint | undefined {
-  const t = text.replace(/[uUlL]+$/, '');
-  if (/^0[xX][0-9a-fA-F]+$/.test(t)) return BigInt(t);
-  if (/^0[0-7]*$/.test(t)) return t.length > 1 ? BigInt('0o' + t.slice(1)) : 0n;
-  if (/^[1-9][0-9]*$/.test(t)) return BigInt(t);
-  return undefined;
 }
 
 function evaluateOrExpression(expr: string, lookup: (name: string) => bigint | undefined): bigint | undefined {

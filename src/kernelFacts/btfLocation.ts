@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openElf } from '../debuginfo/elf.js';
 import { debuginfoCandidates } from '../debuginfo/findDebuginfo.js';
-import { findStoredKernel } from '../kernels/resolveKernel.js';
+import { findStoredKernel } from '../kernelStore/resolveKernel.js';
 
 /** The running kernel's BTF (CONFIG_DEBUG_INFO_BTF). */
 export const RUNNING_KERNEL_BTF = '/sys/kernel/btf/vmlinux';

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cacheDir } from '../cacheDir.js';
 import { EnvironmentError, InternalError } from '../errors.js';
-import type { KernelTarget } from '../kernel/kernelTarget.js';
+import type { KernelTarget } from '../kernelFacts/kernelTarget.js';
 import type { Plan } from '../plan/types.js';
 import { projectRoot } from '../projectRoot.js';
 import type { RenderedModule } from '../render/renderModule.js';

@@ -6,26 +6,26 @@
 // specs nobody wrote by hand.
 //
 // The seed is printed; replay a failure with
-//   GURU_SEED=<seed> npx jest test/build/generativeSpecs.test.ts
+//   GURU_SEED=<seed> npx jest test/kbuild/generativeSpecs.test.ts
 // A failing run keeps its spec files and names the folder.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildModules } from '../../src/build/kbuild.js';
+import { buildModules } from '../../src/kbuild/kbuild.js';
 import { openElf } from '../../src/debuginfo/elf.js';
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { SpecError } from '../../src/errors.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import type { KernelFacts } from '../../src/kernel/kernelFacts.js';
-import type { KernelTarget } from '../../src/kernel/kernelTarget.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
+import type { KernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION, manifestOf } from '../../src/render/manifest.js';
 import { renderModule, type RenderedModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
 import { chooseSeed, FEATURES, generateSpec, Rng, syscallSweepSpec, type SpecUniverse } from '../helpers/randomSpec.js';
 
 /** At least this many random specs; more are drawn until every feature has appeared. */
@@ -35,7 +35,7 @@ const MAX_SPECS = 200;
 const CLI_SAMPLE = 4;
 
 const seed = chooseSeed(process.env.GURU_SEED);
-const replay = `GURU_SEED=${seed} npx jest test/build/generativeSpecs.test.ts`;
+const replay = `GURU_SEED=${seed} npx jest test/kbuild/generativeSpecs.test.ts`;
 
 interface Case {
   name: string;

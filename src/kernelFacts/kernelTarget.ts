@@ -9,10 +9,10 @@ import { buildIdFromNotesFile } from '../debuginfo/elfNotes.js';
 import type { ExpectedBuildId } from '../debuginfo/findDebuginfo.js';
 import { EnvironmentError, UserError } from '../errors.js';
 import { findBtfFile } from './btfLocation.js';
-import { findHeadersDir, headersRelease, requireHeadersDir } from '../kernels/findHeadersDir.js';
-import { parseKernelRef } from '../kernels/kernelRef.js';
-import { findStoredKernel } from '../kernels/resolveKernel.js';
-import type { StoredKernel } from '../kernels/storedKernel.js';
+import { findHeadersDir, headersRelease, requireHeadersDir } from '../kernelStore/findHeadersDir.js';
+import { parseKernelRef } from '../kernelStore/kernelRef.js';
+import { findStoredKernel } from '../kernelStore/resolveKernel.js';
+import type { StoredKernel } from '../kernelStore/storedKernel.js';
 
 export interface KernelTarget {
   release: string;
@@ -89,8 +89,8 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
   }
   if (opts.kernel && parseKernelRef(opts.kernel).kind === 'series') {
     // The store's add path (apt, execa, ora, a VM boot) loads only when a series is named.
-    const { ensureKernel } = await import('../kernels/ensureKernel.js');
-    const { terminalProgress } = await import('../kernels/storeProgress.js');
+    const { ensureKernel } = await import('../kernelStore/ensureKernel.js');
+    const { terminalProgress } = await import('../kernelStore/storeProgress.js');
     const k = await ensureKernel(opts.kernel, { progress: process.stderr.isTTY ? terminalProgress() : undefined });
     return storedKernelTarget(k, opts.debuginfo);
   }

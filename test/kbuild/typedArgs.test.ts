@@ -6,12 +6,12 @@
 // `blk_opf_t` or `struct folio *` never reach the C as casts: registers go
 // through fixed-width integers.
 import fs from 'node:fs';
-import { buildModules } from '../../src/build/kbuild.js';
-import { headersKernelFacts } from '../../src/kernel/headersKernelFacts.js';
-import { kernelFunctionSignature, type KernelFunctionSignature } from '../../src/kernel/kernelFunctionSignature.js';
+import { buildModules } from '../../src/kbuild/kbuild.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import { kernelFunctionSignature, type KernelFunctionSignature } from '../../src/kernelFacts/kernelFunctionSignature.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/spec/parseSpec.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
 import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
 
 /** Functions in the sample; every one is a kprobe and a kretprobe. */

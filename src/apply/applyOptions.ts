@@ -1,0 +1,17 @@
+// What `guru apply` is asked to do: its command-line flags, as the apply
+// steps (in place, or in a VM) read them.
+import type { KernelTargetOptions } from '../kernelFacts/kernelTarget.js';
+
+export interface ApplyOptions extends KernelTargetOptions {
+  /** A patch spec (YAML) or a module built by guru build. */
+  target: string;
+  run?: string;
+  duration?: string;
+  ttl?: string;
+  detach?: boolean;
+  json?: boolean;
+  output?: string;
+  /** Kernel to apply in, inside a disposable VM. */
+  vm?: string;
+  vmTimeout?: string;
+}
