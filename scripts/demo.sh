@@ -7,5 +7,5 @@ bash scripts/setup.sh
 npx tsc -p tsconfig.json
 node bin/guru.js kernel add debian:6.1
 echo "== guru apply examples/echo-one-byte.yaml --vm debian:6.1 (echo runs as uid 1000)"
-node bin/guru.js apply examples/echo-one-byte.yaml --vm debian:6.1 \
-  --run 'setpriv --reuid=1000 --regid=1000 --clear-groups /bin/echo hello; echo; echo "(echo printed the line above)"'
+node bin/guru.js apply examples/echo-one-byte.yaml --vm debian:6.1 --as 1000 \
+  --run '/bin/echo hello; echo; echo "(echo printed the line above)"'

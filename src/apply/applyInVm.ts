@@ -30,6 +30,7 @@ export async function applyInVm(args: ApplyOptions): Promise<number> {
 
   const guestArgv = [process.execPath, path.join(projectRoot(), 'bin', 'guru.js'), 'apply', koPath];
   if (args.run !== undefined) guestArgv.push('--run', args.run);
+  if (args.as !== undefined) guestArgv.push('--as', args.as);
   if (args.duration !== undefined) guestArgv.push('--duration', args.duration);
   if (args.json) guestArgv.push('--json');
   const result = await runInVm({

@@ -6,6 +6,8 @@ export interface ApplyOptions extends KernelTargetOptions {
   /** A patch spec (YAML) or a module built by guru build. */
   target: string;
   run?: string;
+  /** The user (name or uid) --run's command runs as. */
+  as?: string;
   duration?: string;
   ttl?: string;
   detach?: boolean;

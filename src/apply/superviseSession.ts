@@ -12,12 +12,15 @@ import { EventFormatter } from './formatEvent.js';
 import { insertModule, removeModule } from './kernelModules.js';
 import { readModuleStats, type ModuleStats } from './moduleStats.js';
 import { formatSummary } from './formatSummary.js';
+import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
 
 export interface SessionOptions {
   koPath: string;
   manifest: Manifest;
   /** Shell command whose end ends the session; its exit code is guru's. */
   run?: string;
+  /** The user --run's command runs as; guru's own user (root) by default. */
+  runAs?: RunAsUser;
   durationMs?: number;
   /** Leave the probes armed and exit; the kernel disarms after ttlMs (0: never). */
   detach?: { ttlMs: number };
@@ -80,7 +83,11 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     for (const s of SIGNALS) process.on(s, onSignal);
     if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
     if (opts.run) {
-      const c = spawn('sh', ['-c', opts.run], { stdio: 'inherit' });
+      const as = opts.runAs;
+      const c = spawn('sh', ['-c', opts.run], {
+        stdio: 'inherit',
+        ...(as && { uid: as.uid, gid: as.gid, env: runAsEnvironment(as) }),
+      });
       child = c;
       childExited = new Promise((resolve) => {
         c.on('exit', (code, signal) => {

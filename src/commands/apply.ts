@@ -8,6 +8,7 @@ import { withKernelOptions } from './kernelOptions.js';
 import type { ApplyOptions } from '../apply/applyOptions.js';
 import { UserError } from '../errors.js';
 import { parseDuration } from '../apply/duration.js';
+import { resolveRunAsUser } from '../apply/runAsUser.js';
 
 
 export const applyCommand: GuruCommand<ApplyOptions> = {
@@ -16,6 +17,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
   builder: (y) =>
     withKernelOptions(y.positional('target', { type: 'string', describe: 'patch spec (YAML) or a module built by guru build', demandOption: true }))
       .option('run', { type: 'string', describe: 'run this shell command while armed; the session ends with it and takes its exit code' })
+      .option('as', { type: 'string', describe: 'with --run: run the command as this user (name or uid), e.g. the uid a where: guard names' })
       .option('duration', { type: 'string', describe: 'end the session after this long (e.g. 10s, 2m)' })
       .option('detach', { type: 'boolean', describe: 'leave the patch armed and exit (needs --ttl)' })
       .option('ttl', { type: 'string', describe: 'with --detach: the kernel disarms the patch after this long; 0 keeps it until guru rm' })
@@ -23,7 +25,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       .option('output', { alias: 'o', type: 'string', describe: 'write events to this file instead of stdout' })
       .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1)' })
       .option('vm-timeout', { type: 'string', describe: 'with --vm: hard limit for the whole VM run (default 10m)' })
-      .example('$0 apply examples/echo-one-byte.yaml --vm debian:6.1 --run "/bin/echo hello"', 'echo prints only h')
+      .example('$0 apply examples/echo-one-byte.yaml --vm debian:6.1 --as 1000 --run "/bin/echo hello"', 'echo, run as uid 1000, prints only h')
       .example('$0 apply patch.yaml --duration 30s --json', 'stream events for 30 s as JSON'),
   handler: async (args) => {
     if (args.detach && args.ttl === undefined) {
@@ -31,6 +33,9 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
     }
     if (args.ttl !== undefined && !args.detach) throw new UserError('--ttl only applies with --detach');
     if (args.detach && (args.run || args.duration)) throw new UserError('--detach cannot be combined with --run or --duration');
+    if (args.as !== undefined && args.run === undefined) throw new UserError('--as needs --run', 'it names the user the --run command runs as: --run "/bin/echo hello" --as 1000');
+    // Resolved now, before anything is built or booted, so a typo fails at once.
+    const runAs = args.as !== undefined ? resolveRunAsUser(args.as) : undefined;
     const durationMs = args.duration !== undefined ? parseDuration(args.duration, '--duration') : undefined;
     const ttlMs = args.ttl !== undefined ? parseDuration(args.ttl, '--ttl') : undefined;
 
@@ -56,6 +61,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
         koPath,
         manifest,
         run: args.run,
+        runAs,
         durationMs,
         detach: args.detach ? { ttlMs: ttlMs ?? 0 } : undefined,
         json: Boolean(args.json),
