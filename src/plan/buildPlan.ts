@@ -69,6 +69,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       // uid/comm guard there would only ever test the supervisor itself.
       guard: lifecycle ? {} : planGuard(probe.where ?? spec.where),
       cond,
+      condText: probe.cond?.text.replace(/\s+/g, ' ').trim(),
       condLine: probe.cond?.span.line,
       actions,
       writes: actions.some((a) => a.k === 'setTarget'),

@@ -18,7 +18,7 @@ export function describePlan(plan: Plan): string {
       p.guard.uid && `uid ${p.guard.uid.join('|')}`,
       p.guard.pid && `pid ${p.guard.pid.join('|')}`,
       p.guard.comm && `comm ${p.guard.comm.join('|')}`,
-      p.cond && 'if:',
+      p.condText && `if: ${p.condText}`,
     ].filter(Boolean);
     if (guard.length) out.push(`    guard: ${guard.join(', ')}`);
     out.push(`    ${p.actions.length} action${p.actions.length === 1 ? '' : 's'}`);

@@ -64,6 +64,8 @@ export interface PlanProbe {
   targets: TargetVar[];
   guard: PlanGuard;
   cond?: IrExpr;
+  /** The if: expression as the spec writes it (for `guru check`). */
+  condText?: string;
   /** Spec line of the if: expression. */
   condLine?: number;
   actions: IrStmt[];
