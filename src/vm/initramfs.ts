@@ -42,7 +42,8 @@ export async function guestInitramfs(kernel: VmKernel): Promise<string> {
   return file;
 }
 
-function checkStaticBusybox(): Buffer {
+/** The static busybox the initramfs is made of; an EnvironmentError says how to get one. */
+export function checkStaticBusybox(): Buffer {
   if (!fs.existsSync(BUSYBOX)) throw new EnvironmentError(`${BUSYBOX} is missing; the VM's initramfs needs it`, 'apt-get install busybox-static');
   const elf = openElf(BUSYBOX);
   try {
