@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import { ensureKernel } from '../kernelStore/ensureKernel.js';
+import { terminalProgress } from '../kernelStore/storeProgress.js';
 import { storedKernelTarget } from '../kernelFacts/kernelTarget.js';
 import { projectRoot } from '../projectRoot.js';
 import { runInVm } from '../vm/runInVm.js';
@@ -18,7 +19,7 @@ export async function applyInVm(args: ApplyOptions): Promise<number> {
   }
   if (args.detach) throw new UserError('--detach makes no sense with --vm: the VM ends with the command');
   if (args.kdir) throw new UserError('--kdir cannot be combined with --vm: the VM kernel brings its own headers');
-  const kernel = await ensureKernel(args.vm!);
+  const kernel = await ensureKernel(args.vm!, { progress: terminalProgress() });
   const target = storedKernelTarget(kernel, args.debuginfo);
 
   const { koPath } = await moduleToApply(args.target, {

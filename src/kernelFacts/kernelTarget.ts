@@ -91,7 +91,7 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     // The store's add path (apt, execa, ora, a VM boot) loads only when a series is named.
     const { ensureKernel } = await import('../kernelStore/ensureKernel.js');
     const { terminalProgress } = await import('../kernelStore/storeProgress.js');
-    const k = await ensureKernel(opts.kernel, { progress: process.stderr.isTTY ? terminalProgress() : undefined });
+    const k = await ensureKernel(opts.kernel, { progress: terminalProgress() });
     return storedKernelTarget(k, opts.debuginfo);
   }
   const release = opts.kernel ?? os.release();
