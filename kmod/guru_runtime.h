@@ -157,8 +157,17 @@ struct guru_module {
 /* Defined by the generated probes.c; the runtime's module_init loads it. */
 extern struct guru_module guru_this;
 
-/* MODULE_DESCRIPTION without <linux/module.h>: the same .modinfo entry. */
+/*
+ * MODULE_DESCRIPTION without <linux/module.h>: the same .modinfo entry.
+ * Up to 7.2, moduleparam.h has __MODULE_INFO and module.h builds
+ * MODULE_INFO on it; 7.3 dropped __MODULE_INFO and moved MODULE_INFO into
+ * moduleparam.h.
+ */
+#ifdef __MODULE_INFO
 #define GURU_MODULE_DESCRIPTION(text)	__MODULE_INFO(description, description, text)
+#else
+#define GURU_MODULE_DESCRIPTION(text)	MODULE_INFO(description, text)
+#endif
 
 /*
  * What a syscall entry handler saves so the return handler can restore the
