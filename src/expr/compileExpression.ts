@@ -48,8 +48,8 @@ export interface CompileScope {
   writesRefused?: string;
   /** Said after the hint of an unknown target variable (e.g. why argument names are unknown here). */
   unknownTargetNote?: string;
-  /** Why a given target is read-only, for the diagnostic. */
-  readOnlyReason: (target: TargetVar) => { message: string; hint?: string };
+  /** Why each read-only target cannot be written, by name, for the diagnostic. */
+  readOnly: ReadonlyMap<string, { message: string; hint?: string }>;
   vars: readonly VarDecl[];
   /** Index of each var within its scope's storage. */
   varIds: ReadonlyMap<string, number>;
@@ -191,7 +191,7 @@ export class ProbeCompiler {
       const target = this.lookupTarget(left, name);
       if (this.scope.writesRefused) this.fail(left, `cannot write ${name}: ${this.scope.writesRefused}`, 'remove the wildcard and name one function to write at');
       if (!target.writable) {
-        const why = this.scope.readOnlyReason(target);
+        const why = this.scope.readOnly.get(name) ?? { message: `cannot write ${name} at ${this.scope.probeLabel}` };
         this.fail(left, why.message, why.hint);
       }
       const value = this.int(this.expr(right), right, `${name} takes an integer`);

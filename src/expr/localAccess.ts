@@ -2,7 +2,7 @@
 // each address of the probe, in the terms a kprobe handler has: fields of
 // struct pt_regs, kernel memory relative to them, constants, and register
 // values captured at the function's entry. Resolved from DWARF (see
-// src/plan/localLocation.ts); pure data, part of the Plan.
+// src/probeFamilies/statement/localLocation.ts); pure data, part of the Plan.
 
 /** A register as struct pt_regs (x86_64) names it. */
 export type PtRegsField =

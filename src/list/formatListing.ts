@@ -2,7 +2,7 @@
 // with -v each point is followed by its C declaration and one indented line
 // per target variable (name, C type, alias, writable or why unavailable),
 // like `bpftrace -lv`, so grep finds points and their arguments alike.
-import type { ListEntry, ListResult } from './listProbePoints.js';
+import type { ListEntry, ListResult } from '../probeFamilies/types.js';
 
 function targetLines(e: ListEntry): string[] {
   const ts = e.targets ?? [];

@@ -4,12 +4,8 @@
 // `syscall.**` as in `stap -l`) and statement lines (`FUNC@FILE:*`).
 import { UserError } from '../errors.js';
 import { isProbePointError, parseProbePoint } from '../patchSpec/parseProbePoint.js';
+import type { ListQuery } from '../probeFamilies/types.js';
 
-export type ListQuery =
-  | { kind: 'kprobe' | 'kretprobe'; glob: string }
-  | { kind: 'syscall'; glob: string; ret: boolean }
-  /** `line` undefined: every line of FILE in FUNC. */
-  | { kind: 'statement'; func: string; file: string; line?: number };
 
 /** Stands in for `*` while parseProbePoint checks the spelling (its charsets refuse `*` in syscall names). */
 const NAME_WILDCARD = 'zzgurulistanyzz';
@@ -37,12 +33,4 @@ export function parseListPattern(pattern: string): ListQuery {
     default:
       throw new UserError(`guru list does not list ${point.kind} probe points yet`, "it lists kprobe:FUNC, kretprobe:FUNC, syscall:NAME and statement:FUNC@FILE:LINE patterns, e.g. guru list 'kprobe:*ptrace*'");
   }
-}
-
-export function hasWildcard(glob: string): boolean {
-  return glob.includes('*');
-}
-
-export function globToRegExp(glob: string): RegExp {
-  return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 }

@@ -10,8 +10,7 @@ import { findBtfFile } from '../kernelFacts/btfLocation.js';
 import { kernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { headersKernelFacts } from '../kernelFacts/headersKernelFacts.js';
 import { resolveKernelTarget, type KernelTargetOptions } from '../kernelFacts/kernelTarget.js';
-import type { ListQuery } from './listPattern.js';
-import type { ListFacts } from './listProbePoints.js';
+import type { ListFacts, ListQuery } from '../probeFamilies/types.js';
 
 export async function listTargetFacts(query: ListQuery, kernel: KernelTargetOptions): Promise<ListFacts> {
   try {

@@ -10,7 +10,8 @@ import type { IrExpr, IrStmt } from '../expr/ir.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
 import { formatProbePoint } from '../patchSpec/parseProbePoint.js';
 import type { Guard, Spec } from '../patchSpec/types.js';
-import { resolveProbePoint } from './resolveProbePoint.js';
+import { familyOf, resolveProbePoint } from '../probeFamilies/registry.js';
+import { isResolveError } from '../probeFamilies/types.js';
 import type { Plan, PlanGuard, PlanProbe, PlanVar } from './types.js';
 
 export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
@@ -31,7 +32,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
 
   spec.probes.forEach((probe, id) => {
     const resolved = resolveProbePoint(probe.point, facts, probe.on);
-    if ('message' in resolved) {
+    if (isResolveError(resolved)) {
       diagnostics.push({ severity: 'error', message: resolved.message, hint: resolved.hint, span: probe.span });
       return;
     }
@@ -41,7 +42,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       unavailableTargets: resolved.unavailableTargets,
       writesRefused: resolved.writesRefused,
       unknownTargetNote: resolved.unknownTargetNote,
-      readOnlyReason: resolved.readOnlyReason,
+      readOnly: resolved.readOnly,
       vars: spec.vars,
       varIds,
       params: spec.params,
@@ -52,22 +53,16 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
     const compiler = new ProbeCompiler(session, scope, id);
     const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;
     const actions = probe.actions.map((a) => compiler.compileAction(a)).filter((s): s is IrStmt => s !== undefined);
-    const lifecycle = resolved.kind === 'begin' || resolved.kind === 'end';
     probes.push({
       id,
       on: probe.on,
       canonical: formatProbePoint(probe.point),
       line: probe.span.line,
-      kind: resolved.kind,
-      symbol: resolved.symbol,
-      symbols: resolved.symbols,
-      offset: resolved.offset,
-      syscall: resolved.syscall,
-      statement: resolved.statement,
+      ...resolved.placement,
       targets: dedupeTargets([...resolved.targets.values()]),
       // begin/end run in the supervisor's context when it arms/disarms: a
       // uid/comm guard there would only ever test the supervisor itself.
-      guard: lifecycle ? {} : planGuard(probe.where ?? spec.where),
+      guard: familyOf(resolved.placement).inTask ? planGuard(probe.where ?? spec.where) : {},
       cond,
       condText: probe.cond?.text.replace(/\s+/g, ' ').trim(),
       condLine: probe.cond?.span.line,

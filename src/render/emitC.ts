@@ -8,6 +8,7 @@ import { InternalError } from '../errors.js';
 import { STRING_SLOTS } from '../expr/compileExpression.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { PlanGuard, PlanVar } from '../plan/types.js';
+import { localAccessor } from '../probeFamilies/statement/statementView.js';
 
 /** Hands out string slots; one allocator per C statement (strings never outlive one). */
 export class StringSlots {
@@ -24,11 +25,6 @@ export interface EmitContext {
   params: readonly { name: string }[];
   /** The probe being emitted: statement-probe locals go through its accessor functions. */
   probe?: number;
-}
-
-/** The accessor a statement probe's generated C reads (get) or writes (set) a local through. */
-export function localAccessor(probe: number, variable: string, op: 'get' | 'set'): string {
-  return `probe${probe}_${op}_${variable}`;
 }
 
 /** A C string literal that reproduces `s` byte for byte and cannot break out. */

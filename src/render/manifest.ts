@@ -27,7 +27,7 @@ export function manifestOf(plan: Plan): Manifest {
     description: plan.description,
     specFile: plan.specFile,
     release: plan.kernel.release,
-    probes: plan.probes.map((p) => ({ id: p.id, on: p.on, canonical: p.canonical, kind: p.kind, symbol: p.symbol, line: p.line })),
+    probes: plan.probes.map((p) => ({ id: p.id, on: p.on, canonical: p.canonical, kind: p.kind, symbol: 'symbol' in p ? p.symbol : undefined, line: p.line })),
     formats: plan.formats,
     vars: plan.vars.map((v) => ({ name: v.name, type: v.type, scope: v.scope })),
     params: plan.params,

@@ -4,10 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan, PlanProbe } from '../plan/types.js';
+import { FAMILIES, familyOf, type AnyProbeFamily } from '../probeFamilies/registry.js';
+import type { FamilyRender, ProbeCommon } from '../probeFamilies/types.js';
 import { projectRoot } from '../projectRoot.js';
 import { CEmitter, cString, guardCondition } from './emitC.js';
 import { manifestOf } from './manifest.js';
-import { entryCaptures, localAccessors, statementView } from './statementView.js';
 import { templates, type Templates } from './templates.js';
 
 export interface RenderedModule {
@@ -23,47 +24,17 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
 }
 
-function probeFunctionName(p: PlanProbe): string {
+function probeFunctionName(p: ProbeCommon): string {
   return `probe${p.id}_${slug(p.canonical)}`;
-}
-
-/** Parameters and context set-up of a probe body, by kind. */
-function bodyShape(p: PlanProbe): { params: string; hasRegs: boolean; setup: string[] } {
-  switch (p.kind) {
-    case 'kprobe':
-      return { params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] };
-    case 'kretprobe':
-      return {
-        params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',
-        hasRegs: true,
-        setup: ['ctx->entry_args = entry_args;', 'ctx->func_addr = func_addr;'],
-      };
-    case 'syscall':
-    case 'syscall-return':
-      return {
-        params: 'struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr',
-        hasRegs: true,
-        setup: ['ctx->sys_regs = sys->sys_regs;', 'ctx->sys_saved = sys;', 'ctx->func_addr = func_addr;'],
-      };
-    case 'statement':
-      // SITE: which address of the line was hit (locals live in different places at each).
-      return {
-        params: 'struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr',
-        hasRegs: true,
-        setup: ['ctx->site = site;', 'ctx->slide = slide;', 'ctx->func_addr = func_addr;'],
-      };
-    case 'begin':
-    case 'end':
-      return { params: 'void', hasRegs: false, setup: [] };
-  }
 }
 
 /** TEMPLATES: which form of them renders (tests compare the precompiled and the compiled). */
 export function renderModule(plan: Plan, using: Templates = templates()): RenderedModule {
   const specFileC = cString(plan.specFile);
   const probes = plan.probes.map((p) => {
+    const family = familyOf(p);
     const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id });
-    const shape = bodyShape(p);
+    const shape = family.body(p);
     const guard = guardCondition(p.guard);
     const condLine = p.condLine ?? p.line;
     const cond = p.cond ? { line: condLine, c: emitter.condition(p.cond, condLine) } : undefined;
@@ -83,51 +54,25 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
       usesFault: FAULTING_MACROS.test(allC),
       specFile: plan.specFile,
       specFileC,
-      accessors: localAccessors(p),
+      helpers: family.helpers?.(p) ?? [],
     };
   });
-  // One kprobe (or kretprobe) per function; a wildcard expands to many,
-  // registered best-effort because some matches may not be probe-able.
-  const attachments = (kind: 'kprobe' | 'kretprobe', prefix: string) =>
-    plan.probes
-      .filter((p) => p.kind === kind)
-      .flatMap((p) =>
-        (p.symbols ?? [p.symbol!]).map((symbol, i) => ({
-          name: p.symbols ? `${prefix}${p.id}_${i}_${slug(symbol)}` : `${prefix}${p.id}_${slug(symbol)}`,
-          label: p.symbols ? `${p.on} (match ${i + 1} of ${p.symbols.length})` : p.on,
-          symbol,
-          offset: p.offset ?? 0,
-          probeFn: probeFunctionName(p),
-          probe: p.id,
-          wildcard: p.symbols !== undefined,
-        })),
-      );
-  const kprobes = attachments('kprobe', 'kp');
-  const kretprobes = attachments('kretprobe', 'krp');
-  const syscallNames = [...new Set(plan.probes.filter((p) => p.syscall).map((p) => p.syscall!))];
-  const syscalls = syscallNames.map((name) => {
-    const members = plan.probes.filter((p) => p.syscall === name);
-    return {
-      name: `sys_${name}_krp`,
-      syscall: name,
-      symbol: members[0].symbol!,
-      entryProbes: members.filter((p) => p.kind === 'syscall').map(probeFunctionName),
-      returnProbes: members.filter((p) => p.kind === 'syscall-return').map(probeFunctionName),
-      probes: members.map((p) => p.id),
-    };
-  });
-  // Statement probes: a kprobe per address, plus entry kprobes for entry values.
-  const statements = plan.probes.filter((p) => p.kind === 'statement').map((p) => statementView(p, probeFunctionName(p)));
-  // The probe table: each probe names its kprobe(s), whose nmissed the stats
-  // report; a wildcard's many kprobes are not linked.
-  const links = new Map<number, string[]>(plan.probes.map((p) => [p.id, []]));
-  for (const k of kprobes) if (!k.wildcard) links.get(k.probe)!.push(`.kp = &${k.name}`);
-  for (const k of kretprobes) if (!k.wildcard) links.get(k.probe)!.push(`.krp = &${k.name}`);
-  for (const s of syscalls) for (const id of s.probes) links.get(id)!.push(`.krp = &${s.name}`);
-  for (const s of statements) links.get(s.probe)!.push(`.sites = ${s.sitesArray}`, `.nsites = ARRAY_SIZE(${s.sitesArray})`);
-  const probeTable = plan.probes.map((p) => ({ label: cString(p.on), links: links.get(p.id)! }));
+
+  // Each family renders its own probes, in the table's order.
   const threadVars = plan.vars.filter((v) => v.scope === 'thread');
-  const entry = entryCaptures(plan, threadVars.length);
+  let threadSlots = threadVars.length;
+  const parts: FamilyRender[] = [];
+  for (const family of FAMILIES as readonly AnyProbeFamily[]) {
+    const own = plan.probes.filter((p: PlanProbe) => (family.kinds as readonly string[]).includes(p.kind));
+    if (own.length === 0) continue;
+    const part = family.render(own, { probeFn: probeFunctionName, firstThreadSlot: threadSlots });
+    threadSlots += part.threadSlots ?? 0;
+    parts.push(part);
+  }
+  const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
+  const links = new Map<number, string[]>();
+  for (const part of parts) for (const [id, fields] of part.links ?? []) links.set(id, fields);
+  const probeTable = plan.probes.map((p) => ({ label: cString(p.on), links: links.get(p.id) ?? [] }));
 
   const view = {
     module: plan.module,
@@ -135,26 +80,18 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     description: plan.description,
     moduleDescription: plan.description ?? `guru patch ${plan.name}`,
     threadVars,
-    threadSlots: threadVars.length + 2 * entry.slots.length,
-    entrySlots: entry.slots,
-    entryCaptures: entry.captures,
-    statements,
+    threadSlots,
+    declarations: gather((r) => r.declarations),
     globalVars: plan.vars.filter((v) => v.scope === 'global'),
     params: plan.params,
     probes,
-    kprobes,
-    kretprobes,
-    syscalls,
-    requiredKprobes: [
-      ...kprobes.filter((k) => !k.wildcard).map((k) => k.name),
-      ...statements.flatMap((s) => s.sites.map((site) => site.name)),
-      ...entry.captures.map((c) => c.name),
-    ],
-    wildKprobes: kprobes.filter((k) => k.wildcard).map((k) => k.name),
-    requiredKretprobes: [...kretprobes.filter((k) => !k.wildcard).map((k) => k.name), ...syscalls.map((s) => s.name)],
-    wildKretprobes: kretprobes.filter((k) => k.wildcard).map((k) => k.name),
-    beginProbes: plan.probes.filter((p) => p.kind === 'begin').map(probeFunctionName),
-    endProbes: plan.probes.filter((p) => p.kind === 'end').map(probeFunctionName),
+    definitions: gather((r) => r.definitions),
+    requiredKprobes: gather((r) => r.kprobes),
+    wildKprobes: gather((r) => r.wildKprobes),
+    requiredKretprobes: gather((r) => r.kretprobes),
+    wildKretprobes: gather((r) => r.wildKretprobes),
+    beginProbes: gather((r) => r.begin),
+    endProbes: gather((r) => r.end),
     probeTable,
     manifestC: splitCString(JSON.stringify(manifestOf(plan))),
   };

@@ -4,9 +4,12 @@
 // where every usable variable is at every address, in pt_regs terms.
 import type { LocalLocation, LocalScalar, RegsAddress } from '../../src/expr/localAccess.js';
 import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
-import { ptRegsFieldByName } from '../../src/plan/ptRegs.js';
-import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
-import type { ResolvedProbePoint } from '../../src/plan/resolveProbePoint.js';
+import { ptRegsFieldByName } from '../../src/probeFamilies/statement/ptRegs.js';
+import { resolveStatementProbe } from '../../src/probeFamilies/statement/resolveStatement.js';
+import type { StatementPlacement } from '../../src/probeFamilies/statement/types.js';
+import type { Resolution } from '../../src/probeFamilies/types.js';
+
+type ResolvedStatement = Resolution<StatementPlacement>;
 import { gdbLocationAt, type GdbLocation, type GdbScopeSymbol } from './gdbOracle.js';
 import { gdbStatementOracle, type GdbAddress, type GdbStatementOracle } from './gdbStatementOracle.js';
 import { readelfStatementRows } from './readelfLines.js';
@@ -116,21 +119,21 @@ export interface CompareOptions {
 /** Resolve statement:FUNC@FILE:LINE for every line of each function and compare with gdb. */
 export function compareStatementProbes(opts: CompareOptions): StatementComparison {
   const dbg = opts.facts.debuginfo!();
-  const resolved = new Map<string, { file: string; line: number; r: ResolvedProbePoint }[]>();
+  const resolved = new Map<string, { file: string; line: number; r: ResolvedStatement }[]>();
   const mismatches: string[] = [];
   const ourAddresses: bigint[] = [];
   for (const func of opts.functions) {
     const lines = dbg.findFunctions(func).flatMap((f) => dbg.functionLines(f));
-    const list: { file: string; line: number; r: ResolvedProbePoint }[] = [];
+    const list: { file: string; line: number; r: ResolvedStatement }[] = [];
     for (const l of [...new Map(lines.map((x) => [`${x.file}:${x.line}`, x])).values()]) {
       const label = `statement:${func}@${l.file}:${l.line}`;
-      const r = resolveProbePoint({ kind: 'statement', func, file: l.file, line: l.line }, opts.facts, label);
+      const r = resolveStatementProbe({ func, file: l.file, line: l.line }, opts.facts, label);
       if ('message' in r) {
         mismatches.push(`${label}: ${r.message}`);
         continue;
       }
       list.push({ file: l.file, line: l.line, r });
-      for (const s of r.statement!.sites) ourAddresses.push(BigInt(s.address));
+      for (const s of r.placement.statement.sites) ourAddresses.push(BigInt(s.address));
     }
     resolved.set(func, list);
   }
@@ -150,7 +153,7 @@ export function compareStatementProbes(opts: CompareOptions): StatementCompariso
     for (const { file, line, r } of ours) {
       result.lines++;
       const label = `${func}@${base(file)}:${line}`;
-      const sites = r.statement!.sites;
+      const sites = r.placement.statement.sites;
       const ourPcs = sites.map((s) => BigInt(s.address));
       const theirs = gdbRows.filter((g) => g.line === line && base(g.file) === base(file)).map((g) => g.pc);
       for (const pc of theirs) if (!ourPcs.includes(pc)) mismatches.push(`${label}: gdb has address ${hex(pc)}, we do not`);
@@ -191,8 +194,8 @@ function gdbSymbol(oracle: GdbStatementOracle, pc: bigint, name: string, fn: str
   return best?.s;
 }
 
-function compareVariables(func: string, label: string, r: ResolvedProbePoint, oracle: GdbStatementOracle, cfaOracle: CfaOracle, result: StatementComparison): void {
-  const sites = r.statement!.sites;
+function compareVariables(func: string, label: string, r: ResolvedStatement, oracle: GdbStatementOracle, cfaOracle: CfaOracle, result: StatementComparison): void {
+  const sites = r.placement.statement.sites;
   const expectAt = (name: string, fn: string, i: number): Expected | 'unjudged' => {
     const site = sites[i]!;
     const pc = BigInt(site.address);
@@ -225,7 +228,7 @@ function compareVariables(func: string, label: string, r: ResolvedProbePoint, or
     });
   }
   // A variable we refuse must be unusable for gdb too at one address at least.
-  for (const u of r.statement!.unreadable) {
+  for (const u of r.placement.statement.unreadable) {
     const name = u.name.slice(1);
     const judged = sites.map((_, i) => expectAt(name, u.declaredIn, i));
     if (judged.some((j) => j === 'unjudged' || j === undefined)) {

@@ -14,7 +14,7 @@ import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
 import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
 import { compareWithReadelf, parseReadelfFrames, readelfCfa, type ReadelfFde } from './readelfFrames.js';
-import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
+import { resolveProbePoint } from '../../src/probeFamilies/registry.js';
 import { compareStatementProbes } from './statementComparison.js';
 import { run } from './toolchain.js';
 

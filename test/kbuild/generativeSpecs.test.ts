@@ -21,7 +21,7 @@ import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
 import type { KernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { debianHeadersTarget } from '../helpers/debianHeaders.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
+import { resolveProbePoint } from '../../src/probeFamilies/registry.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION, manifestOf } from '../../src/render/manifest.js';
 import { renderModule, type RenderedModule } from '../../src/render/renderModule.js';

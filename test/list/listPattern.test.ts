@@ -6,11 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../../src/errors.js';
-import { kprobeFunctions, SYMBOLS_SOURCE } from '../../src/list/kprobeFunctions.js';
+import { kprobeFunctions, SYMBOLS_SOURCE } from '../../src/probeFamilies/kprobeFunctions.js';
 import { formatListing } from '../../src/list/formatListing.js';
 import { parseListPattern } from '../../src/list/listPattern.js';
 import { listProbePoints } from '../../src/list/listProbePoints.js';
-import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
+import { resolveProbePoint } from '../../src/probeFamilies/registry.js';
+import { resolveStatementProbe } from '../../src/probeFamilies/statement/resolveStatement.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
@@ -133,14 +134,14 @@ test('statement lines go through the resolver, one line or every line of a funct
   let probeable = 0;
   for (const e of entries) {
     const line = Number(/:(\d+)$/.exec(e.point)![1]);
-    const r = resolveProbePoint({ kind: 'statement', func: 'ksys_write', file: 'fs/read_write.c', line }, facts, e.point);
+    const r = resolveStatementProbe({ func: 'ksys_write', file: 'fs/read_write.c', line }, facts, e.point);
     if ('message' in r) {
       expect(e.refused).toBe(r.message.replace(`${e.point}: `, ''));
     } else {
       probeable++;
       expect(e.refused).toBeUndefined();
-      expect(e.details!.join('\n')).toContain(`${r.statement!.sites.length} address`);
-      for (const site of r.statement!.sites) expect(e.details!.join('\n')).toContain(`${site.symbol}+0x${site.offset.toString(16)}`);
+      expect(e.details!.join('\n')).toContain(`${r.placement.statement.sites.length} address`);
+      for (const site of r.placement.statement.sites) expect(e.details!.join('\n')).toContain(`${site.symbol}+0x${site.offset.toString(16)}`);
     }
   }
   expect(probeable).toBeGreaterThan(0);

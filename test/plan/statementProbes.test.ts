@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openProgramDebuginfo, type ProgramDebuginfo } from '../../src/debuginfo/programDebuginfo.js';
 import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
-import { resolveProbePoint } from '../../src/plan/resolveProbePoint.js';
+import { resolveStatementProbe } from '../../src/probeFamilies/statement/resolveStatement.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { parseReadelfFrames, readelfCfa } from '../debuginfo/readelfFrames.js';
 import { compareStatementProbes } from '../debuginfo/statementComparison.js';
@@ -53,17 +53,17 @@ describe.each([
   });
 
   test('a line without code names the lines that have some', () => {
-    const r = resolveProbePoint({ kind: 'statement', func: 'write_like', file: 'statements.c', line: 50 }, facts, 'statement:write_like@statements.c:50');
+    const r = resolveStatementProbe({ func: 'write_like', file: 'statements.c', line: 50 }, facts, 'statement:write_like@statements.c:50');
     expect(r).toMatchObject({ message: expect.stringMatching(/line 50 has no code in write_like/), hint: expect.stringMatching(/lines of statements\.c with code in write_like: \d/) });
   });
 
   test('an unknown function is refused with its name', () => {
-    const r = resolveProbePoint({ kind: 'statement', func: 'no_such', file: 'statements.c', line: 30 }, facts, 'statement:no_such@statements.c:30');
+    const r = resolveStatementProbe({ func: 'no_such', file: 'statements.c', line: 30 }, facts, 'statement:no_such@statements.c:30');
     expect(r).toMatchObject({ message: expect.stringMatching(/no function no_such in the debug information/) });
   });
 
   test('a file the function has no code from lists its files', () => {
-    const r = resolveProbePoint({ kind: 'statement', func: 'sum_points', file: 'other.c', line: 30 }, facts, 'statement:sum_points@other.c:30');
+    const r = resolveStatementProbe({ func: 'sum_points', file: 'other.c', line: 30 }, facts, 'statement:sum_points@other.c:30');
     expect(r).toMatchObject({ message: expect.stringMatching(/sum_points on .* has no code from other\.c/), hint: expect.stringMatching(/statements\.c/) });
   });
 
@@ -71,11 +71,11 @@ describe.each([
     // square() is only inlined when optimising; at -O0 it is a function of its own.
     const lines = dbg.findFunctions('square').flatMap((f) => dbg.functionLines(f));
     const line = lines.find((l) => l.file.endsWith('statements.c'))!.line;
-    const r = resolveProbePoint({ kind: 'statement', func: 'square', file: 'statements.c', line }, facts, `statement:square@statements.c:${line}`);
+    const r = resolveStatementProbe({ func: 'square', file: 'statements.c', line }, facts, `statement:square@statements.c:${line}`);
     if ('message' in r) throw new Error(r.message);
-    const symbols = new Set(r.statement!.sites.map((s) => s.symbol));
+    const symbols = new Set(r.placement.statement.sites.map((s) => s.symbol));
     if (!flags.includes('-O0')) {
-      expect(r.statement!.sites.length).toBeGreaterThanOrEqual(2);
+      expect(r.placement.statement.sites.length).toBeGreaterThanOrEqual(2);
       expect(symbols.has('square')).toBe(false);
     } else {
       expect([...symbols]).toEqual(['square']);

@@ -50,7 +50,9 @@ function syscalls(events: string): Syscall[] {
 beforeAll(async () => {
   const kernel = await debianKernel();
   const plan = buildPlan(readSpecFile('test/fixtures/runtime/statement-probes.yaml'), headersKernelFacts(storedKernelTarget(kernel)));
-  const site = plan.probes.find((p) => p.statement?.line === 634)!.statement!.sites[0]!;
+  const probe = plan.probes.find((p) => p.kind === 'statement' && p.statement.line === 634)!;
+  if (probe.kind !== 'statement') throw new Error('no statement probe at line 634');
+  const site = probe.statement.sites[0]!;
   clampSite = `${site.symbol}+0x${site.offset.toString(16)}`;
   const [probesKo, echoKo] = [await buildFor(kernel, 'test/fixtures/runtime/statement-probes.yaml'), await buildFor(kernel, 'examples/echo-statement.yaml')];
   dir = hostTempDir();

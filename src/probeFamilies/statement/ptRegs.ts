@@ -1,9 +1,9 @@
 // x86_64 DWARF register numbers (System V psABI) as struct pt_regs fields,
 // the only registers a kprobe handler sees. Vector and x87 registers are not
 // saved in pt_regs, so a variable living there cannot be reached.
-import type { PtRegsField, RegsAddress } from '../expr/localAccess.js';
-export { formatRegsAddress, registerName } from '../expr/localAccess.js';
-import type { CfaRule } from '../debuginfo/dwarf/callFrames.js';
+import type { PtRegsField, RegsAddress } from '../../expr/localAccess.js';
+export { formatRegsAddress, registerName } from '../../expr/localAccess.js';
+import type { CfaRule } from '../../debuginfo/dwarf/callFrames.js';
 
 const FIELDS: readonly PtRegsField[] = ['ax', 'dx', 'cx', 'bx', 'si', 'di', 'bp', 'sp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'ip'];
 

@@ -1,16 +1,12 @@
 // `guru list [-v] 'statement:FUNC@FILE:LINE'`: whether a source line can be
 // probed and, with -v, the variables a spec can use there and why the others
-// cannot be read. Statement resolution (DWARF) belongs to the resolver
-// (src/plan/resolveStatementProbe.ts, reached through resolveProbePoint);
-// this file is the one place `guru list` calls into it, so it lists exactly
-// what a spec would get.
-import { UserError } from '../errors.js';
-import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
-import { describeStatement } from '../plan/describePlan.js';
-import { resolveProbePoint } from '../plan/resolveProbePoint.js';
-import { statementLinesOf } from '../plan/resolveStatementProbe.js';
-import type { ListQuery } from './listPattern.js';
-import type { ListEntry, ListedTarget } from './listProbePoints.js';
+// cannot be read. Each line goes through the resolver a spec's probe does
+// (resolveStatement.ts), so the listing says exactly what a spec would get.
+import { UserError } from '../../errors.js';
+import type { KernelFacts } from '../../kernelFacts/kernelFacts.js';
+import type { ListEntry, ListedTarget, ListQuery } from '../types.js';
+import { describeStatement } from './describeStatement.js';
+import { resolveStatementProbe, statementLinesOf } from './resolveStatement.js';
 
 export function listStatementLines(query: Extract<ListQuery, { kind: 'statement' }>, facts: KernelFacts, verbose: boolean): ListEntry[] {
   const { func, file, line } = query;
@@ -22,7 +18,7 @@ export function listStatementLines(query: Extract<ListQuery, { kind: 'statement'
   const lines = statementLinesOf(facts, func, file);
   if (lines === undefined || lines.length === 0) {
     const point = `statement:${func}@${file}:*`;
-    const resolved = resolveProbePoint({ kind: 'statement', func, file, line: 1 }, facts, point);
+    const resolved = resolveStatementProbe({ func, file, line: 1 }, facts, point);
     throw new UserError('message' in resolved ? resolved.message : `${func} has no lines in ${file}`, 'message' in resolved ? resolved.hint : undefined);
   }
   return lines.map((l) => lineEntry(func, file, l, facts, verbose, false));
@@ -31,7 +27,7 @@ export function listStatementLines(query: Extract<ListQuery, { kind: 'statement'
 /** One line: its addresses and variables with -v, or why it cannot be probed. */
 function lineEntry(func: string, file: string, line: number, facts: KernelFacts, verbose: boolean, mustResolve: boolean): ListEntry {
   const point = `statement:${func}@${file}:${line}`;
-  const resolved = resolveProbePoint({ kind: 'statement', func, file, line }, facts, point);
+  const resolved = resolveStatementProbe({ func, file, line }, facts, point);
   if ('message' in resolved) {
     if (mustResolve) throw new UserError(resolved.message, resolved.hint);
     return { point, refused: resolved.message.replace(`${point}: `, '') };
@@ -41,5 +37,5 @@ function lineEntry(func: string, file: string, line: number, facts: KernelFacts,
   for (const [name, why] of resolved.unavailableTargets) {
     if (name !== '$return') targets.push({ name, writable: false, unavailable: why.message });
   }
-  return { point, targets, details: resolved.statement ? describeStatement(resolved.statement, [...resolved.targets.values()]) : undefined };
+  return { point, targets, details: describeStatement(resolved.placement.statement, [...resolved.targets.values()]) };
 }

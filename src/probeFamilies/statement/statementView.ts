@@ -4,14 +4,22 @@
 // one kprobe per address; and the entry kprobes that capture registers for
 // DW_OP_entry_value locals. Only locals an expression uses get accessors,
 // and only entry values they read get captured.
-import { InternalError } from '../errors.js';
-import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
-import { describeLocalLocation, type LocalAccess, type LocalLocation, type PtRegsField, type RegsAddress } from '../expr/localAccess.js';
-import type { Plan, PlanProbe } from '../plan/types.js';
-import { registerName } from '../plan/ptRegs.js';
-import { localAccessor } from './emitC.js';
+import { InternalError } from '../../errors.js';
+import type { IrExpr, IrStmt, TargetVar } from '../../expr/ir.js';
+import { describeLocalLocation, type LocalAccess, type LocalLocation, type PtRegsField, type RegsAddress } from '../../expr/localAccess.js';
+import type { ProbeCommon } from '../types.js';
+import { registerName } from './ptRegs.js';
+import type { StatementPlacement } from './types.js';
+
+type StatementProbe = ProbeCommon & StatementPlacement;
+
+/** The accessor a statement probe's generated C reads (get) or writes (set) a local through. */
+export function localAccessor(probe: number, variable: string, op: 'get' | 'set'): string {
+  return `probe${probe}_${op}_${variable}`;
+}
 
 export interface LocalAccessorView {
+  partial: 'statement-local';
   fn: string;
   set: boolean;
   target: string;
@@ -32,6 +40,7 @@ export interface StatementSiteView {
 }
 
 export interface StatementView {
+  partial: 'statement';
   probe: number;
   on: string;
   probeFn: string;
@@ -43,6 +52,7 @@ export interface StatementView {
 }
 
 export interface EntryCaptureView {
+  partial: 'entry-capture';
   name: string;
   function: string;
   saves: { slot: string; reg: string; cfa: string; comment: string }[];
@@ -71,7 +81,7 @@ export function entrySlotName(function_: string, reg: string): string {
 }
 
 /** Every target an expression or statement of P reads (get) or writes (set). */
-function usedLocals(p: PlanProbe): { get: Map<string, TargetVar>; set: Map<string, TargetVar> } {
+function usedLocals(p: StatementProbe): { get: Map<string, TargetVar>; set: Map<string, TargetVar> } {
   const get = new Map<string, TargetVar>();
   const set = new Map<string, TargetVar>();
   const visit = (e: IrExpr): void => {
@@ -156,18 +166,18 @@ function setCase(l: LocalLocation, bytes: number): string {
 }
 
 /** Accessor functions of statement probe P, for the locals its expressions use. */
-export function localAccessors(p: PlanProbe): LocalAccessorView[] {
-  if (p.kind !== 'statement') return [];
+export function localAccessors(p: StatementProbe): LocalAccessorView[] {
   const { get, set } = usedLocals(p);
   const view = (t: TargetVar, op: 'get' | 'set'): LocalAccessorView => {
     const a = t.access as LocalAccess;
     return {
+      partial: 'statement-local',
       fn: localAccessor(p.id, a.variable, op),
       set: op === 'set',
       target: t.name,
       declaredType: a.declaredType,
       sites: a.sites.map((s, i) => {
-        const site = p.statement!.sites[i]!;
+        const site = p.statement.sites[i]!;
         return `${i}: ${site.symbol}+0x${site.offset.toString(16)}: ${describeLocalLocation(s.where)}${s.dwarf ? ` (${s.dwarf})` : ''}`;
       }),
       cases: a.sites.map((s) => (op === 'get' ? getCase(s.where, a.scalar.bytes) : setCase(s.where, a.scalar.bytes))),
@@ -176,10 +186,11 @@ export function localAccessors(p: PlanProbe): LocalAccessorView[] {
   return [...[...get.values()].map((t) => view(t, 'get')), ...[...set.values()].map((t) => view(t, 'set'))];
 }
 
-export function statementView(p: PlanProbe, probeFn: string): StatementView {
-  const st = p.statement!;
+export function statementView(p: StatementProbe, probeFn: string): StatementView {
+  const st = p.statement;
   const prefix = `st${p.id}`;
   return {
+    partial: 'statement',
     probe: p.id,
     on: p.on,
     probeFn,
@@ -203,10 +214,9 @@ export function statementView(p: PlanProbe, probeFn: string): StatementView {
  * per function, and the thread-variable slots they fill (after the spec's
  * own thread variables, FIRST_SLOT on).
  */
-export function entryCaptures(plan: Plan, firstSlot: number): { captures: EntryCaptureView[]; slots: EntrySlot[] } {
+export function entryCaptures(probes: StatementProbe[], firstSlot: number): { captures: EntryCaptureView[]; slots: EntrySlot[] } {
   const byFunction = new Map<string, Map<PtRegsField, { cfa: RegsAddress; users: Set<string> }>>();
-  for (const p of plan.probes) {
-    if (p.kind !== 'statement') continue;
+  for (const p of probes) {
     for (const t of usedLocals(p).get.values()) {
       const a = t.access as LocalAccess;
       for (const s of a.sites) {
@@ -234,7 +244,7 @@ export function entryCaptures(plan: Plan, firstSlot: number): { captures: EntryC
         comment: `${registerName(reg)} for ${[...users].sort().join(', ')}`,
       };
     });
-    captures.push({ name: `entry_${slug(fn)}`, function: fn, saves });
+    captures.push({ partial: 'entry-capture', name: `entry_${slug(fn)}`, function: fn, saves });
   }
   return { captures, slots };
 }

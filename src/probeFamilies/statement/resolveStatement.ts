@@ -6,17 +6,17 @@
 // one of them, and writable only where every location is a register or
 // memory. Everything is read from the target's own vmlinux with DWARF,
 // whose build-id matches the target (KernelFacts.debuginfo).
-import type { DwarfFunction, ScopeVariable } from '../debuginfo/dwarf/dwarfInfo.js';
-import type { FunctionSymbol, ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
-import { nearestName } from '../diagnostics/nearestName.js';
-import type { UnavailableTarget } from '../expr/compileExpression.js';
-import type { TargetVar } from '../expr/ir.js';
-import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../expr/localAccess.js';
-import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import type { DwarfFunction, ScopeVariable } from '../../debuginfo/dwarf/dwarfInfo.js';
+import type { FunctionSymbol, ProgramDebuginfo } from '../../debuginfo/programDebuginfo.js';
+import { nearestName } from '../../diagnostics/nearestName.js';
+import type { UnavailableTarget } from '../../expr/compileExpression.js';
+import type { TargetVar } from '../../expr/ir.js';
+import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../../expr/localAccess.js';
+import type { KernelFacts } from '../../kernelFacts/kernelFacts.js';
+import type { ReadOnlyReason, Resolution, ResolveError } from '../types.js';
 import { siteLocal, type SiteFrame } from './localLocation.js';
 import { cfaInRegs, formatRegsAddress, registerName } from './ptRegs.js';
-import type { ProbePointError, ResolvedProbePoint } from './resolveProbePoint.js';
-import type { PlanStatement, StatementSite } from './types.js';
+import type { PlanStatement, StatementPlacement, StatementSite } from './types.js';
 
 export interface StatementPoint {
   func: string;
@@ -55,7 +55,7 @@ function entryFunctionOf(symbol: string): string {
   return symbol.replace(/\.cold(\.\d+)?$/, '');
 }
 
-function noCodeAtLine(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string, release: string): ProbePointError {
+function noCodeAtLine(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string, release: string): ResolveError {
   const lines = fns.flatMap((f) => dbg.functionLines(f));
   const here = lines.filter((l) => sameFile(l.file, point.file)).map((l) => l.line);
   if (here.length === 0) {
@@ -79,7 +79,7 @@ interface Site {
   variables: Map<string, ScopeVariable>;
 }
 
-function placeSites(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): Site[] | ProbePointError {
+function placeSites(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): Site[] | ResolveError {
   const addresses = new Map<bigint, ReturnType<ProgramDebuginfo['lineAddresses']>[number]>();
   for (const f of fns) for (const a of dbg.lineAddresses(f, point.file, point.line)) if (!addresses.has(a.address)) addresses.set(a.address, a);
   const sites: Site[] = [];
@@ -171,7 +171,7 @@ function localTargets(sites: Site[], label: string, targets: Map<string, TargetV
 }
 
 /** Why $NAME cannot be written here, and the lines of FUNC where it can. */
-function readOnlyLocal(t: TargetVar, sites: Site[], dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): { message: string; hint?: string } {
+function readOnlyLocal(t: TargetVar, sites: Site[], dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): ReadOnlyReason {
   if (t.access.kind !== 'local') return { message: `cannot write ${t.name} at ${label}` };
   const name = t.access.variable;
   // Reasons by text, each with the addresses it applies to.
@@ -233,7 +233,7 @@ export function statementLinesOf(facts: KernelFacts, func: string, file: string)
   return [...new Set([...withCode, ...body])].sort((a, b) => a - b);
 }
 
-export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts, label: string): ResolvedProbePoint | ProbePointError {
+export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts, label: string): Resolution<StatementPlacement> | ResolveError {
   if (!facts.debuginfo) {
     return { message: `${label}: statement probes need the kernel's debug information, and these kernel facts have none` };
   }
@@ -254,19 +254,23 @@ export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts,
   const unavailable = new Map<string, UnavailableTarget>();
   const unreadable = localTargets(sites, label, targets, unavailable);
   unavailable.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use kretprobe:${point.func}` });
+  const readOnly = new Map<string, ReadOnlyReason>();
+  for (const t of targets.values()) if (!t.writable) readOnly.set(t.name, readOnlyLocal(t, sites, dbg, fns, point, label));
   return {
-    kind: 'statement',
-    symbol: point.func,
     targets,
     unavailableTargets: unavailable,
-    readOnlyReason: (t) => readOnlyLocal(t, sites, dbg, fns, point, label),
-    statement: {
-      func: point.func,
-      file: point.file,
-      line: point.line,
-      debuginfo: dbg.buildId ? { path: dbg.path, buildId: dbg.buildId } : { path: dbg.path },
-      sites: sites.map((s) => s.plan),
-      unreadable,
+    readOnly,
+    placement: {
+      kind: 'statement',
+      symbol: point.func,
+      statement: {
+        func: point.func,
+        file: point.file,
+        line: point.line,
+        debuginfo: dbg.buildId ? { path: dbg.path, buildId: dbg.buildId } : { path: dbg.path },
+        sites: sites.map((s) => s.plan),
+        unreadable,
+      },
     },
   };
 }

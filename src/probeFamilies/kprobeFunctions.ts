@@ -40,10 +40,15 @@ function readFirst(files: readonly string[]): { file: string; text: string } | u
 /**
  * Function entries only: compiler-split parts (`.cold`, `.isra.0`) and
  * patchable-entry padding (`__pfx_`) are not, the same rule wildcard probes
- * follow (plan/resolveProbePoint.ts).
+ * follow (kernelFunction.ts).
  */
 export function isProbeableName(name: string): boolean {
   return !name.includes('.') && !name.startsWith('__pfx_');
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  return new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 }
 
 export function kprobeFunctions(src: KprobeFunctionSources): KprobeFunctions | undefined {

@@ -1,8 +1,8 @@
 // One variable at one address of a statement probe: its DWARF location
 // (as the reader classified it) turned into something a kprobe handler can
 // do with struct pt_regs, or the reason it cannot be reached there.
-import type { ScopeVariable, VariableLocation } from '../debuginfo/dwarf/dwarfInfo.js';
-import type { LocalLocation, LocalScalar, RegsAddress } from '../expr/localAccess.js';
+import type { ScopeVariable, VariableLocation } from '../../debuginfo/dwarf/dwarfInfo.js';
+import type { LocalLocation, LocalScalar, RegsAddress } from '../../expr/localAccess.js';
 import { ptRegsField, ptRegsFieldByName } from './ptRegs.js';
 
 /** What the resolver knows about the frame at a probe address. */

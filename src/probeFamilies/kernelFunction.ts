@@ -1,0 +1,191 @@
+// What the kprobe and kretprobe families share: a kernel function by name
+// or `*` wildcard, resolved against the target's symbols and BTF; the
+// struct guru_kprobe / guru_kretprobe declarations that attach handlers to
+// it; and `guru list` of the functions a pattern matches.
+import os from 'node:os';
+import { EnvironmentError, UserError } from '../errors.js';
+import { nearestName } from '../diagnostics/nearestName.js';
+import type { TargetVar } from '../expr/ir.js';
+import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
+import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
+import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
+import { globToRegExp, kprobeFunctions } from './kprobeFunctions.js';
+import type { CPart, FamilyRender, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError } from './types.js';
+
+export type FunctionKind = 'kprobe' | 'kretprobe';
+
+/** A kprobe: on a function's entry or at an offset into it, or on every match of a wildcard. */
+export interface KprobePlacement {
+  kind: 'kprobe';
+  /** The function (`do_sys_openat2`), or the wildcard as written. */
+  symbol: string;
+  offset: number;
+  /** A wildcard's matches: one kprobe each, registered best-effort. */
+  symbols?: string[];
+}
+
+/** A kretprobe: on a function's return, or on every match of a wildcard. */
+export interface KretprobePlacement {
+  kind: 'kretprobe';
+  symbol: string;
+  symbols?: string[];
+}
+
+export type FunctionPlacement = KprobePlacement | KretprobePlacement;
+
+/** Most functions one wildcard may cover: each is a kprobe to register. */
+export const WILDCARD_LIMIT = 512;
+
+function emptyScope(): ProbeScope {
+  return { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map() };
+}
+
+function returnOnly(scope: ProbeScope, label: string, func: string): void {
+  scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use kretprobe:${func}` });
+}
+
+/** The probe point `kprobe:FUNC[+OFF]` / `kretprobe:FUNC` against the target's symbols and BTF. */
+export function resolveKernelFunction(kind: 'kprobe', point: { func: string; offset: number }, facts: KernelFunctionFacts, label: string): Resolution<KprobePlacement> | ResolveError;
+export function resolveKernelFunction(kind: 'kretprobe', point: { func: string }, facts: KernelFunctionFacts, label: string): Resolution<KretprobePlacement> | ResolveError;
+export function resolveKernelFunction(
+  kind: FunctionKind,
+  point: { func: string; offset?: number },
+  facts: KernelFunctionFacts,
+  label: string,
+): Resolution<FunctionPlacement> | ResolveError {
+  const symbols = facts.functionSymbols();
+  if (point.func.includes('*')) return resolveWildcard(kind, point.func, symbols, facts.release);
+  if (symbols && !symbols.has(point.func)) {
+    const near = nearestName(point.func, symbols);
+    return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: near ? `did you mean ${near}?` : `guru list 'kprobe:*${point.func.slice(0, 4)}*' searches the symbols` };
+  }
+  const offset = kind === 'kprobe' ? point.offset ?? 0 : 0;
+  if (offset > 0) {
+    const scope = emptyScope();
+    for (let i = 1; i <= ARG_REGISTERS.length; i++) {
+      scope.unavailableTargets.set(`$arg${i}`, {
+        message: `$arg${i} is not known at ${label}: past the function's first instruction the arguments may have left their registers`,
+        hint: `read arguments at kprobe:${point.func}, or use a statement: probe (debug info) for variables inside the function`,
+      });
+    }
+    returnOnly(scope, label, point.func);
+    return { ...scope, placement: { kind: 'kprobe', symbol: point.func, offset } };
+  }
+  return functionEntryOrReturn(kind, point.func, facts, label);
+}
+
+/** Named, typed arguments where the target's BTF knows the function; $argN otherwise. */
+function functionEntryOrReturn(kind: FunctionKind, func: string, facts: KernelFunctionFacts, label: string): Resolution<FunctionPlacement> {
+  const scope = emptyScope();
+  const isReturn = kind === 'kretprobe';
+  const found = addKernelFunctionTargets(facts, { func, isReturn, label }, scope);
+  if (!isReturn) returnOnly(scope, label, func);
+  const placement: FunctionPlacement = isReturn ? { kind: 'kretprobe', symbol: func } : { kind: 'kprobe', symbol: func, offset: 0 };
+  return {
+    ...scope,
+    placement,
+    unknownTargetNote: found.positionalWhy ? `arguments are positional here: ${found.positionalWhy}` : undefined,
+    declaration: found.declaration,
+    listed: found.listed,
+    note: found.positionalWhy ? `arguments are positional: ${found.positionalWhy}` : undefined,
+  };
+}
+
+/**
+ * `kprobe:*ptrace*`: every matching text symbol, minus compiler-split parts
+ * (`.cold`) and patchable-entry padding (`__pfx_`), which are not function
+ * entries. Matches the kernel refuses (blacklisted, notrace) are skipped at
+ * load time and counted. Read-only: writes are refused on wildcards.
+ */
+function resolveWildcard(kind: FunctionKind, pattern: string, symbols: ReadonlySet<string> | undefined, release: string): Resolution<FunctionPlacement> | ResolveError {
+  if (!symbols) {
+    return {
+      message: `the wildcard ${pattern} needs the symbol list of ${release}, and none was found`,
+      hint: 'use a kernel from the store (guru kernel add debian:6.1, then --kernel debian:6.1), or target the running kernel (/proc/kallsyms)',
+    };
+  }
+  const re = globToRegExp(pattern);
+  const matched = [...symbols].filter((s) => re.test(s) && !s.includes('.') && !s.startsWith('__pfx_')).sort();
+  if (matched.length === 0) return { message: `${kind}:${pattern} matches no function of ${release}`, hint: `guru list '${kind}:${pattern}'` };
+  if (matched.length > WILDCARD_LIMIT) {
+    return { message: `${kind}:${pattern} matches ${matched.length} functions, more than ${WILDCARD_LIMIT}`, hint: 'narrow the pattern' };
+  }
+  const scope = emptyScope();
+  for (let i = 0; i < ARG_REGISTERS.length; i++) {
+    const name = `$arg${i + 1}`;
+    const t: TargetVar = { name, ctype: REGISTER_CTYPE, access: kind === 'kretprobe' ? { kind: 'savedKernelArg', index: i } : { kind: 'kernelArg', index: i }, writable: false };
+    scope.targets.set(name, t);
+  }
+  if (kind === 'kretprobe') scope.targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: false });
+  else scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${kind}:${pattern}`, hint: `use kretprobe:${pattern}` });
+  const placement: FunctionPlacement = kind === 'kretprobe' ? { kind, symbol: pattern, symbols: matched } : { kind, symbol: pattern, symbols: matched, offset: 0 };
+  return { ...scope, placement, writesRefused: 'writes are refused on wildcard probes' };
+}
+
+export function slug(s: string): string {
+  return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+}
+
+/** `kprobe:do_sys_openat2+0x1a` for `guru check`. */
+export function functionWhere(p: FunctionPlacement): string {
+  return ` on ${p.symbol}${p.kind === 'kprobe' && p.offset ? `+0x${p.offset.toString(16)}` : ''}`;
+}
+
+/**
+ * One struct guru_kprobe (or guru_kretprobe) per function a probe sits on,
+ * with the partial PARTIAL; a wildcard expands to many, registered
+ * best-effort because some matches may not be probe-able.
+ */
+export function renderFunctionProbes(
+  probes: (ProbeCommon & FunctionPlacement & { on: string })[],
+  ctx: RenderContext,
+  prefix: string,
+): FamilyRender & { definitions: CPart[] } {
+  const definitions = probes.flatMap((p) =>
+    (p.symbols ?? [p.symbol]).map((symbol, i) => ({
+      partial: p.kind,
+      name: p.symbols ? `${prefix}${p.id}_${i}_${slug(symbol)}` : `${prefix}${p.id}_${slug(symbol)}`,
+      label: p.symbols ? `${p.on} (match ${i + 1} of ${p.symbols.length})` : p.on,
+      symbol,
+      offset: p.kind === 'kprobe' ? p.offset : 0,
+      probeFn: ctx.probeFn(p),
+      probe: p.id,
+      wildcard: p.symbols !== undefined,
+    })),
+  );
+  const required = definitions.filter((d) => !d.wildcard).map((d) => d.name);
+  const wild = definitions.filter((d) => d.wildcard).map((d) => d.name);
+  // The probe table links each probe to its kprobe, whose nmissed the stats
+  // report; a wildcard's many kprobes are not linked.
+  const field = prefix === 'kp' ? '.kp' : '.krp';
+  const links = new Map<number, string[]>(probes.map((p) => [p.id, []]));
+  for (const d of definitions) if (!d.wildcard) links.get(d.probe)!.push(`${field} = &${d.name}`);
+  return prefix === 'kp'
+    ? { definitions, kprobes: required, wildKprobes: wild, links }
+    : { definitions, kretprobes: required, wildKretprobes: wild, links };
+}
+
+/** `guru list kprobe:GLOB` / `kretprobe:GLOB`: the functions, each with -v resolved as a spec's probe would be. */
+export function listKernelFunctions(kind: FunctionKind, glob: string, facts: ListFacts, opts: ListOptions): ListResult {
+  const found = kprobeFunctions({ symbols: facts.functionSymbols(), running: opts.running ?? facts.release === os.release(), ...opts.kprobeSources });
+  if (!found) {
+    throw new EnvironmentError(
+      `no symbol list for ${facts.release}: guru cannot tell which functions it has`,
+      'use a kernel from the store (--kernel debian:6.1), or run on the kernel itself (/proc/kallsyms)',
+    );
+  }
+  const re = globToRegExp(glob);
+  const names = [...found.names].filter((n) => re.test(n)).sort();
+  if (names.length === 0 && !glob.includes('*')) {
+    const near = nearestName(glob, found.names);
+    throw new UserError(`unknown kernel function ${glob} on ${facts.release}`, near ? `did you mean ${near}?` : `search with a wildcard: guru list '${kind}:*${glob.slice(0, 4)}*'`);
+  }
+  const entries = names.map((name): ListEntry => {
+    const point = `${kind}:${name}`;
+    if (!opts.verbose) return { point };
+    // The names come from the symbols and tracefs; each is typed exactly as a spec's probe on it.
+    const r = functionEntryOrReturn(kind, name, facts, point);
+    return r.declaration ? { point, declaration: r.declaration, targets: r.listed } : { point, targets: r.listed, note: r.note };
+  });
+  return { release: facts.release, entries, sources: found.sources };
+}

@@ -1,0 +1,27 @@
+// The kretprobe family: `kretprobe:FUNC`, `kretprobe:*glob*` (SystemTap
+// `kernel.function("FUNC").return`, bpftrace `kr:FUNC`). A handler at a
+// kernel function's return (templates/partials/kretprobe.hbs): `$return`
+// typed from BTF and writable; the arguments, saved at entry, read-only.
+import { InternalError } from '../errors.js';
+import { functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KretprobePlacement } from './kernelFunction.js';
+import type { ProbeFamily } from './types.js';
+
+export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
+  name: 'kretprobe',
+  spelling: 'kretprobe',
+  kinds: ['kretprobe'],
+  points: ['kretprobe'],
+  inTask: true,
+  resolve: (point, facts, label) => resolveKernelFunction('kretprobe', point, facts, label),
+  body: () => ({
+    params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',
+    hasRegs: true,
+    setup: ['ctx->entry_args = entry_args;', 'ctx->func_addr = func_addr;'],
+  }),
+  render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'krp'),
+  where: functionWhere,
+  list: (query, facts, opts) => {
+    if (query.kind !== 'kretprobe') throw new InternalError(`the kretprobe family cannot list ${query.kind} points`);
+    return listKernelFunctions('kretprobe', query.glob, facts, opts);
+  },
+};

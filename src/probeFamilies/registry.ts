@@ -1,0 +1,64 @@
+// The table of probe families, in the spirit of bpftrace's probe_types.h:
+// one row per family, in the order their C appears in a generated module.
+// Resolving (buildPlan), rendering (renderModule), `guru check` and
+// `guru list` find a probe's family here and nowhere else; adding a family
+// is a module in this folder plus one row below (docs/architecture.md has
+// the checklist).
+import { InternalError } from '../errors.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import type { ProbeKind, ProbePoint } from '../patchSpec/types.js';
+import { kprobeFamily } from './kprobe.js';
+import { kretprobeFamily } from './kretprobe.js';
+import { lifecycleFamily } from './lifecycle.js';
+import { statementFamily } from './statement/statementFamily.js';
+import { syscallFamily } from './syscall.js';
+import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError } from './types.js';
+
+export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, lifecycleFamily] as const;
+
+type PlacementOf<F> = F extends ProbeFamily<infer P, infer _K> ? P : never;
+
+/** The family-specific part of a plan probe: `kind` says which family, the rest where it sits. */
+export type Placement = PlacementOf<(typeof FAMILIES)[number]>;
+
+/** One probe of the plan: a tagged union on `kind`. */
+export type PlanProbe = ProbeCommon & Placement;
+export type PlanProbeKind = PlanProbe['kind'];
+
+/** A family with its types erased, for code that handles every family alike. */
+export type AnyProbeFamily = ProbeFamily<Placement, ProbeKind>;
+
+const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as readonly AnyProbeFamily[];
+
+/** Probe-point kinds the parser knows but no family resolves yet, and what to say. */
+const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
+  ustatement: 'user statement probes are not supported yet',
+  tracepoint: 'tracepoint probes are not supported yet',
+  uprobe: 'uprobes are not supported yet',
+  timer: 'timer probes are not supported yet',
+};
+
+export function familyOfPoint(kind: ProbeKind): AnyProbeFamily | undefined {
+  return all.find((f) => (f.points as readonly string[]).includes(kind));
+}
+
+export function familyOf(p: { kind: string }): AnyProbeFamily {
+  const f = all.find((x) => (x.kinds as readonly string[]).includes(p.kind));
+  if (!f) throw new InternalError(`no probe family produces ${p.kind} probes`);
+  return f;
+}
+
+export function familyOfListQuery(q: ListQuery): AnyProbeFamily {
+  const f = familyOfPoint(q.kind);
+  if (!f?.list) throw new InternalError(`no probe family lists ${q.kind} points`);
+  return f;
+}
+
+/** Where a probe point sits and what a spec sees there, or why it does not resolve. */
+export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: string): Resolution<Placement> | ResolveError {
+  const family = familyOfPoint(point.kind);
+  if (!family) {
+    return { message: `${label}: ${LATER_KINDS[point.kind] ?? 'not supported'}`, hint: `supported now: ${all.map((f) => f.spelling).join(', ')}` };
+  }
+  return family.resolve(point, facts, label);
+}

@@ -1,0 +1,50 @@
+// The statement family: `statement:FUNC@FILE:LINE` (SystemTap
+// `kernel.statement("FUNC@FILE:LINE")`). Every address of a source line
+// from the target's DWARF, each a kprobe at symbol+offset
+// (templates/partials/statement.hbs); `$locals` read and written through
+// generated accessors (statement-local.hbs); entry values captured by entry
+// kprobes (entry-capture.hbs) in thread-variable slots.
+import { EnvironmentError, InternalError } from '../../errors.js';
+import type { ProbeFamily } from '../types.js';
+import { describeStatement } from './describeStatement.js';
+import { resolveStatementProbe } from './resolveStatement.js';
+import { listStatementLines } from './statementLines.js';
+import { entryCaptures, localAccessors, statementView } from './statementView.js';
+import type { StatementPlacement } from './types.js';
+
+export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
+  name: 'statement',
+  spelling: 'statement',
+  kinds: ['statement'],
+  points: ['statement'],
+  inTask: true,
+  resolve: (point, facts, label) => resolveStatementProbe(point, facts, label),
+  // SITE: which address of the line was hit (locals live in different places at each).
+  body: () => ({
+    params: 'struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr',
+    hasRegs: true,
+    setup: ['ctx->site = site;', 'ctx->slide = slide;', 'ctx->func_addr = func_addr;'],
+  }),
+  helpers: localAccessors,
+  render: (probes, ctx) => {
+    const statements = probes.map((p) => statementView(p, ctx.probeFn(p)));
+    // Entry kprobes for the entry values the statements read.
+    const entry = entryCaptures(probes, ctx.firstThreadSlot);
+    const links = new Map<number, string[]>();
+    for (const s of statements) links.set(s.probe, [`.sites = ${s.sitesArray}`, `.nsites = ARRAY_SIZE(${s.sitesArray})`]);
+    return {
+      declarations: entry.slots.length ? [{ partial: 'statement-entry-slots', slots: entry.slots }] : [],
+      definitions: [...statements, ...entry.captures],
+      kprobes: [...statements.flatMap((s) => s.sites.map((site) => site.name)), ...entry.captures.map((c) => c.name)],
+      links,
+      threadSlots: 2 * entry.slots.length,
+    };
+  },
+  where: (p) => ` on ${p.symbol}`,
+  describe: (p) => describeStatement(p.statement, p.targets),
+  list: (query, facts, opts) => {
+    if (query.kind !== 'statement') throw new InternalError(`the statement family cannot list ${query.kind} points`);
+    if (!('constant' in facts)) throw new EnvironmentError(`statement lines of ${facts.release} need its headers and debuginfo`, `install its headers (apt-get install linux-headers-${facts.release}), or use --kernel debian:6.1`);
+    return { release: facts.release, entries: listStatementLines(query, facts, opts.verbose), sources: ['debuginfo (DWARF)'] };
+  },
+};

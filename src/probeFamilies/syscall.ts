@@ -1,0 +1,118 @@
+// The syscall family: `syscall:NAME` and `syscall:NAME:return` (SystemTap
+// `syscall.NAME[.return]`). Arguments by name from include/linux/syscalls.h,
+// read from (and written into) the caller's saved registers. All probes on
+// one syscall share one kretprobe on its pt_regs wrapper (templates/
+// partials/syscall.hbs), which runs entry handlers in spec order and
+// restores rewritten arguments on return, so user space never sees them.
+import { nearestName } from '../diagnostics/nearestName.js';
+import { EnvironmentError, InternalError, UserError } from '../errors.js';
+import type { UnavailableTarget } from '../expr/compileExpression.js';
+import type { TargetVar } from '../expr/ir.js';
+import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
+import type { SyscallPrototype } from '../kernelFacts/kernelFacts.js';
+import { syscallArgRegisterType, syscallArgTypeInfo } from '../kernelFacts/syscallArgRegisterType.js';
+import { globToRegExp } from './kprobeFunctions.js';
+import type { ListedTarget, ListEntry, ProbeFamily, ProbeScope, Resolution } from './types.js';
+
+export interface SyscallPlacement {
+  kind: 'syscall' | 'syscall-return';
+  /** The pt_regs wrapper the kretprobe sits on (`__x64_sys_write`). */
+  symbol: string;
+  /** The syscall's name (`write`). */
+  syscall: string;
+}
+
+/** `long sys_chmod(const char __user *filename, umode_t mode)` */
+function declarationOf(sc: SyscallPrototype): string {
+  return `long sys_${sc.name}(${sc.args.length ? sc.args.map((a) => `${a.ctype}${a.ctype.endsWith('*') ? '' : ' '}${a.name}`).join(', ') : 'void'})`;
+}
+
+function resolveSyscall(sc: SyscallPrototype, ret: boolean, label: string): Resolution<SyscallPlacement> {
+  const scope: ProbeScope = { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map() };
+  const listed: ListedTarget[] = [];
+  const entryLabel = `syscall:${sc.name}`;
+  sc.args.slice(0, ARG_REGISTERS.length).forEach((a, i) => {
+    const registerCType = syscallArgRegisterType(a.ctype);
+    const shown: ListedTarget = { name: `$${a.name}`, ctype: a.ctype, alias: `$arg${i + 1}`, writable: !ret && registerCType !== undefined };
+    listed.push(shown);
+    if (!registerCType) {
+      const u: UnavailableTarget = {
+        message: `$${a.name} (${a.ctype}, argument ${i + 1} of ${sc.name}) cannot be read at ${label}: guru does not know how wide ${a.ctype} is`,
+        hint: 'this is a guru gap: please report it with the syscall; the table is src/kernelFacts/syscallArgRegisterType.ts',
+      };
+      scope.unavailableTargets.set(`$${a.name}`, u);
+      scope.unavailableTargets.set(`$arg${i + 1}`, u);
+      shown.unavailable = `guru does not know how wide ${a.ctype} is`;
+      return;
+    }
+    const t: TargetVar = { name: `$${a.name}`, ctype: a.ctype, registerCType, access: { kind: 'syscallArg', index: i }, writable: !ret, typeInfo: syscallArgTypeInfo(a.ctype) };
+    for (const name of [t.name, `$arg${i + 1}`]) {
+      scope.targets.set(name, { ...t, name });
+      if (ret) scope.readOnly.set(name, { message: `cannot write ${name} in a return probe: the syscall has already used it`, hint: `write it at entry: ${entryLabel}` });
+    }
+  });
+  if (ret) {
+    scope.targets.set('$return', { name: '$return', ctype: 'long', registerCType: 's64', access: { kind: 'returnValue' }, writable: true });
+    listed.push({ name: '$return', ctype: 'long', writable: true });
+  } else {
+    scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${entryLabel}:return` });
+  }
+  return { ...scope, placement: { kind: ret ? 'syscall-return' : 'syscall', symbol: sc.symbol, syscall: sc.name }, declaration: declarationOf(sc), listed };
+}
+
+export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
+  name: 'syscall',
+  spelling: 'syscall, syscall:...:return',
+  kinds: ['syscall', 'syscall-return'],
+  points: ['syscall'],
+  inTask: true,
+  resolve: (point, facts, label) => {
+    const sc = facts.syscall(point.name);
+    if (!sc) {
+      const near = nearestName(point.name, facts.syscallNames());
+      return { message: `unknown syscall ${point.name} on ${facts.release} (x86_64)`, hint: near ? `did you mean syscall:${near}${point.ret ? ':return' : ''}?` : 'guru list \'syscall:*\' shows them all' };
+    }
+    return resolveSyscall(sc, point.ret, label);
+  },
+  body: () => ({
+    params: 'struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr',
+    hasRegs: true,
+    setup: ['ctx->sys_regs = sys->sys_regs;', 'ctx->sys_saved = sys;', 'ctx->func_addr = func_addr;'],
+  }),
+  render: (probes, ctx) => {
+    const names = [...new Set(probes.map((p) => p.syscall))];
+    const definitions = names.map((name) => {
+      const members = probes.filter((p) => p.syscall === name);
+      return {
+        partial: 'syscall',
+        name: `sys_${name}_krp`,
+        syscall: name,
+        symbol: members[0]!.symbol,
+        entryProbes: members.filter((p) => p.kind === 'syscall').map((p) => ctx.probeFn(p)),
+        returnProbes: members.filter((p) => p.kind === 'syscall-return').map((p) => ctx.probeFn(p)),
+        probes: members.map((p) => p.id),
+      };
+    });
+    const links = new Map<number, string[]>();
+    for (const d of definitions) for (const id of d.probes) links.set(id, [`.krp = &${d.name}`]);
+    return { definitions, kretprobes: definitions.map((d) => d.name), links };
+  },
+  where: (p) => ` on ${p.symbol}`,
+  list: (query, facts, opts) => {
+    if (query.kind !== 'syscall') throw new InternalError(`the syscall family cannot list ${query.kind} points`);
+    if (!('syscall' in facts)) throw new EnvironmentError(`syscall prototypes of ${facts.release} come from its headers, and none were found`, `install them: apt-get install linux-headers-${facts.release}`);
+    const re = globToRegExp(query.glob);
+    const names = facts.syscallNames().filter((n) => re.test(n));
+    if (names.length === 0 && !query.glob.includes('*')) {
+      const near = nearestName(query.glob, facts.syscallNames());
+      throw new UserError(`unknown syscall ${query.glob} on ${facts.release} (x86_64)`, near ? `did you mean syscall:${near}?` : "guru list 'syscall:*' shows them all");
+    }
+    const entries = names.map((name): ListEntry => {
+      const point = `syscall:${name}${query.ret ? ':return' : ''}`;
+      if (!opts.verbose) return { point };
+      const r = resolveSyscall(facts.syscall(name)!, query.ret, point);
+      return { point, declaration: r.declaration, targets: r.listed };
+    });
+    return { release: facts.release, entries, sources: ['syscall table and include/linux/syscalls.h'] };
+  },
+};

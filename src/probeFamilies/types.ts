@@ -1,0 +1,199 @@
+// What a probe family is (docs/architecture.md, "Probe families"): the
+// kinds of probe point it takes, how it resolves one against the target
+// kernel, what a spec's expressions see there, how its probes become C, and
+// how `guru list` lists its points. src/probeFamilies/registry.ts holds the
+// table of families; everything else in the pipeline goes through it.
+import type { UnavailableTarget } from '../expr/compileExpression.js';
+import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
+import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
+import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
+import type { ProbePoint } from '../patchSpec/types.js';
+
+export interface PlanGuard {
+  uid?: number[];
+  pid?: number[];
+  comm?: string[];
+}
+
+/** The part of every plan probe that does not depend on its family. */
+export interface ProbeCommon {
+  id: number;
+  /** The on: text as written, and guru's canonical spelling of it. */
+  on: string;
+  canonical: string;
+  /** Spec line of the probe, for #line and messages. */
+  line: number;
+  /** Target variables ($name) readable here. */
+  targets: TargetVar[];
+  guard: PlanGuard;
+  cond?: IrExpr;
+  /** The if: expression as the spec writes it (for `guru check`). */
+  condText?: string;
+  /** Spec line of the if: expression. */
+  condLine?: number;
+  actions: IrStmt[];
+  /** True when some action writes a target variable. */
+  writes: boolean;
+}
+
+/** Why a target variable cannot be written, as the diagnostic says it. */
+export interface ReadOnlyReason {
+  message: string;
+  hint?: string;
+}
+
+/** What a spec's expressions see at a probe point. */
+export interface ProbeScope {
+  targets: Map<string, TargetVar>;
+  /** Names that exist in general but not here, and why. */
+  unavailableTargets: Map<string, UnavailableTarget>;
+  /** Why each target that is not writable is read-only, by name (aliases included). */
+  readOnly: Map<string, ReadOnlyReason>;
+  /** Why no target at all may be written here (wildcards), if so. */
+  writesRefused?: string;
+  /** Said after "unknown target variable" (e.g. why argument names are unknown here). */
+  unknownTargetNote?: string;
+}
+
+/** One target variable as `guru list -v` shows it. */
+export interface ListedTarget {
+  /** `$count`; `$argN` where BTF has no name. */
+  name: string;
+  ctype?: string;
+  /** Positional alias, e.g. `$arg3`. */
+  alias?: string;
+  writable: boolean;
+  /** Why it cannot be read here, when it cannot. */
+  unavailable?: string;
+}
+
+/** A probe point resolved: where it sits (family data, part of the plan) and what it sees. */
+export interface Resolution<P> extends ProbeScope {
+  placement: P;
+  /** For `guru list -v`: the C declaration of what is probed, where known. */
+  declaration?: string;
+  /** For `guru list -v`: the target variables in declaration order. */
+  listed?: ListedTarget[];
+  /** For `guru list -v`: a remark on the whole point (why arguments are positional). */
+  note?: string;
+}
+
+/** Why a probe point does not resolve. */
+export interface ResolveError {
+  message: string;
+  hint?: string;
+}
+
+export function isResolveError(r: object): r is ResolveError {
+  return 'message' in r;
+}
+
+/** The handler of one probe: its C parameters and the context it fills in (templates/partials/probe-body.hbs). */
+export interface BodyShape {
+  params: string;
+  /** Whether the handler has `regs` (begin/end have none). */
+  hasRegs: boolean;
+  setup: string[];
+}
+
+/** A piece of C: the partial (templates/partials/NAME.hbs) that renders it; its other fields are the partial's view. */
+export interface CPart {
+  partial: string;
+}
+
+export interface RenderContext {
+  /** The C function of a probe's handler. */
+  probeFn(p: ProbeCommon): string;
+  /** The first thread-variable slot free for the family's own use (after the spec's vars). */
+  firstThreadSlot: number;
+}
+
+/** What a family contributes to the generated module; every list is in the family's order. */
+export interface FamilyRender {
+  /** C after the spec's variables (enums), before any handler. */
+  declarations?: CPart[];
+  /** C after the handlers: the kprobes, kretprobes and the like that call them. */
+  definitions?: CPart[];
+  /** Runtime registration (kmod/guru_runtime.c): all or nothing ... */
+  kprobes?: string[];
+  kretprobes?: string[];
+  /** ... and best effort (wildcard matches). */
+  wildKprobes?: string[];
+  wildKretprobes?: string[];
+  /** Per probe id: the fields of its struct guru_probe that link it to its kprobes (for nmissed). */
+  links?: Map<number, string[]>;
+  /** Handlers run when the module is armed (begin) and disarmed (end). */
+  begin?: string[];
+  end?: string[];
+  /** Thread-variable slots used from RenderContext.firstThreadSlot on. */
+  threadSlots?: number;
+}
+
+/** What `guru list PATTERN` asks for (src/list/listPattern.ts parses it). */
+export type ListQuery =
+  | { kind: 'kprobe' | 'kretprobe'; glob: string }
+  | { kind: 'syscall'; glob: string; ret: boolean }
+  /** `line` undefined: every line of FILE in FUNC. */
+  | { kind: 'statement'; func: string; file: string; line?: number };
+
+export interface ListEntry {
+  /** guru's spelling, usable as `on:` as printed. */
+  point: string;
+  /** The C declaration, where known. */
+  declaration?: string;
+  /** With -v: the target variables. */
+  targets?: ListedTarget[];
+  /** With -v: a remark on the whole point (e.g. why arguments are positional). */
+  note?: string;
+  /** With -v: lines printed as they are (a statement's addresses and variable locations). */
+  details?: string[];
+  /** The point exists but cannot be probed, and why (listed with -v only). */
+  refused?: string;
+}
+
+export interface ListResult {
+  release: string;
+  entries: ListEntry[];
+  /** Where the names came from (System.map, tracefs, ...). */
+  sources: string[];
+}
+
+/** What listing needs: kprobe patterns only symbols and BTF, the others the headers' facts. */
+export type ListFacts = KernelFacts | KernelFunctionFacts;
+
+export interface ListOptions {
+  verbose: boolean;
+  /** Overrides for tests (tracefs/debugfs files); the running kernel is detected by release. */
+  running?: boolean;
+  kprobeSources?: { availableFilterFunctions?: readonly string[]; kprobeBlacklist?: readonly string[] };
+}
+
+/**
+ * A probe family. P is its part of the plan probe (`kind` and where it
+ * sits); K the probe-point kinds (src/patchSpec/parseProbePoint.ts) it
+ * resolves.
+ */
+export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['kind']> {
+  name: string;
+  /** How hints name what this family offers (`syscall, syscall:...:return`). */
+  spelling: string;
+  /** The plan kinds (PlanProbe.kind) it produces. */
+  kinds: readonly P['kind'][];
+  /** The probe-point kinds it resolves. */
+  points: readonly K[];
+  /** Whether handlers run in the probed task (where: guards apply), or in the supervisor (begin/end). */
+  inTask: boolean;
+  resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string): Resolution<P> | ResolveError;
+  /** The probe handler's signature and context set-up. */
+  body(p: ProbeCommon & P): BodyShape;
+  /** C the handler needs, rendered before it (statement probes: accessors of locals). */
+  helpers?(p: ProbeCommon & P): CPart[];
+  /** The C for all of the spec's probes of this family, in spec order. */
+  render(probes: (ProbeCommon & P)[], ctx: RenderContext): FamilyRender;
+  /** Where the probe sits, for `guru check` (after "probe N ON (line L)"). */
+  where(p: ProbeCommon & P): string;
+  /** Lines `guru check` prints for the probe instead of its target list. */
+  describe?(p: ProbeCommon & P): string[];
+  /** `guru list`: the points matching QUERY (one of this family's kinds). */
+  list?(query: ListQuery, facts: ListFacts, opts: ListOptions): ListResult;
+}
