@@ -40,11 +40,17 @@ fi
 release=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -E 's/.*linux-headers-([^ ,]+).*/\1/')
 echo "setup: Debian 6.1 headers for ${release} in /usr/src/linux-headers-${release}"
 
-# `npm install`, not `npm ci`: npm 11 leaves the other platforms' optional
-# bindings of jest's resolver (@unrs/resolver-binding-*) out of the lock file
-# it writes, and `npm ci` then refuses that same lock file as out of sync.
-# install still follows the lock file's versions.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+# npm packages exactly as package-lock.json pins them (`npm ci`), again only
+# when the lock or package.json changed since the last install (a stamp in
+# node_modules records their hash). A node_modules that is a symbolic link
+# belongs to another checkout (a git worktree sharing its install): left alone.
+# The lock must list every platform's optional bindings (test/project/lockFile
+# checks): an `npm install` run with node_modules present writes only the
+# ones installed here (npm/cli#4828), and `npm ci` refuses such a lock.
+lock_hash=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
+stamp=node_modules/.guru-npm-ci
+if [ ! -L node_modules ] && [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > "$stamp"
 fi
 echo "setup: done"
