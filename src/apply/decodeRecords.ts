@@ -9,6 +9,24 @@ export const REC_FAULT = 2;
 export const REC_STOP = 3;
 export const REC_BACKTRACE = 4;
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A string the kernel copied (a comm, user or kernel memory) as text: its
+ * bytes read as UTF-8 when they are UTF-8 (a task named héllo prints as
+ * such), otherwise ASCII as it is and every other byte as \xNN, so no
+ * byte is lost or mistaken for another character.
+ */
+export function eventString(bytes: Buffer): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    let out = '';
+    for (const b of bytes) out += b < 0x80 ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`;
+    return out;
+  }
+}
+
 const FAULT_KINDS: Record<number, string> = {
   1: 'user memory not readable',
   2: 'kernel address not readable',
@@ -57,7 +75,7 @@ export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
             p += 8;
           } else {
             const len = body.readUInt16LE(p);
-            values.push(body.subarray(p + 2, p + 2 + len).toString('latin1'));
+            values.push(eventString(body.subarray(p + 2, p + 2 + len)));
             p += 2 + len;
           }
         }

@@ -8,6 +8,7 @@ import { InternalError } from '../errors.js';
 import { STRING_SLOTS } from '../expr/compileExpression.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { PlanGuard, PlanVar } from '../plan/types.js';
+import { isCommGlob, kernelGlobPattern } from '../patchSpec/commPattern.js';
 import { localAccessor } from '../probeFamilies/statement/statementView.js';
 
 /** Hands out string slots; one allocator per C statement (strings never outlive one). */
@@ -249,7 +250,7 @@ export function guardCondition(g: PlanGuard): string | undefined {
   const anyOf = (xs: string[]): string => (xs.length === 1 ? xs[0] : `(${xs.join(' || ')})`);
   if (g.uid) parts.push(anyOf(g.uid.map((u) => `guru_uid() == ${u}`)));
   if (g.pid) parts.push(anyOf(g.pid.map((p) => `guru_pid() == ${p}`)));
-  // The kernel's glob_match() negates classes with `[!`; the spec also allows `[^`.
-  if (g.comm) parts.push(anyOf(g.comm.map((c) => (/[*?[]/.test(c) ? `guru_comm_glob(${cString(c.replace(/\[\^/g, '[!'))})` : `guru_comm_is(${cString(c)})`))));
+  // kernelGlobPattern spells a glob the way the kernel's glob_match() reads it ([! for [^, \\ for \).
+  if (g.comm) parts.push(anyOf(g.comm.map((c) => (isCommGlob(c) ? `guru_comm_glob(${cString(kernelGlobPattern(c))})` : `guru_comm_is(${cString(c)})`))));
   return parts.length ? parts.join(' && ') : undefined;
 }

@@ -1,6 +1,6 @@
 // The user-space half of the event channel: records laid out as
 // kmod/guru_runtime.h writes them decode and format as the spec says.
-import { decodeRecords, REC_BACKTRACE, REC_FAULT, REC_HEADER_SIZE, REC_LOG, REC_STOP } from '../../src/apply/decodeRecords.js';
+import { decodeRecords, eventString, REC_BACKTRACE, REC_FAULT, REC_HEADER_SIZE, REC_LOG, REC_STOP } from '../../src/apply/decodeRecords.js';
 import { EventFormatter } from '../../src/apply/formatEvent.js';
 import { formatSummary } from '../../src/apply/formatSummary.js';
 import { parseModuleStats } from '../../src/apply/moduleStats.js';
@@ -76,4 +76,10 @@ test('stats parse and the summary checks emitted = delivered + dropped', () => {
   expect(stats.probes[0]).toEqual({ hits: 12, misses: 2, writes: 4, faults: 1, nmissed: 0 });
   expect(formatSummary(manifest, stats, 7, 1.25, 'SIGINT')).toContain('events: 10 emitted = 7 delivered + 3 dropped\n');
   expect(formatSummary(manifest, stats, 6, 1.25, 'SIGINT')).toContain('does not balance');
+});
+
+test('strings are UTF-8 when their bytes are, otherwise ASCII with every other byte as \\xNN', () => {
+  expect(eventString(Buffer.from('h\u00e9llo', 'utf8'))).toBe('h\u00e9llo');
+  expect(eventString(Buffer.from([0x61, 0xff, 0x22, 0x5c, 0xc3]))).toBe('a\\xff"\\\\xc3');
+  expect(eventString(Buffer.alloc(0))).toBe('');
 });

@@ -5,7 +5,7 @@
  * ends a comment * / #include <evil.h> / * and "quotes"
  *
  * Probes (each is armed only while the supervisor holds /dev/guru_c_injection):
- *   0: syscall:openat  (test/fixtures/render/c-injection.yaml:8)
+ *   0: syscall:openat  (test/fixtures/render/c-injection.yaml:10)
  *
  * Generated code: change the spec and run `guru render` instead of editing.
  */
@@ -14,7 +14,7 @@
 /* The spec's probes: defined at the end, once the kprobes they name are. */
 static struct guru_probe guru_probes[1];
 
-/* probe 0: syscall:openat (test/fixtures/render/c-injection.yaml:8) */
+/* probe 0: syscall:openat (test/fixtures/render/c-injection.yaml:10) */
 static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
@@ -24,16 +24,16 @@ static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *s
 	ctx->sys_regs = sys->sys_regs;
 	ctx->sys_saved = sys;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_glob("ba\?h*")))
-		goto miss;
-#line 9 "test/fixtures/render/c-injection.yaml"
-	if (!(strcmp(guru_comm(ctx, 0), "\"); panic(\"") != 0))
+	if (!((guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*"))))
 		goto miss;
 #line 11 "test/fixtures/render/c-injection.yaml"
+	if (!(strcmp(guru_comm(ctx, 0), "\"); panic(\"") != 0))
+		goto miss;
+#line 13 "test/fixtures/render/c-injection.yaml"
 	guru_log_begin(ctx, 0);
-	guru_log_str(ctx, GURU_USER_STRING(0, (s64)(unsigned long)GURU_SYS_ARG(1), 65, 11));
+	guru_log_str(ctx, GURU_USER_STRING(0, (s64)(unsigned long)GURU_SYS_ARG(1), 65, 13));
 	guru_log_end(ctx);
-#line 12 "test/fixtures/render/c-injection.yaml"
+#line 14 "test/fixtures/render/c-injection.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_str(ctx, "\\\"; } static void x(void) { //");
 	guru_log_end(ctx);
@@ -106,6 +106,6 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_c_injection\",\"name\":\"c_injection\",\"description\":\"ends a comm"
 	"ent */ #include <evil.h> /* and \\\"quotes\\\"\",\"specFile\":\"test/fixtures/render/c-injection.yaml\",\""
 	"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall:openat\",\"canonical\":\"syscall:openat\""
-	",\"kind\":\"syscall\",\"symbol\":\"__x64_sys_openat\",\"line\":8}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"tab"
-	"\\there, newline\\n, trigraph \?\?= and 100%% %s\",\"args\":[\"string\"],\"line\":11},{\"id\":1,\"probe\":0,\"fm"
-	"t\":\"%s\",\"args\":[\"string\"],\"line\":12}],\"vars\":[],\"params\":[]}";
+	",\"kind\":\"syscall\",\"symbol\":\"__x64_sys_openat\",\"line\":10}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"ta"
+	"b\\there, newline\\n, trigraph \?\?= and 100%% %s\",\"args\":[\"string\"],\"line\":13},{\"id\":1,\"probe\":0,\"f"
+	"mt\":\"%s\",\"args\":[\"string\"],\"line\":14}],\"vars\":[],\"params\":[]}";
