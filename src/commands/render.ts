@@ -18,15 +18,12 @@ export const renderCommand: GuruCommand<RenderArgs> = {
   handler: async (args: RenderArgs) => {
     const { planSpecFile } = await import('../pipeline.js');
     const { renderModule } = await import('../render/renderModule.js');
-    const { plan } = await planSpecFile(args.spec, args);
+    const { plan, target } = await planSpecFile(args.spec, args);
     const rendered = renderModule(plan);
     const dir = args.output ?? rendered.module;
     fs.mkdirSync(dir, { recursive: true });
     for (const [name, content] of Object.entries(rendered.files)) fs.writeFileSync(path.join(dir, name), content);
-    process.stdout.write(`${dir}: ${Object.keys(rendered.files).join(' ')}\n` + `build it: make -C ${planKdirHint(args)} M=${path.resolve(dir)} modules\n`);
+    process.stdout.write(`${dir}: ${Object.keys(rendered.files).join(' ')}\n` + `build it: make -C ${target.headersDir} M=${path.resolve(dir)} modules\n`);
   },
 };
 
-function planKdirHint(args: KernelArgs): string {
-  return args.kdir ?? `/lib/modules/${args.kernel ?? '$(uname -r)'}/build`;
-}
