@@ -1,4 +1,4 @@
-// Error classes and the exit codes they map to (DESIGN §3): one top-level
+// Error classes and the exit codes they map to (docs/cli.md, "Conventions"): one top-level
 // catch in cli.ts turns any of these into a message and an exit code.
 import type { Diagnostic } from './diagnostics/diagnostic.js';
 

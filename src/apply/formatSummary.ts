@@ -1,4 +1,4 @@
-// The end-of-session summary (DESIGN §4): per probe hits, guard misses,
+// The end-of-session summary (docs/supervision.md): per probe hits, guard misses,
 // writes, kprobe nmissed and faults; and the event accounting, which must
 // balance exactly: emitted = delivered + dropped.
 import type { Manifest } from '../render/manifest.js';

@@ -1,4 +1,4 @@
-// One `guru apply` session (DESIGN §4): insmod, arm, stream events until
+// One `guru apply` session (docs/supervision.md): insmod, arm, stream events until
 // something ends the session (signal, --duration, the end of --run, stop()
 // in a probe, a kernel warning about the module), then disarm, drain,
 // summarise and rmmod. The kernel disarms by itself if this process dies.

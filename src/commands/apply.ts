@@ -1,4 +1,4 @@
-// guru apply SPEC|X.ko: load, arm, stream events, summary, remove (DESIGN §3, §4).
+// guru apply SPEC|X.ko: load, arm, stream events, summary, remove (docs/cli.md, docs/supervision.md).
 // With --vm K: build on the host for K, then run this same command inside a
 // disposable VM booted on K.
 import fs from 'node:fs';

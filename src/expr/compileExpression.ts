@@ -16,7 +16,7 @@ export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'uid', 'gid', 
 export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
 export const STATEMENT_CALLS = ['log', 'stop', 'backtrace'] as const;
 export const VALUE_CALLS = ['user_string', 'kernel_string'] as const;
-/** Named in DESIGN but not built yet: refused with a clear message, never stubbed. */
+/** Named in the spec language (docs/spec.md) but not built yet: refused with a clear message, never stubbed. */
 const LATER_CALLS: Record<string, string> = {
   ubacktrace: 'ubacktrace() (user stacks) is not supported yet',
   count: 'count() counters are not supported yet',

@@ -1,4 +1,4 @@
-// Which kernel a command resolves and builds against (DESIGN §3: `--kernel K`
+// Which kernel a command resolves and builds against (docs/cli.md: `--kernel K`
 // or `--kdir DIR`; default the running kernel), where its headers are, and
 // where its symbol list and BTF are. K is a release or a kernel-store ref such as
 // debian:6.1 (added to the store on first use).

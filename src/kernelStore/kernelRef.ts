@@ -1,4 +1,4 @@
-// How users name a kernel (DESIGN §3 `--kernel K`): a distribution series such
+// How users name a kernel (docs/cli.md, `--kernel K`): a distribution series such
 // as `debian:6.1`, whose exact release moves as Debian publishes updates, or
 // an exact release string such as `6.1.0-56-amd64`.
 import { UserError } from '../errors.js';

@@ -1,5 +1,5 @@
 // Probe points (`on:`): guru's own spelling plus the SystemTap and bpftrace
-// spellings of DESIGN §2, all normalised into one ProbePoint.
+// spellings of docs/spec.md, all normalised into one ProbePoint.
 //
 // This is syntax only. Whether a function, syscall or tracepoint exists is the
 // resolver's question. But every name that survives here is later pasted into

@@ -1,4 +1,4 @@
-// Spec text → Spec (DESIGN §2), or a SpecError carrying every problem found.
+// Spec text → Spec (docs/spec.md), or a SpecError carrying every problem found.
 //
 // Parsing is syntax and shape only: names are not looked up in any kernel
 // (that is the resolver's pass) and expressions stay text (the expression

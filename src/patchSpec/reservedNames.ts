@@ -1,5 +1,5 @@
 // Names a spec cannot use for its own `vars:` and `params:`: bare names in
-// expressions resolve to these first (DESIGN §2), so a var called `pid` would
+// expressions resolve to these first (docs/spec.md), so a var called `pid` would
 // silently never be read. Exported so the expression compiler resolves bare
 // names from the same lists.
 
@@ -29,8 +29,8 @@ export const CALL_NAMES: readonly string[] = [
 ];
 
 /**
- * Runtime parameters every module has without declaring them (DESIGN §2:
- * "plus a built-in `enabled`"); `guru set NAME enabled=0` must stay unambiguous.
+ * Runtime parameters every module has without declaring them (docs/spec.md,
+ * "Variables and parameters"); `guru set NAME enabled=0` must stay unambiguous.
  */
 export const BUILTIN_PARAM_NAMES: readonly string[] = ['enabled'];
 

@@ -1,4 +1,4 @@
-// The parsed, validated patch spec (DESIGN §2), before anything is resolved
+// The parsed, validated patch spec (docs/spec.md), before anything is resolved
 // against a kernel. Every piece that a later pass may complain about keeps
 // its SourceSpan so the complaint can point into the YAML.
 import type { SourceSpan } from '../diagnostics/diagnostic.js';
@@ -13,7 +13,7 @@ export interface VarDecl {
   span: SourceSpan;
 }
 
-/** A runtime knob (DESIGN §2 "Runtime parameters"): an integer readable in expressions. */
+/** A runtime knob (docs/spec.md, "Variables and parameters"): an integer readable in expressions. */
 export interface ParamDecl {
   name: string;
   initial: number;

@@ -1,6 +1,6 @@
 // Random VALID patch specs for the generative build test: a seeded
 // generator over the spec language exactly as the compiler accepts it today
-// (DESIGN §2; src/expr/compileExpression.ts and src/plan/resolveProbePoint.ts
+// (docs/spec.md; src/expr/compileExpression.ts and src/plan/resolveProbePoint.ts
 // are the authority). Every spec it draws must pass `guru check`, render, and
 // build without a warning; when one does not, the spec text is the report.
 //

@@ -2,7 +2,7 @@
 // draws random VALID specs from the language the compiler accepts, and each
 // one must pass `guru check`, render, and build against the Debian 6.1
 // headers without a single compiler warning, carrying a manifest that
-// describes it. "A spec guru accepts must compile" (DESIGN §2), tested on
+// describes it. "A spec guru accepts must compile" (docs/supervision.md), tested on
 // specs nobody wrote by hand.
 //
 // The seed is printed; replay a failure with

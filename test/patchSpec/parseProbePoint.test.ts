@@ -1,4 +1,4 @@
-// Every probe point spelling of DESIGN §2 (guru, SystemTap, bpftrace)
+// Every probe point spelling of docs/spec.md (guru, SystemTap, bpftrace)
 // normalises to one ProbePoint, and guru's canonical spelling round-trips.
 import {
   formatProbePoint,

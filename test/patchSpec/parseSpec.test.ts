@@ -7,7 +7,7 @@ import { specFixture, specFixtures } from './fixtures.js';
 
 const span = (file: string, line: number, col: number, length: number) => ({ file, line, col, length });
 
-test('the DESIGN §2 example parses to the expected Spec', () => {
+test('the echo example (docs/spec.md) parses to the expected Spec', () => {
   const { file, text } = specFixture('good', 'echo-one-byte.yaml');
   const expected: Spec = {
     file,

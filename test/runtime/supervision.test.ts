@@ -1,4 +1,4 @@
-// Supervision (DESIGN §4): SIGKILL of the supervisor disarms the patch at
+// Supervision (docs/supervision.md): SIGKILL of the supervisor disarms the patch at
 // once (the kernel side sees its control file close) and `guru rm --all`
 // then removes the module; SIGINT and SIGTERM end the session cleanly with a
 // summary and no module left behind.
