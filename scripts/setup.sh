@@ -11,7 +11,8 @@ packages=(
   linux-headers-amd64                                  # Debian 6.1 headers (metapackage)
   dwarves                                              # pahole (6.12 headers, BTF test fixtures), pfunct (BTF oracle)
   qemu-system-x86 busybox-static cpio kmod             # disposable VMs
-  xz-utils zstd util-linux                             # kernel store: unpack Debian's vmlinuz (xz, zstd) and .ko.xz; setpriv ties QEMU to guru
+  xz-utils zstd util-linux                             # kernel store: unpack Debian's vmlinuz (xz, zstd) and .ko.xz; setpriv ties QEMU to guru; unshare enters build roots
+  debootstrap debian-archive-keyring gpgv              # kernel store: build roots (trixie's gcc-14 and glibc for kernels from trixie on), verified archives
   gdb                                                  # oracle for the DWARF reader tests
   shellcheck ruby                                      # CI lints the provisioning script and the Vagrantfile
 )

@@ -9,5 +9,10 @@ npm run --silent build
 # Debian 6.1's vmlinux with DWARF in guru's kernel store: an 858 MB download
 # the first time, a quick apt check after.
 node bin/guru.js kernel add debian:6.1 --debuginfo
+# The test matrix's other kernels: bookworm's 6.12, and trixie-backports'
+# 7.3 with the trixie build root its gcc-14 toolchain needs (made once,
+# about 75 s and 400 MB).
+node bin/guru.js kernel add debian:6.12
+node bin/guru.js kernel add debian:7.3
 NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
   npx jest --ci "$@"

@@ -24,7 +24,9 @@ async function storedKernelReport(ref: string): Promise<{ checks: DoctorCheck[];
   const { storedKernelVerdict } = await import('../doctor/doctorVerdict.js');
   const tools = await import('../doctor/hostTools.js');
   const { checkStaticBusybox } = await import('../vm/initramfs.js');
+  const { readKernelToolchain, hostToolchain, rootToolchain } = await import('../kernelStore/kernelToolchain.js');
   const kernel = findStoredKernel(ref);
+  const toolchain = kernel && (kernel.toolchain ?? (fs.existsSync(kernel.config) ? readKernelToolchain(kernel.headersDir, fs.readFileSync(kernel.config, 'utf8')) : undefined));
   const checks = storedKernelChecks(
     {
       ref,
@@ -33,8 +35,16 @@ async function storedKernelReport(ref: string): Promise<{ checks: DoctorCheck[];
       headersComplete: kernel && headersRelease(kernel.headersDir) === kernel.release,
       btf: kernel && findBtfFile(kernel.release, kernel.headersDir),
       headersVmlinux: kernel && fs.existsSync(path.join(kernel.headersDir, 'vmlinux')),
+      toolchain,
     },
-    { has: (cmd) => tools.hasCommand(cmd), gccMajor: tools.hostGccMajor, paholeVersion: tools.paholeVersion, checkStaticBusybox },
+    {
+      has: (cmd) => tools.hasCommand(cmd),
+      gccMajor: tools.hostGccMajor,
+      paholeVersion: tools.paholeVersion,
+      checkStaticBusybox,
+      toolchain: hostToolchain,
+      rootToolchain: (dir) => (fs.existsSync(dir) ? rootToolchain(dir) : undefined),
+    },
   );
   return { checks, verdict: storedKernelVerdict(ref, checks) };
 }

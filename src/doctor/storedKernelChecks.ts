@@ -5,6 +5,7 @@
 // nothing is downloaded or booted.
 import { GuruError } from '../errors.js';
 import type { StoredKernel } from '../kernelStore/storedKernel.js';
+import { describeToolchain, toolchainGaps, type KernelToolchain, type ToolchainOffer } from '../kernelStore/kernelToolchain.js';
 import { configLockdownCheck, configSignatureCheck, kprobesCheck } from './configChecks.js';
 import type { DoctorCheck } from './doctorCheck.js';
 import { kernelGccMajor } from './hostTools.js';
@@ -18,6 +19,10 @@ export interface HostFacts {
   paholeVersion(): number | undefined;
   /** Throws the VM's own EnvironmentError when /bin/busybox is missing or not static. */
   checkStaticBusybox(): void;
+  /** What this machine offers a kernel's toolchain (compilers, glibc, pahole). */
+  toolchain?(): ToolchainOffer;
+  /** What a build root offers, or undefined if it is not there. */
+  rootToolchain?(dir: string): ToolchainOffer | undefined;
 }
 
 export interface StoredKernelFacts {
@@ -30,6 +35,8 @@ export interface StoredKernelFacts {
   btf?: string;
   /** Whether the headers ship a vmlinux, against which kbuild adds BTF to each module (6.12 does, 6.1 does not). */
   headersVmlinux?: boolean;
+  /** What building modules for the kernel needs (the store's record, or read from its headers). */
+  toolchain?: KernelToolchain;
 }
 
 export function storedKernelChecks(facts: StoredKernelFacts, host: HostFacts): DoctorCheck[] {
@@ -41,7 +48,11 @@ export function storedKernelChecks(facts: StoredKernelFacts, host: HostFacts): D
       : { name: 'kernel store', ok: false, detail: `${ref} is not in guru's kernel store`, fix: `guru kernel add ${ref}` },
   );
   if (kernel) checks.push(...kernelChecks(kernel, facts));
-  checks.push(...buildTools(facts, host));
+  if (kernel?.buildRoot && facts.toolchain) checks.push(buildRootCheck(kernel, facts.toolchain, facts.ref, host));
+  else {
+    if (kernel && facts.toolchain) checks.push(hostToolchainCheck(facts.toolchain, facts.ref, host));
+    checks.push(...buildTools(facts, host));
+  }
 
   const qemu = host.has('qemu-system-x86_64');
   checks.push({ name: 'qemu', ok: qemu, detail: qemu ? 'qemu-system-x86_64 found' : 'qemu-system-x86_64 not found', fix: 'apt-get install qemu-system-x86' });
@@ -117,6 +128,33 @@ function buildTools(facts: StoredKernelFacts, host: HostFacts): DoctorCheck[] {
     });
   }
   return checks;
+}
+
+/** The kernel builds with this machine's toolchain: does it (still) have what the kernel needs? */
+function hostToolchainCheck(toolchain: KernelToolchain, ref: string, host: HostFacts): DoctorCheck {
+  const gaps = host.toolchain ? toolchainGaps(toolchain, host.toolchain()) : [];
+  return {
+    name: 'toolchain',
+    ok: gaps.length === 0,
+    detail: gaps.length === 0 ? `needs ${describeToolchain(toolchain)}: this machine has it` : `needs ${describeToolchain(toolchain)}: ${gaps.join('; ')}`,
+    fix: `guru kernel add ${ref} (makes a build root with that toolchain when this machine lacks it)`,
+  };
+}
+
+/** The kernel builds in a build root: is it there, and does it have what the kernel needs? */
+function buildRootCheck(kernel: StoredKernel, toolchain: KernelToolchain, ref: string, host: HostFacts): DoctorCheck {
+  const root = kernel.buildRoot!;
+  const offer = host.rootToolchain?.(root.dir);
+  const gaps = offer ? toolchainGaps(toolchain, offer) : [];
+  const ok = offer !== undefined && gaps.length === 0;
+  return {
+    name: 'toolchain',
+    ok,
+    detail: `needs ${describeToolchain(toolchain)}, which this machine lacks; ${
+      !offer ? `its build root ${root.name} is missing (${root.dir})` : gaps.length ? `its build root ${root.name} lacks: ${gaps.join('; ')}` : `the build root ${root.name} provides it (${root.dir})`
+    }`,
+    fix: `guru kernel add ${ref} (makes the build root again; needs root)`,
+  };
 }
 
 function busyboxCheck(host: HostFacts): DoctorCheck {

@@ -22,7 +22,8 @@ import type { KernelTarget } from '../kernelFacts/kernelTarget.js';
 import type { Plan } from '../plan/types.js';
 import { projectRoot } from '../projectRoot.js';
 import type { RenderedModule } from '../render/renderModule.js';
-import { withDirectoryLock } from './directoryLock.js';
+import { withDirectoryLock } from '../directoryLock.js';
+import { buildRootCommand, buildRootSetupFailure } from './buildRootMake.js';
 
 export interface BuildResult {
   /** The built module, inside guru's cache; copy it, don't move it. */
@@ -38,7 +39,9 @@ const SHIPPED_RUNTIME = 'guru_runtime.o_shipped';
 function headersIdentity(target: KernelTarget): string {
   const symvers = path.join(target.headersDir, 'Module.symvers');
   const st = fs.existsSync(symvers) ? fs.statSync(symvers) : undefined;
-  return `${target.release}\n${target.headersDir}\n${st?.size ?? 0}\n${st?.mtimeMs ?? 0}`;
+  // A build root is another compiler: another module (host builds keep the key they always had).
+  const root = target.buildRoot ? `\n${target.buildRoot}` : '';
+  return `${target.release}\n${target.headersDir}\n${st?.size ?? 0}\n${st?.mtimeMs ?? 0}${root}`;
 }
 
 function sha256(...parts: string[]): string {
@@ -85,18 +88,23 @@ function makeArgs(target: KernelTarget, dir: string): string[] {
 }
 
 /**
- * Run kbuild, its stdout and stderr interleaved into one log. node's own
- * spawn rather than execa: a cold `guru build` is measured against a bare
- * kbuild (bench/build.ts), and importing execa alone costs about 80 ms.
+ * Run kbuild, its stdout and stderr interleaved into one log; with the
+ * target's build root when it has one (buildRootMake.ts). node's own spawn
+ * rather than execa: a cold `guru build` is measured against a bare kbuild
+ * (bench/build.ts), and importing execa alone costs about 80 ms.
  */
 function runMake(target: KernelTarget, dir: string): Promise<{ ok: boolean; log: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('make', makeArgs(target, dir), { env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const inRoot = target.buildRoot ? buildRootCommand(target.buildRoot, makeArgs(target, dir), [target.headersDir, dir]) : undefined;
+    const [file, args] = inRoot ? [inRoot.file, inRoot.args] : ['make', makeArgs(target, dir)];
+    const child = spawn(file, args, { env: { ...process.env, LC_ALL: 'C', ...inRoot?.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => chunks.push(b));
     child.stderr.on('data', (b: Buffer) => chunks.push(b));
     child.on('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'ENOENT' ? new EnvironmentError('make is not installed', 'apt-get install build-essential') : err);
+      if (err.code !== 'ENOENT') reject(err);
+      else if (inRoot) reject(new EnvironmentError('unshare is not installed (kbuild runs in a build root for this kernel)', 'apt-get install util-linux'));
+      else reject(new EnvironmentError('make is not installed', 'apt-get install build-essential'));
     });
     child.on('close', (code) => resolve({ ok: code === 0, log: Buffer.concat(chunks).toString('utf8') }));
   });
@@ -108,8 +116,27 @@ function writeIfChanged(file: string, content: string): void {
   fs.writeFileSync(file, content);
 }
 
-function failure(log: string, modules: string[], target: KernelTarget): InternalError {
-  const errors = log.split('\n').filter((l) => /error|warning|undefined!|Error \d/.test(l));
+/**
+ * kbuild's output when the machine, not the generated C, is at fault: a
+ * missing program (the kernel's gcc-14, pahole), kbuild's programs wanting
+ * a newer glibc, a compiler that does not know the kernel's flags.
+ */
+const ENVIRONMENT_PROBLEM = /: not found$|GLIBC_[0-9.]+' not found|unrecognized command[- ]line option|pahole .*(not found|too old)|BTF: .*pahole/;
+
+function failure(log: string, modules: string[], target: KernelTarget): InternalError | EnvironmentError {
+  const lines = log.split('\n');
+  const setup = target.buildRoot ? buildRootSetupFailure(log) : undefined;
+  if (setup) return setup;
+  const environment = lines.filter((l) => ENVIRONMENT_PROBLEM.test(l));
+  if (environment.length > 0) {
+    return new EnvironmentError(
+      `kbuild for ${target.release} failed because this machine lacks something the kernel's headers need:\n${environment.slice(0, 20).join('\n')}`,
+      target.buildRoot
+        ? `the build root ${target.buildRoot} lacks it: see guru doctor --kernel ${target.release}`
+        : `see what the kernel needs: guru doctor --kernel ${target.release}; a kernel from guru's store gets a build root with its own toolchain: guru kernel add ${target.release}`,
+    );
+  }
+  const errors = lines.filter((l) => /error|warning|undefined!|Error \d/.test(l));
   return new InternalError(
     `the generated C for ${modules.join(', ')} did not build against ${target.release}:\n` +
       (errors.length ? errors.slice(0, 40).join('\n') : log.slice(-4000)),

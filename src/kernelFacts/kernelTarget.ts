@@ -18,6 +18,8 @@ export interface KernelTarget {
   release: string;
   /** kbuild's KDIR. */
   headersDir: string;
+  /** A build root whose toolchain kbuild must use for this kernel (a newer Debian's gcc and glibc), if this machine's falls short. */
+  buildRoot?: string;
   /** A real symbol list (System.map or kallsyms), if one is known. */
   systemMap?: string;
   /** The kernel's BTF (named, typed kprobe arguments), if one is known. */
@@ -69,7 +71,19 @@ function systemMapFor(release: string): string | undefined {
 
 /** A kernel from guru's store as a target (what `--vm K` builds for). */
 export function storedKernelTarget(k: StoredKernel, debuginfo?: string): KernelTarget {
-  return { release: k.release, headersDir: k.headersDir, systemMap: k.systemMap, btf: findBtfFile(k.release, k.headersDir), ...debuginfoFacts(k.release, k, debuginfo) };
+  return { release: k.release, headersDir: k.headersDir, buildRoot: storedBuildRoot(k), systemMap: k.systemMap, btf: findBtfFile(k.release, k.headersDir), ...debuginfoFacts(k.release, k, debuginfo) };
+}
+
+/** The build root a stored kernel's modules build in, which must be there. */
+function storedBuildRoot(k: StoredKernel): string | undefined {
+  if (!k.buildRoot) return undefined;
+  if (!fs.existsSync(k.buildRoot.dir)) {
+    throw new EnvironmentError(
+      `${k.release} builds modules in the build root ${k.buildRoot.name} (${k.toolchain?.compiler ?? 'its own compiler'}), which is missing from ${k.buildRoot.dir}`,
+      `make it again: guru kernel add ${k.ref ?? k.release}`,
+    );
+  }
+  return k.buildRoot.dir;
 }
 
 export interface KernelTargetOptions {
@@ -85,10 +99,19 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     const release = headersRelease(dir);
     if (!release) throw new UserError(`${opts.kdir} is not a kernel build directory (no include/generated/utsrelease.h)`, 'pass the directory that /lib/modules/RELEASE/build points to');
     if (opts.kernel && opts.kernel !== release) throw new UserError(`--kdir ${opts.kdir} holds ${release}, not ${opts.kernel}`);
-    return { release, headersDir: dir, systemMap: systemMapFor(release), btf: findBtfFile(release, dir), ...debuginfoFacts(release, findStoredKernel(release), opts.debuginfo) };
+    const stored = findStoredKernel(release);
+    const fromStore = stored !== undefined && fs.realpathSync(stored.headersDir) === fs.realpathSync(dir);
+    return {
+      release,
+      headersDir: dir,
+      buildRoot: fromStore ? storedBuildRoot(stored) : undefined,
+      systemMap: systemMapFor(release),
+      btf: findBtfFile(release, dir),
+      ...debuginfoFacts(release, stored, opts.debuginfo),
+    };
   }
-  if (opts.kernel && parseKernelRef(opts.kernel).kind === 'series') {
-    // The store's add path (apt, execa, ora, a VM boot) loads only when a series is named.
+  if (opts.kernel && parseKernelRef(opts.kernel).kind !== 'release') {
+    // The store's add path (apt, execa, ora, a VM boot) loads only when a kernel is named (debian:7.3).
     const { ensureKernel } = await import('../kernelStore/ensureKernel.js');
     const { terminalProgress } = await import('../kernelStore/storeProgress.js');
     const k = await ensureKernel(opts.kernel, { progress: terminalProgress() });
@@ -103,12 +126,16 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     );
   }
   const realHeaders = fs.realpathSync(headersDir);
+  const stored = findStoredKernel(release);
+  // The store's own headers come with the store's toolchain (a build root, for kernels that need one).
+  const fromStore = stored !== undefined && fs.realpathSync(stored.headersDir) === realHeaders;
   return {
     release,
     headersDir: realHeaders,
+    buildRoot: fromStore ? storedBuildRoot(stored) : undefined,
     systemMap: systemMapFor(release),
     btf: findBtfFile(release, realHeaders),
-    ...debuginfoFacts(release, findStoredKernel(release), opts.debuginfo),
+    ...debuginfoFacts(release, stored, opts.debuginfo),
   };
 }
 

@@ -10,12 +10,15 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { openElf } from '../debuginfo/elf.js';
 import { EnvironmentError, InternalError } from '../errors.js';
-import type { AptPackage } from './apt.js';
-import { aptDownload } from './apt.js';
+import type { AptPackage } from '../debianArchive/apt.js';
+import { aptDownload } from '../debianArchive/apt.js';
+import { buildRootSpec, ensureBuildRoot, toolchainRelease } from './buildRoots.js';
+import { linkClassicLayout } from './classicLayout.js';
 import { resolveDebianPackages, type DebianKernelPackages } from './debianKernelPackages.js';
 import { fixUpHeaders } from './headersFixup.js';
 import { captureSystemMap } from './kallsymsSystemMap.js';
 import { parseKernelRef } from './kernelRef.js';
+import { describeToolchain, hostToolchain, readKernelToolchain, toolchainGaps } from './kernelToolchain.js';
 import { entryDir, kernelStoreDir, readEntryRecord, rewriteIndex, writeFileAtomic } from './kernelStore.js';
 import { extractKernelElf } from './pvhImage.js';
 import { silentProgress, type StoreProgress } from './storeProgress.js';
@@ -24,6 +27,8 @@ import { entryLayout, storedKernelFromRecord, type KernelEntryRecord, type Store
 export interface AddKernelOptions {
   /** Also store vmlinux with DWARF and the real System.map from the -dbg package (~1 GB download). */
   debuginfo?: boolean;
+  /** Tell (e.g. `guru kernel add`) which toolchain the kernel needs and where it comes from. */
+  onToolchain?: (line: string) => void;
   progress?: StoreProgress;
 }
 
@@ -37,9 +42,9 @@ export async function addKernel(refText: string, opts: AddKernelOptions = {}): P
   const ref = parseKernelRef(refText);
   const progress = opts.progress ?? silentProgress;
   const debuginfo = opts.debuginfo ?? false;
-  progress.step(`resolving ${refText} with apt`);
+  progress.step(`resolving ${refText} in Debian's archive`);
   const pkgs = await resolveDebianPackages(ref, { debuginfo });
-  const seriesRef = ref.kind === 'series' ? ref.text : undefined;
+  const namedRef = ref.kind === 'release' ? undefined : ref.text;
   requireWritableStore();
   removeAbandonedTempDirs();
 
@@ -51,8 +56,15 @@ export async function addKernel(refText: string, opts: AddKernelOptions = {}): P
       record = await addDebuginfo(record, pkgs, progress);
       changed = true;
     }
-    if (seriesRef && record.ref !== seriesRef) {
-      record = { ...record, ref: seriesRef };
+    const refs = record.refs ?? (record.ref ? [record.ref] : []);
+    const updates: Partial<KernelEntryRecord> = {};
+    if (namedRef && (record.ref !== namedRef || !refs.includes(namedRef))) Object.assign(updates, { ref: namedRef, refs: [...refs.filter((r) => r !== namedRef), namedRef] });
+    if (!record.suite) updates.suite = pkgs.suite;
+    // Entries from before the store recorded toolchains: work it out now (and make the build root it needs).
+    if (!record.toolchain) Object.assign(updates, await toolchainFor(path.join(entryDir(record.id), entryLayout.root), pkgs, opts, progress));
+    else if (record.buildRoot) await ensureRootFor(record, progress);
+    if (Object.keys(updates).length > 0) {
+      record = { ...record, ...updates };
       writeFileAtomic(path.join(entryDir(record.id), entryLayout.record), JSON.stringify(record, null, 2) + '\n');
       changed = true;
     }
@@ -63,7 +75,7 @@ export async function addKernel(refText: string, opts: AddKernelOptions = {}): P
 
   const tmp = makeTempDir(pkgs.release);
   try {
-    const record = await buildEntry(tmp, pkgs, seriesRef, progress);
+    const record = await buildEntry(tmp, pkgs, namedRef, opts, progress);
     const final = entryDir(pkgs.release);
     try {
       fs.renameSync(tmp, final);
@@ -87,17 +99,18 @@ export async function addKernel(refText: string, opts: AddKernelOptions = {}): P
   }
 }
 
-async function buildEntry(tmp: string, pkgs: DebianKernelPackages, ref: string | undefined, progress: StoreProgress): Promise<KernelEntryRecord> {
+async function buildEntry(tmp: string, pkgs: DebianKernelPackages, ref: string | undefined, opts: AddKernelOptions, progress: StoreProgress): Promise<KernelEntryRecord> {
   const debs = path.join(tmp, 'debs');
   const root = path.join(tmp, entryLayout.root);
   fs.mkdirSync(debs);
   fs.mkdirSync(root);
-  const main = [pkgs.image, pkgs.headers, pkgs.headersCommon, pkgs.kbuild];
+  const main = pkgs.packages;
   await download([...main, ...(pkgs.debug ? [pkgs.debug] : [])], debs, progress);
 
   progress.step(`extracting ${main.length} packages`);
   for (const pkg of main) await execa('dpkg-deb', ['-x', debFile(debs, pkg), root]);
   const r = pkgs.release;
+  linkClassicLayout(root, r);
   progress.step('running depmod and fixing up the headers');
   // Debian's image package leaves modules.dep to its postinst; the VM's init and modprobe need it.
   // depmod lives in /usr/sbin, which a user's PATH often lacks.
@@ -109,11 +122,14 @@ async function buildEntry(tmp: string, pkgs: DebianKernelPackages, ref: string |
   const image = await extractKernelElf(path.join(root, 'boot', `vmlinuz-${r}`), elf);
   if (!image.pvh) fs.rmSync(elf);
 
+  const toolchain = await toolchainFor(root, pkgs, opts, progress);
   let record: KernelEntryRecord = {
     formatVersion: 1,
     id: r,
     release: r,
     ref,
+    refs: ref ? [ref] : [],
+    suite: pkgs.suite,
     distro: 'debian',
     packageVersion: pkgs.version,
     packages: main.map((p) => `${p.name}=${p.version}`),
@@ -121,6 +137,7 @@ async function buildEntry(tmp: string, pkgs: DebianKernelPackages, ref: string |
     hasPvhImage: image.pvh,
     systemMapSource: 'kallsyms',
     addedAt: new Date().toISOString(),
+    ...toolchain,
   };
   if (pkgs.debug) {
     record = await extractDebuginfo(tmp, record, debFile(debs, pkgs.debug), pkgs.debug, progress);
@@ -163,19 +180,42 @@ async function addDebuginfo(record: KernelEntryRecord, pkgs: DebianKernelPackage
   }
 }
 
+/** Where a -dbg package keeps vmlinux and the real System.map: boot/ up to 6.x, lib/modules/R/ in 7.x (where boot/ has symlinks). */
+function debuginfoLayouts(r: string): string[][] {
+  return [
+    [`./usr/lib/debug/boot/vmlinux-${r}`, `./usr/lib/debug/boot/System.map-${r}`],
+    [`./usr/lib/debug/lib/modules/${r}/vmlinux`, `./usr/lib/debug/lib/modules/${r}/System.map`],
+  ];
+}
+
 /**
  * Take vmlinux and System.map from the -dbg package into DIR/debug/. The
- * package is ~1 GB of xz holding ~5 GB of module debug files after them; tar
- * --occurrence stops at the two members we want (about 5 s instead of 45).
+ * package is ~1 GB of xz holding ~5 GB of module debug files; tar
+ * --occurrence stops once it has the two members we want: about 5 s for
+ * 6.1, whose vmlinux comes first, about 60 s for 7.3, whose comes last. The
+ * layout that matches the image's (split 7.x packages: lib/modules) is
+ * tried first; the other only if that one is not in the package.
  */
 async function extractDebuginfo(dir: string, record: KernelEntryRecord, deb: string, pkg: AptPackage, progress: StoreProgress): Promise<KernelEntryRecord> {
   progress.step(`extracting vmlinux and System.map from ${pkg.name}`);
   const r = record.release;
   const staging = path.join(dir, 'dbg-extract');
-  fs.mkdirSync(staging, { recursive: true });
-  const members = [`./usr/lib/debug/boot/vmlinux-${r}`, `./usr/lib/debug/boot/System.map-${r}`];
-  // The pipeline's status is tar's; dpkg-deb dies of SIGPIPE when tar stops early, by design.
-  await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x --occurrence -C "$2" "$3" "$4"', 'sh', deb, staging, ...members]);
+  const split = record.packages.some((p) => p.startsWith(`linux-binary-${r}=`));
+  const layouts = split ? debuginfoLayouts(r).reverse() : debuginfoLayouts(r);
+  let members: string[] | undefined;
+  let lastError = '';
+  for (const candidate of layouts) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.mkdirSync(staging, { recursive: true });
+    // The pipeline's status is tar's; dpkg-deb dies of SIGPIPE when tar stops early, by design.
+    const result = await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x --occurrence -C "$2" "$3" "$4"', 'sh', deb, staging, ...candidate], { reject: false });
+    if (!result.failed && candidate.every((m) => fs.statSync(path.join(staging, m), { throwIfNoEntry: false })?.isFile())) {
+      members = candidate;
+      break;
+    }
+    lastError = result.stderr;
+  }
+  if (!members) throw new EnvironmentError(`${pkg.name} holds no vmlinux and System.map where guru looks (${layouts.flat().join(', ')}): ${lastError.trim()}`);
   const debugDir = path.join(dir, entryLayout.debugDir);
   fs.mkdirSync(debugDir, { recursive: true });
   fs.renameSync(path.join(staging, members[0]), path.join(dir, entryLayout.debugVmlinux));
@@ -193,6 +233,40 @@ async function extractDebuginfo(dir: string, record: KernelEntryRecord, deb: str
     throw new EnvironmentError(`${pkg.name} has build-id ${buildId ?? 'none'}, but the kernel image has ${record.buildId}; refusing mismatched debuginfo`);
   }
   return { ...record, debuginfo: { package: `${pkg.name}=${pkg.version}`, buildId }, systemMapSource: 'debuginfo' };
+}
+
+/**
+ * The toolchain the kernel extracted under ROOT needs and, when this machine
+ * lacks it, the build root that provides it (made now if it is missing).
+ */
+async function toolchainFor(
+  root: string,
+  pkgs: DebianKernelPackages,
+  opts: AddKernelOptions,
+  progress: StoreProgress,
+): Promise<Pick<KernelEntryRecord, 'toolchain' | 'buildRoot'>> {
+  const r = pkgs.release;
+  const headersDir = path.join(root, 'usr', 'src', `linux-headers-${r}`);
+  const toolchain = readKernelToolchain(headersDir, fs.readFileSync(path.join(root, 'boot', `config-${r}`), 'utf8'));
+  const gaps = toolchainGaps(toolchain, hostToolchain());
+  if (gaps.length === 0) {
+    opts.onToolchain?.(`toolchain: ${describeToolchain(toolchain)}: this machine has it`);
+    return { toolchain };
+  }
+  const codename = toolchainRelease(r, pkgs.suite);
+  if (!codename) throw new EnvironmentError(`this machine cannot build modules for ${r} (${gaps.join('; ')}), and guru does not know which Debian release's toolchain would`);
+  const spec = buildRootSpec(toolchain, codename);
+  opts.onToolchain?.(`toolchain: ${describeToolchain(toolchain)}: this machine lacks it (${gaps.join('; ')}); kbuild runs in the build root ${spec.name}`);
+  await ensureBuildRoot(spec, toolchain, progress);
+  return { toolchain, buildRoot: spec.name };
+}
+
+/** An entry whose build root was removed (or never made on this machine): make it again. */
+async function ensureRootFor(record: KernelEntryRecord, progress: StoreProgress): Promise<void> {
+  const codename = toolchainRelease(record.release, record.suite);
+  if (!record.toolchain || !record.buildRoot || !codename) return;
+  const spec = buildRootSpec(record.toolchain, codename);
+  await ensureBuildRoot({ ...spec, name: record.buildRoot }, record.toolchain, progress);
 }
 
 async function download(pkgs: AptPackage[], dir: string, progress: StoreProgress): Promise<void> {

@@ -1,6 +1,8 @@
 // Debian's headers are made to live in /usr/src: the arch-specific Makefile
-// is the single line `include /usr/src/linux-headers-R-common/Makefile`, and
-// /lib/modules/R/{build,source} are absolute symlinks into /usr/src. The
+// is the single line `include /usr/src/linux-headers-R-common/Makefile`
+// (7.x adds `KBUILD_OUTPUT=/usr/src/linux-headers-R` before it), and
+// /lib/modules/R/{build,source} are absolute symlinks into /usr/src (7.x's
+// are relative already). The
 // scripts/ and tools/ links are relative (../../lib/linux-kbuild-X.Y/...), so
 // they already resolve inside the entry as long as the packages are extracted
 // into one tree. Rewrite the absolute ones to relative so the entry works from
@@ -26,6 +28,7 @@ export function fixUpHeaders(root: string, release: string): void {
 }
 
 const ABSOLUTE_INCLUDE = /^include\s+\/usr\/src\/(linux-headers-[^/\s]+)\/Makefile\s*$/m;
+const ABSOLUTE_OUTPUT = /^KBUILD_OUTPUT\s*:?=\s*\/usr\/src\/(linux-headers-[^/\s]+)\s*$/m;
 
 /**
  * `include /usr/src/X/Makefile` → an include relative to this Makefile's own
@@ -35,10 +38,20 @@ const ABSOLUTE_INCLUDE = /^include\s+\/usr\/src\/(linux-headers-[^/\s]+)\/Makefi
  */
 export function rewriteMakefileInclude(headersDir: string): void {
   const makefile = path.join(headersDir, 'Makefile');
-  const text = fs.readFileSync(makefile, 'utf8');
+  let text = fs.readFileSync(makefile, 'utf8');
+  const out = ABSOLUTE_OUTPUT.exec(text);
+  if (out) {
+    if (out[1] !== path.basename(headersDir)) throw new InternalError(`${makefile} sets KBUILD_OUTPUT to ${out[1]}, not to itself`);
+    // KBUILD_OUTPUT is this Makefile's own folder (made absolute: kbuild cds elsewhere).
+    text = text.replace(
+      ABSOLUTE_OUTPUT,
+      `# Rewritten by guru: Debian's line was "${out[0].trim()}".\n` + 'KBUILD_OUTPUT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))',
+    );
+  }
   const m = ABSOLUTE_INCLUDE.exec(text);
   if (!m) {
-    if (text.includes('/usr/src/')) throw new InternalError(`${makefile} refers to /usr/src in a way guru does not know how to relocate`);
+    if (/^[^#\n]*\/usr\/src\//m.test(text)) throw new InternalError(`${makefile} refers to /usr/src in a way guru does not know how to relocate`);
+    if (out) fs.writeFileSync(makefile, text);
     return; // Already relative (a re-run) or a layout without the indirection.
   }
   const common = m[1];

@@ -1,6 +1,7 @@
 // From a kernel ref to a stored kernel, without touching the network:
 // `debian:6.1` means the newest entry added as debian:6.1 (or, failing that,
-// a stored Debian amd64 kernel of that series), a release means that entry.
+// a stored Debian amd64 kernel of that series), `debian:trixie` the newest
+// entry added as that, a release means that entry.
 import { UserError } from '../errors.js';
 import { parseKernelRef, type KernelRef } from './kernelRef.js';
 import { listStoredKernels } from './kernelStore.js';
@@ -24,9 +25,8 @@ export function findStoredKernel(refText: string): StoredKernel | undefined {
   const ref: KernelRef = parseKernelRef(refText);
   const all = listStoredKernels();
   if (ref.kind === 'release') return all.find((k) => k.release === ref.release);
-  return (
-    all.find((k) => k.ref === ref.text) ??
-    // Added by exact release: the plain Debian amd64 flavour of that series still answers to debian:X.Y.
-    all.find((k) => k.release.startsWith(`${ref.series}.`) && /^[0-9][0-9.+~a-z-]*-amd64$/.test(k.release) && !/-(cloud|rt)-amd64$/.test(k.release))
-  );
+  const named = all.find((k) => k.refs.includes(ref.text));
+  if (named || ref.kind === 'distribution') return named;
+  // Added by exact release: the plain Debian amd64 flavour of that series still answers to debian:X.Y.
+  return all.find((k) => k.release.startsWith(`${ref.series}.`) && /^[0-9][0-9.+~a-z-]*-amd64$/.test(k.release) && !/-(cloud|rt)-amd64$/.test(k.release));
 }

@@ -3,14 +3,20 @@
 // index.json). Paths are derived from the entry folder, so a record never
 // holds an absolute path that could go stale.
 import path from 'node:path';
+import { buildRootTree } from './buildRoots.js';
+import type { KernelToolchain } from './kernelToolchain.js';
 
 export interface StoredKernel {
   /** Store entry id; equals the release. */
   id: string;
   /** `uname -r` of this kernel, e.g. 6.1.0-56-amd64. */
   release: string;
-  /** The ref it was added as (e.g. debian:6.1), if it was added through a series. */
+  /** The ref it was last added as (e.g. debian:6.1), if it was added by name. */
   ref?: string;
+  /** Every name it was added as (debian:6.1 and debian:bookworm can be one kernel). */
+  refs: string[];
+  /** The Debian suite it came from (trixie-backports), when the store recorded it. */
+  suite?: string;
   /** Debian package version, e.g. 6.1.192-2. */
   packageVersion: string;
   /** The entry folder. */
@@ -39,6 +45,10 @@ export interface StoredKernel {
   debuginfo?: StoredDebuginfo;
   /** Where the VM keeps this kernel's initramfs archives. */
   initramfsDir: string;
+  /** What building modules for it needs (recorded when it was added). */
+  toolchain?: KernelToolchain;
+  /** When this machine lacks that toolchain: the build root kbuild runs in (buildRoots.ts). */
+  buildRoot?: { name: string; dir: string };
 }
 
 export interface StoredDebuginfo {
@@ -49,12 +59,18 @@ export interface StoredDebuginfo {
   buildId: string;
 }
 
-/** What entry.json holds. */
+/**
+ * What entry.json holds. Still format 1: the fields after `ref` came later
+ * and are optional, so entries written before them read as they always did
+ * (and older guru versions read newer entries).
+ */
 export interface KernelEntryRecord {
   formatVersion: 1;
   id: string;
   release: string;
   ref?: string;
+  refs?: string[];
+  suite?: string;
   distro: 'debian';
   packageVersion: string;
   packages: string[];
@@ -64,6 +80,9 @@ export interface KernelEntryRecord {
   systemMapSource: 'debuginfo' | 'kallsyms';
   debuginfo?: { package: string; buildId: string };
   addedAt: string;
+  toolchain?: KernelToolchain;
+  /** Name of the build root that provides the toolchain (absent: this machine builds it). */
+  buildRoot?: string;
 }
 
 /** Layout of an entry folder; one place so nobody else spells these paths. */
@@ -85,6 +104,8 @@ export function storedKernelFromRecord(dir: string, record: KernelEntryRecord): 
     id: record.id,
     release: r,
     ref: record.ref,
+    refs: record.refs ?? (record.ref ? [record.ref] : []),
+    suite: record.suite,
     packageVersion: record.packageVersion,
     dir,
     image: path.join(root, 'boot', `vmlinuz-${r}`),
@@ -95,6 +116,8 @@ export function storedKernelFromRecord(dir: string, record: KernelEntryRecord): 
     config: path.join(root, 'boot', `config-${r}`),
     buildId: record.buildId,
     initramfsDir: path.join(dir, entryLayout.initramfsDir),
+    toolchain: record.toolchain,
+    buildRoot: record.buildRoot ? { name: record.buildRoot, dir: buildRootTree(record.buildRoot) } : undefined,
   };
   if (record.debuginfo) {
     kernel.debuginfo = {

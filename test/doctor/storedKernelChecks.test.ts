@@ -86,6 +86,38 @@ test('headers without a vmlinux (6.1) need no pahole', () => {
   expect(line(storedKernelChecks(facts({ headersVmlinux: false }), host({ paholeVersion: () => undefined })), 'pahole')).toBeUndefined();
 });
 
+describe('the toolchain a kernel needs', () => {
+  const toolchain = { compiler: 'x86_64-linux-gnu-gcc-14', gccMajor: 14, glibc: '2.38', pahole: 130 };
+  const debian12 = { gccMajor: (cc: string) => (cc === 'gcc-12' ? 12 : undefined), glibc: '2.36', pahole: 124 };
+  const trixie = { gccMajor: (cc: string) => (cc === 'x86_64-linux-gnu-gcc-14' ? 14 : undefined), glibc: '2.41', pahole: 130 };
+  const rooted = { ...kernel, buildRoot: { name: 'trixie-gcc-14', dir: '/cache/buildroots/trixie-gcc-14/root' } } as StoredKernel;
+
+  test('in a build root that has it: ok, and the host compiler checks are not asked', () => {
+    const checks = storedKernelChecks(facts({ kernel: rooted, toolchain }), host({ toolchain: () => debian12, rootToolchain: () => trixie, missing: ['gcc'] }));
+    expect(line(checks, 'toolchain')).toEqual({
+      name: 'toolchain',
+      ok: true,
+      detail: 'needs x86_64-linux-gnu-gcc-14, glibc ≥ 2.38, pahole v1.30, which this machine lacks; the build root trixie-gcc-14 provides it (/cache/buildroots/trixie-gcc-14/root)',
+      fix: 'guru kernel add debian:13 (makes the build root again; needs root)',
+    });
+    expect(line(checks, 'compiler')).toBeUndefined();
+  });
+
+  test('a missing build root fails with the command that makes it again, exit 2', () => {
+    const checks = storedKernelChecks(facts({ kernel: rooted, toolchain }), host({ rootToolchain: () => undefined }));
+    expect(line(checks, 'toolchain')).toMatchObject({ ok: false, detail: expect.stringMatching(/its build root trixie-gcc-14 is missing/) });
+    expect(storedKernelVerdict('debian:13', checks).exitCode).toBe(2);
+  });
+
+  test('without a build root, this machine must have it: each gap is named', () => {
+    const checks = storedKernelChecks(facts({ toolchain }), host({ toolchain: () => debian12 }));
+    expect(line(checks, 'toolchain')?.detail).toBe(
+      "needs x86_64-linux-gnu-gcc-14, glibc ≥ 2.38, pahole v1.30: x86_64-linux-gnu-gcc-14 (gcc 14) is not installed; kbuild's programs (modpost, objtool) need glibc 2.38, there is 2.36; kbuild runs pahole v1.30 on every module (the kernel's own), there is v1.24",
+    );
+    expect(line(checks, 'toolchain')?.ok).toBe(false);
+  });
+});
+
 test('the running kernel: a FAIL exits 2 even when --vm would work, and says so', () => {
   const checks = [
     { name: 'CONFIG_MODULES', ok: false, detail: 'no modules' },
@@ -102,6 +134,7 @@ test('guru doctor --kernel debian:6.1 against the real kernel store: ok, exit 0;
   const out = execFileSync(process.execPath, [guru, 'doctor', '--kernel', 'debian:6.1'], { encoding: 'utf8' });
   expect(out).toContain(`ok    kernel store: debian:6.1 is ${stored.release}`);
   expect(out).toContain(`ok    headers: kernel headers in ${stored.headersDir}`);
+  expect(out).toMatch(/^ok    toolchain: needs gcc-12, glibc ≥ 2\.\d+: this machine has it$/m);
   expect(out).not.toMatch(/^FAIL/m);
   expect(out.trimEnd().split('\n').pop()).toBe('guru build --kernel debian:6.1 and guru apply --vm debian:6.1 work here.');
   const missing = spawnSync(process.execPath, [guru, 'doctor', '--kernel', '9.9.9-none-amd64'], { encoding: 'utf8' });

@@ -8,9 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { openElf } from '../../src/debuginfo/elf.js';
+import { buildModule } from '../../src/kbuild/kbuild.js';
+import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
+import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
+import { hostToolchain, rootToolchain, toolchainGaps } from '../../src/kernelStore/kernelToolchain.js';
+import { readSpecFile } from '../../src/pipeline.js';
+import { buildPlan } from '../../src/plan/buildPlan.js';
 import { EnvironmentError, UserError } from '../../src/errors.js';
-import { parseDepends, parseStanza } from '../../src/kernelStore/apt.js';
-import { resolveDebianPackages } from '../../src/kernelStore/debianKernelPackages.js';
+import { chooseSeriesBuild, resolveDebianPackages } from '../../src/kernelStore/debianKernelPackages.js';
+import { rewriteMakefileInclude } from '../../src/kernelStore/headersFixup.js';
 import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
 import { findHeadersDir, requireHeadersDir } from '../../src/kernelStore/findHeadersDir.js';
 import { systemMapFromKallsyms } from '../../src/kernelStore/kallsymsSystemMap.js';
@@ -42,6 +48,10 @@ describe('refs and apt metadata', () => {
   test('parseKernelRef takes series and releases and rejects the rest with a hint', () => {
     expect(parseKernelRef('debian:6.1')).toEqual({ kind: 'series', distro: 'debian', series: '6.1', text: 'debian:6.1' });
     expect(parseKernelRef('6.12.117+deb12-amd64')).toMatchObject({ kind: 'release', release: '6.12.117+deb12-amd64' });
+    expect(parseKernelRef('debian:13')).toEqual({ kind: 'distribution', distro: 'debian', codename: 'trixie', text: 'debian:trixie' });
+    expect(parseKernelRef('debian:unstable')).toMatchObject({ kind: 'distribution', codename: 'sid', text: 'debian:sid' });
+    expect(parseKernelRef('7.3.4+deb13-amd64')).toMatchObject({ kind: 'release', release: '7.3.4+deb13-amd64' });
+    expect(() => parseKernelRef('debian:buster')).toThrow(UserError);
     expect(() => parseKernelRef('fedora:40')).toThrow(UserError);
     expect(() => parseKernelRef('../../etc')).toThrow(/unknown kernel/);
     try {
@@ -51,20 +61,7 @@ describe('refs and apt metadata', () => {
     }
   });
 
-  test('parseStanza and parseDepends read apt-cache show output', () => {
-    const pkg = parseStanza(
-      'Package: linux-headers-6.12.1-amd64\nVersion: 6.12.1-1\nSize: 1234\nDepends: linux-base (>= 4.12~), linux-headers-6.12.1-common (= 6.12.1-1),\n linux-image-6.12.1-amd64 (= 6.12.1-1) | linux-image-6.12.1-amd64-unsigned (= 6.12.1-1), gcc-12:any\nDescription: x\n\nPackage: other\n',
-    );
-    expect(pkg).toEqual({
-      name: 'linux-headers-6.12.1-amd64',
-      version: '6.12.1-1',
-      size: 1234,
-      depends: [['linux-base'], ['linux-headers-6.12.1-common'], ['linux-image-6.12.1-amd64', 'linux-image-6.12.1-amd64-unsigned'], ['gcc-12']],
-    });
-    expect(parseDepends('')).toEqual([]);
-  });
-
-  test.each(['debian:6.1', 'debian:6.12'])('%s resolves through the metapackages to one consistent set of packages', async (ref) => {
+  test.each(['debian:6.1', 'debian:6.12', 'debian:7.3'])('%s resolves to one consistent set of packages of that series', async (ref) => {
     const p = await resolveDebianPackages(parseKernelRef(ref), { debuginfo: true });
     const series = ref.slice('debian:'.length);
     expect(p.release.startsWith(`${series}.`)).toBe(true);
@@ -74,6 +71,45 @@ describe('refs and apt metadata', () => {
     expect(p.kbuild.name).toMatch(new RegExp(`^linux-kbuild-${series.replace('.', '\\.')}`));
     expect(p.debug?.name).toBe(`linux-image-${p.release}-dbg`);
     expect(p.headers.version).toBe(p.image.version);
+    // Every package is of this one build.
+    for (const pkg of p.packages) expect([pkg.name, pkg.version]).toEqual([pkg.name, p.version]);
+  });
+
+  test('debian:6.12 is bookworm\'s; debian:7.3 comes from trixie-backports, split into binary, modules and base', async () => {
+    const b = await resolveDebianPackages(parseKernelRef('debian:6.12'), { debuginfo: false });
+    expect(b.suite).toMatch(/^bookworm/);
+    expect(b.release).toMatch(/\+deb12-amd64$/);
+    const t = await resolveDebianPackages(parseKernelRef('debian:7.3'), { debuginfo: false });
+    expect(t.suite).toBe('trixie-backports');
+    expect(t.packages.map((x) => x.name).sort()).toEqual(
+      ['image', 'binary', 'modules', 'base', 'headers'].map((part) => `linux-${part}-${t.release}`).concat([t.headersCommon.name, t.kbuild.name]).sort(),
+    );
+  });
+
+  test('debian:trixie (debian:13) is trixie\'s own kernel, debian:sid the newest in sid', async () => {
+    const trixie = await resolveDebianPackages(parseKernelRef('debian:13'), { debuginfo: false });
+    expect(trixie.suite).toMatch(/^trixie(-security|-updates)?$/);
+    expect(trixie.release).toMatch(/^6\.12\.\d+\+deb13-amd64$/);
+    const sid = await resolveDebianPackages(parseKernelRef('debian:sid'), { debuginfo: false });
+    expect(sid.suite).toBe('sid');
+    // An exact release resolves to the same build.
+    const exact = await resolveDebianPackages(parseKernelRef(sid.release), { debuginfo: false });
+    expect([exact.release, exact.version]).toEqual([sid.release, sid.version]);
+  });
+
+  test('a series resolves in the first Debian release that ships it, to the newest build there', () => {
+    const v = (name: string, version: string, suite: string) => ({ name: `linux-image-${name}-amd64`, version, suite });
+    const images = [
+      v('6.12.95+deb12', '6.12.95-1~bpo12+1', 'bookworm-backports'),
+      v('6.12.117+deb12', '6.12.117-1~deb12u1', 'bookworm-security'),
+      v('6.12.118+deb13', '6.12.118-1', 'trixie-security'),
+      v('7.2.12+deb13', '7.2.12-1~bpo13+1', 'trixie-backports'),
+      v('7.2.13+deb14', '7.2.13-1', 'sid'),
+    ];
+    expect(chooseSeriesBuild('6.12', images)?.name).toBe('linux-image-6.12.117+deb12-amd64');
+    expect(chooseSeriesBuild('7.2', images)?.name).toBe('linux-image-7.2.12+deb13-amd64');
+    expect(chooseSeriesBuild('7.2', images.slice(4))?.suite).toBe('sid');
+    expect(chooseSeriesBuild('5.10', images)).toBeUndefined();
   });
 
   test("debian:6.1 is the release the host's own linux-headers-amd64 points at", async () => {
@@ -131,6 +167,74 @@ describe('the debian:6.1 entry', () => {
       expect((err as EnvironmentError).hint).toContain('guru kernel add 0.0.1-nonexistent');
     }
   }, SLOW);
+});
+
+describe('the debian:7.3 entry (split packages, merged /usr, a trixie toolchain)', () => {
+  test('has the classic layout: boot/ links, lib/modules with modules.dep, config, PVH image, System.map', async () => {
+    const k = await ensureKernel('debian:7.3');
+    expect(fs.lstatSync(path.join(k.dir, 'root', 'lib')).isSymbolicLink()).toBe(true);
+    expect(fs.realpathSync(k.image)).toBe(path.join(fs.realpathSync(k.dir), 'root', 'usr', 'lib', 'modules', k.release, 'vmlinuz'));
+    expect(fs.readFileSync(path.join(k.modulesDir, 'modules.dep'), 'utf8')).toMatch(/^kernel\/fs\/9p\/9p\.ko\.xz:/m);
+    expect(fs.readFileSync(k.config, 'utf8')).toMatch(/^CONFIG_KPROBES=y$/m);
+    expect(fs.realpathSync(path.join(k.modulesDir, 'build'))).toBe(fs.realpathSync(k.headersDir));
+    const elf = openElf(k.pvhImage!);
+    try {
+      expect(elf.buildId()).toBe(k.buildId);
+    } finally {
+      elf.close();
+    }
+    expect(fs.readFileSync(k.systemMap, 'utf8')).toMatch(/^ffffffff[0-9a-f]{8} T vfs_read$/m);
+    expect(fs.readFileSync(path.join(k.headersDir, 'Makefile'), 'utf8')).not.toMatch(/^[^#\n]*\/usr\/src/m);
+  }, SLOW);
+
+  test('records the toolchain it needs, which this Debian 12 machine lacks, and builds in the trixie build root', async () => {
+    const k = await ensureKernel('debian:7.3');
+    expect(k.toolchain).toMatchObject({ compiler: 'x86_64-linux-gnu-gcc-14', gccMajor: 14, glibc: '2.38' });
+    expect(toolchainGaps(k.toolchain!, hostToolchain())).not.toEqual([]);
+    expect(k.buildRoot?.name).toBe('trixie-gcc-14');
+    expect(toolchainGaps(k.toolchain!, rootToolchain(k.buildRoot!.dir))).toEqual([]);
+    const target = storedKernelTarget(k);
+    expect(target.buildRoot).toBe(k.buildRoot!.dir);
+    await withPrivateCache(async () => {
+      const plan = buildPlan(readSpecFile('examples/echo-one-byte.yaml'), headersKernelFacts(target));
+      const built = await buildModule(plan, target);
+      expect(built.log).toMatch(/BTF \[M\]/);
+      expect(built.log.split('\n').filter((l) => /warning|error/i.test(l))).toEqual([]);
+      const { stdout } = await execa('modinfo', ['-F', 'vermagic', built.koPath]);
+      expect(stdout.split(' ')[0]).toBe(k.release);
+      // The same build with this machine's toolchain: an environment problem that says what is missing (not "a guru bug").
+      const hostOnly = { ...target, buildRoot: undefined };
+      const failed = await buildModule(buildPlan(readSpecFile('examples/echo-clamp-trace.yaml'), headersKernelFacts(hostOnly)), hostOnly).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failed).toBeInstanceOf(EnvironmentError);
+      expect((failed as EnvironmentError).message).toMatch(/x86_64-linux-gnu-gcc-14: not found/);
+      expect((failed as EnvironmentError).hint).toMatch(/guru doctor --kernel/);
+    });
+  }, SLOW);
+});
+
+test("7.x headers: KBUILD_OUTPUT and the include become relative to the Makefile's own folder", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-headers-'));
+  try {
+    const r = '7.3.4+deb13-amd64';
+    const headers = path.join(dir, 'usr', 'src', `linux-headers-${r}`);
+    const common = path.join(dir, 'usr', 'src', 'linux-headers-7.3.4+deb13-common');
+    fs.mkdirSync(headers, { recursive: true });
+    fs.mkdirSync(common, { recursive: true });
+    fs.writeFileSync(path.join(headers, 'Makefile'), `KBUILD_OUTPUT=/usr/src/linux-headers-${r}\ninclude /usr/src/linux-headers-7.3.4+deb13-common/Makefile\n`);
+    fs.writeFileSync(path.join(common, 'Makefile'), 'all:\n\t@echo "output=$(KBUILD_OUTPUT) common=$(abspath $(lastword $(MAKEFILE_LIST)))"\n');
+    rewriteMakefileInclude(headers);
+    rewriteMakefileInclude(headers); // idempotent
+    const text = fs.readFileSync(path.join(headers, 'Makefile'), 'utf8');
+    expect(text).not.toMatch(/^[^#\n]*\/usr\/src/m);
+    // make, run from elsewhere as kbuild is, sees the folder the entry is in now.
+    const { stdout } = await execa('make', ['-s', '-C', headers], { cwd: os.tmpdir() });
+    expect(stdout).toBe(`output=${headers} common=${path.join(headers, '..', 'linux-headers-7.3.4+deb13-common', 'Makefile')}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('systemMapFromKallsyms drops module symbols and sorts by address', () => {

@@ -1,6 +1,7 @@
-// A cross-process lock on a directory (mkdir is atomic), so two guru builds
-// for the same kernel never share a kbuild tree at the same time. A lock
-// whose owner process is gone is taken over.
+// A cross-process lock on a directory (mkdir is atomic): two guru builds for
+// the same kernel never share a kbuild tree at the same time, two refreshes of
+// guru's apt lists never run at once. A lock whose owner process is gone is
+// taken over.
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
