@@ -31,14 +31,12 @@ export async function moduleToApply(target: string, kernel: SessionKernel): Prom
     if (!fs.existsSync(target)) throw new UserError(`no such module: ${target}`);
     koPath = path.resolve(target);
   } else {
-    const { readSpecFile } = await import('../pipeline.js');
-    const { headersKernelFacts } = await import('../kernelFacts/headersKernelFacts.js');
-    const { buildPlan } = await import('../plan/buildPlan.js');
+    const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { buildModule } = await import('../kbuild/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
-    const spec = readSpecFile(target);
-    const buildTarget = await kernel.buildTarget();
-    const plan = buildPlan(spec, headersKernelFacts(buildTarget));
+    const planned = await planSpecFile(target, kernel.buildTarget);
+    process.stderr.write(formatWarnings(planned));
+    const { plan, target: buildTarget } = planned;
     koPath = (await withSpinner(`building ${plan.module}.ko for ${buildTarget.release}`, () => buildModule(plan, buildTarget))).koPath;
   }
   const manifest = readManifest(koPath);

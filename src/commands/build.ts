@@ -15,10 +15,12 @@ export const buildCommand: GuruCommand<BuildArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the module (default: ./guru_<name>.ko)' }),
   handler: async (args: BuildArgs) => {
-    const { planSpecFile } = await import('../pipeline.js');
+    const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { buildModule } = await import('../kbuild/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
-    const { plan, target } = await planSpecFile(args.spec, args);
+    const planned = await planSpecFile(args.spec, args);
+    const { plan, target } = planned;
+    process.stderr.write(formatWarnings(planned));
     const result = await withSpinner(`building ${plan.module}.ko for ${target.release}`, () => buildModule(plan, target));
     const out = args.output ?? `${plan.module}.ko`;
     fs.copyFileSync(result.koPath, out);

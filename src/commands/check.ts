@@ -14,9 +14,11 @@ export const checkCommand: GuruCommand<CheckArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('json', { type: 'boolean', describe: 'print the plan as JSON' }),
   handler: async (args: CheckArgs) => {
-    const { planSpecFile } = await import('../pipeline.js');
+    const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { describePlan } = await import('../plan/describePlan.js');
-    const { plan } = await planSpecFile(args.spec, args);
+    const planned = await planSpecFile(args.spec, args);
+    const { plan } = planned;
+    process.stderr.write(formatWarnings(planned));
     process.stdout.write(args.json ? JSON.stringify(plan, null, 2) + '\n' : describePlan(plan));
   },
 };

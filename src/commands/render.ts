@@ -16,9 +16,11 @@ export const renderCommand: GuruCommand<RenderArgs> = {
     withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
       .option('output', { alias: 'o', type: 'string', describe: 'directory to write into (default: ./guru_<name>)' }),
   handler: async (args: RenderArgs) => {
-    const { planSpecFile } = await import('../pipeline.js');
+    const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { renderModule } = await import('../render/renderModule.js');
-    const { plan, target } = await planSpecFile(args.spec, args);
+    const planned = await planSpecFile(args.spec, args);
+    const { plan, target } = planned;
+    process.stderr.write(formatWarnings(planned));
     const rendered = renderModule(plan);
     const dir = args.output ?? rendered.module;
     fs.mkdirSync(dir, { recursive: true });

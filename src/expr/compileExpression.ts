@@ -50,6 +50,8 @@ export interface CompileScope {
   unknownTargetNote?: string;
   /** Why each read-only target cannot be written, by name, for the diagnostic. */
   readOnly: ReadonlyMap<string, { message: string; hint?: string }>;
+  /** Targets whose writes are allowed but worth a warning (said at each write), by name. */
+  writeWarnings?: ReadonlyMap<string, { message: string; hint?: string }>;
   vars: readonly VarDecl[];
   /** Index of each var within its scope's storage. */
   varIds: ReadonlyMap<string, number>;
@@ -72,18 +74,22 @@ export interface LogFormatEntry {
   line: number;
 }
 
-/** Shared by all probes of one spec: diagnostics and the log format table. */
+/** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list) and the log format table. */
 export class CompileSession {
-  readonly diagnostics: Diagnostic[] = [];
   readonly formats: LogFormatEntry[] = [];
+  constructor(readonly diagnostics: Diagnostic[] = []) {}
 }
 
 class CompileFailure extends Error {}
 
 interface Typed {
   ir: IrExpr;
-  type: ValueType;
+  /** 'error': a part that failed to compile (already reported); checks on it are skipped, so one mistake is reported once. */
+  type: ValueType | 'error';
 }
+
+/** What a failed subexpression compiles to while the rest of its item is still checked. */
+const POISON: Typed = { ir: { k: 'int', value: '0' }, type: 'error' };
 
 /** Memory that member access reached: where it is and its type (not read yet). */
 interface Place {
@@ -103,12 +109,17 @@ interface RecordBase {
 /**
  * Compiles the expressions of one probe. Errors are recorded as diagnostics
  * in the session; a failed expression yields undefined and compilation goes
- * on with the next one, so one run reports every mistake.
+ * on with the next one, so one run reports every mistake. Inside one
+ * expression, independent parts (operands, arguments, both sides of an
+ * assignment) are checked on even after one fails: the failed part becomes
+ * POISON, whose consequences are not reported again.
  */
 export class ProbeCompiler {
   private source!: ExprSource;
   /** Strings read so far by the if:/do: item being compiled. */
   private stringReads = 0;
+  /** Errors reported by the item being compiled. */
+  private itemErrors = 0;
 
   constructor(
     private readonly session: CompileSession,
@@ -132,6 +143,7 @@ export class ProbeCompiler {
   private attempt<T>(src: ExprSource, body: (node: ExprNode) => T): T | undefined {
     this.source = src;
     this.stringReads = 0;
+    this.itemErrors = 0;
     let node: ExprNode;
     try {
       node = parseExpression(src.text);
@@ -141,9 +153,20 @@ export class ProbeCompiler {
       return undefined;
     }
     try {
-      return body(node);
+      const result = body(node);
+      return this.itemErrors > 0 ? undefined : result;
     } catch (err) {
       if (err instanceof CompileFailure) return undefined;
+      throw err;
+    }
+  }
+
+  /** NODE compiled, or POISON if it failed (the failure is reported): its siblings are still checked. */
+  private sub(node: ExprNode): Typed {
+    try {
+      return this.expr(node);
+    } catch (err) {
+      if (err instanceof CompileFailure) return POISON;
       throw err;
     }
   }
@@ -175,6 +198,8 @@ export class ProbeCompiler {
   }
 
   private assign(left: ExprNode, right: ExprNode, line: number): IrStmt {
+    // The value is checked whatever is wrong with the place it is assigned to.
+    const rhs = this.sub(right);
     if (left.type === 'MemberExpression') {
       anchorChain(left as jsep.MemberExpression & ExprNode);
       this.fail(
@@ -194,12 +219,14 @@ export class ProbeCompiler {
         const why = this.scope.readOnly.get(name) ?? { message: `cannot write ${name} at ${this.scope.probeLabel}` };
         this.fail(left, why.message, why.hint);
       }
-      const value = this.int(this.expr(right), right, `${name} takes an integer`);
+      const value = this.int(rhs, right, `${name} takes an integer`);
+      const warning = this.scope.writeWarnings?.get(name);
+      if (warning) this.warnAt(left, warning.message, warning.hint);
       return { k: 'setTarget', target, value, line };
     }
     const decl = this.scope.vars.find((v) => v.name === name);
     if (decl) {
-      const value = this.int(this.expr(right), right, `var ${name} is an integer (${decl.type}); strings can only be logged or compared`);
+      const value = this.int(rhs, right, `var ${name} is an integer (${decl.type}); strings can only be logged or compared`);
       return { k: 'setVar', id: this.scope.varIds.get(name)!, scope: decl.scope, varType: decl.type, value, line };
     }
     if (this.scope.params.some((p) => p.name === name)) {
@@ -235,6 +262,8 @@ export class ProbeCompiler {
       this.fail(fmtNode ?? node, 'log() needs a format string literal first', 'log("count:%d", $count)');
     }
     const fmt = (fmtNode as jsep.Literal).value as string;
+    // The arguments are checked even when the format is wrong.
+    const typed = argNodes.map((a) => this.sub(a));
     let conversions: Conversion[];
     try {
       conversions = parseLogFormat(fmt).filter((p): p is Conversion => typeof p !== 'string');
@@ -248,10 +277,10 @@ export class ProbeCompiler {
     }
     if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `log() takes at most ${LOG_MAX_ARGS} arguments`);
     const args = argNodes.map((a, i) => {
-      const t = this.expr(a);
+      const t = typed[i]!;
       const want = conversionType(conversions[i]);
-      if (t.type !== want) {
-        this.fail(a, `${conversions[i].spec} expects ${want === 'int' ? 'an integer' : 'a string'}, this is ${t.type === 'int' ? 'an integer' : 'a string'}`, want === 'string' ? 'read memory with user_string(ptr) or kernel_string(ptr), or use %d/%p' : 'use %s for strings');
+      if (t.type !== want && t.type !== 'error') {
+        this.reportAt(a, `${conversions[i].spec} expects ${want === 'int' ? 'an integer' : 'a string'}, this is ${t.type === 'int' ? 'an integer' : 'a string'}`, want === 'string' ? 'read memory with user_string(ptr) or kernel_string(ptr), or use %d/%p' : 'use %s for strings');
       }
       return t.ir;
     });
@@ -276,7 +305,7 @@ export class ProbeCompiler {
         return this.identifier(node, (node as jsep.Identifier).name);
       case 'UnaryExpression': {
         const n = node as jsep.UnaryExpression;
-        const arg = this.int(this.expr(n.argument as ExprNode), n.argument as ExprNode, `unary ${n.operator} needs an integer`);
+        const arg = this.int(this.sub(n.argument as ExprNode), n.argument as ExprNode, `unary ${n.operator} needs an integer`);
         if (n.operator === '+') return { ir: arg, type: 'int' };
         if (n.operator === '-' && arg.k === 'int') return { ir: { k: 'int', value: BigInt.asIntN(64, -BigInt(arg.value)).toString() }, type: 'int' };
         return { ir: { k: 'unary', op: n.operator as '-' | '!' | '~', arg }, type: 'int' };
@@ -285,9 +314,10 @@ export class ProbeCompiler {
         return this.binary(node as jsep.BinaryExpression & ExprNode);
       case 'ConditionalExpression': {
         const n = node as jsep.ConditionalExpression;
-        const test = this.int(this.expr(n.test as ExprNode), n.test as ExprNode, 'the condition of ?: must be an integer');
-        const a = this.int(this.expr(n.consequent as ExprNode), n.consequent as ExprNode, '?: yields integers only');
-        const b = this.int(this.expr(n.alternate as ExprNode), n.alternate as ExprNode, '?: yields integers only');
+        const [t, x, y] = [n.test, n.consequent, n.alternate].map((e) => this.sub(e as ExprNode));
+        const test = this.int(t!, n.test as ExprNode, 'the condition of ?: must be an integer');
+        const a = this.int(x!, n.consequent as ExprNode, '?: yields integers only');
+        const b = this.int(y!, n.alternate as ExprNode, '?: yields integers only');
         return { ir: { k: 'cond', test, then: a, else: b }, type: 'int' };
       }
       case 'CallExpression':
@@ -306,8 +336,9 @@ export class ProbeCompiler {
 
   private binary(n: jsep.BinaryExpression & ExprNode): Typed {
     const op = n.operator;
-    const left = this.expr(n.left as ExprNode);
-    const right = this.expr(n.right as ExprNode);
+    const left = this.sub(n.left as ExprNode);
+    const right = this.sub(n.right as ExprNode);
+    if (left.type === 'error' || right.type === 'error') return POISON;
     if ((op === '==' || op === '!=') && (left.type === 'string' || right.type === 'string')) {
       if (left.type !== right.type) this.fail(n, `cannot compare a string with an integer using ${op}`, 'both sides of a string comparison must be strings');
       return { ir: { k: 'strcmp', op, left: left.ir, right: right.ir }, type: 'int' };
@@ -329,10 +360,10 @@ export class ProbeCompiler {
     if (name === 'user_string' || name === 'kernel_string') {
       const [addrNode, maxNode, ...extra] = node.arguments as ExprNode[];
       if (!addrNode || extra.length) this.fail(node, `${name}() takes a pointer and an optional maximum length`, `${name}($buf) or ${name}($buf, 64)`);
-      const addr = this.int(this.expr(addrNode), addrNode, `${name}() takes a pointer (an integer)`);
+      const addr = this.int(this.sub(addrNode), addrNode, `${name}() takes a pointer (an integer)`);
       let max: IrExpr = { k: 'int', value: String(STRING_MAX) };
       if (maxNode) {
-        max = this.int(this.expr(maxNode), maxNode, `the maximum length of ${name}() is an integer`);
+        max = this.int(this.sub(maxNode), maxNode, `the maximum length of ${name}() is an integer`);
         // The runtime clamps to [1, STRING_MAX]; counting the NUL, max chars + 1 bytes are read.
         max = max.k === 'int' ? { k: 'int', value: String(clampMax(BigInt(max.value) + 1n)) } : { k: 'binary', op: '+', left: max, right: { k: 'int', value: '1' }, line: this.lineOf(maxNode) };
       }
@@ -538,13 +569,19 @@ export class ProbeCompiler {
   }
 
   private int(t: Typed, node: ExprNode, message: string, hint?: string): IrExpr {
-    if (t.type !== 'int') this.fail(node, message, hint ?? 'strings can only be compared with == and != or logged with %s');
+    if (t.type === 'string') this.fail(node, message, hint ?? 'strings can only be compared with == and != or logged with %s');
     return t.ir;
   }
 
   // ---- diagnostics ---------------------------------------------------------
 
   private fail(node: jsep.Expression, message: string, hint?: string): never {
+    this.reportAt(node, message, hint);
+    throw new CompileFailure();
+  }
+
+  /** Report a mistake at NODE and go on checking the rest of the item (which then yields nothing). */
+  private reportAt(node: jsep.Expression, message: string, hint?: string): void {
     const n = node as ExprNode;
     const length =
       n.type === 'Identifier'
@@ -555,11 +592,17 @@ export class ProbeCompiler {
             ? ((n as jsep.CallExpression).callee as jsep.Identifier).name.length
             : 1;
     this.report(n.start ?? 0, length, message, hint);
-    throw new CompileFailure();
   }
 
   private report(offset: number, length: number, message: string, hint?: string): void {
+    this.itemErrors++;
     this.session.diagnostics.push({ severity: 'error', message, hint, span: this.spanAt(offset, length) });
+  }
+
+  /** A warning at NODE: printed, and the spec is still accepted. */
+  private warnAt(node: jsep.Expression, message: string, hint?: string): void {
+    const span = this.spanAt((node as ExprNode).start ?? 0, node.type === 'Identifier' ? (node as jsep.Identifier).name.length : 1);
+    this.session.diagnostics.push(hint === undefined ? { severity: 'warning', message, span } : { severity: 'warning', message, hint, span });
   }
 
   private spanAt(offset: number, length: number): SourceSpan {

@@ -78,6 +78,8 @@ export function parseParams(source: SpecSource, entry: MapEntry): ParamDecl[] {
         ? `parameters are integers: write ${name}: 1 or ${name}: 0`
         : `parameters are integers (their initial value), e.g. ${name}: 1`;
       source.error(value && !isNullNode(value) ? source.spanOf(value) : span, `parameter ${name} needs an integer initial value, not ${describeNode(value)}`, hint);
+      // Still declared: the probes that read it are checked without a follow-on "unknown name".
+      params.push({ name, initial: 0, span });
       continue;
     }
     params.push({ name, initial, span });
@@ -117,6 +119,7 @@ export function parseVars(source: SpecSource, entry: MapEntry, params: readonly 
         ? `write ${name}: { type: ${written} }`
         : `e.g. ${name}: { type: u64, scope: thread }`;
       source.error(source.valueSpan(varEntry), `variable ${name} must be declared as { type, scope }, not ${describeNode(value)}`, hint);
+      vars.push(decl); // still declared, with the defaults: no follow-on "unknown name" where probes use it
       continue;
     }
     const fields = source.entries(value, {
@@ -124,14 +127,12 @@ export function parseVars(source: SpecSource, entry: MapEntry, params: readonly 
       what: 'variable',
       synonyms: { kind: 'type', storage: 'scope', per: 'scope' },
     });
-    let valid = true;
     const typeField = fields.get('type');
     if (typeField) {
       const type = stringValue(typeField.value);
       if (type !== undefined && VAR_TYPES.includes(type as VarType)) {
         decl.type = type as VarType;
       } else {
-        valid = false;
         const cType = type === undefined ? undefined : C_TYPE_NAMES[type.trim().replace(/\s+/g, ' ')];
         const nearest = type === undefined ? undefined : nearestName(type, VAR_TYPES);
         const suggestion = cType ? `for a C ${type}, use ${cType}; ` : nearest ? `did you mean ${nearest}? ` : '';
@@ -145,7 +146,6 @@ export function parseVars(source: SpecSource, entry: MapEntry, params: readonly 
       if (scope !== undefined && VAR_SCOPES.includes(scope as VarScope)) {
         decl.scope = scope as VarScope;
       } else {
-        valid = false;
         const nearest = scope === undefined ? undefined : nearestName(scope, VAR_SCOPES);
         source.error(
           source.valueSpan(scopeField),
@@ -154,7 +154,9 @@ export function parseVars(source: SpecSource, entry: MapEntry, params: readonly 
         );
       }
     }
-    if (valid) vars.push(decl);
+    // A field in error keeps its default: the spec is refused anyway, but the
+    // probes that use the variable are still checked without a follow-on error.
+    vars.push(decl);
   }
   return vars;
 }

@@ -20,7 +20,7 @@
 //   closed character set checked here.
 // * YAML aliases (`*anchor`) are followed.
 import { isMap, LineCounter, parseDocument, type YAMLError } from 'yaml';
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import { DiagnosticBag } from '../diagnostics/diagnosticBag.js';
 import { SpecError } from '../errors.js';
 import { parseGuard } from './parseGuard.js';
 import { parseParams, parseVars } from './parseDeclarations.js';
@@ -51,10 +51,23 @@ const TOP_LEVEL_SYNONYMS: Readonly<Record<string, string>> = {
  * the path as the user gave it). Throws SpecError with all diagnostics.
  */
 export function parseSpec(file: string, sourceText: string): Spec {
+  const bag = new DiagnosticBag();
+  const spec = parseSpecInto(bag, file, sourceText);
+  if (!spec || bag.hasErrors()) throw new SpecError(bag.sorted(), sourceText);
+  return spec;
+}
+
+/**
+ * Parse and validate into BAG. A spec with mistakes still comes back when
+ * its shape is known, each mistake reported and its part left out (or
+ * given its default), so later passes can report their problems in the same
+ * run; undefined when YAML cannot be read or the spec is not a mapping.
+ */
+export function parseSpecInto(bag: DiagnosticBag, file: string, sourceText: string): Spec | undefined {
   const lineCounter = new LineCounter();
   // uniqueKeys off: repeated keys are reported by SpecSource.entries with a better message.
   const doc = parseDocument(sourceText, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const source = new SpecSource(file, sourceText, lineCounter, doc);
+  const source = new SpecSource(file, sourceText, lineCounter, doc, bag.all);
 
   // After a syntax error the document's shape is a guess: checking it, or
   // listing the YAML parser's later complaints (nearly always consequences of
@@ -62,12 +75,9 @@ export function parseSpec(file: string, sourceText: string): Spec {
   const yamlProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
   if (yamlProblems.length > 0) {
     reportYamlProblem(source, yamlProblems[0]);
-    throw new SpecError(source.diagnostics, sourceText);
+    return undefined;
   }
-
-  const spec = validate(source);
-  if (!spec || source.diagnostics.length > 0) throw new SpecError(sorted(source.diagnostics), sourceText);
-  return spec;
+  return validate(source);
 }
 
 function validate(source: SpecSource): Spec | undefined {
@@ -102,8 +112,8 @@ function validate(source: SpecSource): Spec | undefined {
   const probesEntry = entries.get('probes');
   const probes = probesEntry ? parseProbes(source, probesEntry) : [];
 
-  if (name === undefined) return undefined;
-  const spec: Spec = { file: source.file, sourceText: source.text, version: 1, name, where, vars, params, probes };
+  // A missing or invalid name has been reported; the placeholder only lets the other passes run.
+  const spec: Spec = { file: source.file, sourceText: source.text, version: 1, name: name ?? 'unnamed', where, vars, params, probes };
   if (description !== undefined) spec.description = description;
   return spec;
 }
@@ -238,8 +248,4 @@ function yamlHint(problem: YAMLError, lineText: string): string | undefined {
     default:
       return undefined;
   }
-}
-
-function sorted(diagnostics: Diagnostic[]): Diagnostic[] {
-  return [...diagnostics].sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col);
 }

@@ -27,13 +27,13 @@ export interface KeySchema {
 }
 
 export class SpecSource {
-  readonly diagnostics: Diagnostic[] = [];
-
   constructor(
     readonly file: string,
     readonly text: string,
     readonly lineCounter: LineCounter,
     readonly doc: Document.Parsed,
+    /** Where problems go: a DiagnosticBag's list when later passes report into the same one. */
+    readonly diagnostics: Diagnostic[] = [],
   ) {}
 
   /** Span from `start` to `end` (source offsets), clipped to the first line and at least 1 long. */

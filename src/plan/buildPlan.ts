@@ -1,12 +1,15 @@
 // Spec + kernel facts → Plan: resolve every probe point, compile every
-// expression. All problems are collected and thrown together as one
-// SpecError so the user sees every mistake in one run.
-import type { Diagnostic } from '../diagnostics/diagnostic.js';
+// expression. All problems go into one DiagnosticBag (with the parser's, when
+// the caller passes its bag) and errors are thrown together as one SpecError,
+// so the user sees every mistake in one run; warnings stay in the bag for the
+// command to print.
+import { DiagnosticBag } from '../diagnostics/diagnosticBag.js';
 import { SpecError } from '../errors.js';
 import { CompileSession, ProbeCompiler, type CompileScope } from '../expr/compileExpression.js';
 import type { TargetTypes } from '../expr/targetTypes.js';
 import { btfTargetTypes } from '../kernelFacts/btfTargetTypes.js';
 import type { IrExpr, IrStmt } from '../expr/ir.js';
+import { forEachExprOf } from '../expr/irWalk.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
 import { formatProbePoint } from '../patchSpec/parseProbePoint.js';
 import type { Guard, Spec } from '../patchSpec/types.js';
@@ -14,9 +17,8 @@ import { familyOf, resolveProbePoint } from '../probeFamilies/registry.js';
 import { isResolveError } from '../probeFamilies/types.js';
 import type { Plan, PlanGuard, PlanProbe, PlanVar } from './types.js';
 
-export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
-  const session = new CompileSession();
-  const diagnostics: Diagnostic[] = session.diagnostics;
+export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBag()): Plan {
+  const session = new CompileSession(bag.all);
   const vars = planVars(spec);
   const varIds = new Map(vars.map((v) => [v.name, v.id]));
   const probes: PlanProbe[] = [];
@@ -33,7 +35,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
   spec.probes.forEach((probe, id) => {
     const resolved = resolveProbePoint(probe.point, facts, probe.on);
     if (isResolveError(resolved)) {
-      diagnostics.push({ severity: 'error', message: resolved.message, hint: resolved.hint, span: probe.span });
+      bag.error(probe.span, resolved.message, resolved.hint);
       return;
     }
     const scope: CompileScope = {
@@ -43,6 +45,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
       writesRefused: resolved.writesRefused,
       unknownTargetNote: resolved.unknownTargetNote,
       readOnly: resolved.readOnly,
+      writeWarnings: resolved.writeWarnings,
       vars: spec.vars,
       varIds,
       params: spec.params,
@@ -71,7 +74,9 @@ export function buildPlan(spec: Spec, facts: KernelFacts): Plan {
     });
   });
 
-  if (diagnostics.length) throw new SpecError(sortDiagnostics(diagnostics), spec.sourceText);
+  // Items that failed to compile are missing from the IR: what it says about vars would be wrong.
+  if (bag.hasErrors()) throw new SpecError(bag.sorted(), spec.sourceText);
+  warnUnusedVars(spec, probes, bag);
   return {
     planVersion: 1,
     name: spec.name,
@@ -110,6 +115,25 @@ function dedupeTargets<T extends { name: string; access: unknown }>(ts: T[]): T[
   });
 }
 
-function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
-  return [...ds].sort((a, b) => a.span.line - b.span.line || a.span.col - b.span.col);
+/**
+ * Warnings about vars: one no probe uses is dead weight (a misspelt use
+ * would be an error, so it is usually left over); one that is read but
+ * never written always reads 0.
+ */
+function warnUnusedVars(spec: Spec, probes: PlanProbe[], bag: DiagnosticBag): void {
+  const key = (scope: string, id: number): string => `${scope}:${id}`;
+  const read = new Set<string>();
+  const written = new Set<string>();
+  for (const p of probes) {
+    forEachExprOf(p.cond, p.actions, (e) => {
+      if (e.k === 'var') read.add(key(e.scope, e.id));
+    });
+    for (const a of p.actions) if (a.k === 'setVar') written.add(key(a.scope, a.id));
+  }
+  const ids = planVars(spec);
+  spec.vars.forEach((v, i) => {
+    const k = key(v.scope, ids[i]!.id);
+    if (!read.has(k) && !written.has(k)) bag.warning(v.span, `var ${v.name} is never used`, 'remove it, or use it in a probe');
+    else if (!written.has(k)) bag.warning(v.span, `var ${v.name} is read but never written, so it is always 0`, `set it in a do: item (${v.name} = ...), or use a param for a value chosen at apply time`);
+  });
 }

@@ -37,7 +37,7 @@ export type FunctionPlacement = KprobePlacement | KretprobePlacement;
 export const WILDCARD_LIMIT = 512;
 
 function emptyScope(): ProbeScope {
-  return { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map() };
+  return { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map() };
 }
 
 function returnOnly(scope: ProbeScope, label: string, func: string): void {

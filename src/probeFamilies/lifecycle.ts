@@ -14,7 +14,7 @@ export const lifecycleFamily: ProbeFamily<LifecyclePlacement, 'begin' | 'end'> =
   kinds: ['begin', 'end'],
   points: ['begin', 'end'],
   inTask: false,
-  resolve: (point) => ({ targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), placement: { kind: point.kind } }),
+  resolve: (point) => ({ targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map(), placement: { kind: point.kind } }),
   body: () => ({ params: 'void', hasRegs: false, setup: [] }),
   render: (probes, ctx) => ({
     begin: probes.filter((p) => p.kind === 'begin').map((p) => ctx.probeFn(p)),

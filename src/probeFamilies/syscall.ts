@@ -28,7 +28,7 @@ function declarationOf(sc: SyscallPrototype): string {
 }
 
 function resolveSyscall(sc: SyscallPrototype, ret: boolean, label: string): Resolution<SyscallPlacement> {
-  const scope: ProbeScope = { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map() };
+  const scope: ProbeScope = { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map() };
   const listed: ListedTarget[] = [];
   const entryLabel = `syscall:${sc.name}`;
   sc.args.slice(0, ARG_REGISTERS.length).forEach((a, i) => {

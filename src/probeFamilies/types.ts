@@ -42,6 +42,12 @@ export interface ReadOnlyReason {
   hint?: string;
 }
 
+/** A write that is allowed but may not do what the spec means, as the warning says it. */
+export interface WriteWarning {
+  message: string;
+  hint?: string;
+}
+
 /** What a spec's expressions see at a probe point. */
 export interface ProbeScope {
   targets: Map<string, TargetVar>;
@@ -49,6 +55,8 @@ export interface ProbeScope {
   unavailableTargets: Map<string, UnavailableTarget>;
   /** Why each target that is not writable is read-only, by name (aliases included). */
   readOnly: Map<string, ReadOnlyReason>;
+  /** Writable targets whose writes deserve a warning at each write (e.g. a write that may miss a copy), by name. */
+  writeWarnings: Map<string, WriteWarning>;
   /** Why no target at all may be written here (wildcards), if so. */
   writesRefused?: string;
   /** Said after "unknown target variable" (e.g. why argument names are unknown here). */

@@ -260,6 +260,7 @@ export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts,
     targets,
     unavailableTargets: unavailable,
     readOnly,
+    writeWarnings: new Map(),
     placement: {
       kind: 'statement',
       symbol: point.func,

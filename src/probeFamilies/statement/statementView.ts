@@ -5,7 +5,8 @@
 // DW_OP_entry_value locals. Only locals an expression uses get accessors,
 // and only entry values they read get captured.
 import { InternalError } from '../../errors.js';
-import type { IrExpr, IrStmt, TargetVar } from '../../expr/ir.js';
+import type { TargetVar } from '../../expr/ir.js';
+import { forEachExprOf } from '../../expr/irWalk.js';
 import { describeLocalLocation, type LocalAccess, type LocalLocation, type PtRegsField, type RegsAddress } from '../../expr/localAccess.js';
 import type { ProbeCommon } from '../types.js';
 import { registerName } from './ptRegs.js';
@@ -84,54 +85,10 @@ export function entrySlotName(function_: string, reg: string): string {
 function usedLocals(p: StatementProbe): { get: Map<string, TargetVar>; set: Map<string, TargetVar> } {
   const get = new Map<string, TargetVar>();
   const set = new Map<string, TargetVar>();
-  const visit = (e: IrExpr): void => {
-    switch (e.k) {
-      case 'target':
-        if (e.target.access.kind === 'local') get.set(e.target.access.variable, e.target);
-        break;
-      case 'unary':
-        visit(e.arg);
-        break;
-      case 'binary':
-      case 'logical':
-      case 'strcmp':
-        visit(e.left);
-        visit(e.right);
-        break;
-      case 'cond':
-        visit(e.test);
-        visit(e.then);
-        visit(e.else);
-        break;
-      case 'readString':
-        visit(e.addr);
-        visit(e.max);
-        break;
-      case 'load':
-        visit(e.addr);
-        break;
-      default:
-        break;
-    }
-  };
-  if (p.cond) visit(p.cond);
-  const stmt = (s: IrStmt): void => {
-    switch (s.k) {
-      case 'setTarget':
-        if (s.target.access.kind === 'local') set.set(s.target.access.variable, s.target);
-        visit(s.value);
-        break;
-      case 'setVar':
-        visit(s.value);
-        break;
-      case 'log':
-        s.args.forEach(visit);
-        break;
-      default:
-        break;
-    }
-  };
-  p.actions.forEach(stmt);
+  forEachExprOf(p.cond, p.actions, (e) => {
+    if (e.k === 'target' && e.target.access.kind === 'local') get.set(e.target.access.variable, e.target);
+  });
+  for (const s of p.actions) if (s.k === 'setTarget' && s.target.access.kind === 'local') set.set(s.target.access.variable, s.target);
   return { get, set };
 }
 
