@@ -14,7 +14,7 @@ export interface KernelFunctionHintInput {
   /** The name as the spec wrote it. */
   name: string;
   /** Every function the target can probe. */
-  symbols: readonly string[];
+  symbols: Iterable<string>;
   /** How a suggestion is spelled (kprobe:NAME, statement:NAME@FILE:LINE, NAME). */
   spell?: (name: string) => string;
   /** The guru list kind for a search hint (kprobe, kretprobe); omitted: no search hint. */
@@ -31,32 +31,47 @@ const RENAMES: readonly { from: RegExp; to: (m: RegExpExecArray) => string[]; wh
   { from: /^vfs_readdir$/, to: () => ['iterate_dir'], why: 'vfs_readdir became iterate_dir in 3.11' },
 ];
 
-export function kernelFunctionHint(input: KernelFunctionHintInput): string {
-  const spell = input.spell ?? ((n: string) => n);
-  const known = new Set(input.symbols);
+/** What a hint suggests for NAME, best first, and why (for a rename); empty when nothing is close. */
+export interface KernelFunctionSuggestions {
+  names: string[];
+  /** Why these names: a rename's story. */
+  why?: string;
+  /** How many names extend NAME, when they were the suggestion (only the first 3 are in names). */
+  extensions?: number;
+}
+
+export function kernelFunctionSuggestions(name: string, symbolList: Iterable<string>): KernelFunctionSuggestions {
+  const known = symbolList instanceof Set ? (symbolList as Set<string>) : new Set(symbolList);
+  const symbols = [...known];
   for (const r of RENAMES) {
-    const m = r.from.exec(input.name);
+    const m = r.from.exec(name);
     if (!m) continue;
     const present = r.to(m).filter((n) => known.has(n));
-    if (present.length) return `did you mean ${orList(present.map(spell))}? (${r.why})`;
+    if (present.length) return { names: present, why: r.why };
   }
-  const extensions = input.name.length >= 3 ? input.symbols.filter((s) => s.startsWith(input.name) && s !== input.name).sort((a, b) => a.length - b.length || a.localeCompare(b)) : [];
-  if (extensions.length) {
-    const shown = extensions.slice(0, 3).map(spell);
-    const more = extensions.length > 3 && input.listKind ? `; guru list '${input.listKind}:${input.name}*' shows all ${extensions.length}` : '';
-    return `did you mean ${orList(shown)}?${more}`;
+  const extensions = name.length >= 3 ? symbols.filter((s) => s.startsWith(name) && s !== name).sort((a, b) => a.length - b.length || a.localeCompare(b)) : [];
+  if (extensions.length) return { names: extensions.slice(0, 3), extensions: extensions.length };
+  const near = nearestName(name, symbols);
+  return { names: near ? [near] : [] };
+}
+
+export function kernelFunctionHint(input: KernelFunctionHintInput): string {
+  const spell = input.spell ?? ((n: string) => n);
+  const symbols = [...input.symbols];
+  const found = kernelFunctionSuggestions(input.name, symbols);
+  if (found.names.length) {
+    const more = found.extensions && found.extensions > found.names.length && input.listKind ? `; guru list '${input.listKind}:${input.name}*' shows all ${found.extensions}` : '';
+    return `did you mean ${orList(found.names.map(spell))}?${found.why ? ` (${found.why})` : ''}${more}`;
   }
-  const near = nearestName(input.name, input.symbols);
-  if (near) return `did you mean ${spell(near)}?`;
   if (input.listKind) {
     // A search on the longest word of the name that some function holds.
-    const word = input.name.split('_').filter((w) => w.length >= 4).sort((a, b) => b.length - a.length).find((w) => input.symbols.some((s) => s.includes(w)));
+    const word = input.name.split('_').filter((w) => w.length >= 4).sort((a, b) => b.length - a.length).find((w) => symbols.some((s) => s.includes(w)));
     if (word) return `guru list '${input.listKind}:*${word}*' searches the function names`;
     return `guru list '${input.listKind}:*' lists every function it can name`;
   }
   return 'no function of a similar name exists on this kernel';
 }
 
-function orList(items: string[]): string {
+export function orList(items: string[]): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }

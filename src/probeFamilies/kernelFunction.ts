@@ -4,7 +4,7 @@
 // it; and `guru list` of the functions a pattern matches.
 import os from 'node:os';
 import { EnvironmentError, UserError } from '../errors.js';
-import { nearestName } from '../diagnostics/nearestName.js';
+import { kernelFunctionHint } from '../diagnostics/kernelFunctionHint.js';
 import type { TargetVar } from '../expr/ir.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
@@ -56,8 +56,7 @@ export function resolveKernelFunction(
   const symbols = facts.functionSymbols();
   if (point.func.includes('*')) return resolveWildcard(kind, point.func, symbols, facts.release);
   if (symbols && !symbols.has(point.func)) {
-    const near = nearestName(point.func, symbols);
-    return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: near ? `did you mean ${near}?` : `guru list 'kprobe:*${point.func.slice(0, 4)}*' searches the symbols` };
+    return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: kernelFunctionHint({ name: point.func, symbols, spell: (n) => `${kind}:${n}`, listKind: kind }) };
   }
   const offset = kind === 'kprobe' ? point.offset ?? 0 : 0;
   if (offset > 0) {
@@ -177,8 +176,7 @@ export function listKernelFunctions(kind: FunctionKind, glob: string, facts: Lis
   const re = globToRegExp(glob);
   const names = [...found.names].filter((n) => re.test(n)).sort();
   if (names.length === 0 && !glob.includes('*')) {
-    const near = nearestName(glob, found.names);
-    throw new UserError(`unknown kernel function ${glob} on ${facts.release}`, near ? `did you mean ${near}?` : `search with a wildcard: guru list '${kind}:*${glob.slice(0, 4)}*'`);
+    throw new UserError(`unknown kernel function ${glob} on ${facts.release}`, kernelFunctionHint({ name: glob, symbols: found.names, spell: (n) => `${kind}:${n}`, listKind: kind }));
   }
   const entries = names.map((name): ListEntry => {
     const point = `${kind}:${name}`;

@@ -30,7 +30,11 @@ export type AnyProbeFamily = ProbeFamily<Placement, ProbeKind>;
 
 const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as readonly AnyProbeFamily[];
 
-/** Probe-point kinds the parser knows but no family resolves yet, and what to say. */
+/**
+ * Probe-point kinds the parser knows but no family resolves yet, and what to
+ * say. The parser lets `*` through in user-space points (uprobe, ustatement):
+ * the family that comes to resolve them must refuse wildcards it cannot place.
+ */
 const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
   ustatement: 'user statement probes are not supported yet',
   tracepoint: 'tracepoint probes are not supported yet',

@@ -10,7 +10,7 @@ import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 
 const dir = 'test/fixtures/compile-errors';
-const symbols = ['vfs_read', 'vfs_write', 'cap_ptrace_access_check', 'ptrace_attach', '__ptrace_may_access'];
+const symbols = ['vfs_read', 'vfs_write', 'cap_ptrace_access_check', 'cap_ptrace_traceme', 'ptrace_attach', '__ptrace_may_access', 'task_ptrace', 'kernel_clone'];
 
 function diagnose(file: string): string {
   const spec = parseSpec(file, fs.readFileSync(file, 'utf8'));

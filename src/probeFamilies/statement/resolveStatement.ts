@@ -8,7 +8,7 @@
 // whose build-id matches the target (KernelFacts.debuginfo).
 import type { DwarfFunction, ScopeVariable } from '../../debuginfo/dwarf/dwarfInfo.js';
 import type { FunctionSymbol, ProgramDebuginfo } from '../../debuginfo/programDebuginfo.js';
-import { nearestName } from '../../diagnostics/nearestName.js';
+import { kernelFunctionSuggestions, orList } from '../../diagnostics/kernelFunctionHint.js';
 import type { UnavailableTarget } from '../../expr/compileExpression.js';
 import type { TargetVar } from '../../expr/ir.js';
 import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../../expr/localAccess.js';
@@ -70,6 +70,28 @@ function noCodeAtLine(dbg: ProgramDebuginfo, fns: DwarfFunction[], point: Statem
     message: `${label}: line ${point.line} has no code in ${point.func} on ${release} (optimised away, or not where a statement starts)`,
     hint: `lines of ${point.file} with code in ${point.func}: ${lineRanges(here)}; the nearest is statement:${point.func}@${point.file}:${near}`,
   };
+}
+
+/**
+ * For a function the debug information lacks: the functions it may mean
+ * (renames, longer names, a typo's nearest), each spelled at a line of
+ * FILE where it has code (the line asked for if it has, else the nearest),
+ * so every suggestion resolves.
+ */
+function unknownFunctionHint(dbg: ProgramDebuginfo, point: StatementPoint, symbols: Iterable<string>): string {
+  const found = kernelFunctionSuggestions(point.func, symbols);
+  const spelled: string[] = [];
+  const moved: string[] = [];
+  for (const name of found.names) {
+    const here = dbg.findFunctions(name).flatMap((f) => dbg.functionLines(f)).filter((l) => sameFile(l.file, point.file)).map((l) => l.line);
+    if (here.length === 0) continue;
+    const line = here.includes(point.line) ? point.line : here.reduce((best, l) => (Math.abs(l - point.line) < Math.abs(best - point.line) ? l : best), here[0]!);
+    spelled.push(`statement:${name}@${point.file}:${line}`);
+    if (line !== point.line) moved.push(`${name} has code at lines ${lineRanges([...new Set(here)].sort((a, b) => a - b))}`);
+  }
+  if (spelled.length === 0) return `name the function whose body holds the line (SystemTap: FUNC@FILE:LINE); guru list 'kprobe:*' lists the kernel's functions`;
+  const notes = [found.why, moved.length ? `line ${point.line} has no code there: ${moved.join('; ')}` : undefined].filter(Boolean);
+  return `did you mean ${orList(spelled)}?${notes.length ? ` (${notes.join('; ')})` : ''}`;
 }
 
 interface Site {
@@ -240,10 +262,9 @@ export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts,
   const dbg = facts.debuginfo();
   const fns = dbg.findFunctions(point.func);
   if (fns.length === 0) {
-    const near = nearestName(point.func, facts.functionSymbols() ?? []);
     return {
       message: `no function ${point.func} in the debug information of ${facts.release} (${dbg.path})`,
-      hint: near ? `did you mean statement:${near}@${point.file}:${point.line}?` : 'name the function whose body holds the line (SystemTap: FUNC@FILE:LINE)',
+      hint: unknownFunctionHint(dbg, point, facts.functionSymbols() ?? []),
     };
   }
   const sites = placeSites(dbg, fns, point, label);
