@@ -3,10 +3,15 @@
  * guru runtime: control file, event channel, variables, guards and
  * fault-tolerant reads shared by every guru module. See guru_runtime.h for
  * the picture; comments here explain the parts that are subtle.
+ *
+ * Every module links its own copy of this file, so the statics below are
+ * per module: nothing here is shared between guru modules, and any number
+ * of them can be loaded and armed at once.
  */
 #include <linux/module.h>
 #include <linux/kprobes.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/cred.h>
 #include <linux/percpu.h>
 #include <linux/errno.h>
@@ -16,18 +21,59 @@
 #include <linux/wait.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <linux/irq_work.h>
 #include <linux/workqueue.h>
 #include <linux/stacktrace.h>
 #include <linux/glob.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
 #include <linux/timekeeping.h>
 #include <asm/processor.h>
 #include "guru_runtime.h"
 
 static struct guru_module *gm;		/* the one module this runtime serves */
-static DEFINE_PER_CPU(struct guru_ctx, guru_ctxs);
+
+/*
+ * What each CPU owns. The producer side (ctx, head, the counters) is
+ * written only by this CPU's handlers, which own the CPU while ctx.busy is
+ * set; the reader writes only tail, on a cache line of its own.
+ */
+struct guru_cpu {
+	struct guru_ctx ctx;
+	u8 *ring;			/* ring_size bytes of whole records */
+	u64 head;			/* bytes committed (free-running) */
+	u64 emitted, dropped;		/* records: emitted = delivered + dropped + in the ring */
+	u64 nested;			/* handler entries refused because ctx was busy */
+	u64 tvar_claims, tvar_releases;	/* thread-variable entries taken and given back */
+	u64 tvar_overflow;		/* thread-variable writes that found no room */
+	struct irq_work wake;		/* wakes the reader from any context */
+	u64 tail ____cacheline_aligned;	/* bytes consumed (written by the reader) */
+};
+
+static struct guru_cpu __percpu *cpus;
+static struct guru_probe_counts __percpu *counts;	/* [gm->nprobes] per CPU */
+static u32 ring_size;			/* per CPU; a power of two */
+
+/*
+ * States, changed under ctl_lock:
+ *   armed      handlers run (read locklessly by them);
+ *   lifecycle  begin/end probes may run (only while arming/disarming);
+ *   streaming  the event stream is open: the reader returns end-of-stream
+ *              only once it is closed and every ring is empty, and it is
+ *              closed only when no handler can emit any more.
+ */
+static bool armed, lifecycle, streaming;
+static bool detached;			/* stays armed after the file closes */
+
+#define cpu_sum(field) ({						\
+	u64 __sum = 0;							\
+	int __cpu;							\
+	for_each_possible_cpu(__cpu)					\
+		__sum += READ_ONCE(per_cpu_ptr(cpus, __cpu)->field);	\
+	__sum; })
 
 /* ---- kprobes: the kernel's side of struct guru_kprobe / guru_kretprobe --- */
 
@@ -137,165 +183,484 @@ static void kretprobe_free(struct guru_kretprobe *def)
 	def->impl = NULL;
 }
 
-/* ---- event channel: a byte ring of whole records ------------------------ */
+/* ---- event channel: per-CPU rings of whole records ----------------------- */
 
-#define RING_SIZE	(1u << 20)	/* bytes; a power of two */
-#define READ_CHUNK	(64u << 10)	/* bytes copied out per read() */
-
-static u8 *ring;
-static u64 ring_head, ring_tail;	/* free-running byte counters */
 /*
- * raw spinlock with interrupts off: records are pushed from any context,
- * including hard interrupts. In NMI context we only try the lock (an NMI can
- * interrupt the very CPU that holds it); a failed try is a counted drop.
+ * Each CPU has its own ring: a single producer (the handler that owns the
+ * CPU's ctx) and a single consumer (ctl_read, serialised by read_lock), so
+ * neither side takes a lock and an NMI-context handler never waits for, or
+ * fails because of, another CPU. head and tail are free-running byte
+ * counts: the producer publishes a record with a release store of head
+ * after writing it, the reader frees space with a release store of tail
+ * after copying it out. The reader merges the CPUs' rings by timestamp.
  */
-static DEFINE_RAW_SPINLOCK(ring_lock);
-static atomic64_t emitted, dropped, nested;
+static DEFINE_MUTEX(read_lock);
 static DECLARE_WAIT_QUEUE_HEAD(readers);
+
 /*
  * Waking a reader takes the wait-queue lock and may enter the scheduler,
- * which a probe inside the scheduler must never do: probes queue an
- * irq_work and the wake-up happens from there.
+ * which a probe inside the scheduler (or in NMI context) must never do:
+ * the producer queues its CPU's irq_work and the wake-up happens from there.
  */
-static struct irq_work wake_work;
-
 static void wake_readers(struct irq_work *w)
 {
 	wake_up_interruptible(&readers);
 }
 
-static void ring_copy_in(u64 pos, const void *src, u32 len)
+static void ring_copy_in(struct guru_cpu *c, u64 pos, const void *src, u32 len)
 {
-	u32 off = pos & (RING_SIZE - 1), first = min(len, RING_SIZE - off);
+	u32 off = pos & (ring_size - 1), first = min(len, ring_size - off);
 
-	memcpy(ring + off, src, first);
-	memcpy(ring, (const u8 *)src + first, len - first);
+	memcpy(c->ring + off, src, first);
+	memcpy(c->ring, (const u8 *)src + first, len - first);
 }
 
-static void ring_copy_out(void *dst, u64 pos, u32 len)
+static void ring_copy_out(struct guru_cpu *c, void *dst, u64 pos, u32 len)
 {
-	u32 off = pos & (RING_SIZE - 1), first = min(len, RING_SIZE - off);
+	u32 off = pos & (ring_size - 1), first = min(len, ring_size - off);
 
-	memcpy(dst, ring + off, first);
-	memcpy((u8 *)dst + first, ring, len - first);
+	memcpy(dst, c->ring + off, first);
+	memcpy((u8 *)dst + first, c->ring, len - first);
 }
 
-static void ring_push(const void *rec, u32 len)
+static int ring_copy_to_user(struct guru_cpu *c, char __user *dst, u64 pos, u32 len)
 {
-	unsigned long flags;
+	u32 off = pos & (ring_size - 1), first = min(len, ring_size - off);
 
-	atomic64_inc(&emitted);
-	if (in_nmi()) {
-		if (!raw_spin_trylock_irqsave(&ring_lock, flags)) {
-			atomic64_inc(&dropped);
-			return;
-		}
-	} else {
-		raw_spin_lock_irqsave(&ring_lock, flags);
-	}
-	if (RING_SIZE - (ring_head - ring_tail) < len) {
-		raw_spin_unlock_irqrestore(&ring_lock, flags);
-		atomic64_inc(&dropped);
+	if (copy_to_user(dst, c->ring + off, first) || copy_to_user(dst + first, c->ring, len - first))
+		return -EFAULT;
+	return 0;
+}
+
+/* Called by the handler that owns C (ctx.busy): no other writer exists. */
+static void ring_push(struct guru_cpu *c, const void *rec, u32 len)
+{
+	u64 head = c->head, tail = smp_load_acquire(&c->tail);
+
+	WRITE_ONCE(c->emitted, c->emitted + 1);
+	if (ring_size - (head - tail) < len) {
+		WRITE_ONCE(c->dropped, c->dropped + 1);
 		return;
 	}
-	ring_copy_in(ring_head, rec, len);
-	ring_head += len;
-	raw_spin_unlock_irqrestore(&ring_lock, flags);
-	irq_work_queue(&wake_work);
+	ring_copy_in(c, head, rec, len);
+	smp_store_release(&c->head, head + len);
+	/*
+	 * Wake the reader only if it had caught up with this ring (it may be
+	 * asleep). The full barrier orders the head store before the tail
+	 * load; it pairs with the barrier in the reader's prepare_to_wait()
+	 * before it checks the rings: either the reader sees this record, or
+	 * this sees its tail and wakes it.
+	 */
+	smp_mb();
+	if (READ_ONCE(c->tail) == head)
+		irq_work_queue(&c->wake);
 }
 
-/* Move whole records, at most max bytes, into buf; returns bytes moved. */
-static u32 ring_pop(u8 *buf, u32 max)
+static bool ring_has_data(struct guru_cpu *c)
 {
-	unsigned long flags;
-	u32 n = 0;
+	return smp_load_acquire(&c->head) != c->tail;
+}
 
-	raw_spin_lock_irqsave(&ring_lock, flags);
-	while (ring_tail < ring_head) {
-		struct guru_rec_hdr hdr;
+static bool rings_empty(void)
+{
+	int cpu;
 
-		ring_copy_out(&hdr, ring_tail, sizeof(hdr));
-		if (n + hdr.size > max)
+	for_each_possible_cpu(cpu)
+		if (ring_has_data(per_cpu_ptr(cpus, cpu)))
+			return false;
+	return true;
+}
+
+/*
+ * Copy whole records, oldest first across the CPUs, into BUF (at most
+ * COUNT bytes). Holds read_lock. A record leaves its ring only once it is
+ * in user memory, so a fault loses nothing.
+ */
+static ssize_t copy_records(char __user *buf, size_t count)
+{
+	size_t n = 0;
+
+	for (;;) {
+		struct guru_cpu *best = NULL;
+		struct guru_rec_hdr hdr, best_hdr;
+		int cpu;
+
+		for_each_possible_cpu(cpu) {
+			struct guru_cpu *c = per_cpu_ptr(cpus, cpu);
+
+			if (!ring_has_data(c))
+				continue;
+			ring_copy_out(c, &hdr, c->tail, sizeof(hdr));
+			if (!best || hdr.nsecs < best_hdr.nsecs) {
+				best = c;
+				best_hdr = hdr;
+			}
+		}
+		if (!best || n + best_hdr.size > count)
 			break;
-		ring_copy_out(buf + n, ring_tail, hdr.size);
-		ring_tail += hdr.size;
-		n += hdr.size;
+		if (ring_copy_to_user(best, buf + n, best->tail, best_hdr.size))
+			return n ? n : -EFAULT;
+		smp_store_release(&best->tail, best->tail + best_hdr.size);
+		n += best_hdr.size;
 	}
-	raw_spin_unlock_irqrestore(&ring_lock, flags);
 	return n;
 }
 
-static bool ring_empty(void)
+/* ---- per-thread variables ----------------------------------------------- */
+
+/*
+ * A table of entries, each owned by one task: its task_struct address (0:
+ * free) and start time, then the module's thread-variable slots. Only the
+ * owner reads or writes an entry's values, so they need no lock; a task
+ * claims a free entry with cmpxchg and gives it back when all its values
+ * are zero again, when it exits, or at the latest when its task_struct is
+ * freed, so nothing outlives the task (see tvar_exit_kps). The start time
+ * catches the one case a hook cannot: a hook that was missed (kprobes do
+ * not nest; a miss is counted in tvar_exit_missed) leaves a dead task's
+ * entry behind, and a new task at the same address must not inherit it.
+ *
+ * Lookup: two-choice hashing over buckets of TVAR_BUCKET entries (one
+ * cache line of owners each); a new entry goes to the emptier bucket, so
+ * buckets overflow only near full capacity; a write that finds no room is
+ * counted in tvar_overflow and faults, never silently dropped.
+ *
+ * Capacity: twice the kernel's default thread limit (kernel/fork.c's
+ * set_max_threads: one thread per 8 kernel stacks of RAM), rounded to a
+ * power of two and bounded by TVAR_MAX_BYTES of memory. Entry size comes
+ * from the spec (its thread variables and entry-value slots).
+ */
+#define TVAR_BUCKET	8
+#define TVAR_MIN	1024u
+#define TVAR_MAX_BYTES	(64u << 20)
+
+static unsigned int tvar_capacity;
+static unsigned long *tvar_owner;	/* [tvar_capacity] */
+static u64 *tvar_start;			/* [tvar_capacity] */
+static s64 *tvar_vals;			/* [tvar_capacity][gm->nthread_vars] */
+static unsigned int tvar_buckets_log;	/* log2(tvar_capacity / TVAR_BUCKET) */
+
+static s64 *tvar_values(int i)
 {
-	return READ_ONCE(ring_head) == READ_ONCE(ring_tail);
+	return tvar_vals + (size_t)i * gm->nthread_vars;
+}
+
+static unsigned int tvar_bucket(unsigned long task, unsigned int choice)
+{
+	/* Two hashes of the address: as it is, and with half its bits flipped. */
+	u64 key = choice ? (u64)task ^ 0x5bd1e9955bd1e995ull : (u64)task;
+
+	return hash_64(key, tvar_buckets_log) * TVAR_BUCKET;
+}
+
+/* Index of TASK's entry, or -1. */
+static int tvar_find(unsigned long task)
+{
+	unsigned int b, k;
+
+	for (b = 0; b < 2; b++) {
+		unsigned int first = tvar_bucket(task, b);
+
+		for (k = 0; k < TVAR_BUCKET; k++)
+			if (READ_ONCE(tvar_owner[first + k]) == task)
+				return first + k;
+	}
+	return -1;
+}
+
+/* current's live entry: found, owned, and from this task's lifetime. */
+static int tvar_mine(void)
+{
+	int i = tvar_find((unsigned long)current);
+
+	return i >= 0 && tvar_start[i] == current->start_time ? i : -1;
+}
+
+static void tvar_release(int i)
+{
+	smp_store_release(&tvar_owner[i], 0);
+	this_cpu_inc(cpus->tvar_releases);
+}
+
+/* A zeroed entry for current, or -1 if both its buckets are full. */
+static int tvar_claim(void)
+{
+	unsigned long me = (unsigned long)current;
+	int i = tvar_find(me);
+
+	if (i >= 0) {
+		/* A dead task's entry at our address (its exit hooks were missed): reuse it. */
+		memset(tvar_values(i), 0, gm->nthread_vars * sizeof(s64));
+		tvar_start[i] = current->start_time;
+		return i;
+	}
+	for (;;) {
+		unsigned int used[2] = { 0, 0 }, b, k, first;
+		int free[2] = { -1, -1 };
+
+		for (b = 0; b < 2; b++) {
+			first = tvar_bucket(me, b);
+			for (k = 0; k < TVAR_BUCKET; k++) {
+				if (READ_ONCE(tvar_owner[first + k]))
+					used[b]++;
+				else if (free[b] < 0)
+					free[b] = first + k;
+			}
+		}
+		b = free[1] >= 0 && (free[0] < 0 || used[1] < used[0]);
+		if (free[b] < 0) {
+			this_cpu_inc(cpus->tvar_overflow);
+			return -1;
+		}
+		/* Another task may take the same free entry first: then look again. */
+		if (cmpxchg(&tvar_owner[free[b]], 0, me) == 0) {
+			i = free[b];
+			memset(tvar_values(i), 0, gm->nthread_vars * sizeof(s64));
+			tvar_start[i] = current->start_time;
+			this_cpu_inc(cpus->tvar_claims);
+			return i;
+		}
+	}
+}
+
+s64 guru_tvar_get(unsigned int id)
+{
+	int i = tvar_mine();
+
+	return i >= 0 ? tvar_values(i)[id] : 0;
+}
+
+/* Set N slots from ID on of current's entry; false if the table is full. */
+static bool tvar_store(unsigned int id, const s64 *values, unsigned int n)
+{
+	int i = tvar_mine();
+	unsigned int s;
+	s64 *vals;
+
+	if (i < 0) {
+		bool any = false;
+
+		for (s = 0; s < n; s++)
+			any |= values[s] != 0;
+		if (!any)
+			return true;	/* zero is what an absent entry reads */
+		i = tvar_claim();
+		if (i < 0)
+			return false;
+	}
+	vals = tvar_values(i);
+	for (s = 0; s < n; s++)
+		vals[id + s] = values[s];
+	for (s = 0; s < gm->nthread_vars; s++)
+		if (vals[s])
+			return true;
+	tvar_release(i);	/* all zero again: the entry goes back */
+	return true;
+}
+
+bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
+{
+	if (tvar_store(id, &value, 1))
+		return true;
+	ctx->fault.kind = GURU_FAULT_TVAR_FULL;
+	ctx->fault.addr = 0;
+	return false;
+}
+
+void guru_entry_save(unsigned int slot, unsigned long value, unsigned long cfa)
+{
+	s64 pair[2] = { (s64)value, (s64)cfa };
+
+	/* A full table (counted in tvar_overflow) only costs the capture: the statement then reports a fault. */
+	if (READ_ONCE(armed))
+		tvar_store(slot, pair, 2);
+}
+
+bool guru_entry_load(struct guru_ctx *ctx, unsigned int slot, unsigned long cfa, u64 *value)
+{
+	int i = tvar_mine();
+
+	if (i >= 0 && (unsigned long)tvar_values(i)[slot + 1] == cfa) {
+		*value = (u64)tvar_values(i)[slot];
+		return true;
+	}
+	ctx->fault.kind = GURU_FAULT_NO_ENTRY_VALUE;
+	ctx->fault.addr = cfa;
+	return false;
+}
+
+/*
+ * A task's entry goes when the task does. do_exit() gives it back early (a
+ * zombie holds no entry), but do_exit() goes on to run code a probe may
+ * watch (exit_files()' fput, exit_task_work(), the last schedule()), which
+ * can write a thread variable again; __put_task_struct(), when the
+ * task_struct itself is freed, is after the last thing the task can run.
+ * Both are armed only while the module is (tvar_arm), and the table is
+ * emptied on disarm, when no handler runs any more.
+ */
+static void tvar_forget(unsigned long task)
+{
+	int i = tvar_find(task);
+
+	if (i >= 0)
+		tvar_release(i);
+}
+
+static int tvar_task_exit(struct kprobe *kp, struct pt_regs *regs)
+{
+	tvar_forget((unsigned long)current);
+	return 0;
+}
+
+static int tvar_task_free(struct kprobe *kp, struct pt_regs *regs)
+{
+	tvar_forget(regs_get_kernel_argument(regs, 0));	/* struct task_struct *tsk */
+	return 0;
+}
+
+static struct kprobe tvar_exit_kps[2] = {
+	{ .symbol_name = "do_exit", .pre_handler = tvar_task_exit, .flags = KPROBE_FLAG_DISABLED },
+	{ .symbol_name = "__put_task_struct", .pre_handler = tvar_task_free, .flags = KPROBE_FLAG_DISABLED },
+};
+
+static int tvar_init(void)
+{
+	unsigned long threads = totalram_pages() / (8 * THREAD_SIZE / PAGE_SIZE);
+	size_t entry = sizeof(unsigned long) + sizeof(u64) + gm->nthread_vars * sizeof(s64);
+	unsigned int cap;
+	int err;
+
+	if (!gm->nthread_vars)
+		return 0;
+	cap = roundup_pow_of_two(clamp_t(unsigned long, 2 * threads, TVAR_MIN, TVAR_MAX_BYTES / entry));
+	while ((size_t)cap * entry > TVAR_MAX_BYTES && cap > TVAR_MIN)
+		cap /= 2;
+	tvar_capacity = cap;
+	tvar_buckets_log = ilog2(cap / TVAR_BUCKET);
+	tvar_owner = vzalloc(cap * sizeof(*tvar_owner));
+	tvar_start = vzalloc(cap * sizeof(*tvar_start));
+	tvar_vals = vzalloc((size_t)cap * gm->nthread_vars * sizeof(s64));
+	err = -ENOMEM;
+	if (!tvar_owner || !tvar_start || !tvar_vals)
+		goto fail;
+	err = register_kprobe(&tvar_exit_kps[0]);
+	if (err)
+		goto fail;
+	err = register_kprobe(&tvar_exit_kps[1]);
+	if (err) {
+		unregister_kprobe(&tvar_exit_kps[0]);
+		goto fail;
+	}
+	return 0;
+fail:
+	vfree(tvar_owner);
+	vfree(tvar_start);
+	vfree(tvar_vals);
+	return err;
+}
+
+static void tvar_exit(void)
+{
+	struct kprobe *kps[] = { &tvar_exit_kps[0], &tvar_exit_kps[1] };
+
+	if (!gm->nthread_vars)
+		return;
+	unregister_kprobes(kps, ARRAY_SIZE(kps));
+	vfree(tvar_owner);
+	vfree(tvar_start);
+	vfree(tvar_vals);
+}
+
+/* The exit hooks are live only while the module is armed, not from the load on. */
+static void tvar_hooks(bool on)
+{
+	unsigned int i;
+
+	if (!gm->nthread_vars)
+		return;
+	for (i = 0; i < ARRAY_SIZE(tvar_exit_kps); i++)
+		(on ? enable_kprobe : disable_kprobe)(&tvar_exit_kps[i]);
+}
+
+/* After the last handler and hook (disarm_locked's grace period): every entry goes. */
+static void tvar_clear(void)
+{
+	unsigned int i;
+
+	for (i = 0; gm->nthread_vars && i < tvar_capacity; i++)
+		if (tvar_owner[i])
+			tvar_release(i);
 }
 
 /* ---- arming ------------------------------------------------------------- */
 
-static DEFINE_MUTEX(ctl_lock);		/* serialises arm/disarm/detach */
-static bool armed;			/* read locklessly by handlers */
-static bool detached;			/* stays armed after the file closes */
+static DEFINE_MUTEX(ctl_lock);
+static unsigned long ttl_deadline;	/* jiffies; valid while ttl_work is pending */
 static unsigned long opened;		/* bit 0: the control file is open */
 static void ttl_expired(struct work_struct *w);
 static DECLARE_DELAYED_WORK(ttl_work, ttl_expired);
+
 
 /* Run begin/end probes in process context on this CPU's scratch. */
 static void run_lifecycle(void (*fn)(void))
 {
 	if (!fn)
 		return;
+	WRITE_ONCE(lifecycle, true);
 	preempt_disable();
 	fn();
 	preempt_enable();
+	WRITE_ONCE(lifecycle, false);
+}
+
+static void set_probes(bool on)
+{
+	unsigned int i;
+
+#define SET(kind, def) do { if ((def)->impl) (on ? enable_##kind : disable_##kind)(kind##_of(def)); } while (0)
+	for (i = 0; i < gm->nkprobes; i++)
+		SET(kprobe, gm->kprobes[i]);
+	for (i = 0; i < gm->nkretprobes; i++)
+		SET(kretprobe, gm->kretprobes[i]);
+	for (i = 0; i < gm->nwild_kprobes; i++)
+		SET(kprobe, gm->wild_kprobes[i]);
+	for (i = 0; i < gm->nwild_kretprobes; i++)
+		SET(kretprobe, gm->wild_kretprobes[i]);
+#undef SET
 }
 
 static void arm_locked(void)
 {
-	unsigned int i;
-
 	if (armed)
 		return;
+	tvar_hooks(true);
+	smp_store_release(&streaming, true);
 	WRITE_ONCE(armed, true);
 	run_lifecycle(gm->begin);
-	for (i = 0; i < gm->nkprobes; i++)
-		enable_kprobe(kprobe_of(gm->kprobes[i]));
-	for (i = 0; i < gm->nkretprobes; i++)
-		enable_kretprobe(kretprobe_of(gm->kretprobes[i]));
-	for (i = 0; i < gm->nwild_kprobes; i++)
-		if (gm->wild_kprobes[i]->impl)
-			enable_kprobe(kprobe_of(gm->wild_kprobes[i]));
-	for (i = 0; i < gm->nwild_kretprobes; i++)
-		if (gm->wild_kretprobes[i]->impl)
-			enable_kretprobe(kretprobe_of(gm->wild_kretprobes[i]));
+	set_probes(true);
 }
 
 static void disarm_locked(void)
 {
-	unsigned int i;
-
 	if (!armed)
 		return;
-	for (i = 0; i < gm->nkprobes; i++)
-		disable_kprobe(kprobe_of(gm->kprobes[i]));
-	for (i = 0; i < gm->nkretprobes; i++)
-		disable_kretprobe(kretprobe_of(gm->kretprobes[i]));
-	for (i = 0; i < gm->nwild_kprobes; i++)
-		if (gm->wild_kprobes[i]->impl)
-			disable_kprobe(kprobe_of(gm->wild_kprobes[i]));
-	for (i = 0; i < gm->nwild_kretprobes; i++)
-		if (gm->wild_kretprobes[i]->impl)
-			disable_kretprobe(kretprobe_of(gm->wild_kretprobes[i]));
+	set_probes(false);
+	tvar_hooks(false);
+	WRITE_ONCE(armed, false);
 	/*
-	 * Handlers run with preemption disabled, so once an RCU grace period
-	 * has passed none is still running on another CPU: nothing is emitted
-	 * after this point except by the end probes below, which keeps
-	 * emitted = delivered + dropped exact.
+	 * Every handler runs with preemption disabled (kprobe handlers, and
+	 * kretprobe return handlers inside rethook_trampoline_handler()'s
+	 * preempt_disable_notrace()), and checks `armed` in guru_enter(). Once
+	 * an RCU grace period has passed, none that saw it set is still
+	 * running on any CPU, including return handlers of calls that were in
+	 * flight: nothing but the end probes below emits after this point, so
+	 * they come last and emitted = delivered + dropped holds exactly once
+	 * the reader has drained the rings.
 	 */
 	synchronize_rcu();
 	run_lifecycle(gm->end);
-	WRITE_ONCE(armed, false);
-	synchronize_rcu();
+	tvar_clear();
 	detached = false;
+	smp_store_release(&streaming, false);
 	wake_up_interruptible(&readers);
 }
 
@@ -309,72 +674,62 @@ static void ttl_expired(struct work_struct *w)
 
 /* ---- the control file --------------------------------------------------- */
 
-struct reader {
-	u8 *bounce;		/* records copied out under the lock land here */
-};
-
 static int ctl_open(struct inode *inode, struct file *file)
 {
-	struct reader *r;
-
 	if (test_and_set_bit(0, &opened))
 		return -EBUSY;	/* one supervisor at a time */
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (r)
-		r->bounce = kvmalloc(READ_CHUNK, GFP_KERNEL);
-	if (!r || !r->bounce) {
-		kfree(r);
-		clear_bit(0, &opened);
-		return -ENOMEM;
-	}
-	file->private_data = r;
 	return 0;
 }
 
 static int ctl_release(struct inode *inode, struct file *file)
 {
-	struct reader *r = file->private_data;
-
 	/* The supervisor is gone (exit, crash or SIGKILL): disarm now. */
 	mutex_lock(&ctl_lock);
 	if (!detached)
 		disarm_locked();
 	mutex_unlock(&ctl_lock);
-	kvfree(r->bounce);
-	kfree(r);
 	clear_bit(0, &opened);
 	return 0;
 }
 
+/*
+ * Readers of one file (threads, or a forked child holding it) take turns:
+ * each ring has one consumer at a time.
+ */
 static ssize_t ctl_read(struct file *file, char __user *buf, size_t count, loff_t *ppos)
 {
-	struct reader *r = file->private_data;
-	u32 n;
+	ssize_t n;
 	int err;
 
 	if (count < GURU_REC_MAX)
 		return -EINVAL;	/* must fit the largest record */
+	if (mutex_lock_interruptible(&read_lock))
+		return -ERESTARTSYS;
 	for (;;) {
-		n = ring_pop(r->bounce, min_t(size_t, count, READ_CHUNK));
+		n = copy_records(buf, count);
 		if (n)
 			break;
-		if (!READ_ONCE(armed))
-			return 0;	/* disarmed and drained: end of stream */
-		if (file->f_flags & O_NONBLOCK)
-			return -EAGAIN;
-		err = wait_event_interruptible(readers, !ring_empty() || !READ_ONCE(armed));
-		if (err)
-			return err;
+		/* Closed, then drained: end of stream. (Order: see disarm_locked.) */
+		if (!smp_load_acquire(&streaming) && rings_empty())
+			break;
+		if (file->f_flags & O_NONBLOCK) {
+			n = -EAGAIN;
+			break;
+		}
+		err = wait_event_interruptible(readers, !rings_empty() || !READ_ONCE(streaming));
+		if (err) {
+			n = err;
+			break;
+		}
 	}
-	if (copy_to_user(buf, r->bounce, n))
-		return -EFAULT;	/* records are lost; only a broken reader gets here */
+	mutex_unlock(&read_lock);
 	return n;
 }
 
 static __poll_t ctl_poll(struct file *file, poll_table *wait)
 {
 	poll_wait(file, &readers, wait);
-	if (!ring_empty() || !READ_ONCE(armed))
+	if (!rings_empty() || !READ_ONCE(streaming))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
 }
@@ -391,6 +746,9 @@ static int set_param(const char *name, s64 value)
 	}
 	return -ENOENT;
 }
+
+/* Longest ttl the timer takes: msecs_to_jiffies() and HZ multiples must not overflow. */
+#define TTL_MAX_SECONDS	(MAX_JIFFY_OFFSET / HZ)
 
 /*
  * Commands, one per write: "arm", "disarm", "detach <ttl seconds>" (0: no
@@ -419,10 +777,14 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 	} else if (sscanf(cmd, "detach %lu", &ttl) == 1) {
 		if (!armed) {
 			err = -EINVAL;
+		} else if (ttl > TTL_MAX_SECONDS) {
+			err = -ERANGE;
 		} else {
 			detached = true;
-			if (ttl)
+			if (ttl) {
+				ttl_deadline = jiffies + ttl * HZ;
 				mod_delayed_work(system_wq, &ttl_work, ttl * HZ);
+			}
 		}
 	} else if (sscanf(cmd, "set %63s %lld", name, &value) == 2) {
 		err = set_param(name, value);
@@ -445,39 +807,113 @@ static const struct file_operations ctl_fops = {
 
 /* ---- /sys/class/misc/guru_<name>/stats ---------------------------------- */
 
-static u64 tvar_overflow;
 static unsigned int wild_skipped;	/* wildcard matches the kernel refused */
 
-static ssize_t stats_show(struct device *dev, struct device_attribute *attr, char *buf)
+/*
+ * The stats file is text, one "key value..." line each, every line padded
+ * to STATS_LINE bytes. sysfs hands a binary attribute out a page at a time
+ * (kernfs reads at most PAGE_SIZE per call), so fixed-width lines let each
+ * read produce exactly the lines it covers, for any number of probes, and
+ * a reader that reads in pieces never sees a line cut differently in two
+ * pieces.
+ */
+#define STATS_LINE	160
+#define STATS_HEADER	10	/* lines before the probes */
+
+static unsigned long probe_nmissed(struct guru_probe *p)
 {
-	ssize_t n;
-	unsigned int i;
+	struct kprobe *kp = p->kp ? kprobe_of(p->kp) : NULL;
+	struct kretprobe *krp = p->krp ? kretprobe_of(p->krp) : NULL;
+	unsigned long n = kp ? kp->nmissed : krp ? krp->nmissed + krp->kp.nmissed : 0;
+	unsigned int s;
 
-	n = sysfs_emit(buf, "state %s\nemitted %lld\ndropped %lld\nnested %lld\ntvar_overflow %llu\nwildcard_skipped %u\n",
-		       READ_ONCE(armed) ? (detached ? "detached" : "armed") : "disarmed",
-		       atomic64_read(&emitted), atomic64_read(&dropped),
-		       atomic64_read(&nested), READ_ONCE(tvar_overflow), wild_skipped);
-	for (i = 0; i < gm->nprobes; i++) {
-		struct guru_probe *p = &gm->probes[i];
-		struct kprobe *kp = p->kp ? kprobe_of(p->kp) : NULL;
-		struct kretprobe *krp = p->krp ? kretprobe_of(p->krp) : NULL;
-		unsigned long nmissed = kp ? kp->nmissed : krp ? krp->nmissed + krp->kp.nmissed : 0;
-		unsigned int s;
+	for (s = 0; s < p->nsites; s++)
+		if (p->sites[s]->impl)
+			n += kprobe_of(p->sites[s])->nmissed;
+	return n;
+}
 
-		for (s = 0; s < p->nsites; s++)
-			if (p->sites[s]->impl)
-				nmissed += kprobe_of(p->sites[s])->nmissed;
+static long ttl_left_ms(void)
+{
+	if (!READ_ONCE(detached) || !delayed_work_pending(&ttl_work))
+		return -1;
+	return jiffies_to_msecs(max_t(long, 0, (long)(READ_ONCE(ttl_deadline) - jiffies)));
+}
 
-		n += sysfs_emit_at(buf, n, "probe %u hits %lld misses %lld writes %lld faults %lld nmissed %lu\n",
-				   i, atomic64_read(&p->stats.hits), atomic64_read(&p->stats.misses),
-				   atomic64_read(&p->stats.writes), atomic64_read(&p->stats.faults), nmissed);
+/* Line I of the stats text, unpadded, into LINE (STATS_LINE bytes). */
+static int stats_line(unsigned int i, char *line)
+{
+	if (i >= STATS_HEADER) {
+		unsigned int id = i - STATS_HEADER;
+		u64 c[4] = { 0 };
+		int cpu;
+
+		for_each_possible_cpu(cpu) {
+			struct guru_probe_counts *pc = per_cpu_ptr(counts, cpu) + id;
+
+			c[0] += READ_ONCE(pc->hits);
+			c[1] += READ_ONCE(pc->misses);
+			c[2] += READ_ONCE(pc->writes);
+			c[3] += READ_ONCE(pc->faults);
+		}
+		return scnprintf(line, STATS_LINE, "probe %u hits %llu misses %llu writes %llu faults %llu nmissed %lu",
+				 id, c[0], c[1], c[2], c[3], probe_nmissed(&gm->probes[id]));
+	}
+	switch (i) {
+	case 0:
+		return scnprintf(line, STATS_LINE, "state %s",
+				 READ_ONCE(armed) ? (READ_ONCE(detached) ? "detached" : "armed") : "disarmed");
+	case 1:
+		return scnprintf(line, STATS_LINE, "ttl_ms %ld", ttl_left_ms());
+	case 2:
+		return scnprintf(line, STATS_LINE, "emitted %llu", cpu_sum(emitted));
+	case 3:
+		return scnprintf(line, STATS_LINE, "dropped %llu", cpu_sum(dropped));
+	case 4:
+		return scnprintf(line, STATS_LINE, "nested %llu", cpu_sum(nested));
+	case 5:
+		return scnprintf(line, STATS_LINE, "tvar_entries %lld", (s64)(cpu_sum(tvar_claims) - cpu_sum(tvar_releases)));
+	case 6:
+		return scnprintf(line, STATS_LINE, "tvar_capacity %u", tvar_capacity);
+	case 7:
+		return scnprintf(line, STATS_LINE, "tvar_overflow %llu", cpu_sum(tvar_overflow));
+	case 8:
+		return scnprintf(line, STATS_LINE, "tvar_exit_missed %lu",
+				 tvar_exit_kps[0].nmissed + tvar_exit_kps[1].nmissed);
+	default:
+		return scnprintf(line, STATS_LINE, "wildcard_skipped %u", wild_skipped);
+	}
+}
+
+static ssize_t stats_read(struct file *file, struct kobject *kobj, struct bin_attribute *attr,
+			  char *buf, loff_t off, size_t count)
+{
+	loff_t total = (loff_t)(STATS_HEADER + gm->nprobes) * STATS_LINE;
+	char line[STATS_LINE];
+	size_t n = 0;
+
+	while (n < count && off + n < total) {
+		loff_t pos = off + n;
+		unsigned int i = pos / STATS_LINE, at = pos % STATS_LINE;
+		int len = stats_line(i, line);
+		size_t take;
+
+		memset(line + len, ' ', STATS_LINE - 1 - len);
+		line[STATS_LINE - 1] = '\n';
+		take = min_t(size_t, STATS_LINE - at, count - n);
+		memcpy(buf + n, line + at, take);
+		n += take;
 	}
 	return n;
 }
-static DEVICE_ATTR_RO(stats);
 
-static struct attribute *ctl_attrs[] = { &dev_attr_stats.attr, NULL };
-ATTRIBUTE_GROUPS(ctl);
+static struct bin_attribute stats_attr = {
+	.attr = { .name = "stats", .mode = 0444 },
+	.read = stats_read,
+};
+static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, NULL };
+static const struct attribute_group ctl_group = { .bin_attrs = ctl_bin_attrs };
+static const struct attribute_group *ctl_groups[] = { &ctl_group, NULL };
 
 static struct miscdevice ctl_dev = {
 	.minor = MISC_DYNAMIC_MINOR,
@@ -490,33 +926,43 @@ static struct miscdevice ctl_dev = {
 
 struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 {
+	struct guru_cpu *c;
 	struct guru_ctx *ctx;
 
-	if (!READ_ONCE(armed))
+	if (unlikely(!(regs ? READ_ONCE(armed) : READ_ONCE(lifecycle))))
 		return NULL;
-	ctx = this_cpu_ptr(&guru_ctxs);
-	/* kprobes do not nest on a CPU; if something else ever does, skip it. */
-	if (ctx->busy) {
-		atomic64_inc(&nested);
+	c = this_cpu_ptr(cpus);
+	ctx = &c->ctx;
+	/*
+	 * kprobes do not nest on a CPU, but begin/end probes run in process
+	 * context, where an interrupt's probe can arrive: that one is skipped.
+	 * The barriers keep the compiler from moving ctx accesses across the
+	 * busy flag, which an interrupt on this CPU reads.
+	 */
+	if (READ_ONCE(ctx->busy)) {
+		this_cpu_inc(cpus->nested);
 		return NULL;
 	}
-	ctx->busy = true;
+	WRITE_ONCE(ctx->busy, true);
+	barrier();
 	ctx->regs = regs;
 	ctx->sys_regs = NULL;
 	ctx->sys_saved = NULL;
 	ctx->entry_args = NULL;
 	ctx->probe = p;
+	ctx->counts = this_cpu_ptr(counts) + (p - gm->probes);
 	ctx->func_addr = 0;
 	ctx->site = 0;
 	ctx->slide = 0;
 	memset(&ctx->fault, 0, sizeof(ctx->fault));
-	atomic64_inc(&p->stats.hits);
+	ctx->counts->hits++;
 	return ctx;
 }
 
 void guru_leave(struct guru_ctx *ctx)
 {
-	ctx->busy = false;
+	barrier();
+	WRITE_ONCE(ctx->busy, false);
 }
 
 /* ---- guards and task builtins ------------------------------------------- */
@@ -569,150 +1015,6 @@ bool guru_comm_glob(const char *pattern)
 	memcpy(comm, current->comm, TASK_COMM_LEN);
 	comm[TASK_COMM_LEN - 1] = '\0';
 	return glob_match(pattern, comm);
-}
-
-/* ---- per-thread variables ----------------------------------------------- */
-
-/*
- * An open-addressing table keyed by (tid, task start time), so a recycled
- * tid never sees a dead thread's values. Entries leave when all their values
- * are zero again or when the thread exits (a kprobe on do_exit). At most 3/4
- * full; a write that finds no room is a counted fault, never silent.
- */
-#define TVAR_BITS	12
-#define TVAR_CAPACITY	(1u << TVAR_BITS)
-
-struct tvar_entry {
-	bool used;
-	pid_t tid;
-	u64 start;
-	s64 vals[];
-};
-
-static u8 *tvar_table;
-static size_t tvar_entry_size;
-static unsigned int tvar_count;
-static DEFINE_RAW_SPINLOCK(tvar_lock);
-
-static struct tvar_entry *tvar_at(unsigned int i)
-{
-	return (struct tvar_entry *)(tvar_table + (size_t)i * tvar_entry_size);
-}
-
-static unsigned int tvar_home(pid_t tid)
-{
-	return hash_32((u32)tid, TVAR_BITS);
-}
-
-/* Index of current's entry, or -1. Called with tvar_lock held. */
-static int tvar_find(pid_t tid, u64 start)
-{
-	unsigned int i = tvar_home(tid), n;
-
-	for (n = 0; n < TVAR_CAPACITY; n++, i = (i + 1) & (TVAR_CAPACITY - 1)) {
-		struct tvar_entry *e = tvar_at(i);
-
-		if (!e->used)
-			return -1;
-		if (e->tid == tid && e->start == start)
-			return i;
-	}
-	return -1;
-}
-
-/* Remove entry i, shifting later entries of the same run back (no tombstones). */
-static void tvar_remove(unsigned int i)
-{
-	unsigned int j = i, mask = TVAR_CAPACITY - 1;
-
-	tvar_at(i)->used = false;
-	tvar_count--;
-	for (;;) {
-		struct tvar_entry *e;
-		unsigned int home;
-
-		j = (j + 1) & mask;
-		e = tvar_at(j);
-		if (!e->used)
-			return;
-		home = tvar_home(e->tid);
-		/* Move e into the hole at i unless its home lies cyclically in (i, j]. */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			memcpy(tvar_at(i), e, tvar_entry_size);
-			e->used = false;
-			i = j;
-		}
-	}
-}
-
-s64 guru_tvar_get(unsigned int id)
-{
-	unsigned long flags;
-	s64 v = 0;
-	int i;
-
-	raw_spin_lock_irqsave(&tvar_lock, flags);
-	i = tvar_find(current->pid, current->start_time);
-	if (i >= 0)
-		v = tvar_at(i)->vals[id];
-	raw_spin_unlock_irqrestore(&tvar_lock, flags);
-	return v;
-}
-
-/* Set N slots from ID on of current's entry; false if the table is full. */
-static bool tvar_store(unsigned int id, const s64 *values, unsigned int n)
-{
-	pid_t tid = current->pid;
-	u64 start = current->start_time;
-	unsigned long flags;
-	bool ok = true, any = false;
-	unsigned int s;
-	int i;
-
-	for (s = 0; s < n; s++)
-		any |= values[s] != 0;
-	raw_spin_lock_irqsave(&tvar_lock, flags);
-	i = tvar_find(tid, start);
-	if (i < 0 && any) {
-		if (tvar_count >= TVAR_CAPACITY / 4 * 3) {
-			tvar_overflow++;
-			ok = false;
-		} else {
-			unsigned int k = tvar_home(tid);
-
-			while (tvar_at(k)->used)
-				k = (k + 1) & (TVAR_CAPACITY - 1);
-			memset(tvar_at(k), 0, tvar_entry_size);
-			tvar_at(k)->used = true;
-			tvar_at(k)->tid = tid;
-			tvar_at(k)->start = start;
-			tvar_count++;
-			i = k;
-		}
-	}
-	if (i >= 0) {
-		struct tvar_entry *e = tvar_at(i);
-		unsigned int v;
-		bool all_zero = true;
-
-		for (s = 0; s < n; s++)
-			e->vals[id + s] = values[s];
-		for (v = 0; v < gm->nthread_vars; v++)
-			all_zero &= e->vals[v] == 0;
-		if (all_zero)
-			tvar_remove(i);
-	}
-	raw_spin_unlock_irqrestore(&tvar_lock, flags);
-	return ok;
-}
-
-bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
-{
-	if (tvar_store(id, &value, 1))
-		return true;
-	ctx->fault.kind = GURU_FAULT_TVAR_FULL;
-	ctx->fault.addr = 0;
-	return false;
 }
 
 /* ---- statement probes: memory and entry values --------------------------- */
@@ -779,53 +1081,6 @@ bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int si
 	}
 	return true;
 }
-
-void guru_entry_save(unsigned int slot, unsigned long value, unsigned long cfa)
-{
-	s64 pair[2] = { (s64)value, (s64)cfa };
-
-	/* A full table (counted in tvar_overflow) only costs the capture: the statement then reports a fault. */
-	if (READ_ONCE(armed))
-		tvar_store(slot, pair, 2);
-}
-
-bool guru_entry_load(struct guru_ctx *ctx, unsigned int slot, unsigned long cfa, u64 *value)
-{
-	unsigned long flags;
-	bool ok = false;
-	int i;
-
-	raw_spin_lock_irqsave(&tvar_lock, flags);
-	i = tvar_find(current->pid, current->start_time);
-	if (i >= 0 && (unsigned long)tvar_at(i)->vals[slot + 1] == cfa) {
-		*value = (u64)tvar_at(i)->vals[slot];
-		ok = true;
-	}
-	raw_spin_unlock_irqrestore(&tvar_lock, flags);
-	if (!ok) {
-		ctx->fault.kind = GURU_FAULT_NO_ENTRY_VALUE;
-		ctx->fault.addr = cfa;
-	}
-	return ok;
-}
-
-static int tvar_task_exit(struct kprobe *kp, struct pt_regs *regs)
-{
-	unsigned long flags;
-	int i;
-
-	raw_spin_lock_irqsave(&tvar_lock, flags);
-	i = tvar_find(current->pid, current->start_time);
-	if (i >= 0)
-		tvar_remove(i);
-	raw_spin_unlock_irqrestore(&tvar_lock, flags);
-	return 0;
-}
-
-static struct kprobe tvar_exit_kp = {
-	.symbol_name = "do_exit",
-	.pre_handler = tvar_task_exit,
-};
 
 /* ---- strings ------------------------------------------------------------ */
 
@@ -905,6 +1160,7 @@ static void rec_start(struct guru_ctx *ctx, u16 type, u16 id)
 	ctx->rec_len = sizeof(*h);
 }
 
+/* Append LEN bytes; a record never grows past GURU_REC_MAX (a log() always fits: see there). */
 static void rec_put(struct guru_ctx *ctx, const void *data, u32 len)
 {
 	len = min_t(u32, len, GURU_REC_MAX - ctx->rec_len);
@@ -919,7 +1175,7 @@ static void rec_finish(struct guru_ctx *ctx)
 
 	memset(ctx->rec + ctx->rec_len, 0, len - ctx->rec_len);
 	h->size = len;
-	ring_push(ctx->rec, len);
+	ring_push(container_of(ctx, struct guru_cpu, ctx), ctx->rec, len);
 }
 
 void guru_log_begin(struct guru_ctx *ctx, u16 format)
@@ -932,11 +1188,14 @@ void guru_log_int(struct guru_ctx *ctx, s64 value)
 	rec_put(ctx, &value, sizeof(value));
 }
 
+/*
+ * A string is its u16 length and at most GURU_STR_MAX - 1 bytes, so the
+ * GURU_LOG_MAX_ARGS arguments of a log() always fit in GURU_REC_MAX and
+ * each length prefix is the number of bytes that follow it.
+ */
 void guru_log_str(struct guru_ctx *ctx, const char *s)
 {
-	/* Leave room for the 8-byte padding and the ints that may follow. */
-	u32 room = GURU_REC_MAX - 64 - ctx->rec_len;
-	u16 len = min_t(size_t, strnlen(s, GURU_STR_MAX), room > 2 ? room - 2 : 0);
+	u16 len = strnlen(s, GURU_STR_MAX - 1);
 
 	rec_put(ctx, &len, sizeof(len));
 	rec_put(ctx, s, len);
@@ -983,7 +1242,7 @@ void guru_emit_stop(struct guru_ctx *ctx)
 
 void guru_emit_fault(struct guru_ctx *ctx)
 {
-	atomic64_inc(&ctx->probe->stats.faults);
+	ctx->counts->faults++;
 	rec_start(ctx, GURU_REC_FAULT, ctx->probe - gm->probes);
 	rec_put(ctx, &ctx->fault, sizeof(ctx->fault));
 	rec_finish(ctx);
@@ -1041,20 +1300,45 @@ static void register_wildcards(struct guru_module *m)
 		pr_info("%s: %u wildcard matches cannot be probed, skipped\n", m->name, wild_skipped);
 }
 
+/*
+ * All at once: unregister_kprobes() waits for one RCU grace period for the
+ * whole batch, where one unregister_kprobe() per match would wait for one
+ * each (seconds for a wildcard of a few hundred functions).
+ */
 static void unregister_wildcards(struct guru_module *m)
 {
-	unsigned int i;
+	unsigned int i, n = 0;
+	void **batch = kcalloc(max(m->nwild_kprobes, m->nwild_kretprobes) + 1, sizeof(*batch), GFP_KERNEL);
 
 	for (i = 0; i < m->nwild_kprobes; i++) {
-		if (m->wild_kprobes[i]->impl)
-			unregister_kprobe(kprobe_of(m->wild_kprobes[i]));
+		struct kprobe *kp = kprobe_of(m->wild_kprobes[i]);
+
+		if (!kp)
+			continue;
+		if (batch)
+			batch[n++] = kp;
+		else
+			unregister_kprobe(kp);	/* no memory for the batch: slowly, still right */
+	}
+	if (n)
+		unregister_kprobes((struct kprobe **)batch, n);
+	for (i = n = 0; i < m->nwild_kretprobes; i++) {
+		struct kretprobe *krp = kretprobe_of(m->wild_kretprobes[i]);
+
+		if (!krp)
+			continue;
+		if (batch)
+			batch[n++] = krp;
+		else
+			unregister_kretprobe(krp);
+	}
+	if (n)
+		unregister_kretprobes((struct kretprobe **)batch, n);
+	kfree(batch);
+	for (i = 0; i < m->nwild_kprobes; i++)
 		kprobe_free(m->wild_kprobes[i]);
-	}
-	for (i = 0; i < m->nwild_kretprobes; i++) {
-		if (m->wild_kretprobes[i]->impl)
-			unregister_kretprobe(kretprobe_of(m->wild_kretprobes[i]));
+	for (i = 0; i < m->nwild_kretprobes; i++)
 		kretprobe_free(m->wild_kretprobes[i]);
-	}
 }
 
 static void free_required(struct guru_module *m)
@@ -1096,28 +1380,69 @@ fail:
 	return -ENOMEM;
 }
 
+static void free_cpus(void)
+{
+	int cpu;
+
+	if (cpus)
+		for_each_possible_cpu(cpu)
+			vfree(per_cpu_ptr(cpus, cpu)->ring);
+	free_percpu(cpus);
+	free_percpu(counts);
+}
+
+/*
+ * Per-CPU state from the dynamic per-CPU allocator (the static
+ * DEFINE_PER_CPU of a module comes out of the kernel's small module
+ * reserve, 8 KiB on Debian, which one guru module would exhaust). Rings
+ * share a budget of 4 MiB, 64 KiB to 1 MiB per CPU.
+ */
+static int alloc_cpus(struct guru_module *m)
+{
+	int cpu;
+
+	ring_size = rounddown_pow_of_two(clamp_t(unsigned long, (4ul << 20) / num_possible_cpus(), 64ul << 10, 1ul << 20));
+	cpus = alloc_percpu(struct guru_cpu);
+	counts = __alloc_percpu(max(m->nprobes, 1u) * sizeof(struct guru_probe_counts), __alignof__(struct guru_probe_counts));
+	if (!cpus || !counts)
+		goto fail;
+	for_each_possible_cpu(cpu) {
+		struct guru_cpu *c = per_cpu_ptr(cpus, cpu);
+
+		c->ring = vmalloc_node(ring_size, cpu_to_node(cpu));
+		if (!c->ring)
+			goto fail;
+		init_irq_work(&c->wake, wake_readers);
+	}
+	return 0;
+fail:
+	free_cpus();
+	return -ENOMEM;
+}
+
+static void sync_wakes(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		irq_work_sync(&per_cpu_ptr(cpus, cpu)->wake);
+}
+
 static int guru_module_init(struct guru_module *m)
 {
 	int err;
 
+	BUILD_BUG_ON(GURU_REC_MAX > U16_MAX);
 	gm = m;
-	ring = vmalloc(RING_SIZE);
-	if (!ring)
-		return -ENOMEM;
-	init_irq_work(&wake_work, wake_readers);
-	if (m->nthread_vars) {
-		tvar_entry_size = ALIGN(sizeof(struct tvar_entry) + m->nthread_vars * sizeof(s64), 8);
-		tvar_table = vzalloc(TVAR_CAPACITY * tvar_entry_size);
-		err = -ENOMEM;
-		if (!tvar_table)
-			goto out_ring;
-		err = register_kprobe(&tvar_exit_kp);
-		if (err)
-			goto out_tvar;
-	}
+	err = alloc_cpus(m);
+	if (err)
+		return err;
+	err = tvar_init();
+	if (err)
+		goto out_cpus;
 	err = alloc_required(m);
 	if (err)
-		goto out_exit_kp;
+		goto out_tvar;
 	/*
 	 * Probes are registered disabled: a bad probe point fails insmod with
 	 * the kernel's error right away, and nothing fires until "arm".
@@ -1153,13 +1478,10 @@ out_kprobes:
 		unregister_kprobes(kps, m->nkprobes);
 out_free:
 	free_required(m);
-out_exit_kp:
-	if (m->nthread_vars)
-		unregister_kprobe(&tvar_exit_kp);
 out_tvar:
-	vfree(tvar_table);
-out_ring:
-	vfree(ring);
+	tvar_exit();
+out_cpus:
+	free_cpus();
 	return err;
 }
 
@@ -1177,11 +1499,9 @@ static void guru_module_exit(struct guru_module *m)
 	if (m->nkprobes)
 		unregister_kprobes(kps, m->nkprobes);
 	free_required(m);
-	if (m->nthread_vars)
-		unregister_kprobe(&tvar_exit_kp);
-	irq_work_sync(&wake_work);
-	vfree(tvar_table);
-	vfree(ring);
+	tvar_exit();
+	sync_wakes();
+	free_cpus();
 	pr_info("%s: unloaded\n", m->name);
 }
 

@@ -17,10 +17,16 @@
  *   - per-thread and global variables, guards, fault-tolerant reads.
  *
  * Contexts: probe handlers run with preemption disabled, possibly with
- * interrupts disabled, and kprobes never nest on one CPU (a nested hit is
- * counted in nmissed instead). So each CPU owns one struct guru_ctx used as
- * scratch space for strings and the record being built; nothing in a handler
- * sleeps or allocates.
+ * interrupts disabled, and kprobes that hit through int3 run in NMI context
+ * on x86 (exc_int3 calls irqentry_nmi_enter()). Kprobes never nest on one
+ * CPU (a nested hit is counted in nmissed instead), so each CPU owns one
+ * struct guru_ctx, allocated per CPU (alloc_percpu, not the small module
+ * per-CPU reserve, so any number of guru modules can be loaded), used as
+ * scratch space for strings and the record being built. Nothing in a
+ * handler sleeps, allocates, or takes a lock: events go into a per-CPU
+ * ring with a single producer (this CPU's handler) and a single consumer
+ * (the reader), counters are per CPU, and thread variables live in a
+ * table whose slots are claimed with cmpxchg.
  *
  * Headers: this file is all that the generated probes.c includes, and it is
  * kept lean on purpose. <linux/kprobes.h>, <linux/module.h> and
@@ -44,7 +50,7 @@
 
 #define GURU_STR_MAX	256	/* longest string value, NUL included */
 #define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
-#define GURU_REC_MAX	2048	/* largest event record */
+#define GURU_LOG_MAX_ARGS 16	/* log() arguments (LOG_MAX_ARGS in src/expr) */
 #define GURU_MAX_TVARS	32	/* per-thread variables per module */
 
 /* Event record types; the user-space decoder lives in src/apply/decodeRecords.ts. */
@@ -66,6 +72,13 @@ struct guru_rec_hdr {
 	u64 nsecs;	/* ktime_get_mono_fast_ns() */
 };
 
+/*
+ * The largest record: a log() of GURU_LOG_MAX_ARGS strings, each at most
+ * GURU_STR_MAX - 1 bytes after its u16 length. Every log() fits whole, so
+ * no argument is ever cut off or its length prefix made to lie.
+ */
+#define GURU_REC_MAX	ALIGN(sizeof(struct guru_rec_hdr) + GURU_LOG_MAX_ARGS * (2 + GURU_STR_MAX - 1), 8)
+
 enum guru_fault_kind {
 	GURU_FAULT_USER_READ = 1,	/* user memory not readable */
 	GURU_FAULT_KERNEL_READ = 2,	/* kernel address not readable */
@@ -84,14 +97,19 @@ struct guru_fault_payload {
 /*
  * Log arguments in a GURU_REC_LOG payload, in format order: an integer is
  * 8 bytes (s64, little endian); a string is a u16 length then its bytes (no
- * NUL). The payload is padded to 8 bytes.
+ * NUL; at most GURU_STR_MAX - 1). The payload is padded to 8 bytes.
  */
 
-struct guru_probe_stats {
-	atomic64_t hits;	/* handler entered */
-	atomic64_t misses;	/* guard (where:/if:) false */
-	atomic64_t writes;	/* target writes done */
-	atomic64_t faults;	/* expressions abandoned on a fault */
+/*
+ * Per-probe counters, one set per CPU: only the CPU's own handler (which
+ * owns its struct guru_ctx) increments them, so a plain increment does, with
+ * no lock prefix and no cache line shared between CPUs. stats sums them.
+ */
+struct guru_probe_counts {
+	u64 hits;	/* handler entered */
+	u64 misses;	/* guard (where:/if:) false */
+	u64 writes;	/* target writes done */
+	u64 faults;	/* expressions abandoned on a fault */
 };
 
 /*
@@ -127,7 +145,6 @@ struct guru_probe {
 	struct guru_kretprobe *krp;
 	struct guru_kprobe *const *sites;	/* statement probes: a kprobe per address */
 	unsigned int nsites;
-	struct guru_probe_stats stats;
 };
 
 /* What a generated module hands to the runtime. */
@@ -186,17 +203,22 @@ struct guru_ctx {
 	struct guru_sys_saved *sys_saved; /* syscall entry: originals to restore */
 	const unsigned long *entry_args;	/* kretprobes: arguments saved at entry */
 	struct guru_probe *probe;
+	struct guru_probe_counts *counts;	/* this probe's counters on this CPU */
 	unsigned long func_addr;	/* probed function, for the func builtin */
 	unsigned int site;		/* statement probes: which address of the line was hit */
 	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
 	struct guru_fault_payload fault;
-	bool busy;			/* guards against unexpected nesting */
+	bool busy;			/* owned by a handler (see guru_enter) */
 	u32 rec_len;
 	u8 rec[GURU_REC_MAX] __aligned(8);
 	char str[GURU_STR_SLOTS][GURU_STR_MAX];
 };
 
-/* Enter/leave a handler: NULL from enter means "do not run" (nested). */
+/*
+ * Enter/leave a handler: NULL from enter means "do not run" (not armed, or
+ * nested). REGS is NULL for begin/end probes, which run only while the
+ * module arms or disarms.
+ */
 struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs);
 void guru_leave(struct guru_ctx *ctx);
 
@@ -305,7 +327,8 @@ void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *sys_regs);
 int guru_save_args(void *data, struct pt_regs *regs, unsigned long addr);
 void guru_sys_restore(struct guru_sys_saved *saved);
 
-#define GURU_COUNT_WRITE()	atomic64_inc(&ctx->probe->stats.writes)
+#define GURU_COUNT_WRITE()	(ctx->counts->writes++)
+#define GURU_COUNT_MISS()	(ctx->counts->misses++)
 
 /*
  * Statement probes. A `$local` is read and written through accessor

@@ -1,4 +1,5 @@
-// Reading /sys/class/misc/guru_<name>/stats (written by kmod's stats_show).
+// Reading /sys/class/misc/guru_<name>/stats (written by kmod's stats_read:
+// one `key value...` line each, padded with spaces to a fixed width).
 import fs from 'node:fs';
 
 export interface ProbeStats {
@@ -11,10 +12,17 @@ export interface ProbeStats {
 
 export interface ModuleStats {
   state: 'armed' | 'detached' | 'disarmed';
+  /** Detached with a ttl: milliseconds until the kernel disarms it; undefined otherwise. */
+  ttlMs?: number;
   emitted: number;
   dropped: number;
   nested: number;
   tvarOverflow: number;
+  /** Thread-variable entries in use (threads with a non-zero variable), and how many fit. */
+  tvarEntries: number;
+  tvarCapacity: number;
+  /** Task exits the thread-variable cleanup hooks missed (kprobes do not nest). */
+  tvarExitMissed: number;
   wildcardSkipped: number;
   probes: ProbeStats[];
 }
@@ -24,12 +32,26 @@ export function statsPath(module: string): string {
 }
 
 export function parseModuleStats(text: string): ModuleStats {
-  const stats: ModuleStats = { state: 'disarmed', emitted: 0, dropped: 0, nested: 0, tvarOverflow: 0, wildcardSkipped: 0, probes: [] };
+  const stats: ModuleStats = {
+    state: 'disarmed',
+    emitted: 0,
+    dropped: 0,
+    nested: 0,
+    tvarOverflow: 0,
+    tvarEntries: 0,
+    tvarCapacity: 0,
+    tvarExitMissed: 0,
+    wildcardSkipped: 0,
+    probes: [],
+  };
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
     switch (f[0]) {
       case 'state':
         stats.state = f[1] as ModuleStats['state'];
+        break;
+      case 'ttl_ms':
+        if (Number(f[1]) >= 0) stats.ttlMs = Number(f[1]);
         break;
       case 'emitted':
         stats.emitted = Number(f[1]);
@@ -42,6 +64,15 @@ export function parseModuleStats(text: string): ModuleStats {
         break;
       case 'tvar_overflow':
         stats.tvarOverflow = Number(f[1]);
+        break;
+      case 'tvar_entries':
+        stats.tvarEntries = Number(f[1]);
+        break;
+      case 'tvar_capacity':
+        stats.tvarCapacity = Number(f[1]);
+        break;
+      case 'tvar_exit_missed':
+        stats.tvarExitMissed = Number(f[1]);
         break;
       case 'wildcard_skipped':
         stats.wildcardSkipped = Number(f[1]);

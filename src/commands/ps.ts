@@ -1,4 +1,5 @@
-// guru ps: the guru modules loaded in this kernel, with their state.
+// guru ps: the guru modules loaded in this kernel, with their state and, for
+// a detached one, how long until the kernel disarms it (its --ttl).
 import fs from 'node:fs';
 import type { GuruCommand } from './command.js';
 import { loadedGuruModules } from '../apply/kernelModules.js';
@@ -11,7 +12,15 @@ export const psCommand: GuruCommand<{ json?: boolean }> = {
   handler: (args) => {
     const rows = loadedGuruModules().map((module) => {
       const stats: ModuleStats | undefined = fs.existsSync(statsPath(module)) ? readModuleStats(module) : undefined;
-      return { module, state: stats?.state ?? 'unknown', hits: stats?.probes.reduce((n, p) => n + p.hits, 0) ?? 0, emitted: stats?.emitted ?? 0, dropped: stats?.dropped ?? 0 };
+      return {
+        module,
+        state: stats?.state ?? 'unknown',
+        // Seconds left until the kernel disarms a detached patch; null: no ttl.
+        ttlSeconds: stats?.state === 'detached' ? (stats.ttlMs !== undefined ? Math.ceil(stats.ttlMs / 1000) : null) : undefined,
+        hits: stats?.probes.reduce((n, p) => n + p.hits, 0) ?? 0,
+        emitted: stats?.emitted ?? 0,
+        dropped: stats?.dropped ?? 0,
+      };
     });
     if (args.json) {
       process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -21,6 +30,11 @@ export const psCommand: GuruCommand<{ json?: boolean }> = {
       process.stdout.write('no guru modules loaded\n');
       return;
     }
-    for (const r of rows) process.stdout.write(`${r.module}  ${r.state}  hits ${r.hits}  events ${r.emitted} (${r.dropped} dropped)\n`);
+    const ttl = (r: (typeof rows)[number]): string => (r.ttlSeconds === undefined ? '-' : r.ttlSeconds === null ? 'ttl none' : `ttl ${r.ttlSeconds}s`);
+    const width = (f: (r: (typeof rows)[number]) => string): number => Math.max(...rows.map((r) => f(r).length));
+    const [wm, ws, wt] = [width((r) => r.module), width((r) => r.state), width(ttl)];
+    for (const r of rows) {
+      process.stdout.write(`${r.module.padEnd(wm)}  ${r.state.padEnd(ws)}  ${ttl(r).padEnd(wt)}  hits ${r.hits}  events ${r.emitted} (${r.dropped} dropped)\n`);
+    }
   },
 };

@@ -63,10 +63,44 @@ export interface GuestRun {
   stderr: string;
 }
 
-export async function runGuestScript(kernel: StoredKernel, script: string, timeoutMs = 240_000): Promise<GuestRun> {
-  const r = await runInVm({ kernel, argv: ['sh', '-c', script], timeoutMs, stdio: 'pipe', cwd: process.cwd() });
+/**
+ * What in a guest's kernel log means the kernel went wrong: oopses, BUG and
+ * WARNING splats, lockups and stalls, list/refcount corruption, lockdep
+ * reports. Every runGuestScript ends by checking the whole log for them.
+ */
+export const KERNEL_PROBLEMS =
+  'BUG:|WARNING:|Oops|general protection fault|kernel BUG|Call Trace:|INFO: |detected stall|corruption|refcount_t:|UBSAN|Kernel panic|lockdep|DEBUG_LOCKS_WARN_ON|inconsistent lock state|possible (circular|recursive) locking';
+
+export interface GuestOptions {
+  timeoutMs?: number;
+  /** Guest CPUs (default: the VM's, one under TCG). */
+  cpus?: number;
+  /** Extra kernel command-line words. */
+  kernelArgs?: string[];
+}
+
+/**
+ * Run SCRIPT as root in a VM on KERNEL. Afterwards the guest's kernel log
+ * must hold no oops, WARN, BUG or lockdep splat (KERNEL_PROBLEMS): if it
+ * does, this throws with those lines, whatever the script printed.
+ */
+export async function runGuestScript(kernel: StoredKernel, script: string, options: number | GuestOptions = {}): Promise<GuestRun> {
+  const { timeoutMs = 240_000, cpus, kernelArgs } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const checked = [
+    '(',
+    script,
+    ')',
+    '__guru_rc=$?',
+    `printf '[guru-kernel-problems:'; dmesg | grep -E '${KERNEL_PROBLEMS}'; printf ']<<\\n'`,
+    'exit $__guru_rc',
+  ].join('\n');
+  const r = await runInVm({ kernel, argv: ['sh', '-c', checked], timeoutMs, stdio: 'pipe', cwd: process.cwd(), cpus, kernelArgs });
   if (r.timedOut) throw new Error(`the guest script timed out after ${timeoutMs} ms`);
-  return { exitCode: r.exitCode, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
+  const run = { exitCode: r.exitCode, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
+  const problems = markers(run.stdout).get('guru-kernel-problems');
+  if (problems === undefined) throw new Error(`the guest script did not reach its kernel-log check:\n${run.stdout}\n${run.stderr}`);
+  if (problems.trim()) throw new Error(`the guest's kernel log shows a problem:\n${problems}\n(script output:\n${run.stdout}\n${run.stderr})`);
+  return run;
 }
 
 /** `[name:contents]` markers the guest scripts print, as a map. */

@@ -18,7 +18,7 @@ test('a detached patch stays armed until its ttl, then the kernel disarms it', a
       `printf '[armed:'; ${AS_USER} /bin/echo hello; printf ']<<\\n'`,
       `sleep 5`,
       `printf '[expired:'; ${AS_USER} /bin/echo hello; printf ']<<\\n'`,
-      `printf '[state:%s]<<\\n' "$(head -1 /sys/class/misc/${MODULE}/stats)"`,
+      `printf '[state:%s]<<\\n' "$(head -1 /sys/class/misc/${MODULE}/stats | sed 's/ *$//')"`,
       `${guru} rm echo_one_byte > /dev/null; printf '[loaded:%s]<<\\n' "$(grep -c '^guru_' /proc/modules)"`,
     ].join('\n'),
   );

@@ -21,7 +21,7 @@ test('SIGKILL disarms within 1 s, guru rm --all removes the module; SIGINT and S
       `t0=${ms}; kill -9 $P; wait $P`,
       `printf '[after:'; ${AS_USER} /bin/echo hello; printf ']<<\\n'; t1=${ms}`,
       `echo "[kill-to-unpatched-ms:$((t1 - t0))]<<"`,
-      `printf '[state-after-kill:%s]<<\\n' "$(head -1 /sys/class/misc/${MODULE}/stats)"`,
+      `printf '[state-after-kill:%s]<<\\n' "$(head -1 /sys/class/misc/${MODULE}/stats | sed 's/ *$//')"`,
       `printf '[loaded-after-kill:%s]<<\\n' "$(grep -c '^${MODULE} ' /proc/modules)"`,
       `${guru} rm --all > /tmp/rm.out; echo "[rm-exit:$?]<<"`,
       `printf '[loaded-after-rm:%s]<<\\n' "$(grep -c '^guru_' /proc/modules)"`,
