@@ -40,7 +40,7 @@ static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *s
 #line 41 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 fault:
 	guru_emit_fault(ctx);

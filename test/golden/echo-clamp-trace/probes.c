@@ -39,7 +39,7 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 #line 40 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 fault:
 	guru_emit_fault(ctx);

@@ -47,7 +47,7 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 #line 48 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 fault:
 	guru_emit_fault(ctx);
@@ -78,7 +78,7 @@ static void probe1_syscall_write_return(struct pt_regs *regs, struct guru_sys_sa
 #line 79 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 fault:
 	guru_emit_fault(ctx);

@@ -48,7 +48,7 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 #line 49 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 fault:
 	guru_emit_fault(ctx);
@@ -145,7 +145,7 @@ static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs
 #line 146 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 fault:
 	guru_emit_fault(ctx);

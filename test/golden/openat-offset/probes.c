@@ -41,7 +41,7 @@ static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long
 #line 42 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 out:
 	guru_leave(ctx);

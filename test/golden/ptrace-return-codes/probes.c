@@ -36,7 +36,7 @@ static void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned
 #line 37 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 out:
 	guru_leave(ctx);
@@ -61,7 +61,7 @@ static void probe1_kretprobe_cap_ptrace_access_check(struct pt_regs *regs, const
 #line 62 "probes.c"
 	goto out;
 miss:
-	atomic64_inc(&ctx->probe->stats.misses);
+	GURU_COUNT_MISS();
 	goto out;
 out:
 	guru_leave(ctx);
