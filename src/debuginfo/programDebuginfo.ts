@@ -4,6 +4,7 @@
 // The resolver depends on this interface only, so a unit test can hand it a
 // program compiled during the test and golden tests a small canned fake.
 import { CallFrameInfo, type CfaRule } from './dwarf/callFrames.js';
+import { disassemble, type Instruction } from './disassemble.js';
 import { DwarfInfo, type DwarfFunction, type FunctionLine, type LineAddress, type ScopeVariable } from './dwarf/dwarfInfo.js';
 
 export interface FunctionSymbol {
@@ -34,6 +35,8 @@ export interface ProgramDebuginfo {
    * the text ranges kprobes never touch (entry, noinstr, kprobes code).
    */
   kprobeRefusal(symbol: FunctionSymbol, address: bigint): string | undefined;
+  /** The instructions in [from, to) (objdump); undefined when they cannot be read. Optional: fakes have no code. */
+  disassemble?(from: bigint, to: bigint): Instruction[] | undefined;
   close(): void;
 }
 
@@ -119,6 +122,7 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
       const range = r.ranges.find((x) => address >= x.low && address < x.high);
       return range ? `${symbol.name} is ${range.what}, which the kernel never lets a kprobe into` : undefined;
     },
+    disassemble: (from, to) => disassemble(path, from, to),
     close: () => dwarf.close(),
   };
 }

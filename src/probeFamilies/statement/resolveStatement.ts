@@ -13,9 +13,10 @@ import type { UnavailableTarget } from '../../expr/compileExpression.js';
 import type { TargetVar } from '../../expr/ir.js';
 import { isWritableLocation, scalarCType, type LocalAccess, type LocalSite } from '../../expr/localAccess.js';
 import type { KernelFacts } from '../../kernelFacts/kernelFacts.js';
-import type { ReadOnlyReason, Resolution, ResolveError } from '../types.js';
+import type { ReadOnlyReason, Resolution, ResolveError, WriteWarning } from '../types.js';
 import { siteLocal, type SiteFrame } from './localLocation.js';
 import { cfaInRegs, formatRegsAddress, registerName } from './ptRegs.js';
+import { copyWarning, type CopyCheckContext } from './copyWarning.js';
 import type { PlanStatement, StatementPlacement, StatementSite } from './types.js';
 
 export interface StatementPoint {
@@ -192,6 +193,38 @@ function localTargets(sites: Site[], label: string, targets: Map<string, TargetV
   return unreadable;
 }
 
+/** Writable locals whose write may miss a copy the compiler already made (copyWarning.ts). */
+function copyWarnings(targets: Map<string, TargetVar>, sites: Site[], dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): Map<string, WriteWarning> {
+  const out = new Map<string, WriteWarning>();
+  if (!dbg.disassemble) return out;
+  // Other files of FUNC's line table are spelled relative to the same source root as point.file.
+  const spell = (file: string, line: number): string => {
+    if (sameFile(file, point.file)) return `statement:${point.func}@${point.file}:${line}`;
+    const anyHere = fns.flatMap((f) => dbg.functionLines(f)).find((l) => sameFile(l.file, point.file))?.file;
+    const root = anyHere ? anyHere.slice(0, anyHere.length - point.file.replace(/^\.\//, '').length) : '';
+    return `statement:${point.func}@${root && file.startsWith(root) ? file.slice(root.length) : file}:${line}`;
+  };
+  const ctx: CopyCheckContext = {
+    instructions: (from, to) => dbg.disassemble!(from, to),
+    addressLabel: (a) => {
+      const sym = dbg.functionSymbolAt(a);
+      return sym ? `${sym.name}+0x${(a - sym.address).toString(16)}` : `0x${a.toString(16)}`;
+    },
+    lines: fns.flatMap((f) => dbg.functionLines(f)).map((l) => ({ point: spell(l.file, l.line), addresses: l.addresses })),
+  };
+  for (const t of targets.values()) {
+    if (!t.writable || t.access.kind !== 'local') continue;
+    const name = t.access.variable;
+    const checked = sites.flatMap((s) => {
+      const variable = s.variables.get(name);
+      return variable ? [{ address: BigInt(s.plan.address), label: siteLabel(s.plan), variable }] : [];
+    });
+    const warning = copyWarning(t.name, label, checked, ctx);
+    if (warning) out.set(t.name, warning);
+  }
+  return out;
+}
+
 /** Why $NAME cannot be written here, and the lines of FUNC where it can. */
 function readOnlyLocal(t: TargetVar, sites: Site[], dbg: ProgramDebuginfo, fns: DwarfFunction[], point: StatementPoint, label: string): ReadOnlyReason {
   if (t.access.kind !== 'local') return { message: `cannot write ${t.name} at ${label}` };
@@ -281,7 +314,7 @@ export function resolveStatementProbe(point: StatementPoint, facts: KernelFacts,
     targets,
     unavailableTargets: unavailable,
     readOnly,
-    writeWarnings: new Map(),
+    writeWarnings: copyWarnings(targets, sites, dbg, fns, point, label),
     placement: {
       kind: 'statement',
       symbol: point.func,

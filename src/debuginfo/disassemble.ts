@@ -1,0 +1,59 @@
+// x86-64 instructions of an address range, from binutils' objdump (the
+// disassembler kbuild's toolchain already brings: a well-kept decoder rather
+// than one of our own). Used to tell what the code does around a statement
+// probe (see src/probeFamilies/statement/copyWarning.ts), never to place one.
+import { spawnSync } from 'node:child_process';
+
+export interface Instruction {
+  address: bigint;
+  /** AT&T mnemonic, e.g. mov, call, pop. */
+  mnemonic: string;
+  /** Operands in AT&T order (sources first, the destination last). */
+  operands: string[];
+}
+
+/** Split "0x8(%rsp,%rax,8),%r12" at the commas outside parentheses. */
+function splitOperands(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const c of text) {
+    if (c === '(') depth++;
+    if (c === ')') depth--;
+    if (c === ',' && depth === 0) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += c;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+/** objdump's lines (`ffffffff813676eb:\tmov    %rax,%r12`) as instructions. */
+export function parseObjdump(text: string): Instruction[] {
+  const out: Instruction[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*([0-9a-f]+):\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const body = m[2]!.replace(/\s+#.*$/, '').replace(/\s+<[^>]*>\s*$/, '').trim();
+    if (!body || body === '(bad)') continue;
+    // Prefixes (rep, lock, notrack, bnd, data16 cs) stay part of the mnemonic text.
+    const parts = /^((?:(?:rep[a-z]*|lock|notrack|bnd|data16|cs|ds)\s+)*[a-z][a-z0-9.]*)\s*(.*)$/.exec(body);
+    if (!parts) continue;
+    out.push({ address: BigInt(`0x${m[1]}`), mnemonic: parts[1]!.replace(/\s+/g, ' '), operands: parts[2] ? splitOperands(parts[2]) : [] });
+  }
+  return out;
+}
+
+/**
+ * The instructions of FILE in [from, to), FROM on an instruction boundary;
+ * undefined when objdump is missing or fails.
+ */
+export function disassemble(file: string, from: bigint, to: bigint): Instruction[] | undefined {
+  const r = spawnSync('objdump', ['-d', '--no-show-raw-insn', '--wide', `--start-address=0x${from.toString(16)}`, `--stop-address=0x${to.toString(16)}`, file], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error || r.status !== 0) return undefined;
+  return parseObjdump(r.stdout);
+}
