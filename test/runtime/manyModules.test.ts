@@ -1,4 +1,4 @@
-// Any number of guru patches loaded and armed at once (DESIGN §4), each with
+// Any number of guru patches loaded and armed at once (docs/supervision.md), each with
 // its own control file: three patches on the same function, write(2), two of
 // them detached, all acting at the same time on the programs each one
 // matches; guru ps lists all three with their state and ttl.
