@@ -630,6 +630,8 @@ static void set_probes(bool on)
 
 static void arm_locked(void)
 {
+	unsigned int i;
+
 	if (armed)
 		return;
 	tvar_hooks(true);
@@ -637,12 +639,18 @@ static void arm_locked(void)
 	WRITE_ONCE(armed, true);
 	run_lifecycle(gm->begin);
 	set_probes(true);
+	for (i = 0; i < gm->nattach_sets; i++)
+		gm->attach_sets[i].ops->arm(&gm->attach_sets[i]);
 }
 
 static void disarm_locked(void)
 {
+	unsigned int i;
+
 	if (!armed)
 		return;
+	for (i = 0; i < gm->nattach_sets; i++)
+		gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
 	set_probes(false);
 	tvar_hooks(false);
 	WRITE_ONCE(armed, false);
@@ -845,7 +853,7 @@ static int stats_line(unsigned int i, char *line)
 {
 	if (i >= STATS_HEADER) {
 		unsigned int id = i - STATS_HEADER;
-		u64 c[4] = { 0 };
+		u64 c[5] = { 0 };
 		int cpu;
 
 		for_each_possible_cpu(cpu) {
@@ -855,9 +863,10 @@ static int stats_line(unsigned int i, char *line)
 			c[1] += READ_ONCE(pc->misses);
 			c[2] += READ_ONCE(pc->writes);
 			c[3] += READ_ONCE(pc->faults);
+			c[4] += READ_ONCE(pc->skipped);
 		}
 		return scnprintf(line, STATS_LINE, "probe %u hits %llu misses %llu writes %llu faults %llu nmissed %lu",
-				 id, c[0], c[1], c[2], c[3], probe_nmissed(&gm->probes[id]));
+				 id, c[0], c[1], c[2], c[3], probe_nmissed(&gm->probes[id]) + (unsigned long)c[4]);
 	}
 	switch (i) {
 	case 0:
@@ -954,6 +963,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	ctx->func_addr = 0;
 	ctx->site = 0;
 	ctx->slide = 0;
+	ctx->record = NULL;
 	memset(&ctx->fault, 0, sizeof(ctx->fault));
 	ctx->counts->hits++;
 	return ctx;
@@ -963,6 +973,11 @@ void guru_leave(struct guru_ctx *ctx)
 {
 	barrier();
 	WRITE_ONCE(ctx->busy, false);
+}
+
+void guru_probe_skipped(struct guru_probe *p)
+{
+	this_cpu_inc(counts[p - gm->probes].skipped);	/* one instruction: NMI-safe */
 }
 
 /* ---- guards and task builtins ------------------------------------------- */
@@ -1428,6 +1443,32 @@ static void sync_wakes(void)
 		irq_work_sync(&per_cpu_ptr(cpus, cpu)->wake);
 }
 
+/* Attach the families' own probes (inert until armed); all or nothing. */
+static int load_attach_sets(struct guru_module *m)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < m->nattach_sets; i++) {
+		err = m->attach_sets[i].ops->load(&m->attach_sets[i]);
+		if (err) {
+			pr_err("%s: attaching %s probes failed: %d\n", m->name, m->attach_sets[i].ops->name, err);
+			while (i--)
+				m->attach_sets[i].ops->unload(&m->attach_sets[i]);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void unload_attach_sets(struct guru_module *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nattach_sets; i++)
+		m->attach_sets[i].ops->unload(&m->attach_sets[i]);
+}
+
 static int guru_module_init(struct guru_module *m)
 {
 	int err;
@@ -1462,13 +1503,18 @@ static int guru_module_init(struct guru_module *m)
 		}
 	}
 	register_wildcards(m);
+	err = load_attach_sets(m);
+	if (err)
+		goto out_wildcards;
 	ctl_dev.name = m->name;
 	err = misc_register(&ctl_dev);
 	if (err)
-		goto out_wildcards;
+		goto out_attach_sets;
 	pr_info("%s: loaded, %u probes, inert until armed via /dev/%s\n", m->name, m->nprobes, m->name);
 	return 0;
 
+out_attach_sets:
+	unload_attach_sets(m);
 out_wildcards:
 	unregister_wildcards(m);
 	if (m->nkretprobes)
@@ -1493,6 +1539,7 @@ static void guru_module_exit(struct guru_module *m)
 	disarm_locked();
 	mutex_unlock(&ctl_lock);
 	misc_deregister(&ctl_dev);
+	unload_attach_sets(m);
 	unregister_wildcards(m);
 	if (m->nkretprobes)
 		unregister_kretprobes(krps, m->nkretprobes);

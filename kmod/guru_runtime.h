@@ -110,6 +110,7 @@ struct guru_probe_counts {
 	u64 misses;	/* guard (where:/if:) false */
 	u64 writes;	/* target writes done */
 	u64 faults;	/* expressions abandoned on a fault */
+	u64 skipped;	/* not run, said by a family's runtime part (guru_probe_skipped; in nmissed) */
 };
 
 /*
@@ -147,6 +148,32 @@ struct guru_probe {
 	unsigned int nsites;
 };
 
+/*
+ * Probe families with a runtime part of their own (kmod/guru_<family>.c,
+ * e.g. tracepoints) hand the runtime one struct guru_attach_set each: their
+ * definitions in probes.c and the operations that attach them. The runtime
+ * calls load at module init (attach, inert), arm and disarm under its
+ * control lock, unload at module exit after disarm; all in process context.
+ * A handler still in flight after disarm is waited for by the runtime
+ * (synchronize_rcu: handlers run with preemption off); unload must not
+ * return while the kernel can still call into the set's code.
+ */
+struct guru_attach_set;
+
+struct guru_family_ops {
+	const char *name;
+	int (*load)(const struct guru_attach_set *set);
+	void (*arm)(const struct guru_attach_set *set);
+	void (*disarm)(const struct guru_attach_set *set);
+	void (*unload)(const struct guru_attach_set *set);
+};
+
+struct guru_attach_set {
+	const struct guru_family_ops *ops;
+	void *defs;			/* the family's array in probes.c */
+	unsigned int n;
+};
+
 /* What a generated module hands to the runtime. */
 struct guru_module {
 	const char *name;		/* "guru_<name>", also the device name */
@@ -162,6 +189,9 @@ struct guru_module {
 	unsigned int nwild_kprobes;
 	struct guru_kretprobe *const *wild_kretprobes;
 	unsigned int nwild_kretprobes;
+	/* Families with a runtime part of their own. */
+	const struct guru_attach_set *attach_sets;
+	unsigned int nattach_sets;
 	unsigned int nthread_vars;
 	atomic64_t *global_vars;
 	const char *const *param_names;
@@ -207,6 +237,7 @@ struct guru_ctx {
 	unsigned long func_addr;	/* probed function, for the func builtin */
 	unsigned int site;		/* statement probes: which address of the line was hit */
 	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
+	const void *record;		/* tracepoints: the event record the fields are read from */
 	struct guru_fault_payload fault;
 	bool busy;			/* owned by a handler (see guru_enter) */
 	u32 rec_len;
@@ -221,6 +252,20 @@ struct guru_ctx {
  */
 struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs);
 void guru_leave(struct guru_ctx *ctx);
+/* A family's runtime part did not run P's handler (counted in its nmissed); any context. */
+void guru_probe_skipped(struct guru_probe *p);
+
+/*
+ * Fields of the event record a handler got (ctx->record, tracepoints): a
+ * value at OFFSET, the address of an array there, or the address a
+ * __data_loc / __rel_loc word there points to (low 16 bits: the offset,
+ * from the record's start or from the end of the word). The family's
+ * runtime part checks that the record holds every fixed field.
+ */
+#define GURU_RECORD(type, offset)	(*(const type *)((const u8 *)ctx->record + (offset)))
+#define GURU_RECORD_ADDR(offset)	((unsigned long)ctx->record + (offset))
+#define GURU_RECORD_DATA_LOC(offset)	(GURU_RECORD_ADDR(0) + (GURU_RECORD(u32, offset) & 0xffff))
+#define GURU_RECORD_REL_LOC(offset)	(GURU_RECORD_ADDR((offset) + 4) + (GURU_RECORD(u32, offset) & 0xffff))
 
 /*
  * Guards and builtins about the current task, out of line: `current` and

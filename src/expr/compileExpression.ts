@@ -378,7 +378,14 @@ export class ProbeCompiler {
 
   private identifier(node: ExprNode, name: string): Typed {
     if (name.startsWith('$')) {
-      return { ir: { k: 'target', target: this.lookupTarget(node, name) }, type: 'int' };
+      const target = this.lookupTarget(node, name);
+      if (target.string) {
+        // Text fields are strings where they are used, as in bpftrace (args->comm).
+        this.takeStringSlot(node);
+        const { space, max } = target.string;
+        return { ir: { k: 'readString', space, addr: { k: 'target', target }, max: { k: 'int', value: String(max) }, line: this.lineOf(node) }, type: 'string' };
+      }
+      return { ir: { k: 'target', target }, type: 'int' };
     }
     const decl = this.scope.vars.find((v) => v.name === name);
     if (decl) return { ir: { k: 'var', id: this.scope.varIds.get(name)!, scope: decl.scope }, type: 'int' };

@@ -21,6 +21,12 @@ export type TargetAccess =
   | { kind: 'syscallArg'; index: number }
   /** Return value in a return probe. */
   | { kind: 'returnValue' }
+  /**
+   * A field of the event record the handler gets (tracepoints): the value
+   * at OFFSET, the address of an array there, or of the data a __data_loc /
+   * __rel_loc word there points to.
+   */
+  | { kind: 'record'; offset: number; at: 'value' | 'address' | 'dataLoc' | 'relLoc' }
   /** A local at a statement probe: where DWARF says it is at each of the probe's addresses. */
   | LocalAccess;
 
@@ -40,6 +46,12 @@ export interface TargetVar {
   writable: boolean;
   /** Its type beyond the register's width, for member access (`$file->f_pos`). */
   typeInfo?: TargetTypeInfo;
+  /**
+   * Set when the variable is text (a tracepoint's `char comm[16]` or
+   * `__data_loc char[]`): its value is the address of a NUL-terminated
+   * string in SPACE, read (at most MAX bytes, NUL included) wherever it is used.
+   */
+  string?: { space: 'kernel' | 'user'; max: number };
 }
 
 /**

@@ -6,7 +6,8 @@
 //    file copy and needs neither rendering nor make;
 //  - cold: builds run in a kbuild tree kept per kernel. The runtime (kmod/)
 //    is the same for every module, so after its first compile for a kernel
-//    its object is kept as `guru_runtime.o_shipped`, which kbuild links
+//    each of its objects (guru_runtime.o, and a family's part such as
+//    guru_tracepoint.o) is kept as `NAME.o_shipped`, which kbuild links
 //    as it is: a new spec then compiles only its own probes.c. (Compiling
 //    the runtime again each time is unavoidable otherwise: kbuild compiles
 //    every object with -DKBUILD_MODNAME of its module, so a new module name
@@ -33,8 +34,10 @@ export interface BuildResult {
   log: string;
 }
 
-const RUNTIME_FILES = ['guru_runtime.c', 'guru_runtime.h'];
-const SHIPPED_RUNTIME = 'guru_runtime.o_shipped';
+/** The runtime's sources in a rendered module: every C file but the spec's own. */
+function runtimeSources(rendered: RenderedModule): string[] {
+  return Object.keys(rendered.files).filter((f) => f.endsWith('.c') && f !== 'probes.c').sort();
+}
 
 function headersIdentity(target: KernelTarget): string {
   const symvers = path.join(target.headersDir, 'Module.symvers');
@@ -195,26 +198,34 @@ function removeModuleIntermediates(tree: string, module: string): void {
  * shipped object; otherwise the runtime is compiled, and kept afterwards.
  */
 async function makeInTree(tree: string, rendered: RenderedModule, target: KernelTarget, reuseRuntime: boolean): Promise<{ ok: boolean; log: string }> {
-  const runtimeHash = sha256(...RUNTIME_FILES.map((f) => rendered.files[f]));
-  const stampFile = path.join(tree, 'guru_runtime.hash');
-  const shipped = path.join(tree, SHIPPED_RUNTIME);
-  const canReuse = reuseRuntime && fs.existsSync(shipped) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === runtimeHash;
+  const objects = runtimeSources(rendered).map((source) => {
+    const base = source.replace(/\.c$/, '');
+    const hash = sha256(rendered.files[source]!, rendered.files['guru_runtime.h'] ?? '');
+    const stampFile = path.join(tree, `${base}.hash`);
+    const shipped = path.join(tree, `${base}.o_shipped`);
+    const reuse = reuseRuntime && fs.existsSync(shipped) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === hash;
+    return { source, base, hash, stampFile, shipped, reuse };
+  });
   for (const [name, content] of Object.entries(rendered.files)) {
-    if (canReuse && name === 'guru_runtime.c') continue;
+    if (objects.some((o) => o.reuse && o.source === name)) continue;
     writeIfChanged(path.join(tree, name), content);
   }
-  if (canReuse) {
-    // With the source gone, kbuild's rule for `%: %_shipped` provides the object.
-    fs.rmSync(path.join(tree, 'guru_runtime.c'), { force: true });
-  } else {
-    fs.rmSync(shipped, { force: true });
-    fs.rmSync(stampFile, { force: true });
-    fs.rmSync(path.join(tree, 'guru_runtime.o'), { force: true });
+  for (const o of objects) {
+    if (o.reuse) {
+      // With the source gone, kbuild's rule for `%: %_shipped` provides the object.
+      fs.rmSync(path.join(tree, o.source), { force: true });
+    } else {
+      fs.rmSync(o.shipped, { force: true });
+      fs.rmSync(o.stampFile, { force: true });
+      fs.rmSync(path.join(tree, `${o.base}.o`), { force: true });
+    }
   }
   const result = await runMake(target, tree);
-  if (result.ok && !canReuse) {
-    fs.copyFileSync(path.join(tree, 'guru_runtime.o'), shipped);
-    fs.writeFileSync(stampFile, runtimeHash);
+  if (result.ok) {
+    for (const o of objects.filter((x) => !x.reuse)) {
+      fs.copyFileSync(path.join(tree, `${o.base}.o`), o.shipped);
+      fs.writeFileSync(o.stampFile, o.hash);
+    }
   }
   return result;
 }

@@ -40,6 +40,12 @@ export interface KernelFacts {
   btf?(): Btf | undefined;
   /** Where btf() reads from (a path), for messages; undefined when there is no BTF. */
   readonly btfPath?: string;
+  /** Every symbol of the target with its address (System.map or /proc/kallsyms), data symbols included, when known. */
+  readonly systemMapPath?: string;
+  /** The target's image as an ELF file with its data sections (static tables such as the trace events), when known. */
+  readonly imagePath?: string;
+  /** Where the target's loadable modules are (lib/modules/RELEASE), when known. */
+  readonly modulesDir?: string;
   /**
    * The target's vmlinux with DWARF (statement probes), found and opened on
    * the first call; its build-id equals the target kernel's. Throws an

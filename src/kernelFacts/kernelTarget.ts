@@ -24,6 +24,10 @@ export interface KernelTarget {
   systemMap?: string;
   /** The kernel's BTF (named, typed kprobe arguments), if one is known. */
   btf?: string;
+  /** The kernel image as an ELF file with its data (the store's uncompressed vmlinux): static tables such as the trace events. */
+  image?: string;
+  /** Where its loadable modules (.ko) are: lib/modules/RELEASE. */
+  modulesDir?: string;
   /** Statement probes: --debuginfo PATH, the vmlinux with DWARF to use. */
   debuginfo?: string;
   /** Statement probes: the kernel store's vmlinux with DWARF for this kernel. */
@@ -71,7 +75,16 @@ function systemMapFor(release: string): string | undefined {
 
 /** A kernel from guru's store as a target (what `--vm K` builds for). */
 export function storedKernelTarget(k: StoredKernel, debuginfo?: string): KernelTarget {
-  return { release: k.release, headersDir: k.headersDir, buildRoot: storedBuildRoot(k), systemMap: k.systemMap, btf: findBtfFile(k.release, k.headersDir), ...debuginfoFacts(k.release, k, debuginfo) };
+  return {
+    release: k.release,
+    headersDir: k.headersDir,
+    buildRoot: storedBuildRoot(k),
+    systemMap: k.systemMap,
+    btf: findBtfFile(k.release, k.headersDir),
+    image: k.pvhImage,
+    modulesDir: k.modulesDir,
+    ...debuginfoFacts(k.release, k, debuginfo),
+  };
 }
 
 /** The build root a stored kernel's modules build in, which must be there. */
@@ -107,6 +120,8 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
       buildRoot: fromStore ? storedBuildRoot(stored) : undefined,
       systemMap: systemMapFor(release),
       btf: findBtfFile(release, dir),
+      image: fromStore ? stored.pvhImage : undefined,
+      modulesDir: fromStore ? stored.modulesDir : modulesDirFor(release),
       ...debuginfoFacts(release, stored, opts.debuginfo),
     };
   }
@@ -135,8 +150,16 @@ export async function resolveKernelTarget(opts: KernelTargetOptions): Promise<Ke
     buildRoot: fromStore ? storedBuildRoot(stored) : undefined,
     systemMap: systemMapFor(release),
     btf: findBtfFile(release, realHeaders),
+    image: stored?.pvhImage,
+    modulesDir: stored?.modulesDir ?? modulesDirFor(release),
     ...debuginfoFacts(release, stored, opts.debuginfo),
   };
+}
+
+/** The installed modules of RELEASE (/lib/modules/RELEASE), when they are there. */
+function modulesDirFor(release: string): string | undefined {
+  const dir = `/lib/modules/${release}`;
+  return fs.existsSync(path.join(dir, 'modules.dep')) ? dir : undefined;
 }
 
 /** Releases whose headers are installed under /usr/src. */

@@ -2,7 +2,7 @@
 // (SystemTap `kernel.function("FUNC")`, bpftrace `k:FUNC`). A handler at
 // a kernel function's entry, or at an offset into it (templates/partials/
 // kprobe.hbs); arguments by name and C type from BTF, writable at entry.
-import { InternalError } from '../errors.js';
+import { UserError } from '../errors.js';
 import { functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KprobePlacement } from './kernelFunction.js';
 import type { ProbeFamily } from './types.js';
 
@@ -17,7 +17,9 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'kp'),
   where: functionWhere,
   list: (query, facts, opts) => {
-    if (query.kind !== 'kprobe') throw new InternalError(`the kprobe family cannot list ${query.kind} points`);
-    return listKernelFunctions('kprobe', query.glob, facts, opts);
+    if (query.offset !== 0) {
+      throw new UserError(`cannot list kprobe:${query.func}+0x${query.offset.toString(16)}: an offset names one address, not a set of probe points`, `list the function: guru list kprobe:${query.func}`);
+    }
+    return listKernelFunctions('kprobe', query.func, facts, opts);
   },
 };

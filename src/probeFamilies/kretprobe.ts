@@ -2,7 +2,6 @@
 // `kernel.function("FUNC").return`, bpftrace `kr:FUNC`). A handler at a
 // kernel function's return (templates/partials/kretprobe.hbs): `$return`
 // typed from BTF and writable; the arguments, saved at entry, read-only.
-import { InternalError } from '../errors.js';
 import { functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KretprobePlacement } from './kernelFunction.js';
 import type { ProbeFamily } from './types.js';
 
@@ -20,8 +19,5 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   }),
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'krp'),
   where: functionWhere,
-  list: (query, facts, opts) => {
-    if (query.kind !== 'kretprobe') throw new InternalError(`the kretprobe family cannot list ${query.kind} points`);
-    return listKernelFunctions('kretprobe', query.glob, facts, opts);
-  },
+  list: (query, facts, opts) => listKernelFunctions('kretprobe', query.func, facts, opts),
 };

@@ -5,7 +5,7 @@
 // partials/syscall.hbs), which runs entry handlers in spec order and
 // restores rewritten arguments on return, so user space never sees them.
 import { nearestName } from '../diagnostics/nearestName.js';
-import { EnvironmentError, InternalError, UserError } from '../errors.js';
+import { EnvironmentError, UserError } from '../errors.js';
 import type { UnavailableTarget } from '../expr/compileExpression.js';
 import type { TargetVar } from '../expr/ir.js';
 import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
@@ -99,13 +99,12 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
   },
   where: (p) => ` on ${p.symbol}`,
   list: (query, facts, opts) => {
-    if (query.kind !== 'syscall') throw new InternalError(`the syscall family cannot list ${query.kind} points`);
     if (!('syscall' in facts)) throw new EnvironmentError(`syscall prototypes of ${facts.release} come from its headers, and none were found`, `install them: apt-get install linux-headers-${facts.release}`);
-    const re = globToRegExp(query.glob);
+    const re = globToRegExp(query.name);
     const names = facts.syscallNames().filter((n) => re.test(n));
-    if (names.length === 0 && !query.glob.includes('*')) {
-      const near = nearestName(query.glob, facts.syscallNames());
-      throw new UserError(`unknown syscall ${query.glob} on ${facts.release} (x86_64)`, near ? `did you mean syscall:${near}?` : "guru list 'syscall:*' shows them all");
+    if (names.length === 0 && !query.name.includes('*')) {
+      const near = nearestName(query.name, facts.syscallNames());
+      throw new UserError(`unknown syscall ${query.name} on ${facts.release} (x86_64)`, near ? `did you mean syscall:${near}?` : "guru list 'syscall:*' shows them all");
     }
     const entries = names.map((name): ListEntry => {
       const point = `syscall:${name}${query.ret ? ':return' : ''}`;

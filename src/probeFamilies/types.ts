@@ -130,6 +130,8 @@ export interface FamilyRender {
   wildKretprobes?: string[];
   /** Per probe id: the fields of its struct guru_probe that link it to its kprobes (for nmissed). */
   links?: Map<number, string[]>;
+  /** Families with a runtime part of their own: C initializers of struct guru_attach_set (kmod/guru_runtime.h). */
+  attachSets?: string[];
   /** Handlers run when the module is armed (begin) and disarmed (end). */
   begin?: string[];
   end?: string[];
@@ -137,12 +139,15 @@ export interface FamilyRender {
   threadSlots?: number;
 }
 
-/** What `guru list PATTERN` asks for (src/list/listPattern.ts parses it). */
-export type ListQuery =
-  | { kind: 'kprobe' | 'kretprobe'; glob: string }
-  | { kind: 'syscall'; glob: string; ret: boolean }
-  /** `line` undefined: every line of FILE in FUNC. */
-  | { kind: 'statement'; func: string; file: string; line?: number };
+/**
+ * What `guru list PATTERN` asks for (src/list/listPattern.ts parses it): a
+ * probe point whose names may hold `*` wildcards, and whose statement line
+ * may be ANY_LINE (`FUNC@FILE:*`).
+ */
+export type ListQuery = ProbePoint;
+
+/** A statement line of a ListQuery that stands for every line of the function. */
+export const ANY_LINE = 0;
 
 export interface ListEntry {
   /** guru's spelling, usable as `on:` as printed. */
@@ -191,6 +196,8 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   points: readonly K[];
   /** Whether handlers run in the probed task (where: guards apply), or in the supervisor (begin/end). */
   inTask: boolean;
+  /** The family's own part of the runtime (kmod/NAME.c), linked into modules that use the family. */
+  runtime?: string;
   resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string): Resolution<P> | ResolveError;
   /** The probe handler's signature and context set-up. */
   body(p: ProbeCommon & P): BodyShape;
@@ -202,6 +209,6 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   where(p: ProbeCommon & P): string;
   /** Lines `guru check` prints for the probe instead of its target list. */
   describe?(p: ProbeCommon & P): string[];
-  /** `guru list`: the points matching QUERY (one of this family's kinds). */
-  list?(query: ListQuery, facts: ListFacts, opts: ListOptions): ListResult;
+  /** `guru list`: the points matching QUERY (of one of this family's point kinds). */
+  list?(query: Extract<ListQuery, { kind: K }>, facts: ListFacts, opts: ListOptions): ListResult;
 }

@@ -69,6 +69,13 @@ function targetAccess(t: TargetVar): string {
       return `GURU_SYS_ARG(${t.access.index})`;
     case 'returnValue':
       return 'regs_return_value(ctx->regs)';
+    case 'record': {
+      const { offset, at } = t.access;
+      if (at === 'address') return `GURU_RECORD_ADDR(${offset})`;
+      if (at === 'dataLoc') return `GURU_RECORD_DATA_LOC(${offset})`;
+      if (at === 'relLoc') return `GURU_RECORD_REL_LOC(${offset})`;
+      return `GURU_RECORD(${valueCType(t)}, ${offset})`;
+    }
     case 'local':
       throw new InternalError(`local ${t.name} needs its probe's accessor`);
   }
@@ -194,6 +201,7 @@ export class CEmitter {
             if (this.ctx.probe === undefined) throw new InternalError(`local ${t.name} outside a statement probe`);
             return [`GURU_SET_LOCAL(${localAccessor(this.ctx.probe, t.access.variable, 'set')}, ${value}, ${s.line});`];
           case 'savedKernelArg':
+          case 'record':
             throw new InternalError(`write to read-only ${t.name} reached the emitter`);
         }
         break;

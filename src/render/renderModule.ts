@@ -13,7 +13,7 @@ import { templates, type Templates } from './templates.js';
 
 export interface RenderedModule {
   module: string;
-  /** File name → contents: probes.c, guru_runtime.c, guru_runtime.h, Kbuild. */
+  /** File name → contents: probes.c, Kbuild, guru_runtime.h, guru_runtime.c and the families' runtime parts (guru_*.c). */
   files: Record<string, string>;
 }
 
@@ -62,12 +62,15 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   const threadVars = plan.vars.filter((v) => v.scope === 'thread');
   let threadSlots = threadVars.length;
   const parts: FamilyRender[] = [];
+  // The runtime: its core, and the parts of the families the plan uses.
+  const runtimeSources = ['guru_runtime.c'];
   for (const family of FAMILIES as readonly AnyProbeFamily[]) {
     const own = plan.probes.filter((p: PlanProbe) => (family.kinds as readonly string[]).includes(p.kind));
     if (own.length === 0) continue;
     const part = family.render(own, { probeFn: probeFunctionName, firstThreadSlot: threadSlots });
     threadSlots += part.threadSlots ?? 0;
     parts.push(part);
+    if (family.runtime) runtimeSources.push(family.runtime);
   }
   const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
   const links = new Map<number, string[]>();
@@ -92,20 +95,20 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     wildKretprobes: gather((r) => r.wildKretprobes),
     beginProbes: gather((r) => r.begin),
     endProbes: gather((r) => r.end),
+    attachSets: gather((r) => r.attachSets),
+    runtimeObjects: runtimeSources.map((f) => f.replace(/\.c$/, '.o')),
     probeTable,
     manifestC: splitCString(JSON.stringify(manifestOf(plan))),
   };
   const t = using;
   const runtimeDir = path.join(projectRoot(), 'kmod');
-  return {
-    module: plan.module,
-    files: {
-      'probes.c': restoreLineDirectives(t.module(view), 'probes.c'),
-      'Kbuild': t.kbuild(view),
-      'guru_runtime.h': fs.readFileSync(path.join(runtimeDir, 'guru_runtime.h'), 'utf8'),
-      'guru_runtime.c': fs.readFileSync(path.join(runtimeDir, 'guru_runtime.c'), 'utf8'),
-    },
+  const files: Record<string, string> = {
+    'probes.c': restoreLineDirectives(t.module(view), 'probes.c'),
+    'Kbuild': t.kbuild(view),
+    'guru_runtime.h': fs.readFileSync(path.join(runtimeDir, 'guru_runtime.h'), 'utf8'),
   };
+  for (const f of runtimeSources) files[f] = fs.readFileSync(path.join(runtimeDir, f), 'utf8');
+  return { module: plan.module, files };
 }
 
 /** Long JSON as adjacent C string literals, one line each, for readable C. */

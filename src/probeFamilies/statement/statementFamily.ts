@@ -4,7 +4,7 @@
 // (templates/partials/statement.hbs); `$locals` read and written through
 // generated accessors (statement-local.hbs); entry values captured by entry
 // kprobes (entry-capture.hbs) in thread-variable slots.
-import { EnvironmentError, InternalError } from '../../errors.js';
+import { EnvironmentError } from '../../errors.js';
 import type { ProbeFamily } from '../types.js';
 import { describeStatement } from './describeStatement.js';
 import { resolveStatementProbe } from './resolveStatement.js';
@@ -43,7 +43,6 @@ export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
   where: (p) => ` on ${p.symbol}`,
   describe: (p) => describeStatement(p.statement, p.targets),
   list: (query, facts, opts) => {
-    if (query.kind !== 'statement') throw new InternalError(`the statement family cannot list ${query.kind} points`);
     if (!('constant' in facts)) throw new EnvironmentError(`statement lines of ${facts.release} need its headers and debuginfo`, `install its headers (apt-get install linux-headers-${facts.release}), or use --kernel debian:6.1`);
     return { release: facts.release, entries: listStatementLines(query, facts, opts.verbose), sources: ['debuginfo (DWARF)'] };
   },

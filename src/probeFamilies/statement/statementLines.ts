@@ -4,13 +4,13 @@
 // (resolveStatement.ts), so the listing says exactly what a spec would get.
 import { UserError } from '../../errors.js';
 import type { KernelFacts } from '../../kernelFacts/kernelFacts.js';
-import type { ListEntry, ListedTarget, ListQuery } from '../types.js';
+import { ANY_LINE, type ListEntry, type ListedTarget, type ListQuery } from '../types.js';
 import { describeStatement } from './describeStatement.js';
 import { resolveStatementProbe, statementLinesOf } from './resolveStatement.js';
 
 export function listStatementLines(query: Extract<ListQuery, { kind: 'statement' }>, facts: KernelFacts, verbose: boolean): ListEntry[] {
   const { func, file, line } = query;
-  if (line !== undefined) return [lineEntry(func, file, line, facts, verbose, true)];
+  if (line !== ANY_LINE) return [lineEntry(func, file, line, facts, verbose, true)];
   // Every line of FUNC's body in FILE, each resolved exactly as a spec's
   // would be, so the listing says why a line cannot be probed
   // (no code there, code the kernel refuses kprobes in) rather than leaving
