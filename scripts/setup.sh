@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh Debian 12 machine, run as root.
-# Installs the system packages guru needs, the headers of Debian's current
-# 6.1 kernel (resolved through the linux-headers-amd64 metapackage, so the
-# exact release moves with Debian), and the npm dependencies.
+# Idempotent set-up for a fresh Debian 12 or 13 machine, run as root.
+# Installs the system packages guru needs, Node.js from Debian where Debian's
+# is new enough (13: 20.19; 12 ships 18, too old for guru's packages), the
+# headers of Debian's current kernel (resolved through the linux-headers-amd64
+# metapackage, so the exact release moves with Debian: 6.1 on 12, 6.12 on
+# 13) and of the running kernel, and the npm dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(
   build-essential gcc make bc bison flex libelf-dev   # kbuild
-  linux-headers-amd64                                  # Debian 6.1 headers (metapackage)
+  linux-headers-amd64                                  # headers of Debian's kernel (metapackage: 6.1 on 12, 6.12 on 13)
   dwarves                                              # pahole (6.12 headers, BTF test fixtures), pfunct (BTF oracle)
   qemu-system-x86 busybox-static cpio kmod             # disposable VMs
   xz-utils zstd util-linux                             # kernel store: unpack Debian's vmlinuz (xz, zstd) and .ko.xz; setpriv ties QEMU to guru; unshare enters build roots
@@ -21,6 +23,25 @@ packages=(
 running_headers="linux-headers-$(uname -r)"
 if apt-cache show "$running_headers" >/dev/null 2>&1; then
   packages+=("$running_headers")
+elif [[ "$(uname -r)" == *-amd64 ]] && [ ! -d "/lib/modules/$(uname -r)/build" ]; then
+  echo "setup: Debian's archive no longer has headers for the running kernel $(uname -r); to apply patches in place, upgrade it (apt-get full-upgrade) and reboot; --vm works meanwhile"
+fi
+
+# Node.js >= 20.19 (guru's packages need it): Debian's own where it is new
+# enough (Debian 13), otherwise the one already installed.
+node_new_enough() {
+  command -v node >/dev/null 2>&1 && node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+if ! node_new_enough; then
+  candidate=$(apt-cache policy nodejs 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  if [ -n "$candidate" ] && [ "$candidate" != "(none)" ] && dpkg --compare-versions "$candidate" ge 20.19; then
+    packages+=(nodejs npm)
+  else
+    echo "setup: guru needs Node.js >= 20.19; this Debian offers ${candidate:-none} (Debian 13 ships 20.19, Debian 12 only 18): install Node 20 or newer, then run this again" >&2
+    exit 2
+  fi
+elif ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
 fi
 
 missing=()
@@ -39,7 +60,7 @@ fi
 
 # The metapackage depends on exactly one linux-headers-<release>; tell the user which.
 release=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -E 's/.*linux-headers-([^ ,]+).*/\1/')
-echo "setup: Debian 6.1 headers for ${release} in /usr/src/linux-headers-${release}"
+echo "setup: headers of Debian's kernel ${release} in /usr/src/linux-headers-${release}"
 
 # npm packages exactly as package-lock.json pins them (`npm ci`), again only
 # when the lock or package.json changed since the last install (a stamp in

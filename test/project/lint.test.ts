@@ -14,7 +14,9 @@ test('the shell scripts pass shellcheck', async () => {
 test('the Vagrantfile parses and provisions with the project set-up script', async () => {
   const r = await execa('ruby', ['-c', 'Vagrantfile'], { reject: false, all: true });
   expect(r.all).toContain('Syntax OK');
-  expect(fs.readFileSync('Vagrantfile', 'utf8')).toMatch(/bash scripts\/setup\.sh/);
+  expect(fs.readFileSync('Vagrantfile', 'utf8')).toMatch(/^\s*config\.vm\.box = "debian\/trixie64"$/m);
+  expect(fs.readFileSync('Vagrantfile', 'utf8')).toMatch(/bash \/vagrant\/scripts\/provision-vagrant\.sh/);
+  expect(fs.readFileSync('scripts/provision-vagrant.sh', 'utf8')).toMatch(/^bash scripts\/setup\.sh$/m);
 });
 
 test('CI runs the test command the README gives', () => {
