@@ -114,7 +114,8 @@ static int kretprobe_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 	if (!rp)
 		return 0;
 	k = container_of(rp, struct guru_kretprobe_impl, krp);
-	k->def->handler(ri->data, regs, (unsigned long)rp->kp.addr);
+	if (k->def->handler)
+		k->def->handler(ri->data, regs, (unsigned long)rp->kp.addr);
 	return 0;
 }
 
@@ -1263,25 +1264,25 @@ void guru_emit_fault(struct guru_ctx *ctx)
 	rec_finish(ctx);
 }
 
-/* ---- syscall argument restore ------------------------------------------- */
+/* ---- syscall arguments (see struct guru_sys_saved) --------------------- */
 
-void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *sys_regs)
+void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *regs)
 {
-	int n;
-
-	saved->sys_regs = sys_regs;
+	/* The wrapper's only argument: the caller's registers (or, after another patch's rewrite, its copy). */
+	saved->sys_regs = (struct pt_regs *)regs->di;
+	saved->entry_regs = regs;
 	saved->written = 0;
-	for (n = 0; n < 6; n++)
-		saved->args[n] = *guru_sys_arg_slot(sys_regs, n);
 }
 
-void guru_sys_restore(struct guru_sys_saved *saved)
+void guru_sys_shadow(struct guru_ctx *ctx)
 {
-	int n;
+	struct guru_sys_saved *saved = ctx->sys_saved;
 
-	for (n = 0; n < 6; n++)
-		if (saved->written & (1u << n))
-			*guru_sys_arg_slot(saved->sys_regs, n) = saved->args[n];
+	saved->shadow = *saved->sys_regs;
+	saved->sys_regs = &saved->shadow;
+	/* A kprobe handler may change the registers the probed code resumes with. */
+	saved->entry_regs->di = (unsigned long)&saved->shadow;
+	ctx->sys_regs = &saved->shadow;
 }
 
 /* ---- module life -------------------------------------------------------- */

@@ -129,6 +129,7 @@ struct guru_kprobe {
  * A kretprobe likewise. entry_handler (optional) runs at function entry with
  * data_size bytes of per-call storage, which handler gets back at return;
  * a non-zero return from entry_handler skips the return for that call.
+ * handler may be NULL (an entry handler that only needs per-call data).
  */
 struct guru_kretprobe {
 	const char *symbol_name;
@@ -217,20 +218,28 @@ extern struct guru_module guru_this;
 #endif
 
 /*
- * What a syscall entry handler saves so the return handler can restore the
- * caller's registers: a rewritten argument is seen by the kernel only.
+ * Syscall arguments. The pt_regs wrapper (__x64_sys_NAME) reads them from
+ * the struct pt_regs its argument points at: the caller's saved user
+ * registers. A rewrite never touches those. The first write of a call
+ * copies them into `shadow` (the kretprobe's per-call data, which lives
+ * until the call returns), rewrites the copy and points the wrapper's
+ * argument at it. So the kernel sees the rewritten argument and user space
+ * keeps its registers on every way back: the syscall's own return, execve
+ * (which replaces them), a fork's child (which copies them), a call that
+ * is still blocked when the module is removed. Nothing is restored.
  */
 struct guru_sys_saved {
-	struct pt_regs *sys_regs;
-	unsigned long args[6];
+	struct pt_regs *sys_regs;	/* what the wrapper reads: the caller's registers, or shadow */
+	struct pt_regs *entry_regs;	/* the wrapper's registers at its entry (its argument is di) */
 	u8 written;			/* bit n: argument n was rewritten */
+	struct pt_regs shadow;
 };
 
 /* Per-CPU scratch for one handler invocation (see "Contexts" above). */
 struct guru_ctx {
 	struct pt_regs *regs;		/* registers at the probe; NULL in begin/end */
 	struct pt_regs *sys_regs;	/* syscall probes: the caller's saved registers */
-	struct guru_sys_saved *sys_saved; /* syscall entry: originals to restore */
+	struct guru_sys_saved *sys_saved; /* syscall probes: the call's registers (see there) */
 	const unsigned long *entry_args;	/* kretprobes: arguments saved at entry */
 	struct guru_probe *probe;
 	struct guru_probe_counts *counts;	/* this probe's counters on this CPU */
@@ -367,10 +376,12 @@ static inline void guru_set_kernel_argument(struct pt_regs *r, int n, unsigned l
 	}
 }
 
-void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *sys_regs);
+/* At a syscall wrapper's entry: REGS are its registers there. */
+void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *regs);
+/* Before the first rewrite of a call: the wrapper reads a copy from now on. */
+void guru_sys_shadow(struct guru_ctx *ctx);
 /* A kretprobe entry_handler for kernel functions: saves the six argument registers in data. */
 int guru_save_args(void *data, struct pt_regs *regs, unsigned long addr);
-void guru_sys_restore(struct guru_sys_saved *saved);
 
 #define GURU_COUNT_WRITE()	(ctx->counts->writes++)
 #define GURU_COUNT_MISS()	(ctx->counts->misses++)
@@ -417,8 +428,10 @@ bool guru_entry_load(struct guru_ctx *ctx, unsigned int slot, unsigned long cfa,
 	GURU_COUNT_WRITE();							\
 } while (0)
 
-/* Rewrite a syscall argument; the original is restored on return. */
+/* Rewrite a syscall argument in the copy the wrapper reads (guru_sys_saved). */
 #define GURU_SYS_SET_ARG(n, v) do {						\
+	if (!ctx->sys_saved->written)						\
+		guru_sys_shadow(ctx);						\
 	ctx->sys_saved->written |= 1u << (n);					\
 	GURU_SYS_ARG(n) = (unsigned long)(v);					\
 	GURU_COUNT_WRITE();							\
