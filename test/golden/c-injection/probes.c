@@ -50,33 +50,23 @@ out:
 
 /*
  * syscall openat: one kretprobe on __x64_sys_openat, the pt_regs wrapper, for
- * its entry and return probes. The caller's registers are saved at entry;
- * arguments rewritten there are restored on return, so user space never
- * sees them changed.
+ * its entry and return probes. Arguments rewritten at entry go into a copy
+ * of the caller's registers that only the kernel reads (struct
+ * guru_sys_saved), so user space never sees them changed.
  */
 static int sys_openat_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
 	struct guru_sys_saved *sys = data;
 
-	/* The wrapper's only argument is the caller's struct pt_regs. */
-	guru_sys_save(sys, (struct pt_regs *)regs->di);
+	guru_sys_save(sys, regs);
 	probe0_syscall_openat(regs, sys, addr);
-	/* No return probe: keep the return hook only to restore a rewrite. */
+	/* No return probe: keep this call's data only while the wrapper reads a rewritten copy. */
 	return sys->written ? 0 : 1;
-}
-
-static void sys_openat_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
-{
-	struct guru_sys_saved *sys = data;
-
-	/* Always, armed or not: a rewritten argument must not leak to user space. */
-	guru_sys_restore(sys);
 }
 
 static struct guru_kretprobe sys_openat_krp = {
 	.symbol_name = "__x64_sys_openat",
 	.entry_handler = sys_openat_krp_entry,
-	.handler = sys_openat_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
 	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
