@@ -19,6 +19,8 @@ interface VmArgs {
   append?: string[];
   verbose?: boolean;
   kaslr?: boolean;
+  icount?: boolean;
+  qemuArg?: string[];
   command?: string[];
   '--'?: string[];
 }
@@ -38,8 +40,11 @@ export const vmCommand: GuruCommand<VmArgs> = {
       .option('console', { type: 'boolean', describe: "stream the guest's serial console (kernel messages) to stderr" })
       .option('append', { type: 'string', array: true, describe: 'extra kernel command-line word (repeatable), e.g. --append loglevel=7' })
       .option('kaslr', { type: 'boolean', describe: 'randomize the kernel base address (boots the compressed image, ~2 s slower under TCG)' })
+      .option('icount', { type: 'boolean', describe: "count guest instructions (TCG, QEMU -icount shift=0,sleep=off): the guest's clock advances 1 ns per instruction, so timings inside it are deterministic instruction counts" })
+      .option('qemu-arg', { type: 'string', array: true, describe: 'extra QEMU argument (repeatable, appended as given), e.g. --qemu-arg=-icount --qemu-arg=shift=2' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'say which accelerator ran and how long it took' })
       .example('guru vm -- uname -r', 'boot debian:6.1 and print its release')
+      .example("guru vm --icount -- sh -c 'time ls'", 'time in guest instructions (1 ns each), the same on every run')
       .example("guru vm --kernel debian:6.12 -- sh -c 'insmod ./m.ko && cat /proc/modules'", 'load a module built on the host'),
   handler: async (args: VmArgs) => {
     const argv = [...(args.command ?? []), ...(args['--'] ?? [])].map(String);
@@ -73,6 +78,8 @@ export const vmCommand: GuruCommand<VmArgs> = {
         stdio: 'inherit',
         kernelArgs: args.append,
         kaslr: args.kaslr,
+        icount: args.icount,
+        qemuArgs: args.qemuArg?.map(String),
         onConsole: args.console ? (chunk) => process.stderr.write(chunk) : undefined,
         signal: abort.signal,
       });

@@ -22,6 +22,14 @@ export interface QemuMachine {
   serialFd: number;
   /** virtio console ports, each backed by an inherited socket fd. */
   ports: { name: string; fd: number }[];
+  /**
+   * TCG only: count guest instructions instead of host time
+   * (`-icount shift=0,sleep=off`: the guest's clock advances 1 ns per
+   * instruction, so timing inside the guest counts instructions).
+   */
+  icount?: boolean;
+  /** More QEMU arguments, appended as they are. */
+  extraArgs?: readonly string[];
 }
 
 export function qemuArgv(m: QemuMachine): string[] {
@@ -34,8 +42,9 @@ export function qemuArgv(m: QemuMachine): string[] {
     // A guest reboot (panic=-1 turns panics into reboots) ends QEMU instead of looping.
     '-no-reboot',
     '-machine', m.machineType,
-    // Multi-threaded TCG: one host thread per guest CPU.
-    '-accel', m.accel === 'tcg' && m.cpus > 1 ? 'tcg,thread=multi' : m.accel,
+    // Multi-threaded TCG: one host thread per guest CPU (icount needs one thread for all).
+    '-accel', m.accel === 'tcg' && m.cpus > 1 && !m.icount ? 'tcg,thread=multi' : m.accel,
+    ...(m.icount ? ['-icount', 'shift=0,sleep=off'] : []),
     '-cpu', m.cpuModel,
     '-smp', String(m.cpus),
     '-m', String(m.memMB),
@@ -54,6 +63,7 @@ export function qemuArgv(m: QemuMachine): string[] {
   m.ports.forEach((port, i) => {
     argv.push('-chardev', `socket,id=port${i},fd=${port.fd}`, '-device', `virtserialport,bus=vser0.0,chardev=port${i},name=${port.name}`);
   });
+  argv.push(...(m.extraArgs ?? []));
   return argv;
 }
 

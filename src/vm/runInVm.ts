@@ -50,6 +50,13 @@ export interface RunInVmOptions {
   accel?: Accelerator;
   /** Randomize the kernel's base address (boots the compressed image: ~2 s slower under TCG). Default off. */
   kaslr?: boolean;
+  /**
+   * Deterministic instruction counting (QEMU `-icount shift=0,sleep=off`,
+   * TCG only): the guest's clock then advances 1 ns per guest instruction.
+   */
+  icount?: boolean;
+  /** More QEMU arguments, appended as they are (e.g. ['-icount', 'shift=2']). */
+  qemuArgs?: string[];
 }
 
 export interface VmRunResult {
@@ -69,7 +76,8 @@ export interface VmRunResult {
 export async function runInVm(opts: RunInVmOptions): Promise<VmRunResult> {
   if (opts.argv.length === 0) throw new UserError('no command to run in the VM', 'put it after --, e.g. guru vm -- uname -r');
   const policy = await chooseVmPolicy(
-    { kernel: opts.kernel, memMB: opts.memMB, cpus: opts.cpus, kernelArgs: opts.kernelArgs, accel: opts.accel, kaslr: opts.kaslr },
+    // Instruction counting is TCG's: KVM runs the guest on the real CPU.
+    { kernel: opts.kernel, memMB: opts.memMB, cpus: opts.cpus, kernelArgs: opts.kernelArgs, accel: opts.icount ? 'tcg' : opts.accel, kaslr: opts.kaslr },
     () => kvmBootsHere(opts.kernel),
   );
   return runSession(policy, opts);
@@ -113,6 +121,8 @@ async function runSession(policy: VmPolicy, opts: RunInVmOptions): Promise<VmRun
       share: { hostPath: '/', tag: 'hostroot' },
       serialFd: channelFd(0),
       ports: channels.slice(1).map((name, i) => ({ name, fd: channelFd(i + 1) })),
+      icount: opts.icount,
+      extraArgs: opts.qemuArgs,
     });
     return await supervise(policy, opts, argv, channels.length);
   } finally {

@@ -53,6 +53,13 @@ describe('qemuArgv', () => {
     expect(qemuArgv({ ...machine, share: { hostPath: '/a,b', tag: 't' } }).join(' ')).toContain('path=/a,,b,');
     expect(qemuArgv({ ...machine, bios: undefined })).not.toContain('-bios');
   });
+
+  test('instruction counting: -icount shift=0,sleep=off on single-threaded TCG; extra arguments go last', () => {
+    const argv = qemuArgv({ ...machine, cpus: 2, icount: true, extraArgs: ['-d', 'nochain'] });
+    expect(argv.join(' ')).toContain('-accel tcg -icount shift=0,sleep=off -cpu qemu64 -smp 2');
+    expect(argv.slice(-2)).toEqual(['-d', 'nochain']);
+    expect(qemuArgv(machine)).not.toContain('-icount');
+  });
 });
 
 test('cpioArchive writes newc that cpio(1) reads back: dirs, files, symlinks, a device node', async () => {
