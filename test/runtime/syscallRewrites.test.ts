@@ -1,4 +1,4 @@
-// A rewritten syscall argument is seen by the kernel only (DESIGN §2): the
+// A rewritten syscall argument is seen by the kernel only (docs/spec.md): the
 // caller's registers are never changed, whatever path the syscall takes
 // back to user space. Three paths the return probe does not cover:
 //  - execve replaces the registers with the new program's: a restore on
