@@ -53,6 +53,16 @@ export function reportError(err: unknown): number {
   return ExitCode.internal;
 }
 
+// A reader that goes away (guru list ... | head) is not an error: stop
+// writing, and end an apply session the way SIGTERM does (disarm, drain,
+// summary on stderr, rmmod) instead of dying with the module loaded.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+  else process.exit(process.exitCode ?? 0);
+});
+
 main(hideBin(process.argv)).then((code) => {
   process.exitCode = code;
 });
