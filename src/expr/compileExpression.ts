@@ -197,9 +197,10 @@ export class ProbeCompiler {
     return { type: 'BinaryExpression', operator: op, left, right, start: (left as ExprNode).start } as ExprNode;
   }
 
-  private assign(left: ExprNode, right: ExprNode, line: number): IrStmt {
+  private assign(place: ExprNode, right: ExprNode, line: number): IrStmt {
     // The value is checked whatever is wrong with the place it is assigned to.
     const rhs = this.sub(right);
+    const left = this.argsField(place) ?? place;
     if (left.type === 'MemberExpression') {
       anchorChain(left as jsep.MemberExpression & ExprNode);
       this.fail(
@@ -322,8 +323,11 @@ export class ProbeCompiler {
       }
       case 'CallExpression':
         return this.valueCall(node as jsep.CallExpression & ExprNode);
-      case 'MemberExpression':
+      case 'MemberExpression': {
+        const field = this.argsField(node);
+        if (field) return this.identifier(field, (field as jsep.Identifier).name);
         return this.member(node as jsep.MemberExpression & ExprNode);
+      }
       case 'AssignmentExpression':
       case 'UpdateExpression':
         this.fail(node, 'an assignment is a statement, not a value', 'put it in its own do: item');
@@ -403,6 +407,24 @@ export class ProbeCompiler {
       this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
     }
     this.unknownName(node, name);
+  }
+
+  /**
+   * bpftrace's `args->NAME` / `args.NAME` (tracepoint fields, function
+   * arguments): the target variable $NAME, as an identifier at the same
+   * place. Not when the spec declares a var called args.
+   */
+  private argsField(node: ExprNode): ExprNode | undefined {
+    if (node.type !== 'MemberExpression') return undefined;
+    const m = node as jsep.MemberExpression & ExprNode;
+    if (m.computed || m.object.type !== 'Identifier' || (m.object as jsep.Identifier).name !== 'args' || m.property.type !== 'Identifier') return undefined;
+    if (this.scope.vars.some((v) => v.name === 'args')) return undefined;
+    const name = (m.property as jsep.Identifier).name;
+    anchorChain(m);
+    const start = (m.object as ExprNode).start ?? 0;
+    const at = propertyOffset(m, this.source.text);
+    // Messages about it point at all of `args->name`.
+    return { type: 'Identifier', name: `$${name}`, start, spanLength: at === undefined ? undefined : at + name.length - start } as unknown as ExprNode;
   }
 
   // ---- member access ($file->f_pos, $file->f_path.dentry) --------------------
@@ -591,13 +613,14 @@ export class ProbeCompiler {
   private reportAt(node: jsep.Expression, message: string, hint?: string): void {
     const n = node as ExprNode;
     const length =
-      n.type === 'Identifier'
+      (n as { spanLength?: number }).spanLength ??
+      (n.type === 'Identifier'
         ? (n as jsep.Identifier).name.length
         : n.type === 'Literal'
           ? String((n as jsep.Literal).raw).length
           : n.type === 'CallExpression' && (n as jsep.CallExpression).callee.type === 'Identifier'
             ? ((n as jsep.CallExpression).callee as jsep.Identifier).name.length
-            : 1;
+            : 1);
     this.report(n.start ?? 0, length, message, hint);
   }
 

@@ -200,7 +200,9 @@ function removeModuleIntermediates(tree: string, module: string): void {
 async function makeInTree(tree: string, rendered: RenderedModule, target: KernelTarget, reuseRuntime: boolean): Promise<{ ok: boolean; log: string }> {
   const objects = runtimeSources(rendered).map((source) => {
     const base = source.replace(/\.c$/, '');
-    const hash = sha256(rendered.files[source]!, rendered.files['guru_runtime.h'] ?? '');
+    // Every runtime header: a family's part includes its own beside guru_runtime.h.
+    const headers = Object.keys(rendered.files).filter((f) => f.endsWith('.h')).sort();
+    const hash = sha256(rendered.files[source]!, ...headers.flatMap((h) => [h, rendered.files[h]!]));
     const stampFile = path.join(tree, `${base}.hash`);
     const shipped = path.join(tree, `${base}.o_shipped`);
     const reuse = reuseRuntime && fs.existsSync(shipped) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8') === hash;

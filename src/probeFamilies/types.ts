@@ -196,8 +196,8 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   points: readonly K[];
   /** Whether handlers run in the probed task (where: guards apply), or in the supervisor (begin/end). */
   inTask: boolean;
-  /** The family's own part of the runtime (kmod/NAME.c), linked into modules that use the family. */
-  runtime?: string;
+  /** The family's own part of the runtime (kmod/NAME.c and its NAME.h), linked into modules that use the family. */
+  runtime?: readonly string[];
   resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string): Resolution<P> | ResolveError;
   /** The probe handler's signature and context set-up. */
   body(p: ProbeCommon & P): BodyShape;

@@ -70,7 +70,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     const part = family.render(own, { probeFn: probeFunctionName, firstThreadSlot: threadSlots });
     threadSlots += part.threadSlots ?? 0;
     parts.push(part);
-    if (family.runtime) runtimeSources.push(family.runtime);
+    runtimeSources.push(...(family.runtime ?? []));
   }
   const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
   const links = new Map<number, string[]>();
@@ -96,7 +96,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     beginProbes: gather((r) => r.begin),
     endProbes: gather((r) => r.end),
     attachSets: gather((r) => r.attachSets),
-    runtimeObjects: runtimeSources.map((f) => f.replace(/\.c$/, '.o')),
+    runtimeObjects: runtimeSources.filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '.o')),
     probeTable,
     manifestC: splitCString(JSON.stringify(manifestOf(plan))),
   };
