@@ -12,9 +12,10 @@ import { kretprobeFamily } from './kretprobe.js';
 import { lifecycleFamily } from './lifecycle.js';
 import { statementFamily } from './statement/statementFamily.js';
 import { syscallFamily } from './syscall.js';
+import { tracepointFamily } from './tracepoint/tracepointFamily.js';
 import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError } from './types.js';
 
-export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, lifecycleFamily] as const;
+export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, lifecycleFamily] as const;
 
 type PlacementOf<F> = F extends ProbeFamily<infer P, infer _K> ? P : never;
 
@@ -37,7 +38,6 @@ const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as r
  */
 const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
   ustatement: 'user statement probes are not supported yet',
-  tracepoint: 'tracepoint probes are not supported yet',
   uprobe: 'uprobes are not supported yet',
   timer: 'timer probes are not supported yet',
 };
