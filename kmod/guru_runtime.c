@@ -895,8 +895,7 @@ static int stats_line(unsigned int i, char *line)
 	}
 }
 
-static ssize_t stats_read(struct file *file, struct kobject *kobj, struct bin_attribute *attr,
-			  char *buf, loff_t off, size_t count)
+static ssize_t stats_read(char *buf, loff_t off, size_t count)
 {
 	loff_t total = (loff_t)(STATS_HEADER + gm->nprobes) * STATS_LINE;
 	char line[STATS_LINE];
@@ -917,12 +916,39 @@ static ssize_t stats_read(struct file *file, struct kobject *kobj, struct bin_at
 	return n;
 }
 
+/*
+ * The read callback's attribute argument became const in later kernels
+ * (7.x: `const struct bin_attribute *`, and attribute_group's bin_attrs a
+ * `const struct bin_attribute *const *`); 6.1 and 6.12 take them non-const.
+ * Rather than guess the release that changed it, pick the callback whose
+ * type matches the kernel's member, and give the array the member's type.
+ */
+typedef ssize_t (*stats_read_const_fn)(struct file *, struct kobject *, const struct bin_attribute *,
+				       char *, loff_t, size_t);
+
+static ssize_t __maybe_unused stats_read_const(struct file *file, struct kobject *kobj,
+					       const struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return stats_read(buf, off, count);
+}
+
+static ssize_t __maybe_unused stats_read_plain(struct file *file, struct kobject *kobj,
+					       struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return stats_read(buf, off, count);
+}
+
+#define BIN_ATTR_READ_IS_CONST \
+	__builtin_types_compatible_p(typeof(((struct bin_attribute *)0)->read), stats_read_const_fn)
+
 static struct bin_attribute stats_attr = {
 	.attr = { .name = "stats", .mode = 0444 },
-	.read = stats_read,
+	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, stats_read_const, stats_read_plain),
 };
 static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, NULL };
-static const struct attribute_group ctl_group = { .bin_attrs = ctl_bin_attrs };
+static const struct attribute_group ctl_group = {
+	.bin_attrs = (typeof(((struct attribute_group *)0)->bin_attrs))ctl_bin_attrs,
+};
 static const struct attribute_group *ctl_groups[] = { &ctl_group, NULL };
 
 static struct miscdevice ctl_dev = {

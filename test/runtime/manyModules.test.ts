@@ -57,7 +57,7 @@ test('three patches on write(2) armed at once, two detached, each acting on its 
       [
         // Programs named wa..wd: echo under other names (comm is the link's name).
         ...['wa', 'wb', 'wc', 'wd'].map((c) => `ln -s /bin/echo /tmp/${c}`),
-        `${guru} apply ${kos[0]} --detach --ttl 1h 2>&1; echo "[detach-a:$?]<<"`,
+        `${guru} apply ${kos[0]} --detach --ttl 10m 2>&1; echo "[detach-a:$?]<<"`,
         `${guru} apply ${kos[1]} --detach --ttl 0 2>&1; echo "[detach-b:$?]<<"`,
         `${guru} apply ${kos[2]} -o /tmp/events --run 'sh ${workload}' 2> /tmp/summary; echo "[apply-c:$?]<<"`,
         `cat /tmp/summary`,
@@ -78,7 +78,12 @@ test('three patches on write(2) armed at once, two detached, each acting on its 
     expect(seen.get('wd')).toBe('hello\n');
     const ps = seen.get('ps')!.split('\n');
     expect(ps).toHaveLength(3);
-    expect(ps[0]).toMatch(/^guru_clamp_a\s+detached\s+ttl \d+s\s/);
+    // A 10-minute ttl, counting down: how far depends on how slow the guest
+    // was (TCG on a loaded machine took 18 s once), so only its range is fixed.
+    const ttl = /^guru_clamp_a\s+detached\s+ttl (\d+)s\s/.exec(ps[0]!);
+    expect(ttl).not.toBeNull();
+    expect(Number(ttl![1])).toBeGreaterThan(0);
+    expect(Number(ttl![1])).toBeLessThanOrEqual(600);
     expect(ps[1]).toMatch(/^guru_clamp_b\s+detached\s+ttl none\s/);
     expect(ps[2]).toMatch(/^guru_clamp_c\s+armed\s+-\s/);
     // The attached session ended; the detached ones stay until guru rm.
