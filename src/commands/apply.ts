@@ -23,7 +23,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       .option('ttl', { type: 'string', describe: 'with --detach: the kernel disarms the patch after this long; 0 keeps it until guru rm' })
       .option('json', { type: 'boolean', describe: 'events as JSON lines' })
       .option('output', { alias: 'o', type: 'string', describe: 'write events to this file instead of stdout' })
-      .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1)' })
+      .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1); several, comma-separated (debian:6.1,debian:7.3): one VM each, and a table of exit codes and outputs' })
       .option('vm-timeout', { type: 'string', describe: 'with --vm: hard limit for the whole VM run (default 10m)' })
       .example('$0 apply examples/echo-one-byte.yaml --vm debian:6.1 --as 1000 --run "/bin/echo hello"', 'echo, run as uid 1000, prints only h')
       .example('$0 apply patch.yaml --duration 30s --json', 'stream events for 30 s as JSON'),

@@ -1,6 +1,8 @@
-// Runtime tests load real modules into Debian's 6.1 kernel under QEMU: the
+// Runtime tests load real modules into Debian's kernels under QEMU: the
 // stored kernel (added on first use), modules built on the host for it, and
-// one guest shell script per VM boot. The guest sees the host's files, so
+// one guest shell script per VM boot. They run on each kernel of
+// GURU_TEST_KERNELS (describeEachKernel); specs that name one kernel's
+// internals have per-kernel variants (specFor). The guest sees the host's files, so
 // paths under the project and /tmp mean the same thing on both sides.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,20 +24,53 @@ export function guruCommand(): string {
   return `${process.execPath} ${path.resolve('bin/guru.js')}`;
 }
 
-export async function debianKernel(): Promise<StoredKernel> {
+/**
+ * The kernels the build and VM tests run on, from GURU_TEST_KERNELS
+ * (comma-separated kernel names: debian:6.1,debian:6.12,debian:7.3);
+ * debian:6.1 when it is not set. scripts/test.sh sets all three.
+ */
+export function testKernels(): string[] {
+  const text = process.env.GURU_TEST_KERNELS?.trim();
+  return text ? text.split(',').map((k) => k.trim()).filter(Boolean) : [DEFAULT_TEST_KERNEL];
+}
+
+export const DEFAULT_TEST_KERNEL = 'debian:6.1';
+
+/** The stored kernel REF names, added on first use; a failure says how to add it. */
+export async function testKernel(ref: string): Promise<StoredKernel> {
   try {
-    return await ensureKernel('debian:6.1');
+    return await ensureKernel(ref);
   } catch (err) {
-    throw new Error(`cannot get Debian's 6.1 kernel into guru's store: ${(err as Error).message}\nfix: bash scripts/setup.sh && node bin/guru.js kernel add debian:6.1`);
+    throw new Error(`cannot get ${ref} into guru's kernel store: ${(err as Error).message}\nfix: bash scripts/setup.sh && node bin/guru.js kernel add ${ref}`);
   }
 }
 
+/**
+ * The tests BODY declares, once per test kernel, each group named
+ * `on debian:7.3` so every result says which kernel it came from:
+ *
+ *   describeEachKernel((storedKernel) => {
+ *     test('...', async () => { const kernel = await storedKernel(); ... });
+ *   });
+ *
+ * storedKernel() is the stored kernel (resolved once per group); ref is its name,
+ * for per-kernel expectations and variant specs (specFor).
+ */
+export function describeEachKernel(body: (kernel: () => Promise<StoredKernel>, ref: string) => void): void {
+  describe.each(testKernels())('on %s', (ref) => {
+    let stored: Promise<StoredKernel> | undefined;
+    body(() => (stored ??= testKernel(ref)), ref);
+  });
+}
+
+/** Debian's 6.1 kernel (tests that are about that kernel only). */
+export async function debianKernel(): Promise<StoredKernel> {
+  return testKernel('debian:6.1');
+}
+
+/** Debian 12's 6.12 kernel (tests that are about that kernel only). */
 export async function debian612Kernel(): Promise<StoredKernel> {
-  try {
-    return await ensureKernel('debian:6.12');
-  } catch (err) {
-    throw new Error(`cannot get Debian's 6.12 kernel into guru's store: ${(err as Error).message}\nfix: node bin/guru.js kernel add debian:6.12`);
-  }
+  return testKernel('debian:6.12');
 }
 
 export async function buildFor(kernel: StoredKernel, specFile: string): Promise<string> {

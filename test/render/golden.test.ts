@@ -8,10 +8,12 @@ import { renderModule } from '../../src/render/renderModule.js';
 import { templates } from '../../src/render/templates.js';
 import { readSpecFile } from '../../src/pipeline.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+import { isSpecVariant } from '../helpers/specVariants.js';
 import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
 
 const specs = [
-  ...fs.readdirSync('examples').filter((f) => f.endsWith('.yaml')).map((f) => path.join('examples', f)),
+  // Per-kernel variants (NAME@X.Y.yaml) name other kernels' lines; the golden files pin the main specs.
+  ...fs.readdirSync('examples').filter((f) => f.endsWith('.yaml') && !isSpecVariant(f)).map((f) => path.join('examples', f)),
   'test/fixtures/render/c-injection.yaml',
 ].sort();
 

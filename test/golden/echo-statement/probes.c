@@ -5,8 +5,8 @@
  * echo writes only its first byte; ksys_write's ret says it wrote all
  *
  * Probes (each is armed only while the supervisor holds /dev/guru_echo_statement):
- *   0: syscall:write  (examples/echo-statement.yaml:28)
- *   1: statement:ksys_write@include/linux/file.h:82  (examples/echo-statement.yaml:33)
+ *   0: syscall:write  (examples/echo-statement.yaml:31)
+ *   1: statement:ksys_write@include/linux/file.h:82  (examples/echo-statement.yaml:36)
  *
  * Generated code: change the spec and run `guru render` instead of editing.
  */
@@ -26,7 +26,7 @@ enum {
 /* The spec's probes: defined at the end, once the kprobes they name are. */
 static struct guru_probe guru_probes[2];
 
-/* probe 0: syscall:write (examples/echo-statement.yaml:28) */
+/* probe 0: syscall:write (examples/echo-statement.yaml:31) */
 static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
@@ -38,12 +38,12 @@ static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sy
 	ctx->func_addr = func_addr;
 	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
 		goto miss;
-#line 29 "examples/echo-statement.yaml"
+#line 32 "examples/echo-statement.yaml"
 	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
-#line 31 "examples/echo-statement.yaml"
-	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 31);
-#line 32 "examples/echo-statement.yaml"
+#line 34 "examples/echo-statement.yaml"
+	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 34);
+#line 35 "examples/echo-statement.yaml"
 	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
 #line 49 "probes.c"
 	goto out;
@@ -116,7 +116,7 @@ static bool probe1_set_ret(struct guru_ctx *ctx, u64 value)
 	return false;
 }
 
-/* probe 1: statement:ksys_write@include/linux/file.h:82 (examples/echo-statement.yaml:33) */
+/* probe 1: statement:ksys_write@include/linux/file.h:82 (examples/echo-statement.yaml:36) */
 static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
@@ -128,20 +128,20 @@ static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs
 	ctx->func_addr = func_addr;
 	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
 		goto miss;
-#line 34 "examples/echo-statement.yaml"
+#line 37 "examples/echo-statement.yaml"
 	if (!(guru_tvar_get(TVAR_orig) > 0))
 		goto miss;
-#line 36 "examples/echo-statement.yaml"
+#line 39 "examples/echo-statement.yaml"
 	guru_log_begin(ctx, 0);
-	guru_log_int(ctx, (s64)(u32)GURU_LOCAL(probe1_get_fd, 36));
-	guru_log_int(ctx, (s64)(s64)GURU_LOCAL(probe1_get_ret, 36));
-	guru_log_int(ctx, (s64)(u64)GURU_LOCAL(probe1_get_count, 36));
+	guru_log_int(ctx, (s64)(u32)GURU_LOCAL(probe1_get_fd, 39));
+	guru_log_int(ctx, (s64)(s64)GURU_LOCAL(probe1_get_ret, 39));
+	guru_log_int(ctx, (s64)(u64)GURU_LOCAL(probe1_get_count, 39));
 	guru_log_int(ctx, guru_tvar_get(TVAR_orig));
 	guru_log_end(ctx);
-#line 37 "examples/echo-statement.yaml"
-	GURU_SET_LOCAL(probe1_set_ret, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)), 37);
-#line 38 "examples/echo-statement.yaml"
-	GURU_TVAR_SET(TVAR_orig, 0, 38);
+#line 40 "examples/echo-statement.yaml"
+	GURU_SET_LOCAL(probe1_set_ret, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)), 40);
+#line 41 "examples/echo-statement.yaml"
+	GURU_TVAR_SET(TVAR_orig, 0, 41);
 #line 146 "probes.c"
 	goto out;
 miss:
@@ -264,8 +264,8 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_echo_statement\",\"name\":\"echo_statement\",\"description\":\"echo "
 	"writes only its first byte; ksys_write's ret says it wrote all\",\"specFile\":\"examples/echo-statem"
 	"ent.yaml\",\"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall:write\",\"canonical\":\"sysca"
-	"ll:write\",\"kind\":\"syscall\",\"symbol\":\"__x64_sys_write\",\"line\":28},{\"id\":1,\"on\":\"statement:ksys_wr"
+	"ll:write\",\"kind\":\"syscall\",\"symbol\":\"__x64_sys_write\",\"line\":31},{\"id\":1,\"on\":\"statement:ksys_wr"
 	"ite@include/linux/file.h:82\",\"canonical\":\"statement:ksys_write@include/linux/file.h:82\",\"kind\":\""
-	"statement\",\"symbol\":\"ksys_write\",\"line\":33}],\"formats\":[{\"id\":0,\"probe\":1,\"fmt\":\"fd %d, ksys_wri"
-	"te wrote %d of %d bytes, reports %d\",\"args\":[\"int\",\"int\",\"int\",\"int\"],\"line\":36}],\"vars\":[{\"name"
+	"statement\",\"symbol\":\"ksys_write\",\"line\":36}],\"formats\":[{\"id\":0,\"probe\":1,\"fmt\":\"fd %d, ksys_wri"
+	"te wrote %d of %d bytes, reports %d\",\"args\":[\"int\",\"int\",\"int\",\"int\"],\"line\":39}],\"vars\":[{\"name"
 	"\":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"params\":[]}";

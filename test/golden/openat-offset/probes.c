@@ -5,8 +5,8 @@
  * count do_sys_openat2 calls from a probe past its first instruction
  *
  * Probes (each is armed only while the supervisor holds /dev/guru_openat_offset):
- *   0: kprobe:do_sys_openat2+0x5  (examples/openat-offset.yaml:12)
- *   1: end  (examples/openat-offset.yaml:18)
+ *   0: kprobe:do_sys_openat2+0x5  (examples/openat-offset.yaml:13)
+ *   1: end  (examples/openat-offset.yaml:19)
  *
  * Generated code: change the spec and run `guru render` instead of editing.
  */
@@ -21,7 +21,7 @@ static atomic64_t guru_globals[1];
 /* The spec's probes: defined at the end, once the kprobes they name are. */
 static struct guru_probe guru_probes[2];
 
-/* probe 0: kprobe:do_sys_openat2+0x5 (examples/openat-offset.yaml:12) */
+/* probe 0: kprobe:do_sys_openat2+0x5 (examples/openat-offset.yaml:13) */
 static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
@@ -31,9 +31,9 @@ static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long
 	ctx->func_addr = func_addr;
 	if (!(guru_comm_is("cat")))
 		goto miss;
-#line 16 "examples/openat-offset.yaml"
-	atomic64_set(&guru_globals[GVAR_opens], ((s64)atomic64_read(&guru_globals[GVAR_opens]) + 1));
 #line 17 "examples/openat-offset.yaml"
+	atomic64_set(&guru_globals[GVAR_opens], ((s64)atomic64_read(&guru_globals[GVAR_opens]) + 1));
+#line 18 "examples/openat-offset.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_comm(ctx, 0));
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
@@ -47,14 +47,14 @@ out:
 	guru_leave(ctx);
 }
 
-/* probe 1: end (examples/openat-offset.yaml:18) */
+/* probe 1: end (examples/openat-offset.yaml:19) */
 static void probe1_end(void)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], NULL);
 
 	if (!ctx)
 		return;
-#line 20 "examples/openat-offset.yaml"
+#line 21 "examples/openat-offset.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
 	guru_log_end(ctx);
@@ -105,8 +105,8 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_openat_offset\",\"name\":\"openat_offset\",\"description\":\"count d"
 	"o_sys_openat2 calls from a probe past its first instruction\",\"specFile\":\"examples/openat-offset."
 	"yaml\",\"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"kprobe:do_sys_openat2+0x5\",\"canonical"
-	"\":\"kprobe:do_sys_openat2+0x5\",\"kind\":\"kprobe\",\"symbol\":\"do_sys_openat2\",\"line\":12},{\"id\":1,\"on\":"
-	"\"end\",\"canonical\":\"end\",\"kind\":\"end\",\"line\":18}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s opens a "
-	"file (%d so far)\",\"args\":[\"string\",\"int\"],\"line\":17},{\"id\":1,\"probe\":1,\"fmt\":\"cat opened %d file"
-	"s\",\"args\":[\"int\"],\"line\":20}],\"vars\":[{\"name\":\"opens\",\"type\":\"u64\",\"scope\":\"global\"}],\"params\":["
+	"\":\"kprobe:do_sys_openat2+0x5\",\"kind\":\"kprobe\",\"symbol\":\"do_sys_openat2\",\"line\":13},{\"id\":1,\"on\":"
+	"\"end\",\"canonical\":\"end\",\"kind\":\"end\",\"line\":19}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s opens a "
+	"file (%d so far)\",\"args\":[\"string\",\"int\"],\"line\":18},{\"id\":1,\"probe\":1,\"fmt\":\"cat opened %d file"
+	"s\",\"args\":[\"int\"],\"line\":21}],\"vars\":[{\"name\":\"opens\",\"type\":\"u64\",\"scope\":\"global\"}],\"params\":["
 	"]}";
