@@ -945,7 +945,55 @@ static struct bin_attribute stats_attr = {
 	.attr = { .name = "stats", .mode = 0444 },
 	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, stats_read_const, stats_read_plain),
 };
-static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, NULL };
+/*
+ * The wildcards file: one fixed-width line per wildcard match, "probe P
+ * match M error E" (E: what registering it returned, 0 when it is probed),
+ * so the summary can say which matches the kernel refused and why.
+ */
+#define WILD_LINE	48
+
+static ssize_t wildcards_read(char *buf, loff_t off, size_t count)
+{
+	unsigned int nk = gm->nwild_kprobes, total_lines = nk + gm->nwild_kretprobes;
+	loff_t total = (loff_t)total_lines * WILD_LINE;
+	char line[WILD_LINE];
+	size_t n = 0;
+
+	while (n < count && off + n < total) {
+		loff_t pos = off + n;
+		unsigned int i = pos / WILD_LINE, at = pos % WILD_LINE;
+		unsigned int probe = i < nk ? gm->wild_kprobes[i]->probe : gm->wild_kretprobes[i - nk]->probe;
+		unsigned int match = i < nk ? gm->wild_kprobes[i]->match : gm->wild_kretprobes[i - nk]->match;
+		int error = i < nk ? gm->wild_kprobes[i]->error : gm->wild_kretprobes[i - nk]->error;
+		int len = scnprintf(line, WILD_LINE, "probe %u match %u error %d", probe, match, error);
+		size_t take;
+
+		memset(line + len, ' ', WILD_LINE - 1 - len);
+		line[WILD_LINE - 1] = '\n';
+		take = min_t(size_t, WILD_LINE - at, count - n);
+		memcpy(buf + n, line + at, take);
+		n += take;
+	}
+	return n;
+}
+
+static ssize_t __maybe_unused wildcards_read_const(struct file *file, struct kobject *kobj,
+						   const struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return wildcards_read(buf, off, count);
+}
+
+static ssize_t __maybe_unused wildcards_read_plain(struct file *file, struct kobject *kobj,
+						   struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return wildcards_read(buf, off, count);
+}
+
+static struct bin_attribute wildcards_attr = {
+	.attr = { .name = "wildcards", .mode = 0444 },
+	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, wildcards_read_const, wildcards_read_plain),
+};
+static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, &wildcards_attr, NULL };
 static const struct attribute_group ctl_group = {
 	.bin_attrs = (typeof(((struct attribute_group *)0)->bin_attrs))ctl_bin_attrs,
 };
@@ -1323,18 +1371,23 @@ static void register_wildcards(struct guru_module *m)
 	unsigned int i;
 
 	for (i = 0; i < m->nwild_kprobes; i++) {
-		struct kprobe *kp = kprobe_new(m->wild_kprobes[i]);
+		struct guru_kprobe *def = m->wild_kprobes[i];
+		struct kprobe *kp = kprobe_new(def);
 
-		if (!kp || register_kprobe(kp)) {
-			kprobe_free(m->wild_kprobes[i]);
+		/* Why the kernel refused it goes to the wildcards file (the summary), not only dmesg. */
+		def->error = kp ? register_kprobe(kp) : -ENOMEM;
+		if (def->error) {
+			kprobe_free(def);
 			wild_skipped++;
 		}
 	}
 	for (i = 0; i < m->nwild_kretprobes; i++) {
-		struct kretprobe *krp = kretprobe_new(m->wild_kretprobes[i]);
+		struct guru_kretprobe *def = m->wild_kretprobes[i];
+		struct kretprobe *krp = kretprobe_new(def);
 
-		if (!krp || register_kretprobe(krp)) {
-			kretprobe_free(m->wild_kretprobes[i]);
+		def->error = krp ? register_kretprobe(krp) : -ENOMEM;
+		if (def->error) {
+			kretprobe_free(def);
 			wild_skipped++;
 		}
 	}

@@ -122,6 +122,9 @@ struct guru_kprobe {
 	const char *symbol_name;
 	unsigned int offset;
 	void (*pre_handler)(struct pt_regs *regs, unsigned long addr);
+	/* Wildcard matches: which spec probe and which of its matches (the wildcards file). */
+	unsigned int probe, match;
+	int error;			/* the runtime's: what registering it returned */
 	struct guru_kprobe_impl *impl;	/* the runtime's; NULL if not registered */
 };
 
@@ -137,6 +140,8 @@ struct guru_kretprobe {
 	void (*handler)(void *data, struct pt_regs *regs, unsigned long addr);
 	unsigned int data_size;
 	int maxactive;			/* calls in flight at once; more count as nmissed */
+	unsigned int probe, match;	/* wildcard matches, as for struct guru_kprobe */
+	int error;
 	struct guru_kretprobe_impl *impl;
 };
 

@@ -10,7 +10,7 @@ import { SpecError, UserError } from './errors.js';
 import { headersKernelFacts } from './kernelFacts/headersKernelFacts.js';
 import type { KernelFacts } from './kernelFacts/kernelFacts.js';
 import { resolveKernelTarget, type KernelTarget, type KernelTargetOptions } from './kernelFacts/kernelTarget.js';
-import { buildPlan } from './plan/buildPlan.js';
+import { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 import type { Plan } from './plan/types.js';
 import { parseSpec, parseSpecInto } from './patchSpec/parseSpec.js';
 import type { Spec } from './patchSpec/types.js';
@@ -43,7 +43,7 @@ export interface PlannedSpec {
  * parses into a shape). Parse mistakes do not stop the later passes: every
  * error of the spec is thrown together.
  */
-export async function planSpecFile(file: string, kernel: KernelTargetOptions | (() => Promise<KernelTarget>)): Promise<PlannedSpec> {
+export async function planSpecFile(file: string, kernel: KernelTargetOptions | (() => Promise<KernelTarget>), options: PlanOptions = {}): Promise<PlannedSpec> {
   const text = readSpecText(file);
   const bag = new DiagnosticBag();
   const spec = parseSpecInto(bag, file, text);
@@ -58,7 +58,7 @@ export async function planSpecFile(file: string, kernel: KernelTargetOptions | (
     if (bag.hasErrors()) throw new SpecError(bag.sorted(), text);
     throw err;
   }
-  const plan = buildPlan(spec, facts, bag);
+  const plan = buildPlan(spec, facts, bag, options);
   return { spec, target, facts, plan, warnings: bag.warnings() };
 }
 

@@ -40,6 +40,7 @@ async function applyOnKernel(kernel: StoredKernel, ref: string, args: ApplyOptio
     release: kernel.release,
     label: ref,
     buildTarget: async () => target,
+    maxProbes: args.maxProbes,
     mismatchHint: `build it for ${ref} (guru build SPEC --kernel ${ref}), or apply the spec itself with --vm ${ref}`,
   });
 

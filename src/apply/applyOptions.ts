@@ -16,4 +16,6 @@ export interface ApplyOptions extends KernelTargetOptions {
   /** Kernel to apply in, inside a disposable VM. */
   vm?: string;
   vmTimeout?: string;
+  /** Most kernel probes the spec may place (--max-probes). */
+  maxProbes?: number;
 }

@@ -1,7 +1,7 @@
 // The end-of-session summary (docs/supervision.md): per probe hits, guard misses,
 // writes, kprobe nmissed and faults; and the event accounting, which must
 // balance exactly: emitted = delivered + dropped.
-import type { Manifest } from '../render/manifest.js';
+import type { Manifest, ManifestProbe } from '../render/manifest.js';
 import type { ModuleStats } from './moduleStats.js';
 
 export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered: number, seconds: number, reason: string): string {
@@ -16,6 +16,33 @@ export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered:
   const balanced = stats.emitted === delivered + stats.dropped;
   out.push(`  events: ${stats.emitted} emitted = ${delivered} delivered + ${stats.dropped} dropped${balanced ? '' : '  (does not balance: a guru bug)'}`);
   if (stats.tvarOverflow) out.push(`  thread variable table full ${stats.tvarOverflow} times (those writes faulted)`);
-  if (stats.wildcardSkipped) out.push(`  ${stats.wildcardSkipped} wildcard matches could not be probed (see dmesg)`);
+  for (const p of manifest.probes) if (p.matched) out.push(wildcardLine(p, stats));
   return out.join('\n') + '\n';
+}
+
+/** Why the kernel refuses a kprobe, by errno (register_kprobe). */
+const REFUSALS: Readonly<Record<number, string>> = {
+  2: 'ENOENT: the kernel has no such function',
+  16: 'EBUSY: another tracer holds the address',
+  17: 'EEXIST: already probed',
+  22: 'EINVAL: the kernel refuses kprobes there (its blacklist, notrace or __kprobes code)',
+  84: 'EILSEQ: not at an instruction boundary',
+  95: 'EOPNOTSUPP: the kernel cannot probe there',
+};
+
+/**
+ * A wildcard probe: how many functions it matched, how many are probed,
+ * and by name which are not and why (left out by guru, or refused by the
+ * kernel at load time as the module's wildcards file says).
+ */
+function wildcardLine(p: ManifestProbe, stats: ModuleStats): string {
+  const matched = p.matched!;
+  const states = stats.wildcards.filter((w) => w.probe === p.id);
+  const probed = states.filter((w) => w.error === 0).length;
+  const not = [
+    ...(p.leftOut ?? []).map((l) => `${l.symbol} (${l.why})`),
+    ...states.filter((w) => w.error !== 0).map((w) => `${matched[w.match] ?? `match ${w.match}`} (${REFUSALS[-w.error] ?? `error ${w.error}`})`),
+  ];
+  const shown = not.slice(0, 20);
+  return `  probe ${p.id} ${p.on}: ${matched.length} matched, ${probed} probed${not.length ? `; not probed: ${shown.join(', ')}${not.length > shown.length ? `, and ${not.length - shown.length} more` : ''}` : ''}`;
 }

@@ -25,6 +25,15 @@ export interface ModuleStats {
   tvarExitMissed: number;
   wildcardSkipped: number;
   probes: ProbeStats[];
+  /** Every wildcard match: which probe and match it is, and what registering it returned (0: probed). */
+  wildcards: WildcardMatchState[];
+}
+
+export interface WildcardMatchState {
+  probe: number;
+  match: number;
+  /** 0, or the negative errno the kernel refused the kprobe with. */
+  error: number;
 }
 
 export function statsPath(module: string): string {
@@ -43,6 +52,7 @@ export function parseModuleStats(text: string): ModuleStats {
     tvarExitMissed: 0,
     wildcardSkipped: 0,
     probes: [],
+    wildcards: [],
   };
   for (const line of text.split('\n')) {
     const f = line.trim().split(/\s+/);
@@ -88,6 +98,14 @@ export function parseModuleStats(text: string): ModuleStats {
   return stats;
 }
 
+/** The wildcards file (kmod's wildcards_read): `probe P match M error E` per match. */
+export function parseWildcards(text: string): WildcardMatchState[] {
+  return [...text.matchAll(/^probe (\d+) match (\d+) error (-?\d+)/gm)].map((m) => ({ probe: Number(m[1]), match: Number(m[2]), error: Number(m[3]) }));
+}
+
 export function readModuleStats(module: string): ModuleStats {
-  return parseModuleStats(fs.readFileSync(statsPath(module), 'utf8'));
+  const stats = parseModuleStats(fs.readFileSync(statsPath(module), 'utf8'));
+  const wildcards = `/sys/class/misc/${module}/wildcards`;
+  if (fs.existsSync(wildcards)) stats.wildcards = parseWildcards(fs.readFileSync(wildcards, 'utf8'));
+  return stats;
 }

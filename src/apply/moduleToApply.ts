@@ -22,6 +22,8 @@ export interface SessionKernel {
   buildTarget: () => Promise<KernelTarget>;
   /** What to do when a .ko is for another kernel. */
   mismatchHint: string;
+  /** --max-probes, for a spec. */
+  maxProbes?: number;
 }
 
 export async function moduleToApply(target: string, kernel: SessionKernel): Promise<ModuleToApply> {
@@ -34,7 +36,7 @@ export async function moduleToApply(target: string, kernel: SessionKernel): Prom
     const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { buildModule } = await import('../kbuild/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
-    const planned = await planSpecFile(target, kernel.buildTarget);
+    const planned = await planSpecFile(target, kernel.buildTarget, { maxProbes: kernel.maxProbes });
     process.stderr.write(formatWarnings(planned));
     const { plan, target: buildTarget } = planned;
     koPath = (await withSpinner(`building ${plan.module}.ko for ${buildTarget.release}`, () => buildModule(plan, buildTarget))).koPath;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions } from './kernelOptions.js';
+import { withPlanOptions } from './planOptions.js';
 import type { ApplyOptions } from '../apply/applyOptions.js';
 import { UserError } from '../errors.js';
 import { parseDuration } from '../apply/duration.js';
@@ -15,7 +16,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
   command: 'apply <target>',
   describe: 'load a patch (spec or built .ko), stream its events, and remove it at the end',
   builder: (y) =>
-    withKernelOptions(y.positional('target', { type: 'string', describe: 'patch spec (YAML) or a module built by guru build', demandOption: true }))
+    withPlanOptions(withKernelOptions(y.positional('target', { type: 'string', describe: 'patch spec (YAML) or a module built by guru build', demandOption: true })))
       .option('run', { type: 'string', describe: 'run this shell command while armed; the session ends with it and takes its exit code' })
       .option('as', { type: 'string', describe: 'with --run: run the command as this user (name or uid), e.g. the uid a where: guard names' })
       .option('duration', { type: 'string', describe: 'end the session after this long (e.g. 10s, 2m)' })
@@ -53,6 +54,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       release: os.release(),
       label: 'this kernel',
       buildTarget: async () => (await import('../kernelFacts/kernelTarget.js')).resolveKernelTarget(args),
+      maxProbes: args.maxProbes,
       mismatchHint: args.kernel ? `to run it on ${args.kernel}, use --vm` : 'build it for this kernel (guru build SPEC), or run it in a VM on that kernel (--vm)',
     });
     const events = args.output ? fs.createWriteStream(args.output) : process.stdout;

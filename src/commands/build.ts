@@ -2,8 +2,9 @@
 import fs from 'node:fs';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
+import { withPlanOptions, type PlanArgs } from './planOptions.js';
 
-interface BuildArgs extends KernelArgs {
+interface BuildArgs extends KernelArgs, PlanArgs {
   spec: string;
   output?: string;
 }
@@ -12,13 +13,13 @@ export const buildCommand: GuruCommand<BuildArgs> = {
   command: 'build <spec>',
   describe: 'build the kernel module for a patch spec (cached)',
   builder: (y) =>
-    withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
+    withPlanOptions(withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true })))
       .option('output', { alias: 'o', type: 'string', describe: 'where to write the module (default: ./guru_<name>.ko)' }),
   handler: async (args: BuildArgs) => {
     const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { buildModule } = await import('../kbuild/kbuild.js');
     const { withSpinner } = await import('../ui/spinner.js');
-    const planned = await planSpecFile(args.spec, args);
+    const planned = await planSpecFile(args.spec, args, { maxProbes: args.maxProbes });
     const { plan, target } = planned;
     process.stderr.write(formatWarnings(planned));
     const result = await withSpinner(`building ${plan.module}.ko for ${target.release}`, () => buildModule(plan, target));

@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { GuruCommand } from './command.js';
 import { withKernelOptions, type KernelArgs } from './kernelOptions.js';
+import { withPlanOptions, type PlanArgs } from './planOptions.js';
 
-interface RenderArgs extends KernelArgs {
+interface RenderArgs extends KernelArgs, PlanArgs {
   spec: string;
   output?: string;
 }
@@ -13,12 +14,12 @@ export const renderCommand: GuruCommand<RenderArgs> = {
   command: 'render <spec>',
   describe: 'write the generated kernel module sources (C and Kbuild)',
   builder: (y) =>
-    withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true }))
+    withPlanOptions(withKernelOptions(y.positional('spec', { type: 'string', describe: 'patch spec (YAML)', demandOption: true })))
       .option('output', { alias: 'o', type: 'string', describe: 'directory to write into (default: ./guru_<name>)' }),
   handler: async (args: RenderArgs) => {
     const { formatWarnings, planSpecFile } = await import('../pipeline.js');
     const { renderModule } = await import('../render/renderModule.js');
-    const planned = await planSpecFile(args.spec, args);
+    const planned = await planSpecFile(args.spec, args, { maxProbes: args.maxProbes });
     const { plan, target } = planned;
     process.stderr.write(formatWarnings(planned));
     const rendered = renderModule(plan);

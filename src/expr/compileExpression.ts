@@ -76,8 +76,10 @@ export interface LogFormatEntry {
 
 /** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list) and the log format table. */
 export class CompileSession {
-  readonly formats: LogFormatEntry[] = [];
-  constructor(readonly diagnostics: Diagnostic[] = []) {}
+  constructor(
+    readonly diagnostics: Diagnostic[] = [],
+    readonly formats: LogFormatEntry[] = [],
+  ) {}
 }
 
 class CompileFailure extends Error {}
@@ -285,8 +287,11 @@ export class ProbeCompiler {
       }
       return t.ir;
     });
-    const id = this.session.formats.length;
-    this.session.formats.push({ id, probe: this.probeId, fmt, args: conversions.map(conversionType), line });
+    // One entry per log() of the spec: a probe compiled once per wildcard match shares it.
+    const types = conversions.map(conversionType);
+    const same = this.session.formats.find((f) => f.probe === this.probeId && f.line === line && f.fmt === fmt && f.args.join() === types.join());
+    const id = same?.id ?? this.session.formats.length;
+    if (!same) this.session.formats.push({ id, probe: this.probeId, fmt, args: types, line });
     return { k: 'log', format: id, args, line };
   }
 

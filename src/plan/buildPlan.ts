@@ -3,6 +3,7 @@
 // the caller passes its bag) and errors are thrown together as one SpecError,
 // so the user sees every mistake in one run; warnings stay in the bag for the
 // command to print.
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
 import { DiagnosticBag } from '../diagnostics/diagnosticBag.js';
 import { SpecError } from '../errors.js';
 import { CompileSession, ProbeCompiler, type CompileScope } from '../expr/compileExpression.js';
@@ -12,12 +13,17 @@ import type { IrExpr, IrStmt } from '../expr/ir.js';
 import { forEachExprOf } from '../expr/irWalk.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
 import { formatProbePoint } from '../patchSpec/parseProbePoint.js';
-import type { Guard, Spec } from '../patchSpec/types.js';
-import { familyOf, resolveProbePoint } from '../probeFamilies/registry.js';
-import { isResolveError } from '../probeFamilies/types.js';
+import type { Guard, ProbeSpec, Spec } from '../patchSpec/types.js';
+import { DEFAULT_MAX_PROBES, familyOf, resolveProbePoint } from '../probeFamilies/registry.js';
+import { isResolveError, type ProbeScope, type ProbeVariant } from '../probeFamilies/types.js';
 import type { Plan, PlanGuard, PlanProbe, PlanVar } from './types.js';
 
-export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBag()): Plan {
+export interface PlanOptions {
+  /** Most kernel probes the spec may place (--max-probes); each wildcard match is one. */
+  maxProbes?: number;
+}
+
+export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBag(), options: PlanOptions = {}): Plan {
   const session = new CompileSession(bag.all);
   const vars = planVars(spec);
   const varIds = new Map(vars.map((v) => [v.name, v.id]));
@@ -32,37 +38,56 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     return types;
   };
 
+  let budget = options.maxProbes ?? DEFAULT_MAX_PROBES;
   spec.probes.forEach((probe, id) => {
-    const resolved = resolveProbePoint(probe.point, facts, probe.on);
+    const resolved = resolveProbePoint(probe.point, facts, probe.on, { probeBudget: budget });
     if (isResolveError(resolved)) {
       bag.error(probe.span, resolved.message, resolved.hint);
       return;
     }
-    const scope: CompileScope = {
-      probeLabel: probe.on,
-      targets: resolved.targets,
-      unavailableTargets: resolved.unavailableTargets,
-      writesRefused: resolved.writesRefused,
-      unknownTargetNote: resolved.unknownTargetNote,
-      readOnly: resolved.readOnly,
-      writeWarnings: resolved.writeWarnings,
-      vars: spec.vars,
-      varIds,
-      params: spec.params,
-      constant: (n) => facts.constant(n),
-      constantNames: () => facts.constantNames(),
-      types: targetTypes,
+    const compileIn = (s: ProbeScope, diagnostics: Diagnostic[]) => {
+      const scope: CompileScope = {
+        probeLabel: probe.on,
+        targets: s.targets,
+        unavailableTargets: s.unavailableTargets,
+        writesRefused: s.writesRefused,
+        unknownTargetNote: s.unknownTargetNote,
+        readOnly: s.readOnly,
+        writeWarnings: s.writeWarnings,
+        vars: spec.vars,
+        varIds,
+        params: spec.params,
+        constant: (n) => facts.constant(n),
+        constantNames: () => facts.constantNames(),
+        types: targetTypes,
+      };
+      const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats), scope, id);
+      const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;
+      const actions = probe.actions.map((a) => compiler.compileAction(a)).filter((st): st is IrStmt => st !== undefined);
+      return { targets: dedupeTargets([...s.targets.values()]), cond, actions };
     };
-    const compiler = new ProbeCompiler(session, scope, id);
-    const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;
-    const actions = probe.actions.map((a) => compiler.compileAction(a)).filter((s): s is IrStmt => s !== undefined);
+    let compiled: Omit<ProbeVariant, 'label' | 'index'>;
+    let variants: ProbeVariant[] | undefined;
+    let leftOut: { label: string; why: string }[] | undefined;
+    if (resolved.variants) {
+      const v = compileVariants(resolved.variants, compileIn, probe, bag);
+      if (!v) return;
+      variants = v.kept;
+      leftOut = v.leftOut;
+      compiled = v.kept[0]!;
+      budget -= v.kept.length;
+    } else {
+      compiled = compileIn(resolved, bag.all);
+      budget -= 1;
+    }
+    const { targets, cond, actions } = compiled;
     probes.push({
       id,
       on: probe.on,
       canonical: formatProbePoint(probe.point),
       line: probe.span.line,
       ...resolved.placement,
-      targets: dedupeTargets([...resolved.targets.values()]),
+      targets,
       // begin/end run in the supervisor's context when it arms/disarms: a
       // uid/comm guard there would only ever test the supervisor itself.
       guard: familyOf(resolved.placement).inTask ? planGuard(probe.where ?? spec.where) : {},
@@ -71,6 +96,8 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
       condLine: probe.cond?.span.line,
       actions,
       writes: actions.some((a) => a.k === 'setTarget'),
+      ...(variants ? { variants } : {}),
+      ...(leftOut?.length ? { leftOut } : {}),
     });
   });
 
@@ -89,6 +116,49 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     probes,
     formats: session.formats,
   };
+}
+
+/**
+ * A wildcard's matches, each compiled in its own scope (its BTF types). A
+ * match where the spec's expressions do not compile (it returns void and the
+ * spec reads $return; it has no third argument) is left out, and a warning
+ * names it and why; when none compiles, the first match's errors are the
+ * spec's. Undefined then.
+ */
+function compileVariants(
+  candidates: { label: string; scope: ProbeScope }[],
+  compileIn: (scope: ProbeScope, diagnostics: Diagnostic[]) => Omit<ProbeVariant, 'label' | 'index'>,
+  probe: ProbeSpec,
+  bag: DiagnosticBag,
+): { kept: ProbeVariant[]; leftOut: { label: string; why: string }[] } | undefined {
+  const kept: ProbeVariant[] = [];
+  const leftOut: { label: string; why: string }[] = [];
+  let firstErrors: Diagnostic[] | undefined;
+  candidates.forEach((c, index) => {
+    const diagnostics: Diagnostic[] = [];
+    const compiled = compileIn(c.scope, diagnostics);
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length) {
+      firstErrors ??= diagnostics;
+      leftOut.push({ label: c.label, why: errors[0]!.message });
+      return;
+    }
+    for (const d of diagnostics) if (!bag.all.some((x) => x.message === d.message && x.span.line === d.span.line && x.span.col === d.span.col)) bag.all.push(d);
+    kept.push({ label: c.label, index, ...compiled });
+  });
+  if (kept.length === 0) {
+    bag.all.push(...firstErrors!);
+    return undefined;
+  }
+  if (leftOut.length) {
+    const shown = leftOut.slice(0, 6).map((l) => l.why);
+    bag.warning(
+      probe.span,
+      `${leftOut.length} of ${candidates.length} matches of ${probe.on} are not probed: the spec's expressions do not compile there (${leftOut.map((l) => l.label).join(', ')})`,
+      shown.join('; ') + (leftOut.length > shown.length ? `; and ${leftOut.length - shown.length} more` : ''),
+    );
+  }
+  return { kept, leftOut };
 }
 
 function planVars(spec: Spec): PlanVar[] {

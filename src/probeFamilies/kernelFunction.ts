@@ -5,12 +5,12 @@
 import os from 'node:os';
 import { EnvironmentError, UserError } from '../errors.js';
 import { kernelFunctionHint } from '../diagnostics/kernelFunctionHint.js';
-import type { TargetVar } from '../expr/ir.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
-import { addKernelFunctionTargets, REGISTER_CTYPE } from './kernelFunctionTargets.js';
+import type { TargetVar } from '../expr/ir.js';
+import { addKernelFunctionTargets } from './kernelFunctionTargets.js';
 import { globToRegExp, kprobeFunctions } from './kprobeFunctions.js';
-import type { CPart, FamilyRender, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError } from './types.js';
+import type { CPart, FamilyRender, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError, ResolveOptions } from './types.js';
 
 export type FunctionKind = 'kprobe' | 'kretprobe';
 
@@ -33,9 +33,6 @@ export interface KretprobePlacement {
 
 export type FunctionPlacement = KprobePlacement | KretprobePlacement;
 
-/** Most functions one wildcard may cover: each is a kprobe to register. */
-export const WILDCARD_LIMIT = 512;
-
 function emptyScope(): ProbeScope {
   return { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map() };
 }
@@ -45,16 +42,17 @@ function returnOnly(scope: ProbeScope, label: string, func: string): void {
 }
 
 /** The probe point `kprobe:FUNC[+OFF]` / `kretprobe:FUNC` against the target's symbols and BTF. */
-export function resolveKernelFunction(kind: 'kprobe', point: { func: string; offset: number }, facts: KernelFunctionFacts, label: string): Resolution<KprobePlacement> | ResolveError;
-export function resolveKernelFunction(kind: 'kretprobe', point: { func: string }, facts: KernelFunctionFacts, label: string): Resolution<KretprobePlacement> | ResolveError;
+export function resolveKernelFunction(kind: 'kprobe', point: { func: string; offset: number }, facts: KernelFunctionFacts, label: string, options: ResolveOptions): Resolution<KprobePlacement> | ResolveError;
+export function resolveKernelFunction(kind: 'kretprobe', point: { func: string }, facts: KernelFunctionFacts, label: string, options: ResolveOptions): Resolution<KretprobePlacement> | ResolveError;
 export function resolveKernelFunction(
   kind: FunctionKind,
   point: { func: string; offset?: number },
   facts: KernelFunctionFacts,
   label: string,
+  options: ResolveOptions,
 ): Resolution<FunctionPlacement> | ResolveError {
   const symbols = facts.functionSymbols();
-  if (point.func.includes('*')) return resolveWildcard(kind, point.func, symbols, facts.release);
+  if (point.func.includes('*')) return resolveWildcard(kind, point.func, facts, options);
   if (symbols && !symbols.has(point.func)) {
     return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: kernelFunctionHint({ name: point.func, symbols, spell: (n) => `${kind}:${n}`, listKind: kind }) };
   }
@@ -93,10 +91,14 @@ function functionEntryOrReturn(kind: FunctionKind, func: string, facts: KernelFu
 /**
  * `kprobe:*ptrace*`: every matching text symbol, minus compiler-split parts
  * (`.cold`) and patchable-entry padding (`__pfx_`), which are not function
- * entries. Matches the kernel refuses (blacklisted, notrace) are skipped at
- * load time and counted. Read-only: writes are refused on wildcards.
+ * entries. Each match is a variant with its own arguments and `$return`,
+ * typed from BTF as a probe on that function alone would be; matches the
+ * kernel refuses (blacklisted, notrace) are skipped at load time and named
+ * in the summary. Read-only: writes are refused on wildcards.
  */
-function resolveWildcard(kind: FunctionKind, pattern: string, symbols: ReadonlySet<string> | undefined, release: string): Resolution<FunctionPlacement> | ResolveError {
+function resolveWildcard(kind: FunctionKind, pattern: string, facts: KernelFunctionFacts, options: ResolveOptions): Resolution<FunctionPlacement> | ResolveError {
+  const { release } = facts;
+  const symbols = facts.functionSymbols();
   if (!symbols) {
     return {
       message: `the wildcard ${pattern} needs the symbol list of ${release}, and none was found`,
@@ -106,23 +108,33 @@ function resolveWildcard(kind: FunctionKind, pattern: string, symbols: ReadonlyS
   const re = globToRegExp(pattern);
   const matched = [...symbols].filter((s) => re.test(s) && !s.includes('.') && !s.startsWith('__pfx_')).sort();
   if (matched.length === 0) return { message: `${kind}:${pattern} matches no function of ${release}`, hint: `guru list '${kind}:${pattern}'` };
-  if (matched.length > WILDCARD_LIMIT) {
-    return { message: `${kind}:${pattern} matches ${matched.length} functions, more than ${WILDCARD_LIMIT}`, hint: 'narrow the pattern' };
+  if (matched.length > options.probeBudget) {
+    return { message: `${kind}:${pattern} matches ${matched.length} functions, more than the ${options.probeBudget} kernel probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
-  const scope = emptyScope();
-  for (let i = 0; i < ARG_REGISTERS.length; i++) {
-    const name = `$arg${i + 1}`;
-    const t: TargetVar = { name, ctype: REGISTER_CTYPE, access: kind === 'kretprobe' ? { kind: 'savedKernelArg', index: i } : { kind: 'kernelArg', index: i }, writable: false };
-    scope.targets.set(name, t);
-  }
-  if (kind === 'kretprobe') scope.targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: false });
-  else scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${kind}:${pattern}`, hint: `use kretprobe:${pattern}` });
+  const writesRefused = 'writes are refused on wildcard probes';
+  const variants = matched.map((symbol) => {
+    const r = functionEntryOrReturn(kind, symbol, facts, `${kind}:${symbol}`);
+    const targets = new Map([...r.targets].map(([name, t]) => [name, { ...t, writable: false }]));
+    return { label: symbol, scope: { targets, unavailableTargets: r.unavailableTargets, readOnly: r.readOnly, writeWarnings: r.writeWarnings, writesRefused, unknownTargetNote: r.unknownTargetNote } };
+  });
+  const first = variants[0]!.scope;
   const placement: FunctionPlacement = kind === 'kretprobe' ? { kind, symbol: pattern, symbols: matched } : { kind, symbol: pattern, symbols: matched, offset: 0 };
-  return { ...scope, placement, writesRefused: 'writes are refused on wildcard probes' };
+  return { ...first, placement, variants };
 }
 
 export function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+}
+
+/** `guru check`: a wildcard's matches, each with its own typed targets; others as one target list. */
+export function describeFunctionProbe(p: ProbeCommon & FunctionPlacement): string[] {
+  const targets = (ts: readonly TargetVar[]) => ts.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ');
+  if (!p.variants) return p.targets.length ? [`    ${targets(p.targets)}`] : [];
+  return [
+    `    ${p.symbols!.length} matches, ${p.variants.length} probed, each typed on its own:`,
+    ...p.variants.map((v) => `      ${v.label}: ${targets(v.targets)}`),
+    ...(p.leftOut ?? []).map((l) => `      ${l.label}: not probed: ${l.why}`),
+  ];
 }
 
 /** `kprobe:do_sys_openat2+0x1a` for `guru check`. */
@@ -140,17 +152,21 @@ export function renderFunctionProbes(
   ctx: RenderContext,
   prefix: string,
 ): FamilyRender & { definitions: CPart[] } {
+  // A wildcard's matches are its variants (those whose expressions compiled), each with its own handler.
   const definitions = probes.flatMap((p) =>
-    (p.symbols ?? [p.symbol]).map((symbol, i) => ({
-      partial: p.kind,
-      name: p.symbols ? `${prefix}${p.id}_${i}_${slug(symbol)}` : `${prefix}${p.id}_${slug(symbol)}`,
-      label: p.symbols ? `${p.on} (match ${i + 1} of ${p.symbols.length})` : p.on,
-      symbol,
-      offset: p.kind === 'kprobe' ? p.offset : 0,
-      probeFn: ctx.probeFn(p),
-      probe: p.id,
-      wildcard: p.symbols !== undefined,
-    })),
+    p.variants
+      ? p.variants.map((v, i) => ({
+          partial: p.kind,
+          name: `${prefix}${p.id}_${v.index}_${slug(v.label)}`,
+          label: `${p.on} (match ${v.index + 1} of ${p.symbols!.length})`,
+          symbol: v.label,
+          offset: 0,
+          probeFn: ctx.probeFn(p, i),
+          probe: p.id,
+          match: v.index,
+          wildcard: true,
+        }))
+      : [{ partial: p.kind, name: `${prefix}${p.id}_${slug(p.symbol)}`, label: p.on, symbol: p.symbol, offset: p.kind === 'kprobe' ? p.offset : 0, probeFn: ctx.probeFn(p), probe: p.id, match: 0, wildcard: false }],
   );
   const required = definitions.filter((d) => !d.wildcard).map((d) => d.name);
   const wild = definitions.filter((d) => d.wildcard).map((d) => d.name);

@@ -3,7 +3,7 @@
 // a kernel function's entry, or at an offset into it (templates/partials/
 // kprobe.hbs); arguments by name and C type from BTF, writable at entry.
 import { UserError } from '../errors.js';
-import { functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KprobePlacement } from './kernelFunction.js';
+import { describeFunctionProbe, functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KprobePlacement } from './kernelFunction.js';
 import type { ProbeFamily } from './types.js';
 
 export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
@@ -12,10 +12,11 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
   kinds: ['kprobe'],
   points: ['kprobe'],
   inTask: true,
-  resolve: (point, facts, label) => resolveKernelFunction('kprobe', point, facts, label),
+  resolve: (point, facts, label, options) => resolveKernelFunction('kprobe', point, facts, label, options),
   body: () => ({ params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] }),
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'kp'),
   where: functionWhere,
+  describe: describeFunctionProbe,
   list: (query, facts, opts) => {
     if (query.offset !== 0) {
       throw new UserError(`cannot list kprobe:${query.func}+0x${query.offset.toString(16)}: an offset names one address, not a set of probe points`, `list the function: guru list kprobe:${query.func}`);

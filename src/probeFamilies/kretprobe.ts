@@ -2,7 +2,7 @@
 // `kernel.function("FUNC").return`, bpftrace `kr:FUNC`). A handler at a
 // kernel function's return (templates/partials/kretprobe.hbs): `$return`
 // typed from BTF and writable; the arguments, saved at entry, read-only.
-import { functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KretprobePlacement } from './kernelFunction.js';
+import { describeFunctionProbe, functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KretprobePlacement } from './kernelFunction.js';
 import type { ProbeFamily } from './types.js';
 
 export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
@@ -11,7 +11,7 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   kinds: ['kretprobe'],
   points: ['kretprobe'],
   inTask: true,
-  resolve: (point, facts, label) => resolveKernelFunction('kretprobe', point, facts, label),
+  resolve: (point, facts, label, options) => resolveKernelFunction('kretprobe', point, facts, label, options),
   body: () => ({
     params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',
     hasRegs: true,
@@ -19,5 +19,6 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   }),
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'krp'),
   where: functionWhere,
+  describe: describeFunctionProbe,
   list: (query, facts, opts) => listKernelFunctions('kretprobe', query.func, facts, opts),
 };

@@ -13,7 +13,10 @@ import { lifecycleFamily } from './lifecycle.js';
 import { statementFamily } from './statement/statementFamily.js';
 import { syscallFamily } from './syscall.js';
 import { tracepointFamily } from './tracepoint/tracepointFamily.js';
-import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError } from './types.js';
+import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError, ResolveOptions } from './types.js';
+
+/** Most kernel probes one spec may place (--max-probes): each wildcard match is one. */
+export const DEFAULT_MAX_PROBES = 1000;
 
 export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, lifecycleFamily] as const;
 
@@ -59,10 +62,10 @@ export function familyOfListQuery(q: ListQuery): AnyProbeFamily {
 }
 
 /** Where a probe point sits and what a spec sees there, or why it does not resolve. */
-export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: string): Resolution<Placement> | ResolveError {
+export function resolveProbePoint(point: ProbePoint, facts: KernelFacts, label: string, options: ResolveOptions = { probeBudget: DEFAULT_MAX_PROBES }): Resolution<Placement> | ResolveError {
   const family = familyOfPoint(point.kind);
   if (!family) {
     return { message: `${label}: ${LATER_KINDS[point.kind] ?? 'not supported'}`, hint: `supported now: ${all.map((f) => f.spelling).join(', ')}` };
   }
-  return family.resolve(point, facts, label);
+  return family.resolve(point, facts, label, options);
 }

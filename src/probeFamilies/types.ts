@@ -34,6 +34,25 @@ export interface ProbeCommon {
   actions: IrStmt[];
   /** True when some action writes a target variable. */
   writes: boolean;
+  /**
+   * A probe whose expressions are compiled once per place it sits, each
+   * with its own target variables (every match of a wildcard, typed from
+   * BTF on its own): one handler each, variant i as `probeFn` + `_m<i>`.
+   * The probe's own targets, cond and actions are then its first variant's.
+   */
+  variants?: ProbeVariant[];
+  /** Variants left out because the spec's expressions do not compile there, and why (the first error). */
+  leftOut?: { label: string; why: string }[];
+}
+
+export interface ProbeVariant {
+  /** Where this variant sits (a wildcard match: the function's name). */
+  label: string;
+  /** Its index among the resolution's variants (a wildcard match's number). */
+  index: number;
+  targets: TargetVar[];
+  cond?: IrExpr;
+  actions: IrStmt[];
 }
 
 /** Why a target variable cannot be written, as the diagnostic says it. */
@@ -84,6 +103,14 @@ export interface Resolution<P> extends ProbeScope {
   listed?: ListedTarget[];
   /** For `guru list -v`: a remark on the whole point (why arguments are positional). */
   note?: string;
+  /** Set when the probe is compiled once per place (wildcard matches), each with its own scope. */
+  variants?: { label: string; scope: ProbeScope }[];
+}
+
+/** Limits a resolution keeps to. */
+export interface ResolveOptions {
+  /** Most kernel probes the spec may still place (--max-probes, less what earlier probes took). */
+  probeBudget: number;
 }
 
 /** Why a probe point does not resolve. */
@@ -110,8 +137,8 @@ export interface CPart {
 }
 
 export interface RenderContext {
-  /** The C function of a probe's handler. */
-  probeFn(p: ProbeCommon): string;
+  /** The C function of a probe's handler; of its variant VARIANT (an index into p.variants) when it has variants. */
+  probeFn(p: ProbeCommon, variant?: number): string;
   /** The first thread-variable slot free for the family's own use (after the spec's vars). */
   firstThreadSlot: number;
 }
@@ -198,7 +225,7 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   inTask: boolean;
   /** The family's own part of the runtime (kmod/NAME.c and its NAME.h), linked into modules that use the family. */
   runtime?: readonly string[];
-  resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string): Resolution<P> | ResolveError;
+  resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
   /** The probe handler's signature and context set-up. */
   body(p: ProbeCommon & P): BodyShape;
   /** C the handler needs, rendered before it (statement probes: accessors of locals). */

@@ -6,6 +6,19 @@ import type { Plan, PlanProbeKind } from '../plan/types.js';
 
 export const MANIFEST_SECTION = '.guru_manifest';
 
+export interface ManifestProbe {
+  id: number;
+  on: string;
+  canonical: string;
+  kind: PlanProbeKind;
+  symbol?: string;
+  line: number;
+  /** A wildcard: every function it matched (the runtime's match numbers index it). */
+  matched?: string[];
+  /** Matches guru did not probe because the spec's expressions do not compile there, and why. */
+  leftOut?: { symbol: string; why: string }[];
+}
+
 export interface Manifest {
   manifestVersion: 1;
   module: string;
@@ -13,7 +26,7 @@ export interface Manifest {
   description?: string;
   specFile: string;
   release: string;
-  probes: { id: number; on: string; canonical: string; kind: PlanProbeKind; symbol?: string; line: number }[];
+  probes: ManifestProbe[];
   formats: LogFormatEntry[];
   vars: { name: string; type: string; scope: string }[];
   params: { name: string; initial: number }[];
@@ -27,7 +40,16 @@ export function manifestOf(plan: Plan): Manifest {
     description: plan.description,
     specFile: plan.specFile,
     release: plan.kernel.release,
-    probes: plan.probes.map((p) => ({ id: p.id, on: p.on, canonical: p.canonical, kind: p.kind, symbol: 'symbol' in p ? p.symbol : undefined, line: p.line })),
+    probes: plan.probes.map((p) => ({
+      id: p.id,
+      on: p.on,
+      canonical: p.canonical,
+      kind: p.kind,
+      symbol: 'symbol' in p ? p.symbol : undefined,
+      line: p.line,
+      matched: 'symbols' in p ? p.symbols : undefined,
+      leftOut: p.leftOut?.map((l) => ({ symbol: l.label, why: l.why })),
+    })),
     formats: plan.formats,
     vars: plan.vars.map((v) => ({ name: v.name, type: v.type, scope: v.scope })),
     params: plan.params,

@@ -24,38 +24,43 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
 }
 
-function probeFunctionName(p: ProbeCommon): string {
-  return `probe${p.id}_${slug(p.canonical)}`;
+function probeFunctionName(p: ProbeCommon, variant?: number): string {
+  const base = `probe${p.id}_${slug(p.canonical)}`;
+  return variant === undefined || !p.variants ? base : `${base}_m${p.variants[variant]!.index}`;
 }
 
 /** TEMPLATES: which form of them renders (tests compare the precompiled and the compiled). */
 export function renderModule(plan: Plan, using: Templates = templates()): RenderedModule {
   const specFileC = cString(plan.specFile);
-  const probes = plan.probes.map((p) => {
+  // One handler per probe, or per variant (each match of a wildcard, with its own types).
+  const probes = plan.probes.flatMap((p) => {
     const family = familyOf(p);
-    const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id });
     const shape = family.body(p);
     const guard = guardCondition(p.guard);
     const condLine = p.condLine ?? p.line;
-    const cond = p.cond ? { line: condLine, c: emitter.condition(p.cond, condLine) } : undefined;
-    const actions = p.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) }));
-    const allC = [cond?.c ?? '', ...actions.flatMap((a) => a.c)].join('\n');
-    return {
-      ...p,
-      fn: probeFunctionName(p),
-      params: shape.params,
-      hasRegs: shape.hasRegs,
-      setup: shape.setup,
-      guard,
-      cond,
-      actions,
-      // Emit only the labels something jumps to (no -Wunused-label).
-      usesMiss: guard !== undefined || cond !== undefined,
-      usesFault: FAULTING_MACROS.test(allC),
-      specFile: plan.specFile,
-      specFileC,
-      helpers: family.helpers?.(p) ?? [],
-    };
+    const forms = p.variants?.map((v, i) => ({ fn: probeFunctionName(p, i), cond: v.cond, actions: v.actions })) ?? [{ fn: probeFunctionName(p), cond: p.cond, actions: p.actions }];
+    return forms.map((form) => {
+      const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id });
+      const cond = form.cond ? { line: condLine, c: emitter.condition(form.cond, condLine) } : undefined;
+      const actions = form.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) }));
+      const allC = [cond?.c ?? '', ...actions.flatMap((a) => a.c)].join('\n');
+      return {
+        ...p,
+        fn: form.fn,
+        params: shape.params,
+        hasRegs: shape.hasRegs,
+        setup: shape.setup,
+        guard,
+        cond,
+        actions,
+        // Emit only the labels something jumps to (no -Wunused-label).
+        usesMiss: guard !== undefined || cond !== undefined,
+        usesFault: FAULTING_MACROS.test(allC),
+        specFile: plan.specFile,
+        specFileC,
+        helpers: family.helpers?.(p) ?? [],
+      };
+    });
   });
 
   // Each family renders its own probes, in the table's order.

@@ -3,6 +3,8 @@
 // the diagnostics when a name is unknown or an argument cannot be read.
 // Diagnostics are snapshotted as the text `guru check` prints.
 import type { TargetVar } from '../../src/expr/ir.js';
+import { DiagnosticBag } from '../../src/diagnostics/diagnosticBag.js';
+import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderModule } from '../../src/render/renderModule.js';
@@ -65,11 +67,33 @@ test('without BTF, kprobe arguments stay positional longs', () => {
   expect(p.probes[0]!.targets.map((t) => `${t.name}: ${t.ctype}`)).toEqual(['$arg1: long', '$arg2: long', '$arg3: long', '$arg4: long', '$arg5: long', '$arg6: long']);
 });
 
-test('wildcards stay positional: each match may have another prototype', () => {
-  const p = plan(spec(`  - on: kretprobe:*_back\n    do:\n      - log("%d", $return)\n`));
-  expect(p.probes[0]!.targets.find((t) => t.name === '$return')).toMatchObject({ ctype: 'long' });
+test('wildcards: each match is typed on its own; a match whose $return does not exist is left out, and a warning says so', () => {
+  const text = spec(`  - on: kretprobe:*\n    do:\n      - log("%s %d", func, $return)\n`);
+  const bag = new DiagnosticBag();
+  const p = buildPlan(parseSpec('typed.yaml', text), fakeKernelFacts(SYMBOLS, { btf: fixture.btf }), bag);
   const probe = p.probes[0]!;
-  expect(probe.kind === 'kretprobe' && probe.symbols).toEqual(['nothing_back', 'pair_back']);
+  const variants = probe.variants!;
+  const byName = new Map(variants.map((v) => [v.label, v.targets.find((t) => t.name === '$return')]));
+  expect(byName.get('cap_ptrace_access_check')).toMatchObject({ ctype: 'int', registerCType: 's32' });
+  expect(byName.get('may_open_it')).toMatchObject({ ctype: '_Bool', registerCType: 'u8' });
+  expect(byName.get('asm_only')).toMatchObject({ ctype: 'long' }); // no prototype in BTF: positional
+  expect([...byName.keys()]).not.toContain('nothing_back');
+  expect([...byName.keys()]).not.toContain('pair_back');
+  expect(probe.kind === 'kretprobe' && probe.symbols).toEqual([...SYMBOLS].sort());
+  expect(formatDiagnostics(bag.warnings(), text)).toMatchSnapshot();
+  // One handler per match, each converting $return through its own type; one log format for all.
+  const c = renderModule(p).files['probes.c']!;
+  expect(c).toMatch(/static void probe0_kretprobe_m1\(/);
+  expect(c).toContain('guru_log_int(ctx, (s64)(s32)regs_return_value(ctx->regs));');
+  expect(c).toContain('guru_log_int(ctx, (s64)(u8)regs_return_value(ctx->regs));');
+  expect(p.formats).toHaveLength(1);
+});
+
+test('--max-probes caps the kernel probes a spec places, wildcard matches included', () => {
+  const text = spec(`  - on: kretprobe:ksys_write\n  - on: kretprobe:*\n    do:\n      - log("%s", func)\n`);
+  const facts = fakeKernelFacts(SYMBOLS, { btf: fixture.btf });
+  expect(buildPlan(parseSpec('typed.yaml', text), facts, undefined, { maxProbes: 12 }).probes[1]!.variants).toHaveLength(SYMBOLS.length);
+  expect(refusalText(() => buildPlan(parseSpec('typed.yaml', text), facts, undefined, { maxProbes: 11 }))).toMatchSnapshot();
 });
 
 const MISTAKES: [string, string, boolean?][] = [

@@ -1,0 +1,43 @@
+// The summary of a wildcard probe: how many functions matched, how many are
+// probed, and by name which are not and why: left out at check time (the
+// spec's expressions do not compile there), or refused by the kernel at
+// load time (the module's wildcards file, parsed here).
+import { formatSummary } from '../../src/apply/formatSummary.js';
+import { parseModuleStats, parseWildcards } from '../../src/apply/moduleStats.js';
+import type { Manifest } from '../../src/render/manifest.js';
+
+test('matched, probed, and each match that is not, with its reason', () => {
+  const manifest: Manifest = {
+    manifestVersion: 1,
+    module: 'guru_w',
+    name: 'w',
+    specFile: 'w.yaml',
+    release: '6.1.0-test-amd64',
+    probes: [
+      {
+        id: 0,
+        on: 'kretprobe:*ptrace*',
+        canonical: 'kretprobe:*ptrace*',
+        kind: 'kretprobe',
+        symbol: '*ptrace*',
+        line: 4,
+        matched: ['a_ptrace', 'b_ptrace', 'c_ptrace', 'd_ptrace'],
+        leftOut: [{ symbol: 'd_ptrace', why: '$return cannot be used at kretprobe:d_ptrace: the function returns void' }],
+      },
+    ],
+    formats: [],
+    vars: [],
+    params: [],
+  };
+  const stats = parseModuleStats('state disarmed\nemitted 0\ndropped 0\nprobe 0 hits 3 misses 0 writes 0 faults 0 nmissed 0\n');
+  stats.wildcards = parseWildcards(['probe 0 match 0 error 0', 'probe 0 match 1 error -22', 'probe 0 match 2 error 0'].map((l) => l.padEnd(47) + '\n').join(''));
+  expect(stats.wildcards).toEqual([
+    { probe: 0, match: 0, error: 0 },
+    { probe: 0, match: 1, error: -22 },
+    { probe: 0, match: 2, error: 0 },
+  ]);
+  const text = formatSummary(manifest, stats, 0, 1, 'command ended');
+  expect(text.split('\n')).toContain(
+    '  probe 0 kretprobe:*ptrace*: 4 matched, 2 probed; not probed: d_ptrace ($return cannot be used at kretprobe:d_ptrace: the function returns void), b_ptrace (EINVAL: the kernel refuses kprobes there (its blacklist, notrace or __kprobes code))',
+  );
+});
