@@ -46,12 +46,12 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
   const { manifest } = opts;
   const module = manifest.module;
   const started = Date.now();
-  await insertModule(opts.koPath, module);
   let control: ControlFile | undefined;
   let kernelLog: ChildProcess | undefined;
   let child: ChildProcess | undefined;
   let childExited: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
+  let detached = false;
   const onSignal = (sig: NodeJS.Signals) => end(`${sig}`);
   let endReason = '';
   let exitCode = 0;
@@ -64,15 +64,29 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     endRequested();
   }
 
+  // Listen before the module is loaded: a signal with no listener kills
+  // node outright (exit 143, the module left loaded), and one may arrive
+  // at any point of the set-up. One that does ends the session as soon as
+  // it is armed, which then disarms, drains and removes the module.
+  for (const s of SIGNALS) process.on(s, onSignal);
+  try {
+    await insertModule(opts.koPath, module);
+  } catch (err) {
+    for (const s of SIGNALS) process.off(s, onSignal);
+    throw err;
+  }
   try {
     control = await ControlFile.open(module);
     kernelLog = watchKernelLog(module, (line) => {
       opts.messages.write(`guru: kernel reports about ${module}: ${line}\n`);
       end('kernel warning', 2);
     });
-    await control.command('arm');
+    // A signal during set-up: never arm (the kernel then reports the end
+    // of the stream at once, with no begin or end probe run).
+    if (!endReason) await control.command('arm');
 
-    if (opts.detach) {
+    if (opts.detach && !endReason) {
+      detached = true;
       await control.command(`detach ${Math.ceil(opts.detach.ttlMs / 1000)}`);
       opts.messages.write(
         `${module}: armed and detached${opts.detach.ttlMs ? `; the kernel disarms it in ${Math.ceil(opts.detach.ttlMs / 1000)} s` : ' with no ttl'}; remove it with guru rm ${module}\n`,
@@ -80,7 +94,6 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
       return { exitCode: 0, delivered: 0, endReason: 'detached' };
     }
 
-    for (const s of SIGNALS) process.on(s, onSignal);
     if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
     if (opts.run) {
       const as = opts.runAs;
@@ -137,12 +150,8 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     for (const s of SIGNALS) process.off(s, onSignal);
     if (timer) clearTimeout(timer);
     kernelLog?.kill();
-    if (!opts.detach) {
-      control?.close();
-      await removeModule(module);
-    } else {
-      control?.close();
-    }
+    control?.close();
+    if (!detached) await removeModule(module);
   }
 }
 
