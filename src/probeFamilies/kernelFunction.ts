@@ -152,29 +152,53 @@ export function renderFunctionProbes(
   ctx: RenderContext,
   prefix: string,
 ): FamilyRender & { definitions: CPart[] } {
-  // A wildcard's matches are its variants (those whose expressions compiled), each with its own handler.
-  const definitions = probes.flatMap((p) =>
-    p.variants
-      ? p.variants.map((v, i) => ({
-          partial: p.kind,
-          name: `${prefix}${p.id}_${v.index}_${slug(v.label)}`,
-          label: `${p.on} (match ${v.index + 1} of ${p.symbols!.length})`,
-          symbol: v.label,
-          offset: 0,
-          probeFn: ctx.probeFn(p, i),
-          probe: p.id,
-          match: v.index,
-          wildcard: true,
-        }))
-      : [{ partial: p.kind, name: `${prefix}${p.id}_${slug(p.symbol)}`, label: p.on, symbol: p.symbol, offset: p.kind === 'kprobe' ? p.offset : 0, probeFn: ctx.probeFn(p), probe: p.id, match: 0, wildcard: false }],
-  );
+  // Probes on one function (and offset) share one kernel probe that runs
+  // their handlers in spec order: the kernel would run kprobes that share an
+  // address newest first, so a var one sets would be read by the next before
+  // it is written. A wildcard's matches are its variants, a kprobe each.
+  const groups = new Map<string, (ProbeCommon & FunctionPlacement & { on: string })[]>();
+  for (const p of probes) {
+    if (p.variants) continue;
+    const key = `${p.symbol}+${p.kind === 'kprobe' ? p.offset : 0}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const definitions = probes.flatMap((p) => {
+    if (p.variants) {
+      return p.variants.map((v, i) => ({
+        partial: p.kind,
+        name: `${prefix}${p.id}_${v.index}_${slug(v.label)}`,
+        label: `${p.on} (match ${v.index + 1} of ${p.symbols!.length})`,
+        symbol: v.label,
+        offset: 0,
+        probeFns: [ctx.probeFn(p, i)],
+        dispatch: false,
+        probes: [p.id],
+        match: v.index,
+        wildcard: true,
+      }));
+    }
+    const group = groups.get(`${p.symbol}+${p.kind === 'kprobe' ? p.offset : 0}`)!;
+    if (group[0] !== p) return [];
+    return [{
+      partial: p.kind,
+      name: `${prefix}${p.id}_${slug(p.symbol)}`,
+      label: group.length === 1 ? p.on : `probes ${group.map((g) => g.id).join(', ')} (${group.map((g) => g.on).join(', ')}), in spec order`,
+      symbol: p.symbol,
+      offset: p.kind === 'kprobe' ? p.offset : 0,
+      probeFns: group.map((g) => ctx.probeFn(g)),
+      dispatch: group.length > 1,
+      probes: group.map((g) => g.id),
+      match: 0,
+      wildcard: false,
+    }];
+  });
   const required = definitions.filter((d) => !d.wildcard).map((d) => d.name);
   const wild = definitions.filter((d) => d.wildcard).map((d) => d.name);
   // The probe table links each probe to its kprobe, whose nmissed the stats
   // report; a wildcard's many kprobes are not linked.
   const field = prefix === 'kp' ? '.kp' : '.krp';
   const links = new Map<number, string[]>(probes.map((p) => [p.id, []]));
-  for (const d of definitions) if (!d.wildcard) links.get(d.probe)!.push(`${field} = &${d.name}`);
+  for (const d of definitions) if (!d.wildcard) for (const id of d.probes) links.get(id)!.push(`${field} = &${d.name}`);
   return prefix === 'kp'
     ? { definitions, kprobes: required, wildKprobes: wild, links }
     : { definitions, kretprobes: required, wildKretprobes: wild, links };

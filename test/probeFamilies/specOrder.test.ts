@@ -1,0 +1,23 @@
+// Probes on one function share one kernel probe, whose handler runs them in
+// the order the spec lists them (the kernel runs kprobes at one address
+// newest first); the VM test is test/runtime/specOrder.test.ts.
+import { buildPlan } from '../../src/plan/buildPlan.js';
+import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { renderModule } from '../../src/render/renderModule.js';
+import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+
+test('two kprobes and two kretprobes on ksys_write: one kernel probe each, handlers in spec order', () => {
+  const spec = parseSpec(
+    'order.yaml',
+    'guru: 1\nname: order\nprobes:\n' +
+      ['kprobe:ksys_write', 'kretprobe:ksys_write', 'kprobe:ksys_write', 'kprobe:ksys_write+0x4', 'kretprobe:ksys_write'].map((on) => `  - on: ${on}\n    do: [ 'log("x")' ]\n`).join(''),
+  );
+  const c = renderModule(buildPlan(spec, fakeKernelFacts(['ksys_write']))).files['probes.c']!;
+  expect(c).toContain('static void kp0_ksys_write_pre(struct pt_regs *regs, unsigned long addr)\n{\n\tprobe0_kprobe_ksys_write(regs, addr);\n\tprobe2_kprobe_ksys_write(regs, addr);\n}');
+  expect(c).toContain('static void krp1_ksys_write_return(void *data, struct pt_regs *regs, unsigned long addr)\n{\n\tprobe1_kretprobe_ksys_write(regs, data, addr);\n\tprobe4_kretprobe_ksys_write(regs, data, addr);\n}');
+  // The offset probe is another address: its own kprobe.
+  expect(c).toMatch(/static struct guru_kprobe kp3_ksys_write = \{\n\t\.symbol_name = "ksys_write",\n\t\.offset = 0x4,/);
+  expect(c.match(/static struct guru_kprobe kp\d_/g)).toHaveLength(2);
+  expect(c.match(/static struct guru_kretprobe krp\d_/g)).toHaveLength(1);
+  expect(c).toMatch(/\{ \.label = "kprobe:ksys_write", \.kp = &kp0_ksys_write \},\n\t\{ \.label = "kretprobe:ksys_write", \.krp = &krp1_ksys_write \},\n\t\{ \.label = "kprobe:ksys_write", \.kp = &kp0_ksys_write \}/);
+});

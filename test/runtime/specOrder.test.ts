@@ -1,0 +1,24 @@
+// Probes on one function run in spec order (the kernel runs kprobes that
+// share an address newest first): the second of two probes on vfs_read
+// reads what the first stored in this very call, at entry and at return.
+import { buildFor, debianKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
+
+test('the second probe on vfs_read sees what the first stored in the same call', async () => {
+  const kernel = await debianKernel();
+  const ko = await buildFor(kernel, 'test/fixtures/runtime/spec-order.yaml');
+  const run = await runGuestScript(
+    kernel,
+    [`${guruCommand()} apply ${ko} -o /tmp/events --run 'cat /etc/hostname /etc/os-release > /dev/null' 2> /tmp/summary`, `echo "[apply-exit:$?]<<"`, showFile('events', '/tmp/events'), showFile('summary', '/tmp/summary')].join('\n'),
+  );
+  const seen = markers(run.stdout);
+  expect(seen.get('apply-exit')).toBe('0');
+  const lines = seen.get('events')!.trim().split('\n');
+  const entries = lines.filter((l) => l.startsWith('entry'));
+  const returns = lines.filter((l) => l.startsWith('return'));
+  expect(entries.length).toBeGreaterThanOrEqual(2);
+  expect(returns.length).toBe(entries.length);
+  for (const l of lines) {
+    const m = /^(?:entry|return) second sees (-?\d+) of (-?\d+)$/.exec(l);
+    expect({ line: l, same: m !== null && m[1] === m[2] }).toEqual({ line: l, same: true });
+  }
+}, 600_000);
