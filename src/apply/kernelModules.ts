@@ -40,7 +40,9 @@ export async function insertModule(koPath: string, module: string): Promise<void
         ? 'module signature enforcement or lockdown refuses unsigned modules: see guru doctor'
         : /Invalid (argument|parameters)|Unknown symbol|No such file/.test(r.message)
           ? 'a probe point was refused by this kernel: dmesg shows which (a function that is inlined, blacklisted, or an offset that is not an instruction boundary)'
-          : undefined;
+          : /Stale file handle/.test(r.message)
+            ? 'a probed user binary is not the file the module was built against (dmesg names it): rebuild the module where the probed programs run'
+            : undefined;
     throw new EnvironmentError(`insmod ${koPath} failed: ${r.message}`, hint);
   }
 }

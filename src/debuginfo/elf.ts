@@ -54,7 +54,8 @@ export interface ElfSegment {
   memsz: number;
 }
 
-export type ElfSymbolType = 'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'other';
+/** `ifunc` is STT_GNU_IFUNC: the symbol is a resolver that picks the implementation when the file is loaded. */
+export type ElfSymbolType = 'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'ifunc' | 'other';
 export type ElfSymbolBind = 'local' | 'global' | 'weak' | 'other';
 
 export interface ElfSymbol {
@@ -72,6 +73,7 @@ export interface ElfSymbol {
 
 const SYMBOL_TYPES: readonly ElfSymbolType[] = ['notype', 'object', 'func', 'section', 'file', 'common', 'tls'];
 const SYMBOL_BINDS: readonly ElfSymbolBind[] = ['local', 'global', 'weak'];
+const STT_GNU_IFUNC = 10;
 
 export class ElfFile {
   readonly sections: readonly ElfSection[];
@@ -234,6 +236,16 @@ export class ElfFile {
     return this.symbolCache;
   }
 
+  /**
+   * The symbols of one table: `symtab` (all, absent in stripped files) or
+   * `dynsym` (what the dynamic linker sees), in table order without the
+   * null symbol at index 0, so entry i is the table's symbol i + 1.
+   */
+  symbolTable(which: 'symtab' | 'dynsym'): readonly ElfSymbol[] {
+    const table = this.sections.find((s) => s.type === (which === 'symtab' ? SHT_SYMTAB : SHT_DYNSYM));
+    return table ? this.readSymbolTable(table) : [];
+  }
+
   private readSymbolTable(table: ElfSection): ElfSymbol[] {
     const data = this.readSection(table)!;
     const strings = this.readSection(this.sections[table.link]!) ?? Buffer.alloc(0);
@@ -250,7 +262,7 @@ export class ElfFile {
         name: strings.toString('latin1', nameOff, end < 0 ? strings.length : end),
         value: data.readBigUInt64LE(b + 8),
         size: Number(data.readBigUInt64LE(b + 16)),
-        type: SYMBOL_TYPES[info & 0xf] ?? 'other',
+        type: (info & 0xf) === STT_GNU_IFUNC ? 'ifunc' : SYMBOL_TYPES[info & 0xf] ?? 'other',
         bind: SYMBOL_BINDS[info >> 4] ?? 'other',
         sectionIndex: shndx,
         section: isReserved ? undefined : this.sections[shndx]?.name,

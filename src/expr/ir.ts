@@ -17,6 +17,8 @@ export type TargetAccess =
   | { kind: 'kernelArg'; index: number }
   /** Same, saved at function entry for use in a return probe. */
   | { kind: 'savedKernelArg'; index: number }
+  /** User function argument at a uprobe (x86-64 System V: rdi, rsi, rdx, rcx, r8, r9 of the task's user registers). */
+  | { kind: 'userArg'; index: number }
   /** Syscall argument in the caller's saved registers (rdi, rsi, rdx, r10, r8, r9). */
   | { kind: 'syscallArg'; index: number }
   /** Return value in a return probe. */

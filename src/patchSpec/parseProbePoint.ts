@@ -364,8 +364,9 @@ function parseUprobe(text: string, from: number, ret: boolean): ProbePoint | Pro
 /**
  * User-space probe points (uprobe, uretprobe, ustatement) let `*` through:
  * whether one may hold a wildcard is for the family that resolves them to
- * say, and until there is one, "uprobes are not supported yet" is the first
- * thing a spec's author needs to hear (not "name one target per probe").
+ * say (the uprobe family refuses one in FUNC with its own message and a
+ * guru list hint; "user statement probes are not supported yet" comes
+ * first for ustatement), not "name one target per probe".
  */
 const USER_WILDCARDS_DECIDED_AT_RESOLVE = true;
 

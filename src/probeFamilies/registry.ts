@@ -13,12 +13,13 @@ import { lifecycleFamily } from './lifecycle.js';
 import { statementFamily } from './statement/statementFamily.js';
 import { syscallFamily } from './syscall.js';
 import { tracepointFamily } from './tracepoint/tracepointFamily.js';
+import { uprobeFamily } from './uprobe/uprobeFamily.js';
 import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError, ResolveOptions } from './types.js';
 
 /** Most kernel probes one spec may place (--max-probes): each wildcard match is one. */
 export const DEFAULT_MAX_PROBES = 1000;
 
-export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, lifecycleFamily] as const;
+export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, uprobeFamily, lifecycleFamily] as const;
 
 type PlacementOf<F> = F extends ProbeFamily<infer P, infer _K> ? P : never;
 
@@ -37,11 +38,11 @@ const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as r
 /**
  * Probe-point kinds the parser knows but no family resolves yet, and what to
  * say. The parser lets `*` through in user-space points (uprobe, ustatement):
- * the family that comes to resolve them must refuse wildcards it cannot place.
+ * the family that resolves them refuses wildcards it cannot place (the
+ * uprobe family does, with its own message).
  */
 const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
   ustatement: 'user statement probes are not supported yet',
-  uprobe: 'uprobes are not supported yet',
   timer: 'timer probes are not supported yet',
 };
 

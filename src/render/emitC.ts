@@ -67,6 +67,8 @@ function targetAccess(t: TargetVar): string {
       return `ctx->entry_args[${t.access.index}]`;
     case 'syscallArg':
       return `GURU_SYS_ARG(${t.access.index})`;
+    case 'userArg':
+      return `GURU_USER_ARG(${t.access.index})`;
     case 'returnValue':
       return 'regs_return_value(ctx->regs)';
     case 'record': {
@@ -195,6 +197,8 @@ export class CEmitter {
             return [`GURU_SYS_SET_ARG(${t.access.index}, ${value});`];
           case 'kernelArg':
             return [`guru_set_kernel_argument(ctx->regs, ${t.access.index}, ${value});`, 'GURU_COUNT_WRITE();'];
+          case 'userArg':
+            return [`GURU_USER_ARG(${t.access.index}) = ${value};`, 'GURU_COUNT_WRITE();'];
           case 'returnValue':
             return [`regs_set_return_value(ctx->regs, ${value});`, 'GURU_COUNT_WRITE();'];
           case 'local':

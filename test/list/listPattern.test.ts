@@ -52,7 +52,7 @@ test('patterns that name no set of probe points are user errors with a hint', ()
     throw new Error(`${p} was accepted`);
   };
   expect(() => list('kprobe:ksys_write+0x5', false)).toThrow(/an offset names one address/);
-  expect(fail('uprobe:/bin/sh:main')).toMatch(/does not list uprobe probe points yet/);
+  expect(fail('ustatement:/bin/sh:main@sh.c:1')).toMatch(/does not list ustatement probe points yet/);
   expect(fail('fentry:vfs_read')).toMatch(/'fentry' probes are not supported by guru \| use kprobe:FUNC/);
   expect(fail('syscall:sys_write')).toMatch(/not its kernel symbol/);
 });

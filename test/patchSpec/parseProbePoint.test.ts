@@ -198,7 +198,7 @@ test.each(refused)('refuses %j', (text, message, culprit, hint) => {
   expect(error.hint ?? '').toContain(hint);
 });
 
-test('user-space points with * parse: whether uprobes take wildcards is their family\'s to say (none yet)', () => {
+test('user-space points with * parse: whether uprobes take wildcards is their family\'s to say', () => {
   expect(parseProbePoint('uprobe:/bin/bash:read*')).toEqual({ kind: 'uprobe', path: '/bin/bash', func: 'read*', ret: false });
   expect(parseProbePoint('process("/bin/*").function("read*")')).toEqual({ kind: 'uprobe', path: '/bin/*', func: 'read*', ret: false });
 });

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guru runtime, uprobe family: probes on functions of user binaries
+ * (uprobe:PATH:FUNC at entry, uretprobe:PATH:FUNC at return).
+ *
+ * The kernel places a uprobe on an inode and a file offset: every process
+ * that maps that file, now or later, gets a breakpoint there. One uprobe
+ * consumer per probed place runs the spec's probes on it in spec order;
+ * its ret_handler (set only when the spec has return probes there) runs
+ * when the function returns.
+ *
+ * Contexts: uprobe handlers run in the probed task, in process context,
+ * from its breakpoint trap, with preemption and interrupts enabled. guru's
+ * per-CPU scratch (guru_enter) and the runtime's disarm (synchronize_rcu
+ * waits for handlers that run with preemption disabled) need preemption
+ * off, so the handlers here disable it around the spec's code. That code
+ * therefore never sleeps: user memory (user_string(), the arguments'
+ * pointees) is read with the runtime's nofault copies, which fail instead
+ * of paging memory in, and a failure is a fault event with the spec line,
+ * never an oops and never a signal to the task. A page the task has never
+ * touched (or that was swapped out) reads as such a fault.
+ *
+ * Lifetime: load checks the file (the bytes at the offset are the ones
+ * guru read at build time; -ESTALE if not) and registers the consumers; they are inert
+ * until armed (guru_enter checks), so there is nothing to do at arm and
+ * disarm. Unload unregisters them and, where the kernel defers it (6.12
+ * on), waits until no handler can still be running before this module's
+ * code may go. A uretprobe whose function has not returned yet keeps its
+ * return address in the task's stack redirected; the kernel calls no
+ * consumer of ours for it after unregistering.
+ *
+ * Kernel versions: the API changed twice. 6.1's uprobe_register(inode,
+ * offset, uc) returns an error and uprobe_unregister(inode, offset, uc)
+ * waits; 6.12's returns a struct uprobe * (or an ERR_PTR) and takes a
+ * ref_ctr_offset, and unregistering is uprobe_unregister_nosync() per
+ * uprobe then one uprobe_unregister_sync(); 6.13 on, handlers take a
+ * per-call `__u64 *data`. Rather than guess releases, each variant is
+ * picked by the type of the kernel's own declaration, as guru_runtime.c
+ * does for bin_attribute; the other variant is compiled but never emitted.
+ */
+#include <linux/module.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/namei.h>
+#include <linux/slab.h>
+#include <linux/uprobes.h>
+#include "guru_uprobe.h"
+
+struct guru_uprobe_impl {
+	struct uprobe_consumer uc;
+	struct guru_uprobe *def;
+	struct inode *inode;		/* a reference of ours, held while registered */
+	struct uprobe *uprobe;		/* 6.12 on: what uprobe_register returned */
+};
+
+/* ---- the two registration interfaces ------------------------------------ */
+
+struct uprobe;
+typedef struct uprobe *(*register_uprobe_fn)(struct inode *, loff_t, loff_t, struct uprobe_consumer *);
+typedef int (*register_int_fn)(struct inode *, loff_t, struct uprobe_consumer *);
+
+/* 6.12 on: uprobe_register returns the uprobe. */
+#define REGISTER_RETURNS_UPROBE \
+	__builtin_types_compatible_p(typeof(&uprobe_register), register_uprobe_fn)
+
+/*
+ * Each kernel declares only one set of these; declaring the other set too
+ * (with the same types where the kernel has them) lets both variants
+ * compile. Only the one REGISTER_RETURNS_UPROBE picks is ever referenced.
+ */
+void uprobe_unregister(struct inode *inode, loff_t offset, struct uprobe_consumer *uc);
+void uprobe_unregister_nosync(struct uprobe *uprobe, struct uprobe_consumer *uc);
+void uprobe_unregister_sync(void);
+
+static int register_one(struct guru_uprobe_impl *impl)
+{
+	/* Through an untyped pointer: the branch not taken calls it with the other signature. */
+	void *fn = uprobe_register;
+	loff_t offset = impl->def->offset;
+
+	if (REGISTER_RETURNS_UPROBE) {
+		struct uprobe *u = ((register_uprobe_fn)fn)(impl->inode, offset, 0, &impl->uc);
+
+		if (IS_ERR(u))
+			return PTR_ERR(u);
+		impl->uprobe = u;
+		return 0;
+	}
+	return ((register_int_fn)fn)(impl->inode, offset, &impl->uc);
+}
+
+/* Unregister; with a deferring kernel, the caller waits in unregister_wait(). */
+static void unregister_one(struct guru_uprobe_impl *impl)
+{
+	__builtin_choose_expr(REGISTER_RETURNS_UPROBE,
+			      uprobe_unregister_nosync(impl->uprobe, &impl->uc),
+			      uprobe_unregister(impl->inode, impl->def->offset, &impl->uc));
+}
+
+/* No handler of ours runs, or is about to, once this returns. */
+static void unregister_wait(void)
+{
+	__builtin_choose_expr(REGISTER_RETURNS_UPROBE, uprobe_unregister_sync(), (void)0);
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static void run(void (*fn)(struct pt_regs *, unsigned long), struct pt_regs *regs, unsigned long func)
+{
+	/* guru_enter's per-CPU scratch and disarm's synchronize_rcu need this. */
+	preempt_disable();
+	fn(regs, func);
+	preempt_enable();
+}
+
+static int on_entry(struct uprobe_consumer *uc, struct pt_regs *regs)
+{
+	struct guru_uprobe *def = container_of(uc, struct guru_uprobe_impl, uc)->def;
+
+	run(def->entry, regs, instruction_pointer(regs));
+	return 0;
+}
+
+static int on_return(struct uprobe_consumer *uc, unsigned long func, struct pt_regs *regs)
+{
+	run(container_of(uc, struct guru_uprobe_impl, uc)->def->ret, regs, func);
+	return 0;
+}
+
+/* 6.13 on, handlers get a per-call data word, which guru does not use. */
+typedef int (*entry_with_data_fn)(struct uprobe_consumer *, struct pt_regs *, __u64 *);
+typedef int (*return_with_data_fn)(struct uprobe_consumer *, unsigned long, struct pt_regs *, __u64 *);
+
+static int __maybe_unused on_entry_data(struct uprobe_consumer *uc, struct pt_regs *regs, __u64 *data)
+{
+	return on_entry(uc, regs);
+}
+
+static int __maybe_unused on_return_data(struct uprobe_consumer *uc, unsigned long func, struct pt_regs *regs, __u64 *data)
+{
+	return on_return(uc, func, regs);
+}
+
+#define HANDLERS_TAKE_DATA \
+	__builtin_types_compatible_p(typeof(((struct uprobe_consumer *)0)->handler), entry_with_data_fn)
+#define RET_HANDLERS_TAKE_DATA \
+	__builtin_types_compatible_p(typeof(((struct uprobe_consumer *)0)->ret_handler), return_with_data_fn)
+
+/* ---- load and unload ----------------------------------------------------- */
+
+/*
+ * The file the probed processes map: the real inode below an overlay (the
+ * pages a process maps are the lower file's), as the kernel's own
+ * uprobe_events does. Then the bytes at the offset must be guru's.
+ */
+static int open_target(struct guru_uprobe *def, struct inode **inode)
+{
+	unsigned char *buf;
+	struct file *file;
+	struct path path;
+	loff_t pos = def->offset;
+	ssize_t n;
+	int err;
+
+	err = kern_path(def->path, LOOKUP_FOLLOW, &path);
+	if (err) {
+		pr_err("%s: uprobe on %s: cannot find the file: %d\n", guru_this.name, def->path, err);
+		return err;
+	}
+	if (!S_ISREG(d_inode(path.dentry)->i_mode)) {
+		pr_err("%s: uprobe on %s: not a regular file\n", guru_this.name, def->path);
+		path_put(&path);
+		return -EINVAL;
+	}
+	*inode = igrab(d_real_inode(path.dentry));
+	path_put(&path);
+	if (!*inode)
+		return -ENOENT;
+
+	buf = kmalloc(def->nexpect, GFP_KERNEL);
+	file = filp_open(def->path, O_RDONLY | O_LARGEFILE, 0);
+	if (!buf || IS_ERR(file)) {
+		err = !buf ? -ENOMEM : PTR_ERR(file);
+		goto out;
+	}
+	n = kernel_read(file, buf, def->nexpect, &pos);
+	filp_close(file, NULL);
+	if (n != def->nexpect || memcmp(buf, def->expect, def->nexpect)) {
+		pr_err("%s: uprobe on %s+0x%llx: the file is not the one guru built for (other bytes there); rebuild the module against this file\n",
+		       guru_this.name, def->path, def->offset);
+		err = -ESTALE;
+	}
+out:
+	kfree(buf);
+	if (err) {
+		iput(*inode);
+		*inode = NULL;
+	}
+	return err;
+}
+
+static int load_uprobe(struct guru_uprobe *def)
+{
+	struct guru_uprobe_impl *impl;
+	int err;
+
+	impl = kzalloc(sizeof(*impl), GFP_KERNEL);
+	if (!impl)
+		return -ENOMEM;
+	err = open_target(def, &impl->inode);
+	if (err)
+		goto out_free;
+	impl->def = def;
+	if (def->entry)
+		impl->uc.handler = __builtin_choose_expr(HANDLERS_TAKE_DATA, on_entry_data, on_entry);
+	if (def->ret)
+		impl->uc.ret_handler = __builtin_choose_expr(RET_HANDLERS_TAKE_DATA, on_return_data, on_return);
+	err = register_one(impl);
+	if (err) {
+		pr_err("%s: registering a uprobe on %s+0x%llx failed: %d\n", guru_this.name, def->path, def->offset, err);
+		goto out_iput;
+	}
+	def->impl = impl;
+	return 0;
+
+out_iput:
+	iput(impl->inode);
+out_free:
+	kfree(impl);
+	return err;
+}
+
+static void free_uprobe(struct guru_uprobe *def)
+{
+	iput(def->impl->inode);
+	kfree(def->impl);
+	def->impl = NULL;
+}
+
+static void unload_range(struct guru_uprobe *defs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		unregister_one(defs[i].impl);
+	unregister_wait();
+	for (i = 0; i < n; i++)
+		free_uprobe(&defs[i]);
+}
+
+static int uprobes_load(const struct guru_attach_set *set)
+{
+	struct guru_uprobe *defs = set->defs;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < set->n; i++) {
+		err = load_uprobe(&defs[i]);
+		if (err) {
+			unload_range(defs, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Registered consumers stay inert until armed: guru_enter() checks. */
+static void uprobes_arm(const struct guru_attach_set *set)
+{
+}
+
+static void uprobes_disarm(const struct guru_attach_set *set)
+{
+}
+
+static void uprobes_unload(const struct guru_attach_set *set)
+{
+	unload_range(set->defs, set->n);
+}
+
+const struct guru_family_ops guru_uprobe_ops = {
+	.name = "uprobe",
+	.load = uprobes_load,
+	.arm = uprobes_arm,
+	.disarm = uprobes_disarm,
+	.unload = uprobes_unload,
+};

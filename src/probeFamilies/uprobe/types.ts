@@ -1,0 +1,19 @@
+// The uprobe family's part of a plan probe: where in which user binary it
+// sits. Pure data (guru check --json prints it).
+
+export interface UprobePlacement {
+  /** uprobe: at the function's entry; uretprobe: when it returns. */
+  kind: 'uprobe' | 'uretprobe';
+  /** The binary, found (findUserBinary): absolute, symlinks resolved. */
+  path: string;
+  func: string;
+  /** The function's address as linked (st_value), hex. */
+  address: string;
+  /** Its first instruction's offset in the file: where the kernel plants the breakpoint. */
+  offset: number;
+  /** The file's bytes at `offset` when guru read it (hex); the module checks the target's file holds them. */
+  expect: string;
+  /** ET_DYN (PIE executable or shared library), loaded wherever the kernel puts it. */
+  pie: boolean;
+  buildId?: string;
+}

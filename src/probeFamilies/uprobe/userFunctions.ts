@@ -1,0 +1,118 @@
+// The functions of a user binary (executable or shared library) a uprobe
+// can sit on, from its ELF symbols: `.symtab` where the file has one,
+// `.dynsym` (what stripped files keep) otherwise and besides. The kernel
+// places a uprobe at a file offset, so each function's address is mapped
+// through the PT_LOAD segment holding it; that works alike for PIE and
+// non-PIE executables and for libraries, whatever address they load at.
+import fs from 'node:fs';
+import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
+import { openElf, type ElfFile, type ElfSymbol } from '../../debuginfo/elf.js';
+
+const EM_X86_64 = 62;
+const PT_LOAD = 1;
+const PF_X = 1;
+/** .gnu.version: a symbol's version index; this bit marks a non-default version (`memcpy@GLIBC_2.2.5`). */
+const VERSYM_HIDDEN = 0x8000;
+
+export interface UserFunction {
+  name: string;
+  /** Its address as linked (st_value). */
+  address: bigint;
+  /** Where its first instruction is in the file: what the kernel probes. */
+  fileOffset: number;
+  size: number;
+  /** The table it came from. */
+  table: 'symtab' | 'dynsym';
+}
+
+export interface UserBinary {
+  path: string;
+  /** ET_DYN: a PIE executable or a shared library (loaded at an address of the kernel's choosing). */
+  pie: boolean;
+  buildId?: string;
+  /** Function names, each with the places it names (more than one: local functions of one name in several files). */
+  functions: Map<string, UserFunction[]>;
+  /** IFUNC symbols (resolvers, not functions to probe), by name. */
+  ifuncs: Set<string>;
+  /** LENGTH bytes of the file at OFFSET (fewer at its end). */
+  bytesAt(offset: number, length: number): Buffer;
+}
+
+/** The file offset of ADDRESS: inside an executable PT_LOAD segment's file bytes, or undefined. */
+function fileOffsetOf(elf: ElfFile, address: bigint): number | undefined {
+  for (const seg of elf.segments) {
+    if (seg.type !== PT_LOAD || (seg.flags & PF_X) === 0) continue;
+    if (address >= seg.vaddr && address < seg.vaddr + BigInt(seg.filesz)) return Number(address - seg.vaddr) + seg.offset;
+  }
+  return undefined;
+}
+
+/** `.dynsym` entries that are a non-default version of their name, by table index (from 0, as symbolTable gives them). */
+function hiddenVersions(elf: ElfFile, count: number): Set<number> {
+  const versym = elf.readSection('.gnu.version');
+  const out = new Set<number>();
+  if (!versym) return out;
+  for (let i = 0; i < count && (i + 2) * 2 <= versym.length; i++) {
+    if (versym.readUInt16LE((i + 1) * 2) & VERSYM_HIDDEN) out.add(i);
+  }
+  return out;
+}
+
+function isDefined(s: ElfSymbol): boolean {
+  return s.section !== undefined && s.value !== 0n;
+}
+
+/** Read the functions of the ELF file at PATH (already found: findUserBinary). */
+export function readUserBinary(path: string): UserBinary {
+  const elf = openElf(path);
+  try {
+    if (elf.type !== 'exec' && elf.type !== 'dyn') throw new DebugInfoError(`${path} is an ELF ${elf.type} file, not an executable or shared library`);
+    if (elf.machine !== EM_X86_64) throw new DebugInfoError(`${path} is not an x86-64 binary (ELF machine ${elf.machine})`);
+    const functions = new Map<string, UserFunction[]>();
+    const ifuncs = new Set<string>();
+    const add = (s: ElfSymbol, table: UserFunction['table']) => {
+      // .symtab writes non-default versions as NAME@VERSION and the default as NAME@@VERSION.
+      const at = s.name.indexOf('@');
+      if (at >= 0 && s.name[at + 1] !== '@') return;
+      const name = at >= 0 ? s.name.slice(0, at) : s.name;
+      if (!name || !isDefined(s)) return;
+      if (s.type === 'ifunc') {
+        ifuncs.add(name);
+        return;
+      }
+      if (s.type !== 'func') return;
+      const fileOffset = fileOffsetOf(elf, s.value);
+      if (fileOffset === undefined) return;
+      const list = functions.get(name) ?? [];
+      if (!list.some((f) => f.address === s.value)) list.push({ name, address: s.value, fileOffset, size: s.size, table });
+      functions.set(name, list);
+    };
+    for (const s of elf.symbolTable('symtab')) add(s, 'symtab');
+    const dynsym = elf.symbolTable('dynsym');
+    const hidden = hiddenVersions(elf, dynsym.length);
+    dynsym.forEach((s, i) => {
+      if (!hidden.has(i)) add(s, 'dynsym');
+    });
+    const buildId = elf.buildId();
+    return {
+      path,
+      pie: elf.type === 'dyn',
+      buildId,
+      functions,
+      ifuncs,
+      bytesAt: (offset, length) => readBytes(path, offset, length),
+    };
+  } finally {
+    elf.close();
+  }
+}
+
+function readBytes(path: string, offset: number, length: number): Buffer {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    return buf.subarray(0, fs.readSync(fd, buf, 0, length, offset));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
