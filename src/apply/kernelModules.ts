@@ -26,14 +26,44 @@ export function isLoaded(module: string): boolean {
   return fs.existsSync(`/sys/module/${module}`);
 }
 
-export async function insertModule(koPath: string, module: string): Promise<void> {
+/** A loadable module that a probe sits in (`kprobe:af_alg:af_alg_sendmsg`), with that probe's on: text. */
+export interface TargetModule {
+  module: string;
+  on: string;
+}
+
+/**
+ * Each target module must be loaded (state live) before the patch is: its
+ * probes register at insmod, and guru does not wait for a module to appear
+ * (docs/spec.md, "Functions in loadable modules").
+ */
+function requireTargetModules(targets: readonly TargetModule[]): void {
+  for (const t of targets) {
+    let state: string | undefined;
+    try {
+      state = fs.readFileSync(`/sys/module/${t.module}/initstate`, 'utf8').trim();
+    } catch {
+      state = undefined;
+    }
+    if (state === 'live') continue;
+    throw new EnvironmentError(
+      state === undefined ? `${t.on} is a function of the module ${t.module}, which is not loaded` : `${t.on} is a function of the module ${t.module}, which is ${state} (not live)`,
+      `load it first: modprobe ${t.module}; guru registers the probe when the patch is loaded and does not wait for the module`,
+    );
+  }
+}
+
+export async function insertModule(koPath: string, module: string, targets: readonly TargetModule[] = []): Promise<void> {
   requireRoot('loading a module');
   if (!fs.existsSync('/proc/modules')) {
     throw new EnvironmentError('this kernel cannot load modules (built without CONFIG_MODULES)', 'run the patch in a disposable VM: guru apply SPEC --vm debian:6.1');
   }
   if (isLoaded(module)) throw new UserError(`${module} is already loaded`, `see it with guru ps; remove it with guru rm ${module}`);
+  requireTargetModules(targets);
   const r = await runKmod('insmod', [koPath]);
   if (!r.ok) {
+    // A target module removed between the check and insmod: say that, not "a probe point was refused".
+    requireTargetModules(targets);
     const hint = /Invalid module format|Exec format error/.test(r.message)
       ? 'the module was built for another kernel: build it with --kernel $(uname -r)'
       : /Key was rejected|Required key not available/.test(r.message)

@@ -9,10 +9,17 @@ import type { Manifest } from '../render/manifest.js';
 import { ControlFile } from './controlFile.js';
 import { decodeRecords } from './decodeRecords.js';
 import { EventFormatter } from './formatEvent.js';
-import { insertModule, removeModule } from './kernelModules.js';
+import { insertModule, removeModule, type TargetModule } from './kernelModules.js';
 import { readModuleStats, type ModuleStats } from './moduleStats.js';
 import { formatSummary } from './formatSummary.js';
 import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
+
+/** The loadable modules the manifest's probes sit in, each once, with the first probe that needs it. */
+function targetModules(manifest: Manifest): TargetModule[] {
+  const seen = new Map<string, TargetModule>();
+  for (const p of manifest.probes) if (p.module && !seen.has(p.module)) seen.set(p.module, { module: p.module, on: p.on });
+  return [...seen.values()];
+}
 
 export interface SessionOptions {
   koPath: string;
@@ -70,7 +77,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
   // it is armed, which then disarms, drains and removes the module.
   for (const s of SIGNALS) process.on(s, onSignal);
   try {
-    await insertModule(opts.koPath, module);
+    await insertModule(opts.koPath, module, targetModules(manifest));
   } catch (err) {
     for (const s of SIGNALS) process.off(s, onSignal);
     throw err;

@@ -4,16 +4,22 @@
 import { readBtf, type Btf } from '../debuginfo/btf.js';
 import { readTextSymbols } from './headersKernelFacts.js';
 import type { KernelFacts } from './kernelFacts.js';
+import { kernelModules, type KernelModules } from './kernelModules.js';
 
 /** The part of KernelFacts that kernel functions need: names (kallsyms) and prototypes (BTF). */
-export type KernelFunctionFacts = Pick<KernelFacts, 'release' | 'functionSymbols' | 'btf' | 'btfPath'>;
+export type KernelFunctionFacts = Pick<KernelFacts, 'release' | 'functionSymbols' | 'btf' | 'btfPath' | 'modules' | 'debuginfo'>;
 
-export function kernelFunctionFacts(opts: { release: string; systemMap?: string; btf?: string }): KernelFunctionFacts {
+export function kernelFunctionFacts(opts: { release: string; systemMap?: string; btf?: string; modulesDir?: string }): KernelFunctionFacts {
   let symbols: Set<string> | undefined | null = null;
   let btf: Btf | undefined | null = null;
+  let modules: KernelModules | undefined | null = null;
   return {
     release: opts.release,
     btfPath: opts.btf,
+    modules: () => {
+      if (modules === null) modules = opts.modulesDir ? kernelModules({ release: opts.release, dir: opts.modulesDir }) : undefined;
+      return modules;
+    },
     functionSymbols: () => {
       if (symbols === null) symbols = opts.systemMap ? readTextSymbols(opts.systemMap) : undefined;
       return symbols;

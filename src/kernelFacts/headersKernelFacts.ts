@@ -9,6 +9,7 @@ import { findDebuginfo, type ExpectedBuildId } from '../debuginfo/findDebuginfo.
 import { openProgramDebuginfo, type ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
 import { EnvironmentError } from '../errors.js';
 import type { KernelFacts, SyscallPrototype, SyscallArg } from './kernelFacts.js';
+import { kernelModules, type KernelModules } from './kernelModules.js';
 import type { KernelTarget } from './kernelTarget.js';
 import { parseSyscallPrototypes, parseSyscallTable } from './parseSyscallPrototypes.js';
 import { parseHeaderConstants } from './parseHeaderConstants.js';
@@ -83,6 +84,11 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     if (btf === null) btf = opts.btf ? readBtf(opts.btf) : undefined;
     return btf;
   };
+  let modules: KernelModules | undefined | null = null;
+  const loadModules = (): KernelModules | undefined => {
+    if (modules === null) modules = opts.modulesDir ? kernelModules({ release: opts.release, dir: opts.modulesDir }) : undefined;
+    return modules;
+  };
   let debuginfo: ProgramDebuginfo | undefined;
   const loadDebuginfo = (): ProgramDebuginfo => {
     debuginfo ??= openProgramDebuginfo(
@@ -105,6 +111,7 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     systemMapPath: opts.systemMap,
     imagePath: opts.image,
     modulesDir: opts.modulesDir,
+    modules: loadModules,
     syscall: (name) => syscalls.get(name),
     syscallNames: () => [...syscalls.keys()].sort(),
     functionSymbols: loadSymbols,

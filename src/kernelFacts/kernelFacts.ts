@@ -2,6 +2,7 @@
 // interface so unit tests can use a fake and need neither root nor a kernel.
 import type { Btf } from '../debuginfo/btf.js';
 import type { ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
+import type { KernelModules } from './kernelModules.js';
 
 /** A syscall argument as declared in include/linux/syscalls.h. */
 export interface SyscallArg {
@@ -46,6 +47,12 @@ export interface KernelFacts {
   readonly imagePath?: string;
   /** Where the target's loadable modules are (lib/modules/RELEASE), when known. */
   readonly modulesDir?: string;
+  /**
+   * The target's loadable modules (their functions and BTF), read on demand;
+   * undefined when their files are not known. Optional: facts without it
+   * (fakes) know vmlinux's functions only.
+   */
+  modules?(): KernelModules | undefined;
   /**
    * The target's vmlinux with DWARF (statement probes), found and opened on
    * the first call; its build-id equals the target kernel's. Throws an

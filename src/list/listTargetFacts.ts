@@ -19,6 +19,12 @@ export async function listTargetFacts(query: ListQuery, kernel: KernelTargetOpti
     const functionsOnly = query.kind === 'kprobe' || query.kind === 'kretprobe';
     if (!(err instanceof EnvironmentError) || !functionsOnly || kernel.kernel || kernel.kdir) throw err;
     const release = os.release();
-    return kernelFunctionFacts({ release, systemMap: fs.existsSync('/proc/kallsyms') ? '/proc/kallsyms' : undefined, btf: findBtfFile(release) });
+    const modulesDir = `/lib/modules/${release}`;
+    return kernelFunctionFacts({
+      release,
+      systemMap: fs.existsSync('/proc/kallsyms') ? '/proc/kallsyms' : undefined,
+      btf: findBtfFile(release),
+      modulesDir: fs.existsSync(`${modulesDir}/modules.dep`) ? modulesDir : undefined,
+    });
   }
 }

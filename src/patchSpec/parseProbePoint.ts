@@ -8,7 +8,7 @@
 // never get through.
 import { nearestName } from '../diagnostics/nearestName.js';
 import { describeChar } from './describeChar.js';
-import type { ProbeKind, ProbePoint } from './types.js';
+import type { KernelFunctionQualifiers, ProbeKind, ProbePoint } from './types.js';
 
 /** Why a probe point was refused; `offset`/`length` locate the culprit within the text. */
 export interface ProbePointError {
@@ -31,7 +31,7 @@ export const TIMER_MAX_MS = 2_147_483_647;
 
 /** The expected shape of each kind, shown in hints. */
 export const PROBE_POINT_SHAPES: Readonly<Record<ProbeKind, string>> = {
-  kprobe: 'kprobe:FUNC or kprobe:FUNC+OFFSET, e.g. kprobe:vfs_read or kprobe:vfs_read+0x1a',
+  kprobe: 'kprobe:FUNC, kprobe:MODULE:FUNC or kprobe:FUNC+OFFSET, e.g. kprobe:vfs_read or kprobe:vfs_read+0x1a',
   kretprobe: 'kretprobe:FUNC, e.g. kretprobe:vfs_read',
   syscall: 'syscall:NAME or syscall:NAME:return, e.g. syscall:write',
   statement: 'statement:FUNC@FILE:LINE, e.g. statement:ksys_write@fs/read_write.c:615',
@@ -171,9 +171,9 @@ export function parseProbePoint(text: string): ProbePoint | ProbePointError {
 export function formatProbePoint(point: ProbePoint): string {
   switch (point.kind) {
     case 'kprobe':
-      return point.offset === 0 ? `kprobe:${point.func}` : `kprobe:${point.func}+0x${point.offset.toString(16)}`;
+      return `kprobe:${qualifiedFunction(point)}${point.offset === 0 ? '' : `+0x${point.offset.toString(16)}`}`;
     case 'kretprobe':
-      return `kretprobe:${point.func}`;
+      return `kretprobe:${qualifiedFunction(point)}`;
     case 'syscall':
       return point.ret ? `syscall:${point.name}:return` : `syscall:${point.name}`;
     case 'statement':
@@ -190,6 +190,11 @@ export function formatProbePoint(point: ProbePoint): string {
     case 'timer':
       return point.periodMs % 1000 === 0 ? `timer:${point.periodMs / 1000}s` : `timer:${point.periodMs}ms`;
   }
+}
+
+/** `MOD:FUNC@FILE`, each qualifier only when there. */
+function qualifiedFunction(p: { func: string } & KernelFunctionQualifiers): string {
+  return `${p.module !== undefined ? `${p.module}:` : ''}${p.func}${p.file !== undefined ? `@${p.file}` : ''}`;
 }
 
 function unknownKind(text: string, prefix: string, hasColon: boolean): ProbePointError {
@@ -249,15 +254,36 @@ function missing(what: string, offset: number, kind: ProbeKind): ProbePointError
   return fail(`missing ${what}`, offset, 1, `expected ${PROBE_POINT_SHAPES[kind]}`);
 }
 
+const MODULE_CHARS: Charset = {
+  test: (c) => /^[A-Za-z0-9_-]$/.test(c),
+  what: 'module name',
+  description: 'letters, digits, _ and -',
+};
+
+/** Only the qualifiers that are there, so a plain `kprobe:FUNC` stays `{ kind, func, offset }`. */
+function qualifiers(module: string | undefined, file: string | undefined): KernelFunctionQualifiers {
+  return { ...(module !== undefined && { module }), ...(file !== undefined && { file }) };
+}
+
+/** `kprobe:[MOD:]FUNC[@FILE][+OFF]` (bpftrace's `kprobe:MOD:FUNC`), `kretprobe:[MOD:]FUNC[@FILE]`. */
 function parseKprobe(text: string, from: number, ret: boolean): ProbePoint | ProbePointError {
   const kind: ProbeKind = ret ? 'kretprobe' : 'kprobe';
   const plus = text.indexOf('+', from);
-  const funcEnd = plus < 0 ? text.length : plus;
-  if (funcEnd === from) return missing('function name', from, kind);
-  const bad = checkChars(text, from, funcEnd, FUNC_CHARS, kind, true);
-  if (bad) return bad;
-  const func = text.slice(from, funcEnd);
-  if (plus < 0) return ret ? { kind: 'kretprobe', func } : { kind: 'kprobe', func, offset: 0 };
+  const siteEnd = plus < 0 ? text.length : plus;
+  let module: string | undefined;
+  const colon = text.indexOf(':', from);
+  if (colon >= 0 && colon < siteEnd) {
+    if (colon === from) return missing('module name before :', from, kind);
+    const badModule = checkChars(text, from, colon, MODULE_CHARS, kind, false);
+    if (badModule) return badModule;
+    module = text.slice(from, colon);
+    from = colon + 1;
+  }
+  const site = functionAtFile(text, from, siteEnd, kind);
+  if (isProbePointError(site)) return site;
+  const { func, file } = site;
+  const q = qualifiers(module, file);
+  if (plus < 0) return ret ? { kind: 'kretprobe', func, ...q } : { kind: 'kprobe', func, offset: 0, ...q };
   if (ret) {
     return fail('a kretprobe takes no offset', plus, text.length - plus, `it fires when the function returns; write kretprobe:${func}`);
   }
@@ -273,7 +299,23 @@ function parseKprobe(text: string, from: number, ret: boolean): ProbePoint | Pro
       `an offset is hex (0x1a) or decimal (26) without leading zeros: kprobe:${func}+0x1a`,
     );
   }
-  return { kind: 'kprobe', func, offset };
+  return { kind: 'kprobe', func, offset, ...q };
+}
+
+/** `FUNC` or `FUNC@FILE` (SystemTap's file qualifier) in text[from, to). */
+function functionAtFile(text: string, from: number, to: number, kind: 'kprobe' | 'kretprobe'): { func: string; file?: string } | ProbePointError {
+  const at = text.indexOf('@', from);
+  const funcEnd = at >= 0 && at < to ? at : to;
+  if (funcEnd === from) return missing('function name', from, kind);
+  const bad = checkChars(text, from, funcEnd, FUNC_CHARS, kind, true);
+  if (bad) return bad;
+  const func = text.slice(from, funcEnd);
+  if (funcEnd === to) return { func };
+  if (at + 1 === to) return missing('source file name after @', at + 1, kind);
+  const badFile = checkChars(text, at + 1, to, SOURCE_FILE_CHARS, kind, false);
+  if (badFile) return badFile;
+  if (func.includes('*')) return fail('a file qualifier needs one function, not a wildcard', at, to - at, `write ${kind}:${func} or name a single function`);
+  return { func, file: text.slice(at + 1, to) };
 }
 
 function parseOffset(text: string): number | undefined {
@@ -487,7 +529,7 @@ interface StapComponent {
 }
 
 const STAP_FORMS =
-  'SystemTap forms: kernel.function("FUNC")[.call|.return], kernel.statement("FUNC@FILE:LINE"), kernel.trace("EVENT"), ' +
+  'SystemTap forms: kernel.function("FUNC[@FILE]")[.call|.return], module("MOD").function("FUNC")[.call|.return], kernel.statement("FUNC@FILE:LINE"), kernel.trace("EVENT"), ' +
   'syscall.NAME[.return], process("PATH").function("FUNC")[.call|.return], process("PATH").statement("FUNC@FILE:LINE"), ' +
   'timer.s(N), timer.ms(N), begin, end';
 
@@ -533,9 +575,6 @@ function parseSystemTap(text: string): ProbePoint | ProbePointError {
   const [head, target, ...suffixes] = components;
   const unsupported = (c: StapComponent, why: string, hint = STAP_FORMS): ProbePointError =>
     fail(why, c.start, c.end - c.start, hint);
-  if (head.name === 'module') {
-    return unsupported(head, 'SystemTap module(...) probes are not supported', 'module functions are in kallsyms: use kprobe:FUNC');
-  }
   if (head.name === 'syscall') return stapSyscall(text, components);
   if (head.name === 'timer') return stapTimer(text, components);
   if (!target) return unsupported(head, `incomplete SystemTap probe point '${text}'`);
@@ -543,13 +582,16 @@ function parseSystemTap(text: string): ProbePoint | ProbePointError {
   if (head.name === 'process' && (!head.arg || !head.arg.quoted)) {
     return unsupported(head, 'process needs the binary path in quotes', 'e.g. process("/bin/bash").function("readline")');
   }
-  const targets = head.name === 'kernel' ? ['function', 'statement', 'trace'] : ['function', 'statement'];
+  if (head.name === 'module' && (!head.arg || !head.arg.quoted)) {
+    return unsupported(head, 'module needs the module name in quotes', 'e.g. module("af_alg").function("af_alg_sendmsg")');
+  }
+  const targets = head.name === 'kernel' ? ['function', 'statement', 'trace'] : head.name === 'module' ? ['function'] : ['function', 'statement'];
   if (!targets.includes(target.name)) {
     const nearest = nearestName(target.name, targets);
     return unsupported(target, `unsupported SystemTap probe point ${head.name}.${target.name}`, nearest ? `did you mean ${head.name}.${nearest}? ${STAP_FORMS}` : STAP_FORMS);
   }
   if (!target.arg || !target.arg.quoted) {
-    return unsupported(target, `${target.name} needs its argument in quotes`, `e.g. ${head.name === 'kernel' ? 'kernel' : 'process("PATH")'}.${target.name}("...")`);
+    return unsupported(target, `${target.name} needs its argument in quotes`, `e.g. ${head.name === 'kernel' ? 'kernel' : head.name === 'module' ? 'module("MOD")' : 'process("PATH")'}.${target.name}("...")`);
   }
   const arg = target.arg;
   const argEnd = arg.start + arg.value.length;
@@ -563,21 +605,8 @@ function parseSystemTap(text: string): ProbePoint | ProbePointError {
 
   if (head.name === 'kernel') {
     switch (target.name) {
-      case 'function': {
-        if (arg.value === '') return missing('function name', arg.start, 'kprobe');
-        const at = arg.value.indexOf('@');
-        if (at >= 0) {
-          return fail(
-            'FUNC@FILE is not supported in kernel.function',
-            arg.start + at,
-            arg.value.length - at,
-            `name the function alone: kernel.function("${arg.value.slice(0, at)}"), or probe a line with kernel.statement("FUNC@FILE:LINE")`,
-          );
-        }
-        const bad = checkChars(text, arg.start, argEnd, FUNC_CHARS, ret ? 'kretprobe' : 'kprobe', true);
-        if (bad) return bad;
-        return ret ? { kind: 'kretprobe', func: arg.value } : { kind: 'kprobe', func: arg.value, offset: 0 };
-      }
+      case 'function':
+        return stapFunction(text, arg.start, argEnd, ret, undefined);
       case 'statement': {
         const site = parseFuncFileLine(text, arg.start, argEnd, 'statement');
         return isProbePointError(site) ? site : { kind: 'statement', ...site };
@@ -593,6 +622,13 @@ function parseSystemTap(text: string): ProbePoint | ProbePointError {
       }
     }
   }
+  if (head.name === 'module') {
+    const mod = head.arg!;
+    if (mod.value === '') return missing('module name', mod.start, ret ? 'kretprobe' : 'kprobe');
+    const badModule = checkChars(text, mod.start, mod.start + mod.value.length, MODULE_CHARS, ret ? 'kretprobe' : 'kprobe', false);
+    if (badModule) return badModule;
+    return stapFunction(text, arg.start, argEnd, ret, mod.value);
+  }
   const path = head.arg;
   if (!path) return unsupported(head, 'process needs the binary path in quotes');
   const pathEnd = path.start + path.value.length;
@@ -602,6 +638,14 @@ function parseSystemTap(text: string): ProbePoint | ProbePointError {
   if (badPath) return badPath;
   const site = parseFuncFileLine(text, arg.start, argEnd, 'ustatement');
   return isProbePointError(site) ? site : { kind: 'ustatement', path: path.value, ...site };
+}
+
+/** The argument of `kernel.function("FUNC[@FILE]")` / `module("MOD").function(...)`, at text[from, to). */
+function stapFunction(text: string, from: number, to: number, ret: boolean, module: string | undefined): ProbePoint | ProbePointError {
+  const site = functionAtFile(text, from, to, ret ? 'kretprobe' : 'kprobe');
+  if (isProbePointError(site)) return site;
+  const q = qualifiers(module, site.file);
+  return ret ? { kind: 'kretprobe', func: site.func, ...q } : { kind: 'kprobe', func: site.func, offset: 0, ...q };
 }
 
 function stapSyscall(text: string, components: StapComponent[]): ProbePoint | ProbePointError {

@@ -55,12 +55,22 @@ export interface ExprSource {
 }
 
 /**
+ * What may narrow a kernel function down: the loadable module it is in
+ * (`kprobe:af_alg:af_alg_sendmsg`, `module("af_alg").function(...)`), and
+ * the source file that defines it (SystemTap's `FUNC@FILE`).
+ */
+export interface KernelFunctionQualifiers {
+  module?: string;
+  file?: string;
+}
+
+/**
  * Every spelling of a probe point (guru, SystemTap, bpftrace) normalises to
  * one of these.
  */
 export type ProbePoint =
-  | { kind: 'kprobe'; func: string; offset: number }
-  | { kind: 'kretprobe'; func: string }
+  | ({ kind: 'kprobe'; func: string; offset: number } & KernelFunctionQualifiers)
+  | ({ kind: 'kretprobe'; func: string } & KernelFunctionQualifiers)
   | { kind: 'syscall'; name: string; ret: boolean }
   | { kind: 'statement'; func: string; file: string; line: number }
   | { kind: 'tracepoint'; category: string; event: string }

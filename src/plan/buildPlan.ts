@@ -29,13 +29,15 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
   const varIds = new Map(vars.map((v) => [v.name, v.id]));
   const probes: PlanProbe[] = [];
 
-  let types: TargetTypes | undefined | null = null; // null: not looked up yet
-  const targetTypes = (): TargetTypes | undefined => {
-    if (types === null) {
-      const btf = facts.btf?.();
-      types = btf ? btfTargetTypes(btf) : undefined;
+  // The types behind target type ids: vmlinux's BTF, or a module's split BTF over it (key: the module, '' for vmlinux).
+  const types = new Map<string, TargetTypes | undefined>();
+  const targetTypes = (module = ''): TargetTypes | undefined => {
+    if (!types.has(module)) {
+      const base = facts.btf?.();
+      const btf = module && base ? facts.modules?.()?.btf(module, base) : base;
+      types.set(module, btf ? btfTargetTypes(btf) : undefined);
     }
-    return types;
+    return types.get(module);
   };
 
   let budget = options.maxProbes ?? DEFAULT_MAX_PROBES;
@@ -59,7 +61,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         params: spec.params,
         constant: (n) => facts.constant(n),
         constantNames: () => facts.constantNames(),
-        types: targetTypes,
+        types: () => targetTypes(s.btfModule),
       };
       const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats), scope, id);
       const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;

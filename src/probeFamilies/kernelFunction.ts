@@ -8,8 +8,11 @@ import { kernelFunctionHint } from '../diagnostics/kernelFunctionHint.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
 import type { TargetVar } from '../expr/ir.js';
+import type { KernelFunctionQualifiers } from '../patchSpec/types.js';
 import { addKernelFunctionTargets } from './kernelFunctionTargets.js';
-import { globToRegExp, kprobeFunctions } from './kprobeFunctions.js';
+import { kprobeSymbolName, resolveFunctionSite, siteBtf, type FunctionSite } from './kernelFunctionSite.js';
+import { globToRegExp, isProbeableName, kprobeFunctions } from './kprobeFunctions.js';
+import { canonicalModuleName } from '../kernelFacts/kernelModules.js';
 import type { CPart, FamilyRender, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError, ResolveOptions } from './types.js';
 
 export type FunctionKind = 'kprobe' | 'kretprobe';
@@ -22,6 +25,10 @@ export interface KprobePlacement {
   offset: number;
   /** A wildcard's matches: one kprobe each, registered best-effort. */
   symbols?: string[];
+  /** The loadable module SYMBOL is in (the kprobe looks up `MODULE:SYMBOL`); undefined for vmlinux. */
+  module?: string;
+  /** What guru check says about how the name was resolved (a compiler clone, the module of a bare name). */
+  notes?: string[];
 }
 
 /** A kretprobe: on a function's return, or on every match of a wildcard. */
@@ -29,6 +36,8 @@ export interface KretprobePlacement {
   kind: 'kretprobe';
   symbol: string;
   symbols?: string[];
+  module?: string;
+  notes?: string[];
 }
 
 export type FunctionPlacement = KprobePlacement | KretprobePlacement;
@@ -42,20 +51,23 @@ function returnOnly(scope: ProbeScope, label: string, func: string): void {
 }
 
 /** The probe point `kprobe:FUNC[+OFF]` / `kretprobe:FUNC` against the target's symbols and BTF. */
-export function resolveKernelFunction(kind: 'kprobe', point: { func: string; offset: number }, facts: KernelFunctionFacts, label: string, options: ResolveOptions): Resolution<KprobePlacement> | ResolveError;
-export function resolveKernelFunction(kind: 'kretprobe', point: { func: string }, facts: KernelFunctionFacts, label: string, options: ResolveOptions): Resolution<KretprobePlacement> | ResolveError;
+export function resolveKernelFunction(kind: 'kprobe', point: { func: string; offset: number } & KernelFunctionQualifiers, facts: KernelFunctionFacts, label: string, options: ResolveOptions): Resolution<KprobePlacement> | ResolveError;
+export function resolveKernelFunction(kind: 'kretprobe', point: { func: string } & KernelFunctionQualifiers, facts: KernelFunctionFacts, label: string, options: ResolveOptions): Resolution<KretprobePlacement> | ResolveError;
 export function resolveKernelFunction(
   kind: FunctionKind,
-  point: { func: string; offset?: number },
+  point: { func: string; offset?: number } & KernelFunctionQualifiers,
   facts: KernelFunctionFacts,
   label: string,
   options: ResolveOptions,
 ): Resolution<FunctionPlacement> | ResolveError {
-  const symbols = facts.functionSymbols();
-  if (point.func.includes('*')) return resolveWildcard(kind, point.func, facts, options);
-  if (symbols && !symbols.has(point.func)) {
-    return { message: `unknown kernel function ${point.func} on ${facts.release}`, hint: kernelFunctionHint({ name: point.func, symbols, spell: (n) => `${kind}:${n}`, listKind: kind }) };
+  if (point.func.includes('*')) {
+    if (point.module !== undefined) {
+      return { message: `wildcards over a module's functions are not supported (${kind}:${point.module}:${point.func})`, hint: `name one function; guru list '${kind}:${point.module}:${point.func}' shows them` };
+    }
+    return resolveWildcard(kind, point.func, facts, options);
   }
+  const site = resolveFunctionSite(point, facts, kind);
+  if ('message' in site) return site;
   const offset = kind === 'kprobe' ? point.offset ?? 0 : 0;
   if (offset > 0) {
     const scope = emptyScope();
@@ -66,25 +78,35 @@ export function resolveKernelFunction(
       });
     }
     returnOnly(scope, label, point.func);
-    return { ...scope, placement: { kind: 'kprobe', symbol: point.func, offset } };
+    return { ...scope, placement: { kind: 'kprobe', symbol: site.symbol, offset, ...siteFields(site) } };
   }
-  return functionEntryOrReturn(kind, point.func, facts, label);
+  return functionEntryOrReturn(kind, site, facts, label);
 }
 
-/** Named, typed arguments where the target's BTF knows the function; $argN otherwise. */
-function functionEntryOrReturn(kind: FunctionKind, func: string, facts: KernelFunctionFacts, label: string): Resolution<FunctionPlacement> {
+/** The placement's module and notes, only when there. */
+function siteFields(site: FunctionSite): { module?: string; notes?: string[] } {
+  return { ...(site.module !== undefined && { module: site.module }), ...(site.notes.length > 0 && { notes: site.notes }) };
+}
+
+/** Named, typed arguments where the target's BTF knows the function (the module's BTF for a module's); $argN otherwise. */
+function functionEntryOrReturn(kind: FunctionKind, site: FunctionSite, facts: KernelFunctionFacts, label: string): Resolution<FunctionPlacement> {
   const scope = emptyScope();
   const isReturn = kind === 'kretprobe';
-  const found = addKernelFunctionTargets(facts, { func, isReturn, label }, scope);
+  const func = site.symbol;
+  // A clone's parameters are not its source's: no BTF prototype describes them.
+  const typing = { release: facts.release, btf: () => (site.positionalWhy ? undefined : siteBtf(site, facts)) };
+  const found = addKernelFunctionTargets(typing, { func, isReturn, label }, scope);
   if (!isReturn) returnOnly(scope, label, func);
-  const placement: FunctionPlacement = isReturn ? { kind: 'kretprobe', symbol: func } : { kind: 'kprobe', symbol: func, offset: 0 };
+  if (site.module) scope.btfModule = site.module;
+  const positionalWhy = site.positionalWhy ?? found.positionalWhy;
+  const placement: FunctionPlacement = isReturn ? { kind: 'kretprobe', symbol: func, ...siteFields(site) } : { kind: 'kprobe', symbol: func, offset: 0, ...siteFields(site) };
   return {
     ...scope,
     placement,
-    unknownTargetNote: found.positionalWhy ? `arguments are positional here: ${found.positionalWhy}` : undefined,
+    unknownTargetNote: positionalWhy ? `arguments are positional here: ${positionalWhy}` : undefined,
     declaration: found.declaration,
     listed: found.listed,
-    note: found.positionalWhy ? `arguments are positional: ${found.positionalWhy}` : undefined,
+    note: positionalWhy ? `arguments are positional: ${positionalWhy}` : undefined,
   };
 }
 
@@ -113,7 +135,7 @@ function resolveWildcard(kind: FunctionKind, pattern: string, facts: KernelFunct
   }
   const writesRefused = 'writes are refused on wildcard probes';
   const variants = matched.map((symbol) => {
-    const r = functionEntryOrReturn(kind, symbol, facts, `${kind}:${symbol}`);
+    const r = functionEntryOrReturn(kind, { symbol, notes: [] }, facts, `${kind}:${symbol}`);
     const targets = new Map([...r.targets].map(([name, t]) => [name, { ...t, writable: false }]));
     return { label: symbol, scope: { targets, unavailableTargets: r.unavailableTargets, readOnly: r.readOnly, writeWarnings: r.writeWarnings, writesRefused, unknownTargetNote: r.unknownTargetNote } };
   });
@@ -129,7 +151,7 @@ export function slug(s: string): string {
 /** `guru check`: a wildcard's matches, each with its own typed targets; others as one target list. */
 export function describeFunctionProbe(p: ProbeCommon & FunctionPlacement): string[] {
   const targets = (ts: readonly TargetVar[]) => ts.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ');
-  if (!p.variants) return p.targets.length ? [`    ${targets(p.targets)}`] : [];
+  if (!p.variants) return [...(p.notes ?? []).map((n) => `    note: ${n}`), ...(p.targets.length ? [`    ${targets(p.targets)}`] : [])];
   return [
     `    ${p.symbols!.length} matches, ${p.variants.length} probed, each typed on its own:`,
     ...p.variants.map((v) => `      ${v.label}: ${targets(v.targets)}`),
@@ -139,7 +161,7 @@ export function describeFunctionProbe(p: ProbeCommon & FunctionPlacement): strin
 
 /** `kprobe:do_sys_openat2+0x1a` for `guru check`. */
 export function functionWhere(p: FunctionPlacement): string {
-  return ` on ${p.symbol}${p.kind === 'kprobe' && p.offset ? `+0x${p.offset.toString(16)}` : ''}`;
+  return ` on ${kprobeSymbolName(p)}${p.kind === 'kprobe' && p.offset ? `+0x${p.offset.toString(16)}` : ''}`;
 }
 
 /**
@@ -159,7 +181,7 @@ export function renderFunctionProbes(
   const groups = new Map<string, (ProbeCommon & FunctionPlacement & { on: string })[]>();
   for (const p of probes) {
     if (p.variants) continue;
-    const key = `${p.symbol}+${p.kind === 'kprobe' ? p.offset : 0}`;
+    const key = `${kprobeSymbolName(p)}+${p.kind === 'kprobe' ? p.offset : 0}`;
     groups.set(key, [...(groups.get(key) ?? []), p]);
   }
   const definitions = probes.flatMap((p) => {
@@ -177,13 +199,13 @@ export function renderFunctionProbes(
         wildcard: true,
       }));
     }
-    const group = groups.get(`${p.symbol}+${p.kind === 'kprobe' ? p.offset : 0}`)!;
+    const group = groups.get(`${kprobeSymbolName(p)}+${p.kind === 'kprobe' ? p.offset : 0}`)!;
     if (group[0] !== p) return [];
     return [{
       partial: p.kind,
       name: `${prefix}${p.id}_${slug(p.symbol)}`,
       label: group.length === 1 ? p.on : `probes ${group.map((g) => g.id).join(', ')} (${group.map((g) => g.on).join(', ')}), in spec order`,
-      symbol: p.symbol,
+      symbol: kprobeSymbolName(p),
       offset: p.kind === 'kprobe' ? p.offset : 0,
       probeFns: group.map((g) => ctx.probeFn(g)),
       dispatch: group.length > 1,
@@ -205,7 +227,8 @@ export function renderFunctionProbes(
 }
 
 /** `guru list kprobe:GLOB` / `kretprobe:GLOB`: the functions, each with -v resolved as a spec's probe would be. */
-export function listKernelFunctions(kind: FunctionKind, glob: string, facts: ListFacts, opts: ListOptions): ListResult {
+export function listKernelFunctions(kind: FunctionKind, glob: string, facts: ListFacts, opts: ListOptions, module?: string): ListResult {
+  if (module !== undefined) return listModuleFunctions(kind, module, glob, facts, opts);
   const found = kprobeFunctions({ symbols: facts.functionSymbols(), running: opts.running ?? facts.release === os.release(), ...opts.kprobeSources });
   if (!found) {
     throw new EnvironmentError(
@@ -222,8 +245,25 @@ export function listKernelFunctions(kind: FunctionKind, glob: string, facts: Lis
     const point = `${kind}:${name}`;
     if (!opts.verbose) return { point };
     // The names come from the symbols and tracefs; each is typed exactly as a spec's probe on it.
-    const r = functionEntryOrReturn(kind, name, facts, point);
+    const r = functionEntryOrReturn(kind, { symbol: name, notes: [] }, facts, point);
     return r.declaration ? { point, declaration: r.declaration, targets: r.listed } : { point, targets: r.listed, note: r.note };
   });
   return { release: facts.release, entries, sources: found.sources };
+}
+
+/** `guru list kprobe:MODULE:GLOB`: the module's functions, typed from its BTF. */
+function listModuleFunctions(kind: FunctionKind, module: string, glob: string, facts: ListFacts, opts: ListOptions): ListResult {
+  const modules = facts.modules?.();
+  if (!modules) throw new EnvironmentError(`the module files of ${facts.release} are not known`, 'use a kernel from the store (--kernel debian:6.1), or install the kernel\'s modules (/lib/modules/RELEASE)');
+  const name = canonicalModuleName(module);
+  if (!modules.has(name)) throw new UserError(`${facts.release} has no loadable module ${module}`, `its modules are in ${modules.dir}`);
+  const re = globToRegExp(glob);
+  const names = [...modules.functions(name)].filter((n) => isProbeableName(n) && re.test(n)).sort();
+  const entries = names.map((fn): ListEntry => {
+    const point = `${kind}:${name}:${fn}`;
+    if (!opts.verbose) return { point };
+    const r = functionEntryOrReturn(kind, { symbol: fn, module: name, notes: [] }, facts, point);
+    return r.declaration ? { point, declaration: r.declaration, targets: r.listed } : { point, targets: r.listed, note: r.note };
+  });
+  return { release: facts.release, entries, sources: [`${modules.btfPath(name) ?? name} (symbols and BTF)`] };
 }

@@ -21,6 +21,6 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
     if (query.offset !== 0) {
       throw new UserError(`cannot list kprobe:${query.func}+0x${query.offset.toString(16)}: an offset names one address, not a set of probe points`, `list the function: guru list kprobe:${query.func}`);
     }
-    return listKernelFunctions('kprobe', query.func, facts, opts);
+    return listKernelFunctions('kprobe', query.func, facts, opts, query.module);
   },
 };

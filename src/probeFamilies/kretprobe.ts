@@ -20,5 +20,5 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'krp'),
   where: functionWhere,
   describe: describeFunctionProbe,
-  list: (query, facts, opts) => listKernelFunctions('kretprobe', query.func, facts, opts),
+  list: (query, facts, opts) => listKernelFunctions('kretprobe', query.func, facts, opts, query.module),
 };

@@ -80,6 +80,8 @@ export interface ProbeScope {
   writesRefused?: string;
   /** Said after "unknown target variable" (e.g. why argument names are unknown here). */
   unknownTargetNote?: string;
+  /** The loadable module whose BTF (split over vmlinux's) types the targets' type ids; vmlinux's when unset. */
+  btfModule?: string;
 }
 
 /** One target variable as `guru list -v` shows it. */

@@ -12,6 +12,8 @@ export interface ManifestProbe {
   canonical: string;
   kind: PlanProbeKind;
   symbol?: string;
+  /** The loadable module the symbol is in, which must be loaded before this module is (`modprobe MODULE`). */
+  module?: string;
   line: number;
   /** A wildcard: every function it matched (the runtime's match numbers index it). */
   matched?: string[];
@@ -46,6 +48,7 @@ export function manifestOf(plan: Plan): Manifest {
       canonical: p.canonical,
       kind: p.kind,
       symbol: 'symbol' in p ? p.symbol : undefined,
+      module: 'module' in p ? p.module : undefined,
       line: p.line,
       matched: 'symbols' in p ? p.symbols : undefined,
       leftOut: p.leftOut?.map((l) => ({ symbol: l.label, why: l.why })),

@@ -32,8 +32,8 @@ export function siteLabel(s: StatementSite): string {
   return `${s.symbol}+${hex(s.offset)} (${s.address})`;
 }
 
-/** Does a line-table path name the file the user wrote (a path suffix)? */
-function sameFile(tablePath: string, query: string): boolean {
+/** Whether a DWARF path names the file a spec wrote (a suffix of it, path components whole). */
+export function sameFile(tablePath: string, query: string): boolean {
   const q = query.replace(/^\.\//, '');
   return tablePath === q || tablePath.endsWith(`/${q}`);
 }
