@@ -2,20 +2,26 @@
 // greet()'s string argument read from user memory and its count rewritten
 // at entry, its return value read and rewritten at return, the program's
 // own output showing both; the same function in a non-PIE build and in a
-// stripped one (symbols from .dynsym only); libc's puts probed by library
-// name. One boot per kernel does it all.
+// stripped one (symbols from .dynsym only); libc's puts and getenv probed
+// by library name (getenv's answer taken away: the program sees it unset);
+// a library the program dlopen()s after the probes were armed; and another
+// build of the binary at the probed path refused at load time. One boot
+// per kernel does it all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 const SOURCE = path.resolve('test/fixtures/programs/greeter.c');
+const LIBRARY = path.resolve('test/fixtures/programs/shout.c');
 
 /** The spec, naming the binaries in DIR. */
 function spec(dir: string): string {
   return `guru: 1
 name: rt_uprobes
 where: { comm: "greeter*" }
+vars:
+  asked: { type: bool, scope: thread }
 probes:
   - on: uprobe:${dir}/greeter:greet
     if: $arg2 == 3
@@ -32,11 +38,28 @@ probes:
     do: log("stripped greet returned %d", $return)
   - on: u:libc.so.6:puts
     do: log("%s puts(%s)", comm, user_string($arg1))
+  - on: uprobe:libc.so.6:getenv
+    if: user_string($arg1) == "GREETING"
+    do:
+      - log("%s getenv(%s)", comm, user_string($arg1))
+      - asked = 1
+  - on: uretprobe:libc.so.6:getenv
+    if: asked && $return != 0
+    do: log("getenv returned %s", user_string($return))
+  - on: uretprobe:libc.so.6:getenv
+    if: asked
+    do:
+      - $return = 0
+      - asked = 0
+  - on: uprobe:${dir}/libshout.so:shout
+    do: log("shout(%s)", user_string($arg1))
+  - on: uretprobe:${dir}/libshout.so:shout
+    do: $return = 99
 `;
 }
 
 describeEachKernel((storedKernel) => {
-  test('arguments and return values of user functions, read and rewritten (PIE, non-PIE, stripped, libc by name)', async () => {
+  test('arguments and return values of user functions, read and rewritten: PIE, non-PIE, stripped, libc by name, a library dlopen()ed after arming', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();
     try {
@@ -44,12 +67,13 @@ describeEachKernel((storedKernel) => {
       await execa('gcc', ['-O2', '-no-pie', '-o', `${dir}/greeter-nopie`, SOURCE]);
       await execa('gcc', ['-O2', '-rdynamic', '-o', `${dir}/greeter-stripped`, SOURCE]);
       await execa('strip', ['--strip-all', `${dir}/greeter-stripped`]);
+      await execa('gcc', ['-O2', '-shared', '-fPIC', '-o', `${dir}/libshout.so`, LIBRARY]);
       fs.writeFileSync(`${dir}/spec.yaml`, spec(dir));
       const ko = await buildFor(kernel, `${dir}/spec.yaml`);
       const run = await runGuestScript(
         kernel,
         [
-          `${guruCommand()} apply ${ko} -o /tmp/events --run "${dir}/greeter bob > /tmp/out; ${dir}/greeter-nopie alice >> /tmp/out; ${dir}/greeter-stripped carol >> /tmp/out" 2> /tmp/summary`,
+          `${guruCommand()} apply ${ko} -o /tmp/events --run "GREETING=hello ${dir}/greeter bob ${dir}/libshout.so > /tmp/out; ${dir}/greeter-nopie alice >> /tmp/out; ${dir}/greeter-stripped carol >> /tmp/out" 2> /tmp/summary`,
           `echo "[apply-exit:$?]<<"`,
           showFile('events', '/tmp/events'),
           showFile('out', '/tmp/out'),
@@ -66,16 +90,24 @@ describeEachKernel((storedKernel) => {
       expect({ exit: seen.get('apply-exit'), summary: seen.get('summary') }).toMatchObject({ exit: '0' });
       // The program saw the rewritten count (5, not 3) and the rewritten return (5 * 3 + 1000).
       expect(seen.get('out')).toBe(
-        'greet(bob, 5)\ngreet returned 1015\ngoodbye\n' + 'greet(alice, 3)\ngreet returned 15\ngoodbye\n' + 'greet(carol, 3)\ngreet returned 15\ngoodbye\n',
+        // getenv's answer is taken away (GREETING is set for the first run only); the dlopen()ed shout returns 99.
+        'greet(bob, 5)\ngreet returned 1015\nGREETING=(unset)\nbob!\nshout returned 99\ngoodbye\n' +
+          'greet(alice, 3)\ngreet returned 15\nGREETING=(unset)\ngoodbye\n' +
+          'greet(carol, 3)\ngreet returned 15\nGREETING=(unset)\ngoodbye\n',
       );
       expect(seen.get('events')).toBe(
         [
           'pie greet(bob, 3)',
           'pie greet returned 15',
+          'greeter getenv(GREETING)',
+          'getenv returned hello',
+          'shout(bob)',
           'greeter puts(goodbye)',
           'nopie greet(alice, 3)',
+          'greeter-nopie getenv(GREETING)',
           'greeter-nopie puts(goodbye)',
           'stripped greet returned 15',
+          'greeter-strippe getenv(GREETING)',
           'greeter-strippe puts(goodbye)',
           '',
         ].join('\n'),
