@@ -1036,6 +1036,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	ctx->probe = p;
 	ctx->counts = this_cpu_ptr(counts) + (p - gm->probes);
 	ctx->func_addr = 0;
+	ctx->func_name = NULL;
 	ctx->site = 0;
 	ctx->slide = 0;
 	ctx->record = NULL;
@@ -1229,6 +1230,8 @@ const char *guru_comm(struct guru_ctx *ctx, int slot)
 
 const char *guru_func_name(struct guru_ctx *ctx, int slot)
 {
+	if (ctx->func_name)
+		return ctx->func_name;
 	if (!ctx->func_addr)
 		return "";
 	snprintf(ctx->str[slot], GURU_STR_MAX, "%ps", (void *)ctx->func_addr);

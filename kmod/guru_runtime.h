@@ -249,6 +249,7 @@ struct guru_ctx {
 	struct guru_probe *probe;
 	struct guru_probe_counts *counts;	/* this probe's counters on this CPU */
 	unsigned long func_addr;	/* probed function, for the func builtin */
+	const char *func_name;		/* the func builtin where no kernel symbol names it (uprobes) */
 	unsigned int site;		/* statement probes: which address of the line was hit */
 	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
 	const void *record;		/* tracepoints: the event record the fields are read from */

@@ -105,25 +105,23 @@ static void unregister_wait(void)
 
 /* ---- handlers ------------------------------------------------------------ */
 
-static void run(void (*fn)(struct pt_regs *, unsigned long), struct pt_regs *regs, unsigned long func)
+static void run(void (*fn)(struct pt_regs *), struct pt_regs *regs)
 {
 	/* guru_enter's per-CPU scratch and disarm's synchronize_rcu need this. */
 	preempt_disable();
-	fn(regs, func);
+	fn(regs);
 	preempt_enable();
 }
 
 static int on_entry(struct uprobe_consumer *uc, struct pt_regs *regs)
 {
-	struct guru_uprobe *def = container_of(uc, struct guru_uprobe_impl, uc)->def;
-
-	run(def->entry, regs, instruction_pointer(regs));
+	run(container_of(uc, struct guru_uprobe_impl, uc)->def->entry, regs);
 	return 0;
 }
 
 static int on_return(struct uprobe_consumer *uc, unsigned long func, struct pt_regs *regs)
 {
-	run(container_of(uc, struct guru_uprobe_impl, uc)->def->ret, regs, func);
+	run(container_of(uc, struct guru_uprobe_impl, uc)->def->ret, regs);
 	return 0;
 }
 

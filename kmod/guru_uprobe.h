@@ -17,16 +17,15 @@
  * before it plants a breakpoint, so a different build of the binary is
  * refused instead of having its instructions overwritten at a wrong place.
  * ENTRY runs the spec's entry probes on it and RET its return probes, each
- * in spec order; either may be NULL. FUNC is the function's address in the
- * probed process (its entry, also at return).
+ * in spec order, with the task's user registers; either may be NULL.
  */
 struct guru_uprobe {
 	const char *path;
 	unsigned long long offset;
 	const unsigned char *expect;
 	unsigned int nexpect;
-	void (*entry)(struct pt_regs *regs, unsigned long func);
-	void (*ret)(struct pt_regs *regs, unsigned long func);
+	void (*entry)(struct pt_regs *regs);
+	void (*ret)(struct pt_regs *regs);
 	struct guru_uprobe_impl *impl;	/* the runtime's; NULL until loaded */
 };
 

@@ -55,8 +55,10 @@ test('greet is found at objdump\'s address and file offset in PIE, non-PIE and s
   const p = plan.probes[0]!;
   if (p.kind !== 'uprobe') throw new Error(p.kind);
   expect(p.pie).toBe(false);
-  expect(p.address).toMatch(/^0x4/);
-  expect(p.expect).toBe(fs.readFileSync(`${dir}/nopie`).subarray(p.offset, p.offset + 16).toString('hex'));
+  const site = p.sites[0]!;
+  expect(p.sites).toHaveLength(1);
+  expect(site.address).toMatch(/^0x4/);
+  expect(site.expect).toBe(fs.readFileSync(`${dir}/nopie`).subarray(site.offset, site.offset + 16).toString('hex'));
   expect(readUserBinary(`${dir}/pie`).pie).toBe(true);
 });
 
@@ -104,7 +106,8 @@ test('refusals are located, with the nearest function from the ELF\'s symbols', 
     buildPlan(
       spec(
         `  - on: uprobe:${dir}/pie:gret\n` +
-          `  - on: uprobe:${dir}/pie:gree*\n` +
+          `  - on: uprobe:${dir}/pie:zz*\n` +
+          `  - on: uprobe:${dir}/pie:gree*\n    do: $arg2 = 1\n` +
           `  - on: uprobe:${dir}/missing:greet\n` +
           '  - on: uprobe:libc.so.6:strlen\n' +
           `  - on: uprobe:${dir}/pie:greet\n    do: log("%d", $return)\n` +
@@ -117,6 +120,27 @@ test('refusals are located, with the nearest function from the ELF\'s symbols', 
   );
   const libc = fs.realpathSync(readLdSoCache().get('libc.so.6')!);
   expect(text.replaceAll(dir, 'DIR').replaceAll(libc, 'LIBC')).toMatchSnapshot();
+});
+
+test('a pattern sits on every function it matches, read-only, one handler for all; func names the one hit', () => {
+  const plan = buildPlan(
+    spec(`  - on: process("${dir}/nopie").function("*")\n    do: log("%s(%d)", func, $arg1)\n  - on: ur:${dir}/nopie:greet\n    do: log("%s returns", func)\n`),
+    fakeKernelFacts(),
+  );
+  const [all, one] = plan.probes;
+  if (all?.kind !== 'uprobe' || one?.kind !== 'uretprobe') throw new Error('kinds');
+  const names = all.sites.map((s) => s.func);
+  expect(names).toEqual(expect.arrayContaining(['greet', 'main']));
+  expect(names).toEqual([...names].sort());
+  expect(all.targets.every((t) => !t.writable)).toBe(true);
+  const c = renderModule(plan).files['probes.c']!;
+  // Every match calls the one handler with its own name; greet's place also has the return probe.
+  const fn = /^static void (probe0_\w+)\(struct pt_regs \*regs, const char \*func_name\)$/m.exec(c)![1]!;
+  expect(c).toContain(`${fn}(regs, "main");`);
+  expect(c).toMatch(new RegExp(`static void up\\d+_greet_entry\\(struct pt_regs \\*regs\\)\\n\\{\\n\\t${fn}\\(regs, "greet"\\);`));
+  expect(c.match(/\.ret = up\d+_greet_return,/g)).toHaveLength(1);
+  expect(c.match(/\.path = "/g)).toHaveLength(names.length);
+  expect(c).toContain('ctx->func_name = func_name;');
 });
 
 test("guru list -v 'uprobe:PATH:gree*' shows the function and its positional arguments", async () => {

@@ -2,7 +2,8 @@
 // greet()'s string argument read from user memory and its count rewritten
 // at entry, its return value read and rewritten at return, the program's
 // own output showing both; the same function in a non-PIE build and in a
-// stripped one (symbols from .dynsym only); libc's puts and getenv probed
+// stripped one (symbols from .dynsym only), the non-PIE one through a
+// pattern (func names the match); libc's puts and getenv probed
 // by library name (getenv's answer taken away: the program sees it unset);
 // a library the program dlopen()s after the probes were armed; and another
 // build of the binary at the probed path refused at load time. One boot
@@ -26,14 +27,14 @@ probes:
   - on: uprobe:${dir}/greeter:greet
     if: $arg2 == 3
     do:
-      - log("pie greet(%s, %d)", user_string($arg1), $arg2)
+      - log("pie %s(%s, %d)", func, user_string($arg1), $arg2)
       - $arg2 = 5
   - on: uretprobe:${dir}/greeter:greet
     do:
       - log("pie greet returned %d", $return)
       - $return = $return + 1000
-  - on: process("${dir}/greeter-nopie").function("greet")
-    do: log("nopie greet(%s, %d)", user_string($arg1), $arg2)
+  - on: process("${dir}/greeter-nopie").function("gree*")
+    do: log("nopie %s(%s, %d)", func, user_string($arg1), $arg2)
   - on: ur:${dir}/greeter-stripped:greet
     do: log("stripped greet returned %d", $return)
   - on: u:libc.so.6:puts

@@ -1,11 +1,8 @@
 // The uprobe family's part of a plan probe: where in which user binary it
 // sits. Pure data (guru check --json prints it).
 
-export interface UprobePlacement {
-  /** uprobe: at the function's entry; uretprobe: when it returns. */
-  kind: 'uprobe' | 'uretprobe';
-  /** The binary, found (findUserBinary): absolute, symlinks resolved. */
-  path: string;
+/** One function a uprobe sits on. */
+export interface UprobeSite {
   func: string;
   /** The function's address as linked (st_value), hex. */
   address: string;
@@ -13,6 +10,17 @@ export interface UprobePlacement {
   offset: number;
   /** The file's bytes at `offset` when guru read it (hex); the module checks the target's file holds them. */
   expect: string;
+}
+
+export interface UprobePlacement {
+  /** uprobe: at the function's entry; uretprobe: when it returns. */
+  kind: 'uprobe' | 'uretprobe';
+  /** The binary, found (findUserBinary): absolute, symlinks resolved. */
+  path: string;
+  /** The function as the spec names it: a name, or a `*` pattern. */
+  func: string;
+  /** The functions it sits on: one, or every match of the pattern (read-only, one handler for all). */
+  sites: UprobeSite[];
   /** ET_DYN (PIE executable or shared library), loaded wherever the kernel puts it. */
   pie: boolean;
   buildId?: string;

@@ -15,9 +15,9 @@ import type { TargetVar } from '../../expr/ir.js';
 import { ARG_REGISTERS } from '../../kernelFacts/kernelFunctionSignature.js';
 import { slug } from '../kernelFunction.js';
 import { globToRegExp } from '../kprobeFunctions.js';
-import type { ListedTarget, ListEntry, ProbeCommon, ProbeFamily, ProbeScope, Resolution, ResolveError } from '../types.js';
+import type { ListedTarget, ListEntry, ProbeCommon, ProbeFamily, ProbeScope, Resolution, ResolveError, ResolveOptions } from '../types.js';
 import { findUserBinary } from './findUserBinary.js';
-import type { UprobePlacement } from './types.js';
+import type { UprobePlacement, UprobeSite } from './types.js';
 import { readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
 
 /** What a register holds, untyped: the binary's symbols say nothing of types. */
@@ -68,20 +68,18 @@ function findFunction(binary: UserBinary, func: string, ret: boolean, pathAsWrit
   };
 }
 
-function hex(b: Buffer): string {
-  return b.toString('hex');
-}
+type UserScope = ProbeScope & { listed: ListedTarget[]; note: string };
 
-/** Placement and scope of a uprobe on FN. */
-function resolveFunction(binary: UserBinary, fn: UserFunction, ret: boolean, pathAsWritten: string, label: string): Resolution<UprobePlacement> {
+/** What a spec sees at a uprobe (entry) or uretprobe (return) on FUNC: the argument registers, or rax. */
+function userScope(binary: UserBinary, func: string, ret: boolean, pathAsWritten: string, label: string): UserScope {
   const scope: ProbeScope = { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map() };
   const listed: ListedTarget[] = [];
-  const entry = spell(false, pathAsWritten, fn.name);
+  const entry = spell(false, pathAsWritten, func);
   for (let i = 0; i < ARG_REGISTERS.length; i++) {
     const name = `$arg${i + 1}`;
     if (ret) {
       scope.unavailableTargets.set(name, {
-        message: `${name} is not known at ${label}: at return the argument registers hold whatever ${fn.name} left in them`,
+        message: `${name} is not known at ${label}: at return the argument registers hold whatever ${func} left in them`,
         hint: `read it at ${entry} (and keep it in a thread var for the return)`,
       });
       continue;
@@ -94,41 +92,55 @@ function resolveFunction(binary: UserBinary, fn: UserFunction, ret: boolean, pat
     scope.targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: true });
     listed.push({ name: '$return', ctype: REGISTER_CTYPE, writable: true });
   } else {
-    scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${spell(true, pathAsWritten, fn.name)}` });
+    scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${spell(true, pathAsWritten, func)}` });
   }
   const why = `${binary.path}'s symbols give no argument names or types (guru reads no DWARF of user binaries yet)`;
-  return {
-    ...scope,
-    placement: {
-      kind: ret ? 'uretprobe' : 'uprobe',
-      path: binary.path,
-      func: fn.name,
-      address: `0x${fn.address.toString(16)}`,
-      offset: fn.fileOffset,
-      expect: hex(binary.bytesAt(fn.fileOffset, EXPECT_BYTES)),
-      pie: binary.pie,
-      ...(binary.buildId ? { buildId: binary.buildId } : {}),
-    },
-    unknownTargetNote: `arguments are positional here: ${why}`,
-    note: `arguments are positional: ${why}`,
-    listed,
-  };
+  return { ...scope, unknownTargetNote: `arguments are positional here: ${why}`, note: `arguments are positional: ${why}`, listed };
 }
 
-function resolveUprobe(point: { path: string; func: string; ret: boolean }, label: string): Resolution<UprobePlacement> | ResolveError {
-  if (point.func.includes('*')) {
-    return { message: `${label}: wildcards in user function names are not supported yet`, hint: `name one function; guru list '${spell(point.ret, point.path, point.func)}' lists the matches` };
+function siteOf(binary: UserBinary, fn: UserFunction): UprobeSite {
+  return { func: fn.name, address: `0x${fn.address.toString(16)}`, offset: fn.fileOffset, expect: binary.bytesAt(fn.fileOffset, EXPECT_BYTES).toString('hex') };
+}
+
+function placementOf(binary: UserBinary, func: string, ret: boolean, sites: UprobeSite[]): UprobePlacement {
+  return { kind: ret ? 'uretprobe' : 'uprobe', path: binary.path, func, sites, pie: binary.pie, ...(binary.buildId ? { buildId: binary.buildId } : {}) };
+}
+
+/**
+ * `uprobe:PATH:*trace*`: every function of the binary the pattern matches
+ * (each place of a name that has several), read-only, with one handler for
+ * all of them; `func` names the one that was hit.
+ */
+function resolveWildcard(binary: UserBinary, point: { path: string; func: string; ret: boolean }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
+  const re = globToRegExp(point.func);
+  const matched = [...binary.functions.keys()].filter((n) => re.test(n)).sort().flatMap((n) => binary.functions.get(n)!);
+  if (matched.length === 0) return { message: `${label} matches no function of ${binary.path}`, hint: `guru list '${spell(point.ret, point.path, '*')}' lists them` };
+  if (matched.length > options.probeBudget) {
+    return { message: `${label} matches ${matched.length} functions, more than the ${options.probeBudget} probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
+  const scope = userScope(binary, point.func, point.ret, point.path, label);
+  const targets = new Map([...scope.targets].map(([name, t]) => [name, { ...t, writable: false }]));
+  return { ...scope, targets, writesRefused: 'writes are refused on wildcard probes', placement: placementOf(binary, point.func, point.ret, matched.map((fn) => siteOf(binary, fn))) };
+}
+
+function resolveUprobe(point: { path: string; func: string; ret: boolean }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
   const opened = openBinary(point.path);
   if ('message' in opened) return opened;
-  const fn = findFunction(opened.binary, point.func, point.ret, point.path);
+  const { binary } = opened;
+  if (point.func.includes('*')) return resolveWildcard(binary, point, label, options);
+  const fn = findFunction(binary, point.func, point.ret, point.path);
   if ('message' in fn) return fn;
-  return resolveFunction(opened.binary, fn, point.ret, point.path, label);
+  return { ...userScope(binary, fn.name, point.ret, point.path, label), placement: placementOf(binary, fn.name, point.ret, [siteOf(binary, fn)]) };
 }
 
 /** C initializer bytes of a hex string: `0xf3, 0x0f, ...`. */
 function cBytes(h: string): string {
   return (h.match(/../g) ?? []).map((b) => `0x${b}`).join(', ');
+}
+
+/** A probe on one named function (not a pattern). */
+function isSingle(p: UprobePlacement): boolean {
+  return p.sites.length === 1 && p.sites[0]!.func === p.func;
 }
 
 export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
@@ -138,35 +150,43 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
   points: ['uprobe'],
   inTask: true,
   runtime: ['guru_uprobe.c', 'guru_uprobe.h'],
-  resolve: (point, _facts, label) => resolveUprobe(point, label),
-  // func_addr is a user address: the `func` builtin (a kernel symbol lookup) stays empty.
-  body: () => ({ params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: [] }),
+  resolve: (point, _facts, label, options) => resolveUprobe(point, label, options),
+  // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup).
+  body: () => ({ params: 'struct pt_regs *regs, const char *func_name', hasRegs: true, setup: ['ctx->func_name = func_name;'] }),
   render: (probes, ctx) => {
-    // One uprobe consumer per probed place; its hits go to the spec's probes there in spec order.
-    const keys = [...new Set(probes.map((p) => `${p.path}\0${p.offset}`))];
-    const places = keys.map((key, i) => {
-      const on = probes.filter((p) => `${p.path}\0${p.offset}` === key);
-      const first = on[0]!;
-      const entryFns = on.filter((p) => p.kind === 'uprobe').map((p) => ctx.probeFn(p));
-      const retFns = on.filter((p) => p.kind === 'uretprobe').map((p) => ctx.probeFn(p));
-      return {
-        name: `up${i}_${slug(first.func)}`,
-        path: first.path,
-        func: first.func,
-        offset: first.offset,
-        expect: cBytes(first.expect),
-        entryFns,
-        retFns,
-      };
-    });
+    // One uprobe consumer per probed place (path, offset); its hits go to the spec's probes there in spec order.
+    const places = new Map<string, { path: string; site: UprobeSite; entryFns: string[]; retFns: string[] }>();
+    for (const p of probes) {
+      for (const site of p.sites) {
+        const key = `${p.path}\0${site.offset}`;
+        const place = places.get(key) ?? { path: p.path, site, entryFns: [], retFns: [] };
+        (p.kind === 'uprobe' ? place.entryFns : place.retFns).push(ctx.probeFn(p));
+        places.set(key, place);
+      }
+    }
+    const views = [...places.values()].map((place, i) => ({
+      name: `up${i}_${slug(place.site.func)}`,
+      path: place.path,
+      func: place.site.func,
+      offset: place.site.offset,
+      expect: cBytes(place.site.expect),
+      entryFns: place.entryFns,
+      retFns: place.retFns,
+    }));
     return {
       declarations: [{ partial: 'uprobe', include: true, places: [] }],
-      definitions: [{ partial: 'uprobe', include: false, places }],
+      definitions: [{ partial: 'uprobe', include: false, places: views }],
       attachSets: ['{ .ops = &guru_uprobe_ops, .defs = guru_uprobes, .n = ARRAY_SIZE(guru_uprobes) }'],
     };
   },
-  where: (p) => ` on ${p.path}:${p.func} (${p.address}, file offset 0x${p.offset.toString(16)}${p.pie ? ', PIE' : ''})`,
-  describe: (p: ProbeCommon & UprobePlacement) => (p.targets.length ? [`    ${p.targets.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ')}`] : []),
+  where: (p) =>
+    isSingle(p)
+      ? ` on ${p.path}:${p.func} (${p.sites[0]!.address}, file offset 0x${p.sites[0]!.offset.toString(16)}${p.pie ? ', PIE' : ''})`
+      : ` on ${p.sites.length} functions of ${p.path}${p.pie ? ' (PIE)' : ''}`,
+  describe: (p: ProbeCommon & UprobePlacement) => [
+    ...(p.targets.length ? [`    ${p.targets.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ')}`] : []),
+    ...(isSingle(p) ? [] : p.sites.map((s) => `      ${s.func} (${s.address}, file offset 0x${s.offset.toString(16)})`)),
+  ],
   list: (query, facts, opts) => {
     const opened = openBinary(query.path);
     if ('message' in opened) throw new UserError(opened.message, opened.hint);
@@ -181,7 +201,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
     const entries = names.map((name): ListEntry => {
       const point = spell(query.ret, query.path, name);
       if (!opts.verbose) return { point };
-      const r = resolveFunction(binary, binary.functions.get(name)![0]!, query.ret, query.path, point);
+      const r = userScope(binary, name, query.ret, query.path, point);
       return { point, targets: r.listed, note: r.note };
     });
     return { release: facts.release, entries, sources: [`${binary.path} (ELF symbols)`] };
