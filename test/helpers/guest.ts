@@ -63,6 +63,22 @@ export function describeEachKernel(body: (kernel: () => Promise<StoredKernel>, r
   });
 }
 
+/**
+ * Like describeEachKernel, for tests of guru's own supervision and event
+ * channel (signals, ttl, several modules, drops, record sizes): the same
+ * code on every kernel, so they run on the first test kernel only, which
+ * keeps npm test's matrix within CI's time. GURU_TEST_MATRIX=full runs
+ * them on every test kernel too.
+ */
+export function describeOnFirstKernel(body: (kernel: () => Promise<StoredKernel>, ref: string) => void): void {
+  if (process.env.GURU_TEST_MATRIX === 'full') return describeEachKernel(body);
+  const ref = testKernels()[0];
+  describe(`on ${ref}`, () => {
+    let stored: Promise<StoredKernel> | undefined;
+    body(() => (stored ??= testKernel(ref)), ref);
+  });
+}
+
 /** Debian's 6.1 kernel (tests that are about that kernel only). */
 export async function debianKernel(): Promise<StoredKernel> {
   return testKernel('debian:6.1');

@@ -5,9 +5,9 @@
 // with "internal error: RangeError ... readBigInt64LE".)
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('a log() of ten 255-byte strings and an integer arrives intact', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();

@@ -1,9 +1,9 @@
 // --detach keeps a patch armed after guru exits, with a kernel-side --ttl:
 // the kernel disarms it by itself when the ttl runs out; guru ps shows it;
 // guru rm removes it.
-import { AS_USER, buildFor, describeEachKernel, guruCommand, markers, runGuestScript } from '../helpers/guest.js';
+import { AS_USER, buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   const MODULE = 'guru_echo_one_byte';
 
   test('a detached patch stays armed until its ttl, then the kernel disarms it', async () => {

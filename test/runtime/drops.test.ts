@@ -3,9 +3,9 @@
 // with "delivered" counted independently from the events file.
 import path from 'node:path';
 import fs from 'node:fs';
-import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('emitted = delivered + dropped under overload', async () => {
     const kernel = await storedKernel();
     const ko = await buildFor(kernel, 'test/fixtures/runtime/firehose.yaml');

@@ -8,9 +8,9 @@
 // failed to load: "Could not allocate 6232 bytes percpu data".)
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   /** echo-one-byte's pattern: COMM writes only its first N bytes, and believes it wrote all. */
   function clampSpec(name: string, comm: string, n: number): string {
     return [

@@ -4,9 +4,9 @@
 // summary and no module left behind, also when the signal comes while the
 // module is still being loaded (before guru listened, it killed guru and
 // left the module loaded).
-import { AS_USER, buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile, waitArmed } from '../helpers/guest.js';
+import { AS_USER, buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile, waitArmed } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   const MODULE = 'guru_echo_one_byte';
 
   test('SIGKILL disarms at once, guru rm --all removes the module; SIGINT and SIGTERM summarise and unload, also during loading', async () => {
