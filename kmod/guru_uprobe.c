@@ -20,8 +20,9 @@
  * never an oops and never a signal to the task. A page the task has never
  * touched (or that was swapped out) reads as such a fault.
  *
- * Lifetime: load checks the file (the bytes at the offset are the ones
- * guru read at build time; -ESTALE if not) and registers the consumers; they are inert
+ * Lifetime: load opens the file (kept open while registered: see
+ * open_target), checks it (the bytes at the offset are the ones guru read
+ * at build time; -ESTALE if not) and registers the consumers; they are inert
  * until armed (guru_enter checks), so there is nothing to do at arm and
  * disarm. Unload unregisters them and, where the kernel defers it (6.12
  * on), waits until no handler can still be running before this module's
@@ -41,7 +42,6 @@
 #include <linux/module.h>
 #include <linux/err.h>
 #include <linux/fs.h>
-#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uprobes.h>
 #include "guru_uprobe.h"
@@ -49,7 +49,8 @@
 struct guru_uprobe_impl {
 	struct uprobe_consumer uc;
 	struct guru_uprobe *def;
-	struct inode *inode;		/* a reference of ours, held while registered */
+	struct file *file;		/* the probed file, open while registered */
+	struct inode *inode;		/* the uprobe's: the real inode of file */
 	struct uprobe *uprobe;		/* 6.12 on: what uprobe_register returned */
 };
 
@@ -147,53 +148,51 @@ static int __maybe_unused on_return_data(struct uprobe_consumer *uc, unsigned lo
 /* ---- load and unload ----------------------------------------------------- */
 
 /*
- * The file the probed processes map: the real inode below an overlay (the
- * pages a process maps are the lower file's), as the kernel's own
- * uprobe_events does. Then the bytes at the offset must be guru's.
+ * The file the probed processes map, opened once: its bytes at the offset
+ * must be guru's, and the uprobe goes on the inode of that same open file
+ * (no second lookup a rename could slip between). The file stays open
+ * while the uprobe is registered: the kernel's uprobe keeps only a bare
+ * inode pointer and wants its caller to hold the inode and its mount, and
+ * an open file holds both (without it, unmounting the probed file's
+ * filesystem succeeded under a loaded module and unregistering then used
+ * the freed inode). Below an overlay the uprobe goes on the real inode,
+ * whose pages the processes map, as the kernel's own uprobe_events does.
  */
-static int open_target(struct guru_uprobe *def, struct inode **inode)
+static int open_target(struct guru_uprobe *def, struct file **filep)
 {
 	unsigned char *buf;
 	struct file *file;
-	struct path path;
 	loff_t pos = def->offset;
 	ssize_t n;
-	int err;
+	int err = 0;
 
-	err = kern_path(def->path, LOOKUP_FOLLOW, &path);
-	if (err) {
-		pr_err("%s: uprobe on %s: cannot find the file: %d\n", guru_this.name, def->path, err);
-		return err;
-	}
-	if (!S_ISREG(d_inode(path.dentry)->i_mode)) {
-		pr_err("%s: uprobe on %s: not a regular file\n", guru_this.name, def->path);
-		path_put(&path);
-		return -EINVAL;
-	}
-	*inode = igrab(d_real_inode(path.dentry));
-	path_put(&path);
-	if (!*inode)
-		return -ENOENT;
-
-	buf = kmalloc(def->nexpect, GFP_KERNEL);
 	file = filp_open(def->path, O_RDONLY | O_LARGEFILE, 0);
-	if (!buf || IS_ERR(file)) {
-		err = !buf ? -ENOMEM : PTR_ERR(file);
+	if (IS_ERR(file)) {
+		pr_err("%s: uprobe on %s: cannot open the file: %ld\n", guru_this.name, def->path, PTR_ERR(file));
+		return PTR_ERR(file);
+	}
+	if (!S_ISREG(file_inode(file)->i_mode)) {
+		pr_err("%s: uprobe on %s: not a regular file\n", guru_this.name, def->path);
+		err = -EINVAL;
+		goto out;
+	}
+	buf = kmalloc(def->nexpect, GFP_KERNEL);
+	if (!buf) {
+		err = -ENOMEM;
 		goto out;
 	}
 	n = kernel_read(file, buf, def->nexpect, &pos);
-	filp_close(file, NULL);
 	if (n != def->nexpect || memcmp(buf, def->expect, def->nexpect)) {
 		pr_err("%s: uprobe on %s+0x%llx: the file is not the one guru built for (other bytes there); rebuild the module against this file\n",
 		       guru_this.name, def->path, def->offset);
 		err = -ESTALE;
 	}
-out:
 	kfree(buf);
-	if (err) {
-		iput(*inode);
-		*inode = NULL;
-	}
+out:
+	if (err)
+		filp_close(file, NULL);
+	else
+		*filep = file;
 	return err;
 }
 
@@ -205,9 +204,10 @@ static int load_uprobe(struct guru_uprobe *def)
 	impl = kzalloc(sizeof(*impl), GFP_KERNEL);
 	if (!impl)
 		return -ENOMEM;
-	err = open_target(def, &impl->inode);
+	err = open_target(def, &impl->file);
 	if (err)
 		goto out_free;
+	impl->inode = d_real_inode(impl->file->f_path.dentry);
 	impl->def = def;
 	if (def->entry)
 		impl->uc.handler = __builtin_choose_expr(HANDLERS_TAKE_DATA, on_entry_data, on_entry);
@@ -216,13 +216,13 @@ static int load_uprobe(struct guru_uprobe *def)
 	err = register_one(impl);
 	if (err) {
 		pr_err("%s: registering a uprobe on %s+0x%llx failed: %d\n", guru_this.name, def->path, def->offset, err);
-		goto out_iput;
+		goto out_close;
 	}
 	def->impl = impl;
 	return 0;
 
-out_iput:
-	iput(impl->inode);
+out_close:
+	filp_close(impl->file, NULL);
 out_free:
 	kfree(impl);
 	return err;
@@ -230,7 +230,7 @@ out_free:
 
 static void free_uprobe(struct guru_uprobe *def)
 {
-	iput(def->impl->inode);
+	filp_close(def->impl->file, NULL);
 	kfree(def->impl);
 	def->impl = NULL;
 }
