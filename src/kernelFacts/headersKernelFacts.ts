@@ -120,12 +120,17 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
   };
 }
 
-/** Text (function) symbols from a System.map or kallsyms file. */
+/**
+ * Text (function) symbols of vmlinux from a System.map or kallsyms file.
+ * kallsyms also lists the loaded modules' (`ADDR t NAME [MODULE]`): those
+ * are left out, as their types are in the module's BTF, not vmlinux's
+ * (KernelFacts.modules() finds them).
+ */
 export function readTextSymbols(file: string): Set<string> {
   const out = new Set<string>();
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const [, type, name] = line.split(/\s+/);
-    if (name && (type === 't' || type === 'T')) out.add(name);
+    const [, type, name, module] = line.split(/\s+/);
+    if (name && (type === 't' || type === 'T') && !module) out.add(name);
   }
   return out;
 }
