@@ -1333,6 +1333,15 @@ void guru_emit_stop(struct guru_ctx *ctx)
 	rec_finish(ctx);
 }
 
+void guru_emit_signal(struct guru_ctx *ctx, int sig, int result)
+{
+	struct guru_signal_payload p = { .sig = sig, .result = result };
+
+	rec_start(ctx, GURU_REC_SIGNAL, ctx->probe - gm->probes);
+	rec_put(ctx, &p, sizeof(p));
+	rec_finish(ctx);
+}
+
 void guru_emit_fault(struct guru_ctx *ctx)
 {
 	ctx->counts->faults++;

@@ -59,6 +59,7 @@ enum guru_rec_type {
 	GURU_REC_FAULT = 2,	/* id = probe; payload: struct guru_fault_payload */
 	GURU_REC_STOP = 3,	/* id = probe that called stop() */
 	GURU_REC_BACKTRACE = 4,	/* id = probe; payload: NUL-terminated text */
+	GURU_REC_SIGNAL = 5,	/* id = probe that called raise(); payload: struct guru_signal_payload */
 };
 
 /* Every record starts with this header; size is a multiple of 8. */
@@ -92,6 +93,12 @@ struct guru_fault_payload {
 	u32 kind;	/* enum guru_fault_kind */
 	u32 line;	/* spec line of the expression */
 	u64 addr;	/* address that failed, if any */
+};
+
+/* raise(SIG): what happened to the signal (kmod/guru_signal.c). */
+struct guru_signal_payload {
+	s32 sig;
+	s32 result;	/* 0 sent, 1 sent from an irq_work (the probe ran in NMI context), or -errno */
 };
 
 /*
@@ -313,6 +320,7 @@ void guru_log_str(struct guru_ctx *ctx, const char *s);
 void guru_log_end(struct guru_ctx *ctx);
 void guru_emit_backtrace(struct guru_ctx *ctx);
 void guru_emit_stop(struct guru_ctx *ctx);
+void guru_emit_signal(struct guru_ctx *ctx, int sig, int result);
 void guru_emit_fault(struct guru_ctx *ctx);
 
 /*

@@ -8,6 +8,7 @@ export const REC_LOG = 1;
 export const REC_FAULT = 2;
 export const REC_STOP = 3;
 export const REC_BACKTRACE = 4;
+export const REC_SIGNAL = 5;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -47,7 +48,9 @@ export type GuruEvent =
   | (RecordBase & { type: 'log'; format: number; probe: number; values: (bigint | string)[] })
   | (RecordBase & { type: 'fault'; probe: number; kind: string; line: number; addr: bigint })
   | (RecordBase & { type: 'stop'; probe: number })
-  | (RecordBase & { type: 'backtrace'; probe: number; frames: string[] });
+  | (RecordBase & { type: 'backtrace'; probe: number; frames: string[] })
+  /** raise(SIG): result 0 sent, 1 sent from an irq_work (NMI context), negative: not sent (-errno). */
+  | (RecordBase & { type: 'signal'; probe: number; sig: number; result: number });
 
 /**
  * Decode every whole record in `buf`. read() on the channel only ever
@@ -87,6 +90,9 @@ export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
         break;
       case REC_STOP:
         events.push({ ...base, type: 'stop', probe: id });
+        break;
+      case REC_SIGNAL:
+        events.push({ ...base, type: 'signal', probe: id, sig: body.readInt32LE(0), result: body.readInt32LE(4) });
         break;
       case REC_BACKTRACE: {
         const text = body.toString('latin1').replace(/\0[\s\S]*$/, '');

@@ -3,6 +3,7 @@
 import { applyLogFormat, parseLogFormat, type FormatPiece } from '../expr/logFormat.js';
 import type { Manifest } from '../render/manifest.js';
 import type { GuruEvent } from './decodeRecords.js';
+import { signalOutcome } from './signalOutcome.js';
 
 export class EventFormatter {
   private readonly pieces: FormatPiece[][];
@@ -24,6 +25,8 @@ export class EventFormatter {
         return '';
       case 'backtrace':
         return `backtrace at ${where} [pid ${e.pid} tid ${e.tid}]:\n${e.frames.map((f) => ` ${f}`).join('\n')}\n`;
+      case 'signal':
+        return `guru: ${signalOutcome(e)} [${where}]\n`;
     }
   }
 
@@ -39,6 +42,8 @@ export class EventFormatter {
         return JSON.stringify(common) + '\n';
       case 'backtrace':
         return JSON.stringify({ ...common, frames: e.frames }) + '\n';
+      case 'signal':
+        return JSON.stringify({ ...common, signal: e.sig, sent: e.result >= 0, text: signalOutcome(e) }) + '\n';
     }
   }
 }

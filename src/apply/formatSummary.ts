@@ -2,9 +2,12 @@
 // writes, kprobe nmissed and faults; and the event accounting, which must
 // balance exactly: emitted = delivered + dropped.
 import type { Manifest, ManifestProbe } from '../render/manifest.js';
+import type { GuruEvent } from './decodeRecords.js';
 import type { ModuleStats } from './moduleStats.js';
+import { signalOutcome } from './signalOutcome.js';
 
-export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered: number, seconds: number, reason: string): string {
+/** SIGNALS: the session's raise() records, each said in the summary (at most 20 by name). */
+export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered: number, seconds: number, reason: string, signals: readonly Extract<GuruEvent, { type: 'signal' }>[] = []): string {
   const rows = manifest.probes.map((p) => {
     const s = stats.probes[p.id] ?? { hits: 0, misses: 0, writes: 0, nmissed: 0, faults: 0 };
     return [`${p.id} ${p.on}`, s.hits, s.misses, s.writes, s.nmissed, s.faults].map(String);
@@ -15,6 +18,11 @@ export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered:
   const out = [`${manifest.module}: session ended (${reason}) after ${seconds.toFixed(1)} s`, line(header), ...rows.map(line)];
   const balanced = stats.emitted === delivered + stats.dropped;
   out.push(`  events: ${stats.emitted} emitted = ${delivered} delivered + ${stats.dropped} dropped${balanced ? '' : '  (does not balance: a guru bug)'}`);
+  if (signals.length) {
+    const sent = signals.filter((s) => s.result >= 0).length;
+    const shown = signals.slice(0, 20).map((s) => `    ${signalOutcome(s)} (probe ${s.probe})`);
+    out.push(`  signals: ${signals.length} raised, ${sent} sent`, ...shown, ...(signals.length > shown.length ? [`    and ${signals.length - shown.length} more`] : []));
+  }
   if (stats.tvarOverflow) out.push(`  thread variable table full ${stats.tvarOverflow} times (those writes faulted)`);
   for (const p of manifest.probes) if (p.matched) out.push(wildcardLine(p, stats));
   return out.join('\n') + '\n';

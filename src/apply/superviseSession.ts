@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { Manifest } from '../render/manifest.js';
 import { ControlFile } from './controlFile.js';
-import { decodeRecords } from './decodeRecords.js';
+import { decodeRecords, type GuruEvent } from './decodeRecords.js';
 import { EventFormatter } from './formatEvent.js';
 import { insertModule, removeModule, type TargetModule } from './kernelModules.js';
 import { readModuleStats, type ModuleStats } from './moduleStats.js';
@@ -128,6 +128,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     // we have disarmed and every record has been read.
     const formatter = new EventFormatter(manifest);
     let delivered = 0;
+    const signals: Extract<GuruEvent, { type: 'signal' }>[] = [];
     let disarmed = false;
     const disarm = ended.then(async () => {
       disarmed = true;
@@ -139,6 +140,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
       for (const e of decodeRecords(batch, manifest)) {
         delivered++;
         if (e.type === 'stop') end(`stop() in ${manifest.probes[e.probe]?.on ?? 'a probe'}`);
+        if (e.type === 'signal') signals.push(e);
         const text = opts.json ? formatter.json(e) : formatter.text(e);
         if (text) opts.events.write(text);
       }
@@ -151,7 +153,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
       await childExited;
     }
     const stats = readModuleStats(module);
-    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason));
+    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals));
     return { exitCode, stats, delivered, endReason };
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);

@@ -14,7 +14,9 @@ import { conversionType, FormatError, parseLogFormat, type Conversion } from './
 
 export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
 export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
-export const STATEMENT_CALLS = ['log', 'stop', 'backtrace'] as const;
+export const STATEMENT_CALLS = ['log', 'stop', 'backtrace', 'raise'] as const;
+/** Signal numbers raise() takes (the kernel's _NSIG is 64 on x86-64). */
+const SIGNAL_MAX = 64;
 export const VALUE_CALLS = ['user_string', 'kernel_string'] as const;
 /** Named in the spec language (docs/spec.md) but not built yet: refused with a clear message, never stubbed. */
 const LATER_CALLS: Record<string, string> = {
@@ -58,6 +60,8 @@ export interface CompileScope {
   params: readonly ParamDecl[];
   constant: (name: string) => bigint | undefined;
   constantNames: () => string[];
+  /** False where handlers run in the supervisor, not a probed task (begin, end): raise() would signal guru. */
+  inTask?: boolean;
   /**
    * The target kernel's types (BTF), for member access; undefined when
    * there are none. Called only when a spec uses member access: loading
@@ -251,12 +255,27 @@ export class ProbeCompiler {
       case 'backtrace':
         if (node.arguments.length) this.fail(node, `${name}() takes no arguments`);
         return { k: name, line };
+      case 'raise':
+        return this.raise(node, line);
       default:
         if ((VALUE_CALLS as readonly string[]).includes(name)) {
           this.fail(node, `the value of ${name}() is unused`, `log it: log("%s", ${name}(...))`);
         }
         return this.unknownCall(node, name);
     }
+  }
+
+  /** raise(SIG): SIG a signal name from the target's headers (SIGKILL) or its number, known at check time. */
+  private raise(node: jsep.CallExpression, line: number): IrStmt {
+    const hint = 'raise(SIGKILL), raise(SIGTERM), raise(SIGSEGV), or a number from 1 to 64';
+    const [sigNode, ...extra] = node.arguments as ExprNode[];
+    if (!sigNode || extra.length) this.fail(node, 'raise() takes one signal', hint);
+    if (this.scope.inTask === false) this.fail(node, `raise() at ${this.scope.probeLabel} would signal guru itself: begin and end probes run in the supervisor`, 'raise() signals the task a probe hit: put it in a probe on what that task does');
+    const sig = this.int(this.sub(sigNode), sigNode, 'raise() takes a signal (an integer)');
+    if (sig.k !== 'int') this.fail(sigNode, 'raise() takes a signal known when the spec is checked', hint);
+    const n = Number(BigInt(sig.value));
+    if (n < 1 || n > SIGNAL_MAX) this.fail(sigNode, `${n} is not a signal: they run from 1 to ${SIGNAL_MAX}`, hint);
+    return { k: 'raise', sig: n, line };
   }
 
   private log(node: jsep.CallExpression, line: number): IrStmt {

@@ -89,4 +89,6 @@ export type IrStmt =
   | { k: 'setVar'; id: number; scope: 'thread' | 'global'; varType: string; value: IrExpr; line: number }
   | { k: 'log'; format: number; args: IrExpr[]; line: number }
   | { k: 'backtrace'; line: number }
-  | { k: 'stop'; line: number };
+  | { k: 'stop'; line: number }
+  /** raise(SIG): signal the task the probe runs in (its process) with SIG, 1 ... 64. */
+  | { k: 'raise'; sig: number; line: number };

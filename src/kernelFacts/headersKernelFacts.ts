@@ -39,6 +39,7 @@ const CONSTANT_HEADERS = [
   'include/uapi/linux/fcntl.h',
   'include/uapi/linux/stat.h',
   'include/uapi/linux/fs.h',
+  'arch/x86/include/uapi/asm/signal.h',
 ];
 
 /** Everything known about the target: its headers, and where its symbols, BTF and debuginfo are. */

@@ -1,11 +1,11 @@
-// errno names, open(2) flags and mode bits, read from the target kernel's
+// errno names, open(2) flags, mode bits and signal numbers, read from the target kernel's
 // headers so `$return = -EACCES` means what it means on that kernel.
 // Values are `#define NAME <expr>` where expr is a number (C rules: 0755 is
 // octal), another constant, or an OR of those in parentheses.
 
 import { parseCInteger } from '../expr/cInteger.js';
 
-const NAME_FILTER = /^(E[A-Z0-9]+|O_[A-Z0-9_]+|S_I[A-Z0-9_]+|AT_[A-Z0-9_]+|SEEK_[A-Z]+)$/;
+const NAME_FILTER = /^(E[A-Z0-9]+|O_[A-Z0-9_]+|S_I[A-Z0-9_]+|AT_[A-Z0-9_]+|SEEK_[A-Z]+|SIG(?!STKSZ)[A-Z0-9]+)$/;
 
 export function parseHeaderConstants(headerTexts: string[]): Map<string, bigint> {
   const raw = new Map<string, string>();

@@ -50,6 +50,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     const compileIn = (s: ProbeScope, diagnostics: Diagnostic[]) => {
       const scope: CompileScope = {
         probeLabel: probe.on,
+        inTask: familyOf(resolved.placement).inTask,
         targets: s.targets,
         unavailableTargets: s.unavailableTargets,
         writesRefused: s.writesRefused,

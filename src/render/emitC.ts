@@ -227,6 +227,8 @@ export class CEmitter {
         return ['guru_emit_backtrace(ctx);'];
       case 'stop':
         return ['guru_emit_stop(ctx);'];
+      case 'raise':
+        return [`guru_raise(ctx, ${s.sig});`];
     }
     throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
   }

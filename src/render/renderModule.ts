@@ -77,6 +77,12 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     parts.push(part);
     runtimeSources.push(...(family.runtime ?? []));
   }
+  // raise() brings a runtime part of its own, attached like a family's (its irq_works live until unload).
+  const raises = plan.probes.some((p) => [p.actions, ...(p.variants ?? []).map((v) => v.actions)].some((as) => as.some((a) => a.k === 'raise')));
+  if (raises) {
+    parts.push({ declarations: [{ partial: 'signal' }], attachSets: ['{ .ops = &guru_signal_ops, .defs = NULL, .n = 0 }'] });
+    runtimeSources.push('guru_signal.c', 'guru_signal.h');
+  }
   const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
   const links = new Map<number, string[]>();
   for (const part of parts) for (const [id, fields] of part.links ?? []) links.set(id, fields);

@@ -1,6 +1,6 @@
 // The user-space half of the event channel: records laid out as
 // kmod/guru_runtime.h writes them decode and format as the spec says.
-import { decodeRecords, eventString, REC_BACKTRACE, REC_FAULT, REC_HEADER_SIZE, REC_LOG, REC_STOP } from '../../src/apply/decodeRecords.js';
+import { decodeRecords, eventString, REC_BACKTRACE, REC_FAULT, REC_HEADER_SIZE, REC_LOG, REC_SIGNAL, REC_STOP } from '../../src/apply/decodeRecords.js';
 import { EventFormatter } from '../../src/apply/formatEvent.js';
 import { formatSummary } from '../../src/apply/formatSummary.js';
 import { parseModuleStats } from '../../src/apply/moduleStats.js';
@@ -82,4 +82,26 @@ test('strings are UTF-8 when their bytes are, otherwise ASCII with every other b
   expect(eventString(Buffer.from('h\u00e9llo', 'utf8'))).toBe('h\u00e9llo');
   expect(eventString(Buffer.from([0x61, 0xff, 0x22, 0x5c, 0xc3]))).toBe('a\\xff"\\\\xc3');
   expect(eventString(Buffer.alloc(0))).toBe('');
+});
+
+test('raise() records decode, format with the signal\'s name and outcome, and the summary counts them', () => {
+  const payload = (sig: number, result: number) => {
+    const b = Buffer.alloc(8);
+    b.writeInt32LE(sig, 0);
+    b.writeInt32LE(result, 4);
+    return b;
+  };
+  const events = decodeRecords(Buffer.concat([record(REC_SIGNAL, 0, payload(9, 0)), record(REC_SIGNAL, 0, payload(15, 1)), record(REC_SIGNAL, 0, payload(34, -1))]), manifest);
+  const f = new EventFormatter(manifest);
+  expect(events.map((e) => f.text(e)).join('')).toBe(
+    'guru: raise(SIGKILL) sent to pid 100 [syscall:write]\n' +
+      'guru: raise(SIGTERM) sent to pid 100 (from an irq_work: the probe ran in NMI context) [syscall:write]\n' +
+      'guru: raise(SIGRTMIN+2) for pid 100 not sent: EPERM: a kernel thread, an exiting task or init [syscall:write]\n',
+  );
+  expect(JSON.parse(f.json(events[2]!))).toMatchObject({ type: 'signal', signal: 34, sent: false });
+  const stats = parseModuleStats('state disarmed\nemitted 3\ndropped 0\nnested 0\ntvar_overflow 0\nwildcard_skipped 0\nprobe 0 hits 3 misses 0 writes 0 faults 0 nmissed 0\n');
+  const signals = events.filter((e) => e.type === 'signal');
+  expect(formatSummary(manifest, stats, 3, 1, 'SIGINT', signals)).toContain(
+    '  signals: 3 raised, 2 sent\n    raise(SIGKILL) sent to pid 100 (probe 0)\n',
+  );
 });

@@ -13,6 +13,7 @@ const SYSCALLS: SyscallPrototype[] = [
 const CONSTANTS = new Map<string, bigint>([
   ['EPERM', 1n], ['ENOENT', 2n], ['EACCES', 13n], ['ENOMEM', 12n], ['EINVAL', 22n],
   ['O_RDONLY', 0n], ['O_WRONLY', 1n], ['O_CREAT', 0o100n], ['S_IFREG', 0o100000n], ['S_IRWXU', 0o700n],
+  ['SIGKILL', 9n], ['SIGTERM', 15n],
 ]);
 
 /** BTF: kprobe arguments get names and types from it (see test/helpers/btfFixture.ts). */

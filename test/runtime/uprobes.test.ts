@@ -5,9 +5,11 @@
 // stripped one (symbols from .dynsym only), the non-PIE one through a
 // pattern (func names the match); libc's puts and getenv probed
 // by library name (getenv's answer taken away: the program sees it unset);
-// a library the program dlopen()s after the probes were armed; and another
-// build of the binary at the probed path refused at load time. One boot
-// per kernel does it all.
+// a library the program dlopen()s after the probes were armed; raise(SIGKILL)
+// killing only the matching run, from a uprobe (sent at once) and from an
+// int3 kprobe (NMI context: sent from an irq_work), counted in the summary;
+// and another build of the binary at the probed path refused at load time.
+// One boot per kernel does it all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -35,6 +37,9 @@ probes:
       - $return = $return + 1000
   - on: process("${dir}/greeter-nopie").function("gree*")
     do: log("nopie %s(%s, %d)", func, user_string($arg1), $arg2)
+  - on: uprobe:${dir}/greeter-stripped:greet
+    if: user_string($arg1) == "mallory"
+    do: raise(SIGKILL)
   - on: ur:${dir}/greeter-stripped:greet
     do: log("stripped greet returned %d", $return)
   - on: u:libc.so.6:puts
@@ -56,11 +61,14 @@ probes:
     do: log("shout(%s)", user_string($arg1))
   - on: uretprobe:${dir}/libshout.so:shout
     do: $return = 99
+  - on: kprobe:do_sys_openat2+0x5
+    where: { comm: nmi-victim }
+    do: raise(SIGKILL)
 `;
 }
 
 describeEachKernel((storedKernel) => {
-  test('arguments and return values of user functions, read and rewritten: PIE, non-PIE, stripped, libc by name, a library dlopen()ed after arming', async () => {
+  test('arguments and return values of user functions, read and rewritten: PIE, non-PIE, stripped, libc by name, a library dlopen()ed after arming, raise(SIGKILL) on one', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();
     try {
@@ -69,12 +77,15 @@ describeEachKernel((storedKernel) => {
       await execa('gcc', ['-O2', '-rdynamic', '-o', `${dir}/greeter-stripped`, SOURCE]);
       await execa('strip', ['--strip-all', `${dir}/greeter-stripped`]);
       await execa('gcc', ['-O2', '-shared', '-fPIC', '-o', `${dir}/libshout.so`, LIBRARY]);
+      fs.copyFileSync('/bin/cat', `${dir}/nmi-victim`);
       fs.writeFileSync(`${dir}/spec.yaml`, spec(dir));
       const ko = await buildFor(kernel, `${dir}/spec.yaml`);
       const run = await runGuestScript(
         kernel,
         [
-          `${guruCommand()} apply ${ko} -o /tmp/events --run "GREETING=hello ${dir}/greeter bob ${dir}/libshout.so > /tmp/out; ${dir}/greeter-nopie alice >> /tmp/out; ${dir}/greeter-stripped carol >> /tmp/out" 2> /tmp/summary`,
+          // Kprobes stay int3 breakpoints (not jumps), so the kprobe's raise() runs in NMI context.
+          'echo 0 > /proc/sys/debug/kprobes-optimization',
+          `${guruCommand()} apply ${ko} -o /tmp/events --run "GREETING=hello ${dir}/greeter bob ${dir}/libshout.so > /tmp/out; ${dir}/greeter-nopie alice >> /tmp/out; ${dir}/greeter-stripped carol >> /tmp/out; ${dir}/greeter-stripped mallory >> /tmp/out; echo mallory exit \\$? >> /tmp/out; ${dir}/nmi-victim /etc/hostname >> /tmp/out; echo nmi-victim exit \\$? >> /tmp/out" 2> /tmp/summary`,
           `echo "[apply-exit:$?]<<"`,
           showFile('events', '/tmp/events'),
           showFile('out', '/tmp/out'),
@@ -94,9 +105,21 @@ describeEachKernel((storedKernel) => {
         // getenv's answer is taken away (GREETING is set for the first run only); the dlopen()ed shout returns 99.
         'greet(bob, 5)\ngreet returned 1015\nGREETING=(unset)\nbob!\nshout returned 99\ngoodbye\n' +
           'greet(alice, 3)\ngreet returned 15\nGREETING=(unset)\ngoodbye\n' +
-          'greet(carol, 3)\ngreet returned 15\nGREETING=(unset)\ngoodbye\n',
+          'greet(carol, 3)\ngreet returned 15\nGREETING=(unset)\ngoodbye\n' +
+          // raise(SIGKILL) at greet's entry: mallory's run dies before greet prints; only it.
+          'mallory exit 137\n' +
+          // raise(SIGKILL) in an int3 kprobe (NMI context): sent from an irq_work, before cat could read anything.
+          'nmi-victim exit 137\n',
       );
-      expect(seen.get('events')).toBe(
+      const events = seen.get('events')!;
+      const killed = new RegExp(`^guru: raise\\(SIGKILL\\) sent to pid (\\d+) \\[uprobe:${dir}/greeter-stripped:greet\\]$`, 'm').exec(events);
+      expect(killed).not.toBeNull();
+      const deferred = /^guru: raise\(SIGKILL\) sent to pid (\d+) \(from an irq_work: the probe ran in NMI context\) \[kprobe:do_sys_openat2\+0x5\]$/m.exec(events);
+      expect(deferred).not.toBeNull();
+      expect(seen.get('summary')).toContain(
+        `  signals: 2 raised, 2 sent\n    raise(SIGKILL) sent to pid ${killed![1]} (probe 3)\n    raise(SIGKILL) sent to pid ${deferred![1]} (from an irq_work: the probe ran in NMI context) (probe 11)\n`,
+      );
+      expect(events.replace(killed![0], 'KILLED').replace(deferred![0], 'DEFERRED')).toBe(
         [
           'pie greet(bob, 3)',
           'pie greet returned 15',
@@ -110,6 +133,8 @@ describeEachKernel((storedKernel) => {
           'stripped greet returned 15',
           'greeter-strippe getenv(GREETING)',
           'greeter-strippe puts(goodbye)',
+          'KILLED',
+          'DEFERRED',
           '',
         ].join('\n'),
       );
