@@ -3,9 +3,12 @@
 // block holds `$ COMMAND` lines, each followed by the output it shows. In
 // the shown output, a line `…` matches any number of lines and `…` inside a
 // line any text. `guru` is this checkout's (a shim on PATH), run from the
-// repository root as the lab says.
+// repository root as the lab says. The lab's scratch folder, /tmp/guru-lab,
+// is a private one per run (in commands and shown output alike): two runs at
+// once, as on a shared CI machine, removed each other's files.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { debianKernel, hostTempDir } from '../helpers/guest.js';
 
@@ -60,6 +63,9 @@ function run(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number | 
   });
 }
 
+const LAB_DIR = '/tmp/guru-lab';
+const labDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-lab-'));
+const privateLab = (text: string): string => text.split(LAB_DIR).join(labDir);
 const steps = labSteps(fs.readFileSync('docs/teaching.md', 'utf8'));
 let shim: string;
 let env: NodeJS.ProcessEnv;
@@ -72,7 +78,7 @@ beforeAll(async () => {
 });
 afterAll(() => {
   if (shim) fs.rmSync(shim, { recursive: true, force: true });
-  fs.rmSync('/tmp/guru-lab', { recursive: true, force: true });
+  fs.rmSync(labDir, { recursive: true, force: true });
 });
 
 test('the lab has its parts, each with commands and the output they show', () => {
@@ -90,9 +96,10 @@ test('the matcher: … lines match any run of lines, … in a line any text', ()
 
 // One test per command, in order (jest runs a file's tests in sequence).
 test.each(steps.map((s) => [s.line, s.command, s] as const))('docs/teaching.md:%d $ %s', async (_line, _command, step) => {
-  const r = await run(step.command, env);
+  const r = await run(privateLab(step.command), env);
   const output = r.stdout.replace(/\n$/, '').split('\n');
-  const expected = step.expected.length && step.expected[step.expected.length - 1] === '' ? step.expected.slice(0, -1) : step.expected;
+  const shown = step.expected.map(privateLab);
+  const expected = shown.length && shown[shown.length - 1] === '' ? shown.slice(0, -1) : shown;
   if (r.code !== 0 || !matchesLab(expected, r.stdout === '' ? [] : output)) {
     throw new Error(`docs/teaching.md:${step.line}: $ ${step.command}\nexit ${r.code}\n--- expected\n${expected.join('\n')}\n--- got\n${r.stdout}\n--- stderr\n${r.stderr}`);
   }
