@@ -42,6 +42,7 @@ async function applyOnKernel(kernel: StoredKernel, ref: string, args: ApplyOptio
     buildTarget: async () => target,
     maxProbes: args.maxProbes,
     mismatchHint: `build it for ${ref} (guru build SPEC --kernel ${ref}), or apply the spec itself with --vm ${ref}`,
+    buildId: () => kernel.buildId,
   });
 
   const guestArgv = [process.execPath, path.join(projectRoot(), 'bin', 'guru.js'), 'apply', koPath];

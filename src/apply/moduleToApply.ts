@@ -24,6 +24,8 @@ export interface SessionKernel {
   mismatchHint: string;
   /** --max-probes, for a spec. */
   maxProbes?: number;
+  /** The session kernel's build-id (undefined: unknown); asked for only of a module for one build. */
+  buildId: () => string | undefined;
 }
 
 export async function moduleToApply(target: string, kernel: SessionKernel): Promise<ModuleToApply> {
@@ -44,6 +46,16 @@ export async function moduleToApply(target: string, kernel: SessionKernel): Prom
   const manifest = readManifest(koPath);
   if (manifest.release !== kernel.release) {
     throw new UserError(`${path.basename(koPath)} was built for ${manifest.release}, but ${kernel.label} is ${kernel.release}`, kernel.mismatchHint);
+  }
+  // Statement probes are addresses in one build: the same release string is not enough.
+  if (manifest.buildId) {
+    const running = kernel.buildId();
+    if (running !== manifest.buildId) {
+      throw new UserError(
+        `${path.basename(koPath)} holds addresses of kernel build ${manifest.buildId}, but ${kernel.label} is ${running ? `build ${running}` : 'of a build guru cannot read (no /sys/kernel/notes)'}`,
+        `${kernel.mismatchHint}; a statement probe's addresses are valid in the build whose debuginfo they came from only`,
+      );
+    }
   }
   return { koPath, manifest };
 }

@@ -49,6 +49,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
     }
 
     const { moduleToApply } = await import('../apply/moduleToApply.js');
+    const { buildIdFromNotesFile } = await import('../debuginfo/elfNotes.js');
     const { superviseSession } = await import('../apply/superviseSession.js');
     const { koPath, manifest } = await moduleToApply(args.target, {
       release: os.release(),
@@ -56,6 +57,13 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       buildTarget: async () => (await import('../kernelFacts/kernelTarget.js')).resolveKernelTarget(args),
       maxProbes: args.maxProbes,
       mismatchHint: args.kernel ? `to run it on ${args.kernel}, use --vm` : 'build it for this kernel (guru build SPEC), or run it in a VM on that kernel (--vm)',
+      buildId: () => {
+        try {
+          return buildIdFromNotesFile('/sys/kernel/notes');
+        } catch {
+          return undefined;
+        }
+      },
     });
     const events = args.output ? fs.createWriteStream(args.output) : process.stdout;
     try {

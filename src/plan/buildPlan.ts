@@ -113,7 +113,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     module: `guru_${spec.name}`,
     description: spec.description,
     specFile: spec.file,
-    kernel: { release: facts.release },
+    kernel: { release: facts.release, ...addressesBuild(probes, facts) },
     vars,
     params: spec.params.map((p) => ({ name: p.name, initial: p.initial })),
     probes,
@@ -162,6 +162,12 @@ function compileVariants(
     );
   }
   return { kept, leftOut };
+}
+
+/** Statement probes are addresses in one build (its DWARF): the plan names that build. */
+function addressesBuild(probes: readonly PlanProbe[], facts: KernelFacts): { buildId?: string } {
+  const buildId = probes.some((p) => p.kind === 'statement') ? facts.debuginfo?.().buildId : undefined;
+  return buildId ? { buildId } : {};
 }
 
 function planVars(spec: Spec): PlanVar[] {

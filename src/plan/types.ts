@@ -25,7 +25,15 @@ export interface Plan {
   description?: string;
   /** The spec file as given (relative paths stay relative: #line uses it). */
   specFile: string;
-  kernel: { release: string };
+  kernel: {
+    release: string;
+    /**
+     * The one build of that release whose addresses the plan holds
+     * (statement probes: from its DWARF); its module must run on that build
+     * and no other. Absent when any build of the release will do.
+     */
+    buildId?: string;
+  };
   vars: PlanVar[];
   params: { name: string; initial: number }[];
   probes: PlanProbe[];

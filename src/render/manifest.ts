@@ -28,6 +28,8 @@ export interface Manifest {
   description?: string;
   specFile: string;
   release: string;
+  /** The kernel build the module is for, when its addresses are one build's (Plan.kernel.buildId). */
+  buildId?: string;
   probes: ManifestProbe[];
   formats: LogFormatEntry[];
   vars: { name: string; type: string; scope: string }[];
@@ -42,6 +44,7 @@ export function manifestOf(plan: Plan): Manifest {
     description: plan.description,
     specFile: plan.specFile,
     release: plan.kernel.release,
+    buildId: plan.kernel.buildId,
     probes: plan.probes.map((p) => ({
       id: p.id,
       on: p.on,

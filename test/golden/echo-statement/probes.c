@@ -263,9 +263,10 @@ GURU_MODULE_DESCRIPTION("echo writes only its first byte; ksys_write's ret says 
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_echo_statement\",\"name\":\"echo_statement\",\"description\":\"echo "
 	"writes only its first byte; ksys_write's ret says it wrote all\",\"specFile\":\"examples/echo-statem"
-	"ent.yaml\",\"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall:write\",\"canonical\":\"sysca"
-	"ll:write\",\"kind\":\"syscall\",\"symbol\":\"__x64_sys_write\",\"line\":31},{\"id\":1,\"on\":\"statement:ksys_wr"
-	"ite@include/linux/file.h:82\",\"canonical\":\"statement:ksys_write@include/linux/file.h:82\",\"kind\":\""
-	"statement\",\"symbol\":\"ksys_write\",\"line\":36}],\"formats\":[{\"id\":0,\"probe\":1,\"fmt\":\"fd %d, ksys_wri"
-	"te wrote %d of %d bytes, reports %d\",\"args\":[\"int\",\"int\",\"int\",\"int\"],\"line\":39}],\"vars\":[{\"name"
-	"\":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"params\":[]}";
+	"ent.yaml\",\"release\":\"6.1.0-test-amd64\",\"buildId\":\"eb4fbcd037e7253717950bf2b93bd5566f47c56f\",\"pro"
+	"bes\":[{\"id\":0,\"on\":\"syscall:write\",\"canonical\":\"syscall:write\",\"kind\":\"syscall\",\"symbol\":\"__x64_"
+	"sys_write\",\"line\":31},{\"id\":1,\"on\":\"statement:ksys_write@include/linux/file.h:82\",\"canonical\":\"s"
+	"tatement:ksys_write@include/linux/file.h:82\",\"kind\":\"statement\",\"symbol\":\"ksys_write\",\"line\":36}"
+	"],\"formats\":[{\"id\":0,\"probe\":1,\"fmt\":\"fd %d, ksys_write wrote %d of %d bytes, reports %d\",\"args\""
+	":[\"int\",\"int\",\"int\",\"int\"],\"line\":39}],\"vars\":[{\"name\":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"p"
+	"arams\":[]}";
