@@ -54,18 +54,20 @@ struct guru_cpu {
 };
 
 static struct guru_cpu __percpu *cpus;
-static struct guru_probe_counts __percpu *counts;	/* [gm->nprobes] per CPU */
+struct guru_probe_counts __percpu *guru_counts;	/* [gm->nprobes] per CPU */
+struct guru_layout guru_layout __ro_after_init;
 static u32 ring_size;			/* per CPU; a power of two */
 
 /*
  * States, changed under ctl_lock:
- *   armed      handlers run (read locklessly by them);
+ *   guru_armed handlers run (read locklessly by them);
  *   lifecycle  begin/end probes may run (only while arming/disarming);
  *   streaming  the event stream is open: the reader returns end-of-stream
  *              only once it is closed and every ring is empty, and it is
  *              closed only when no handler can emit any more.
  */
-static bool armed, lifecycle, streaming;
+bool guru_armed;			/* handlers run (read locklessly by them) */
+static bool lifecycle, streaming;
 static bool detached;			/* stays armed after the file closes */
 
 #define cpu_sum(field) ({						\
@@ -87,41 +89,9 @@ struct guru_kretprobe_impl {
 	struct guru_kretprobe *def;
 };
 
-static int kprobe_pre(struct kprobe *p, struct pt_regs *regs)
+int guru_save_args(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct guru_kprobe_impl *k = container_of(p, struct guru_kprobe_impl, kp);
-
-	k->def->pre_handler(regs, (unsigned long)p->addr);
-	return 0;
-}
-
-static int kretprobe_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct kretprobe *rp = get_kretprobe(ri);
-	struct guru_kretprobe_impl *k;
-
-	if (!rp)	/* being unregistered */
-		return 1;
-	k = container_of(rp, struct guru_kretprobe_impl, krp);
-	return k->def->entry_handler ? k->def->entry_handler(ri->data, regs, (unsigned long)rp->kp.addr) : 0;
-}
-
-static int kretprobe_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	struct kretprobe *rp = get_kretprobe(ri);
-	struct guru_kretprobe_impl *k;
-
-	if (!rp)
-		return 0;
-	k = container_of(rp, struct guru_kretprobe_impl, krp);
-	if (k->def->handler)
-		k->def->handler(ri->data, regs, (unsigned long)rp->kp.addr);
-	return 0;
-}
-
-int guru_save_args(void *data, struct pt_regs *regs, unsigned long addr)
-{
-	unsigned long *args = data;
+	unsigned long *args = (unsigned long *)ri->data;
 	int n;
 
 	for (n = 0; n < 6; n++)
@@ -149,10 +119,23 @@ static struct kprobe *kprobe_new(struct guru_kprobe *def)
 	k->def = def;
 	k->kp.symbol_name = def->symbol_name;
 	k->kp.offset = def->offset;
-	k->kp.pre_handler = kprobe_pre;
+	k->kp.pre_handler = def->pre_handler;	/* the generated handler, called by the kprobe core itself */
 	k->kp.flags = KPROBE_FLAG_DISABLED;
 	def->impl = k;
 	return &k->kp;
+}
+
+/*
+ * Calls of one function in flight at once that a kretprobe can follow; more
+ * are counted in its nmissed. A syscall that blocks (read, futex, poll) can
+ * have every thread in it: as many instances as the kernel's default thread
+ * limit (kernel/fork.c's set_max_threads: one thread per 8 kernel stacks of
+ * RAM), from 256 to 4096 (each holds a struct pt_regs for a syscall's
+ * rewritten arguments: 1 MiB at most per kretprobe).
+ */
+static int default_maxactive(void)
+{
+	return clamp_t(unsigned long, totalram_pages() / (8 * THREAD_SIZE / PAGE_SIZE), 256, 4096);
 }
 
 static struct kretprobe *kretprobe_new(struct guru_kretprobe *def)
@@ -164,10 +147,10 @@ static struct kretprobe *kretprobe_new(struct guru_kretprobe *def)
 	k->def = def;
 	k->krp.kp.symbol_name = def->symbol_name;
 	k->krp.kp.flags = KPROBE_FLAG_DISABLED;
-	k->krp.entry_handler = kretprobe_entry;
-	k->krp.handler = kretprobe_return;
+	k->krp.entry_handler = def->entry_handler;
+	k->krp.handler = def->handler;
 	k->krp.data_size = def->data_size;
-	k->krp.maxactive = def->maxactive;
+	k->krp.maxactive = def->maxactive ? def->maxactive : default_maxactive();
 	def->impl = k;
 	return &k->krp;
 }
@@ -338,6 +321,15 @@ static unsigned int tvar_capacity;
 static unsigned long *tvar_owner;	/* [tvar_capacity] */
 static u64 *tvar_start;			/* [tvar_capacity] */
 static s64 *tvar_vals;			/* [tvar_capacity][gm->nthread_vars] */
+/* gm->syscall_copies: each task's copy of its syscall registers (struct guru_sys_call). */
+static struct pt_regs *tvar_regs;	/* [tvar_capacity] */
+static u8 *tvar_holds_regs;		/* [tvar_capacity]: keep the entry while the task lives */
+
+/* The table exists for thread variables, and for syscall copies. */
+static bool tvar_used(void)
+{
+	return gm->nthread_vars || gm->syscall_copies;
+}
 static unsigned int tvar_buckets_log;	/* log2(tvar_capacity / TVAR_BUCKET) */
 
 static s64 *tvar_values(int i)
@@ -391,6 +383,8 @@ static int tvar_claim(void)
 	if (i >= 0) {
 		/* A dead task's entry at our address (its exit hooks were missed): reuse it. */
 		memset(tvar_values(i), 0, gm->nthread_vars * sizeof(s64));
+		if (tvar_holds_regs)
+			tvar_holds_regs[i] = 0;
 		tvar_start[i] = current->start_time;
 		return i;
 	}
@@ -416,6 +410,8 @@ static int tvar_claim(void)
 		if (cmpxchg(&tvar_owner[free[b]], 0, me) == 0) {
 			i = free[b];
 			memset(tvar_values(i), 0, gm->nthread_vars * sizeof(s64));
+			if (tvar_holds_regs)
+				tvar_holds_regs[i] = 0;
 			tvar_start[i] = current->start_time;
 			this_cpu_inc(cpus->tvar_claims);
 			return i;
@@ -454,8 +450,22 @@ static bool tvar_store(unsigned int id, const s64 *values, unsigned int n)
 	for (s = 0; s < gm->nthread_vars; s++)
 		if (vals[s])
 			return true;
-	tvar_release(i);	/* all zero again: the entry goes back */
+	if (!tvar_holds_regs || !tvar_holds_regs[i])
+		tvar_release(i);	/* all zero again: the entry goes back */
 	return true;
+}
+
+/* current's copy of its syscall registers (struct guru_sys_call), or NULL if the table is full. */
+static struct pt_regs *tvar_task_regs(void)
+{
+	int i = tvar_mine();
+
+	if (i < 0)
+		i = tvar_claim();
+	if (i < 0)
+		return NULL;
+	tvar_holds_regs[i] = 1;
+	return &tvar_regs[i];
 }
 
 bool guru_tvar_set(struct guru_ctx *ctx, unsigned int id, s64 value)
@@ -472,7 +482,7 @@ void guru_entry_save(unsigned int slot, unsigned long value, unsigned long cfa)
 	s64 pair[2] = { (s64)value, (s64)cfa };
 
 	/* A full table (counted in tvar_overflow) only costs the capture: the statement then reports a fault. */
-	if (READ_ONCE(armed))
+	if (READ_ONCE(guru_armed))
 		tvar_store(slot, pair, 2);
 }
 
@@ -526,11 +536,12 @@ static struct kprobe tvar_exit_kps[2] = {
 static int tvar_init(void)
 {
 	unsigned long threads = totalram_pages() / (8 * THREAD_SIZE / PAGE_SIZE);
-	size_t entry = sizeof(unsigned long) + sizeof(u64) + gm->nthread_vars * sizeof(s64);
+	size_t entry = sizeof(unsigned long) + sizeof(u64) + gm->nthread_vars * sizeof(s64) +
+		       (gm->syscall_copies ? sizeof(struct pt_regs) + 1 : 0);
 	unsigned int cap;
 	int err;
 
-	if (!gm->nthread_vars)
+	if (!tvar_used())
 		return 0;
 	cap = roundup_pow_of_two(clamp_t(unsigned long, 2 * threads, TVAR_MIN, TVAR_MAX_BYTES / entry));
 	while ((size_t)cap * entry > TVAR_MAX_BYTES && cap > TVAR_MIN)
@@ -539,9 +550,14 @@ static int tvar_init(void)
 	tvar_buckets_log = ilog2(cap / TVAR_BUCKET);
 	tvar_owner = vzalloc(cap * sizeof(*tvar_owner));
 	tvar_start = vzalloc(cap * sizeof(*tvar_start));
-	tvar_vals = vzalloc((size_t)cap * gm->nthread_vars * sizeof(s64));
+	tvar_vals = gm->nthread_vars ? vzalloc((size_t)cap * gm->nthread_vars * sizeof(s64)) : NULL;
+	if (gm->syscall_copies) {
+		tvar_regs = vmalloc(cap * sizeof(*tvar_regs));
+		tvar_holds_regs = vzalloc(cap);
+	}
 	err = -ENOMEM;
-	if (!tvar_owner || !tvar_start || !tvar_vals)
+	if (!tvar_owner || !tvar_start || (gm->nthread_vars && !tvar_vals) ||
+	    (gm->syscall_copies && (!tvar_regs || !tvar_holds_regs)))
 		goto fail;
 	err = register_kprobe(&tvar_exit_kps[0]);
 	if (err)
@@ -556,6 +572,8 @@ fail:
 	vfree(tvar_owner);
 	vfree(tvar_start);
 	vfree(tvar_vals);
+	vfree(tvar_regs);
+	vfree(tvar_holds_regs);
 	return err;
 }
 
@@ -563,12 +581,14 @@ static void tvar_exit(void)
 {
 	struct kprobe *kps[] = { &tvar_exit_kps[0], &tvar_exit_kps[1] };
 
-	if (!gm->nthread_vars)
+	if (!tvar_used())
 		return;
 	unregister_kprobes(kps, ARRAY_SIZE(kps));
 	vfree(tvar_owner);
 	vfree(tvar_start);
 	vfree(tvar_vals);
+	vfree(tvar_regs);
+	vfree(tvar_holds_regs);
 }
 
 /* The exit hooks are live only while the module is armed, not from the load on. */
@@ -576,7 +596,7 @@ static void tvar_hooks(bool on)
 {
 	unsigned int i;
 
-	if (!gm->nthread_vars)
+	if (!tvar_used())
 		return;
 	for (i = 0; i < ARRAY_SIZE(tvar_exit_kps); i++)
 		(on ? enable_kprobe : disable_kprobe)(&tvar_exit_kps[i]);
@@ -587,7 +607,17 @@ static void tvar_clear(void)
 {
 	unsigned int i;
 
-	for (i = 0; gm->nthread_vars && i < tvar_capacity; i++)
+	if (!tvar_used())
+		return;
+	/*
+	 * A task may still be between a syscall kprobe that pointed its
+	 * wrapper at the task's copy and the wrapper's first instructions,
+	 * which read it (preemptible: an RCU grace period does not cover it).
+	 * Every task passes a voluntary context switch only after those.
+	 */
+	if (gm->syscall_copies)
+		synchronize_rcu_tasks();
+	for (i = 0; i < tvar_capacity; i++)
 		if (tvar_owner[i])
 			tvar_release(i);
 }
@@ -633,11 +663,11 @@ static void arm_locked(void)
 {
 	unsigned int i;
 
-	if (armed)
+	if (guru_armed)
 		return;
 	tvar_hooks(true);
 	smp_store_release(&streaming, true);
-	WRITE_ONCE(armed, true);
+	WRITE_ONCE(guru_armed, true);
 	run_lifecycle(gm->begin);
 	set_probes(true);
 	for (i = 0; i < gm->nattach_sets; i++)
@@ -648,13 +678,13 @@ static void disarm_locked(void)
 {
 	unsigned int i;
 
-	if (!armed)
+	if (!guru_armed)
 		return;
 	for (i = 0; i < gm->nattach_sets; i++)
 		gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
 	set_probes(false);
 	tvar_hooks(false);
-	WRITE_ONCE(armed, false);
+	WRITE_ONCE(guru_armed, false);
 	/*
 	 * Every handler runs with preemption disabled (kprobe handlers, and
 	 * kretprobe return handlers inside rethook_trampoline_handler()'s
@@ -784,7 +814,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 		cancel_delayed_work(&ttl_work);
 		disarm_locked();
 	} else if (sscanf(cmd, "detach %lu", &ttl) == 1) {
-		if (!armed) {
+		if (!guru_armed) {
 			err = -EINVAL;
 		} else if (ttl > TTL_MAX_SECONDS) {
 			err = -ERANGE;
@@ -858,10 +888,11 @@ static int stats_line(unsigned int i, char *line)
 		int cpu;
 
 		for_each_possible_cpu(cpu) {
-			struct guru_probe_counts *pc = per_cpu_ptr(counts, cpu) + id;
+			struct guru_probe_counts *pc = per_cpu_ptr(guru_counts, cpu) + id;
 
-			c[0] += READ_ONCE(pc->hits);
-			c[1] += READ_ONCE(pc->misses);
+			/* A where: miss is a hit the guard turned away. */
+			c[0] += READ_ONCE(pc->hits) + READ_ONCE(pc->where_misses);
+			c[1] += READ_ONCE(pc->misses) + READ_ONCE(pc->where_misses);
 			c[2] += READ_ONCE(pc->writes);
 			c[3] += READ_ONCE(pc->faults);
 			c[4] += READ_ONCE(pc->skipped);
@@ -872,7 +903,7 @@ static int stats_line(unsigned int i, char *line)
 	switch (i) {
 	case 0:
 		return scnprintf(line, STATS_LINE, "state %s",
-				 READ_ONCE(armed) ? (READ_ONCE(detached) ? "detached" : "armed") : "disarmed");
+				 READ_ONCE(guru_armed) ? (READ_ONCE(detached) ? "detached" : "armed") : "disarmed");
 	case 1:
 		return scnprintf(line, STATS_LINE, "ttl_ms %ld", ttl_left_ms());
 	case 2:
@@ -1013,7 +1044,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	struct guru_cpu *c;
 	struct guru_ctx *ctx;
 
-	if (unlikely(!(regs ? READ_ONCE(armed) : READ_ONCE(lifecycle))))
+	if (unlikely(!(regs ? READ_ONCE(guru_armed) : READ_ONCE(lifecycle))))
 		return NULL;
 	c = this_cpu_ptr(cpus);
 	ctx = &c->ctx;
@@ -1031,10 +1062,10 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	barrier();
 	ctx->regs = regs;
 	ctx->sys_regs = NULL;
-	ctx->sys_saved = NULL;
+	ctx->sys_call = NULL;
 	ctx->entry_args = NULL;
 	ctx->probe = p;
-	ctx->counts = this_cpu_ptr(counts) + (p - gm->probes);
+	ctx->counts = this_cpu_ptr(guru_counts) + (p - gm->probes);
 	ctx->func_addr = 0;
 	ctx->func_name = NULL;
 	ctx->site = 0;
@@ -1053,34 +1084,26 @@ void guru_leave(struct guru_ctx *ctx)
 
 void guru_probe_skipped(struct guru_probe *p)
 {
-	this_cpu_inc(counts[p - gm->probes].skipped);	/* one instruction: NMI-safe */
+	this_cpu_inc(guru_counts[p - gm->probes].skipped);	/* one instruction: NMI-safe */
 }
 
 /* ---- guards and task builtins ------------------------------------------- */
 
-u32 guru_uid(void)
+/* What the inline guards in guru_runtime.h read (guru_layout). */
+static void layout_init(void)
 {
-	return from_kuid(&init_user_ns, current_uid());
-}
-
-u32 guru_gid(void)
-{
-	return from_kgid(&init_user_ns, current_gid());
-}
-
-u32 guru_euid(void)
-{
-	return from_kuid(&init_user_ns, current_euid());
-}
-
-s32 guru_pid(void)
-{
-	return current->tgid;
-}
-
-s32 guru_tid(void)
-{
-	return current->pid;
+	/* guru_comm_eq16 compares 16 bytes: the kernel's comm must be those. */
+	BUILD_BUG_ON(sizeof(current->comm) != 16);
+	guru_layout = (struct guru_layout){
+		.task_comm = offsetof(struct task_struct, comm),
+		.task_tgid = offsetof(struct task_struct, tgid),
+		.task_pid = offsetof(struct task_struct, pid),
+		.task_cred = offsetof(struct task_struct, cred),
+		.cred_uid = offsetof(struct cred, uid),
+		.cred_gid = offsetof(struct cred, gid),
+		.cred_euid = offsetof(struct cred, euid),
+		.ri_data = offsetof(struct kretprobe_instance, data),
+	};
 }
 
 u32 guru_cpu(void)
@@ -1091,11 +1114,6 @@ u32 guru_cpu(void)
 u64 guru_nsecs(void)
 {
 	return ktime_get_mono_fast_ns();	/* NMI-safe */
-}
-
-bool guru_comm_is(const char *name)
-{
-	return strncmp(current->comm, name, TASK_COMM_LEN) == 0;
 }
 
 bool guru_comm_glob(const char *pattern)
@@ -1352,23 +1370,24 @@ void guru_emit_fault(struct guru_ctx *ctx)
 
 /* ---- syscall arguments (see struct guru_sys_saved) --------------------- */
 
-void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *regs)
+bool guru_sys_copy(struct guru_ctx *ctx)
 {
-	/* The wrapper's only argument: the caller's registers (or, after another patch's rewrite, its copy). */
-	saved->sys_regs = (struct pt_regs *)regs->di;
-	saved->entry_regs = regs;
-	saved->written = 0;
-}
+	struct guru_sys_call *call = ctx->sys_call;
 
-void guru_sys_shadow(struct guru_ctx *ctx)
-{
-	struct guru_sys_saved *saved = ctx->sys_saved;
-
-	saved->shadow = *saved->sys_regs;
-	saved->sys_regs = &saved->shadow;
+	if (!call->copy) {
+		call->copy = tvar_task_regs();
+		if (!call->copy) {
+			ctx->fault.kind = GURU_FAULT_TVAR_FULL;
+			ctx->fault.addr = 0;
+			return false;
+		}
+	}
+	*call->copy = *call->sys_regs;
+	call->sys_regs = call->copy;
 	/* A kprobe handler may change the registers the probed code resumes with. */
-	saved->entry_regs->di = (unsigned long)&saved->shadow;
-	ctx->sys_regs = &saved->shadow;
+	call->entry_regs->di = (unsigned long)call->copy;
+	ctx->sys_regs = call->copy;
+	return true;
 }
 
 /* ---- module life -------------------------------------------------------- */
@@ -1487,6 +1506,23 @@ fail:
 	return -ENOMEM;
 }
 
+/* Each registered probe's address, which its handler reads (func, statement slides). */
+static void note_addresses(struct guru_module *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nkprobes; i++)
+		m->kprobes[i]->addr = (unsigned long)kprobe_of(m->kprobes[i])->addr;
+	for (i = 0; i < m->nkretprobes; i++)
+		m->kretprobes[i]->addr = (unsigned long)kretprobe_of(m->kretprobes[i])->kp.addr;
+	for (i = 0; i < m->nwild_kprobes; i++)
+		if (m->wild_kprobes[i]->impl)
+			m->wild_kprobes[i]->addr = (unsigned long)kprobe_of(m->wild_kprobes[i])->addr;
+	for (i = 0; i < m->nwild_kretprobes; i++)
+		if (m->wild_kretprobes[i]->impl)
+			m->wild_kretprobes[i]->addr = (unsigned long)kretprobe_of(m->wild_kretprobes[i])->kp.addr;
+}
+
 static void free_cpus(void)
 {
 	int cpu;
@@ -1495,7 +1531,7 @@ static void free_cpus(void)
 		for_each_possible_cpu(cpu)
 			vfree(per_cpu_ptr(cpus, cpu)->ring);
 	free_percpu(cpus);
-	free_percpu(counts);
+	free_percpu(guru_counts);
 }
 
 /*
@@ -1510,8 +1546,8 @@ static int alloc_cpus(struct guru_module *m)
 
 	ring_size = rounddown_pow_of_two(clamp_t(unsigned long, (4ul << 20) / num_possible_cpus(), 64ul << 10, 1ul << 20));
 	cpus = alloc_percpu(struct guru_cpu);
-	counts = __alloc_percpu(max(m->nprobes, 1u) * sizeof(struct guru_probe_counts), __alignof__(struct guru_probe_counts));
-	if (!cpus || !counts)
+	guru_counts = __alloc_percpu(max(m->nprobes, 1u) * sizeof(struct guru_probe_counts), __alignof__(struct guru_probe_counts));
+	if (!cpus || !guru_counts)
 		goto fail;
 	for_each_possible_cpu(cpu) {
 		struct guru_cpu *c = per_cpu_ptr(cpus, cpu);
@@ -1567,6 +1603,7 @@ static int guru_module_init(struct guru_module *m)
 
 	BUILD_BUG_ON(GURU_REC_MAX > U16_MAX);
 	gm = m;
+	layout_init();
 	err = alloc_cpus(m);
 	if (err)
 		return err;
@@ -1595,6 +1632,7 @@ static int guru_module_init(struct guru_module *m)
 		}
 	}
 	register_wildcards(m);
+	note_addresses(m);
 	err = load_attach_sets(m);
 	if (err)
 		goto out_wildcards;

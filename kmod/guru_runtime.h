@@ -46,7 +46,12 @@
 #include <linux/atomic.h>
 #include <linux/moduleparam.h>
 #include <linux/string.h>
+#include <linux/percpu-defs.h>
+#include <asm/current.h>
 #include <asm/ptrace.h>
+
+struct kprobe;
+struct kretprobe_instance;
 
 #define GURU_STR_MAX	256	/* longest string value, NUL included */
 #define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
@@ -113,8 +118,9 @@ struct guru_signal_payload {
  * no lock prefix and no cache line shared between CPUs. stats sums them.
  */
 struct guru_probe_counts {
-	u64 hits;	/* handler entered */
-	u64 misses;	/* guard (where:/if:) false */
+	u64 hits;	/* handler entered past the where: guard */
+	u64 where_misses;	/* where: false (counted as hits and misses in stats) */
+	u64 misses;	/* if: false */
 	u64 writes;	/* target writes done */
 	u64 faults;	/* expressions abandoned on a fault */
 	u64 skipped;	/* not run, said by a family's runtime part (guru_probe_skipped; in nmissed) */
@@ -123,12 +129,15 @@ struct guru_probe_counts {
 /*
  * A kprobe as the generated module declares it: what samples/kprobes puts in
  * a struct kprobe. The runtime registers a struct kprobe for it (disabled
- * until armed) and calls pre_handler with the probed address.
+ * until armed) with pre_handler as the kernel's own pre_handler, so a hit
+ * goes straight from the kprobe core into the generated handler; addr is
+ * the probed address once registered.
  */
 struct guru_kprobe {
 	const char *symbol_name;
 	unsigned int offset;
-	void (*pre_handler)(struct pt_regs *regs, unsigned long addr);
+	int (*pre_handler)(struct kprobe *p, struct pt_regs *regs);
+	unsigned long addr;
 	/* Wildcard matches: which spec probe and which of its matches (the wildcards file). */
 	unsigned int probe, match;
 	int error;			/* the runtime's: what registering it returned */
@@ -136,21 +145,43 @@ struct guru_kprobe {
 };
 
 /*
- * A kretprobe likewise. entry_handler (optional) runs at function entry with
- * data_size bytes of per-call storage, which handler gets back at return;
- * a non-zero return from entry_handler skips the return for that call.
- * handler may be NULL (an entry handler that only needs per-call data).
+ * A kretprobe likewise, its handlers the kernel's own: entry_handler
+ * (optional) runs at function entry with data_size bytes of per-call
+ * storage (guru_ri_data), which handler gets back at return; a non-zero
+ * return from entry_handler skips the return for that call. handler may be
+ * NULL (an entry handler that only needs per-call data). maxactive 0: the
+ * runtime sizes it (see kretprobe_new).
  */
 struct guru_kretprobe {
 	const char *symbol_name;
-	int (*entry_handler)(void *data, struct pt_regs *regs, unsigned long addr);
-	void (*handler)(void *data, struct pt_regs *regs, unsigned long addr);
+	int (*entry_handler)(struct kretprobe_instance *ri, struct pt_regs *regs);
+	int (*handler)(struct kretprobe_instance *ri, struct pt_regs *regs);
 	unsigned int data_size;
 	int maxactive;			/* calls in flight at once; more count as nmissed */
+	unsigned long addr;
 	unsigned int probe, match;	/* wildcard matches, as for struct guru_kprobe */
 	int error;
 	struct guru_kretprobe_impl *impl;
 };
+
+/*
+ * Offsets into kernel structures that probes.c cannot include the headers
+ * of, filled in by the runtime at load: enough for the where: guards to be
+ * inline loads and compares on the current task.
+ */
+struct guru_layout {
+	unsigned int task_comm, task_tgid, task_pid, task_cred;
+	unsigned int cred_uid, cred_gid, cred_euid;
+	unsigned int ri_data;		/* struct kretprobe_instance's data[] */
+};
+extern struct guru_layout guru_layout;
+extern bool guru_armed;			/* handlers run (see guru_enter) */
+extern struct guru_probe_counts __percpu *guru_counts;	/* [nprobes] */
+
+static __always_inline void *guru_ri_data(struct kretprobe_instance *ri)
+{
+	return (char *)ri + guru_layout.ri_data;
+}
 
 /* One probe of the spec. Several may share one kprobe/kretprobe. */
 struct guru_probe {
@@ -206,6 +237,7 @@ struct guru_module {
 	const struct guru_attach_set *attach_sets;
 	unsigned int nattach_sets;
 	unsigned int nthread_vars;
+	bool syscall_copies;		/* syscall kprobes rewrite: tasks keep copies (guru_sys_call) */
 	atomic64_t *global_vars;
 	const char *const *param_names;
 	atomic64_t *params;
@@ -233,25 +265,40 @@ extern struct guru_module guru_this;
  * Syscall arguments. The pt_regs wrapper (__x64_sys_NAME) reads them from
  * the struct pt_regs its argument points at: the caller's saved user
  * registers. A rewrite never touches those. The first write of a call
- * copies them into `shadow` (the kretprobe's per-call data, which lives
- * until the call returns), rewrites the copy and points the wrapper's
- * argument at it. So the kernel sees the rewritten argument and user space
- * keeps its registers on every way back: the syscall's own return, execve
- * (which replaces them), a fork's child (which copies them), a call that
- * is still blocked when the module is removed. Nothing is restored.
+ * copies them, rewrites the copy and points the wrapper's argument at it.
+ * So the kernel sees the rewritten argument and user space keeps its
+ * registers on every way back: the syscall's own return, execve (which
+ * replaces them), a fork's child (which copies them), a call that is still
+ * blocked when the module is removed. Nothing is restored.
+ *
+ * The copy must stay put until the wrapper has read it. With a return
+ * probe on the syscall it is the kretprobe's per-call data (struct
+ * guru_sys_saved), which lives until the call returns. Without one the
+ * syscall has a plain kprobe (no per-call data, and nothing to pay on a
+ * guard miss) and the copy is the task's own, in its thread-table entry:
+ * a task is in one syscall at a time, and the entry is kept until the task
+ * exits or the module disarms, which first waits for every task to pass a
+ * voluntary context switch (synchronize_rcu_tasks), i.e. to be past any
+ * wrapper's first instructions.
  */
-struct guru_sys_saved {
-	struct pt_regs *sys_regs;	/* what the wrapper reads: the caller's registers, or shadow */
+struct guru_sys_call {
+	struct pt_regs *sys_regs;	/* what the wrapper reads: the caller's registers, or the copy */
 	struct pt_regs *entry_regs;	/* the wrapper's registers at its entry (its argument is di) */
+	struct pt_regs *copy;		/* where the copy goes; NULL: the task's thread-table entry */
 	u8 written;			/* bit n: argument n was rewritten */
-	struct pt_regs shadow;
+};
+
+/* A syscall kretprobe's per-call data. */
+struct guru_sys_saved {
+	struct guru_sys_call call;
+	struct pt_regs copy;
 };
 
 /* Per-CPU scratch for one handler invocation (see "Contexts" above). */
 struct guru_ctx {
 	struct pt_regs *regs;		/* registers at the probe; NULL in begin/end */
 	struct pt_regs *sys_regs;	/* syscall probes: the caller's saved registers */
-	struct guru_sys_saved *sys_saved; /* syscall probes: the call's registers (see there) */
+	struct guru_sys_call *sys_call;	/* syscall probes: the call's registers (see there) */
 	const unsigned long *entry_args;	/* kretprobes: arguments saved at entry */
 	struct guru_probe *probe;
 	struct guru_probe_counts *counts;	/* this probe's counters on this CPU */
@@ -266,6 +313,20 @@ struct guru_ctx {
 	u8 rec[GURU_REC_MAX] __aligned(8);
 	char str[GURU_STR_SLOTS][GURU_STR_MAX];
 };
+
+/*
+ * A probe's handler is in two parts (templates/partials/probe-body.hbs):
+ * an inline check run on every hit, which returns unless the module is
+ * armed and the where: guard holds, counting a miss in this CPU's counters
+ * (no lock prefix, no cache line another CPU writes, no call); and the rest
+ * out of line, which starts with guru_enter.
+ */
+static __always_inline bool guru_is_armed(void)
+{
+	return READ_ONCE(guru_armed);
+}
+
+#define GURU_WHERE_MISS(id)	this_cpu_inc(guru_counts[id].where_misses)
 
 /*
  * Enter/leave a handler: NULL from enter means "do not run" (not armed, or
@@ -290,16 +351,49 @@ void guru_probe_skipped(struct guru_probe *p);
 #define GURU_RECORD_REL_LOC(offset)	(GURU_RECORD_ADDR((offset) + 4) + (GURU_RECORD(u32, offset) & 0xffff))
 
 /*
- * Guards and builtins about the current task, out of line: `current` and
- * credentials need <linux/sched.h> and <linux/cred.h>.
+ * Guards and builtins about the current task, inline through guru_layout.
+ * Ids are those of the initial user namespace, where from_kuid() is the
+ * identity: kuid.val is the uid.
  */
-bool guru_comm_is(const char *name);
+static __always_inline const void *guru_current_field(unsigned int offset)
+{
+	return (const char *)get_current() + offset;
+}
+
+static __always_inline u32 guru_cred_id(unsigned int offset)
+{
+	const char *cred = *(const char *const *)guru_current_field(guru_layout.task_cred);
+
+	return *(const u32 *)(cred + offset);
+}
+
+static __always_inline u32 guru_uid(void) { return guru_cred_id(guru_layout.cred_uid); }
+static __always_inline u32 guru_gid(void) { return guru_cred_id(guru_layout.cred_gid); }
+static __always_inline u32 guru_euid(void) { return guru_cred_id(guru_layout.cred_euid); }
+/* The thread group id: what user space calls the pid. */
+static __always_inline s32 guru_pid(void) { return *(const s32 *)guru_current_field(guru_layout.task_tgid); }
+static __always_inline s32 guru_tid(void) { return *(const s32 *)guru_current_field(guru_layout.task_pid); }
+
+/*
+ * comm is NAME (at most 15 bytes): the kernel keeps task->comm padded with
+ * NULs to its 16 bytes (__set_task_comm uses strscpy_pad; fork copies it),
+ * so two 8-byte compares against NAME padded the same way do; gcc folds
+ * the padded literal into two constants.
+ */
+static __always_inline bool guru_comm_eq16(const char name[16])
+{
+	const char *comm = guru_current_field(guru_layout.task_comm);
+	u64 c0, c1, n0, n1;
+
+	__builtin_memcpy(&c0, comm, 8);
+	__builtin_memcpy(&c1, comm + 8, 8);
+	__builtin_memcpy(&n0, name, 8);
+	__builtin_memcpy(&n1, name + 8, 8);
+	return c0 == n0 && c1 == n1;
+}
+#define guru_comm_is(name)	guru_comm_eq16((const char[16]){ name })
+
 bool guru_comm_glob(const char *pattern);
-u32 guru_uid(void);
-u32 guru_gid(void);
-u32 guru_euid(void);
-s32 guru_pid(void);		/* thread group id: what user space calls the pid */
-s32 guru_tid(void);
 u32 guru_cpu(void);
 u64 guru_nsecs(void);
 
@@ -391,11 +485,18 @@ static inline void guru_set_kernel_argument(struct pt_regs *r, int n, unsigned l
 }
 
 /* At a syscall wrapper's entry: REGS are its registers there. */
-void guru_sys_save(struct guru_sys_saved *saved, struct pt_regs *regs);
-/* Before the first rewrite of a call: the wrapper reads a copy from now on. */
-void guru_sys_shadow(struct guru_ctx *ctx);
-/* A kretprobe entry_handler for kernel functions: saves the six argument registers in data. */
-int guru_save_args(void *data, struct pt_regs *regs, unsigned long addr);
+static __always_inline void guru_sys_begin(struct guru_sys_call *call, struct pt_regs *regs, struct pt_regs *copy)
+{
+	/* The wrapper's only argument: the caller's registers (or, after another patch's rewrite, its copy). */
+	call->sys_regs = (struct pt_regs *)regs->di;
+	call->entry_regs = regs;
+	call->copy = copy;
+	call->written = 0;
+}
+/* Before the first rewrite of a call: the wrapper reads a copy from now on; false if there is no room for it. */
+bool guru_sys_copy(struct guru_ctx *ctx);
+/* A kretprobe entry_handler for kernel functions: saves the six argument registers in the per-call data. */
+int guru_save_args(struct kretprobe_instance *ri, struct pt_regs *regs);
 
 #define GURU_COUNT_WRITE()	(ctx->counts->writes++)
 #define GURU_COUNT_MISS()	(ctx->counts->misses++)
@@ -442,11 +543,13 @@ bool guru_entry_load(struct guru_ctx *ctx, unsigned int slot, unsigned long cfa,
 	GURU_COUNT_WRITE();							\
 } while (0)
 
-/* Rewrite a syscall argument in the copy the wrapper reads (guru_sys_saved). */
-#define GURU_SYS_SET_ARG(n, v) do {						\
-	if (!ctx->sys_saved->written)						\
-		guru_sys_shadow(ctx);						\
-	ctx->sys_saved->written |= 1u << (n);					\
+/* Rewrite a syscall argument in the copy the wrapper reads (struct guru_sys_call). */
+#define GURU_SYS_SET_ARG(n, v, spec_line) do {					\
+	if (!ctx->sys_call->written && !guru_sys_copy(ctx)) {			\
+		ctx->fault.line = (spec_line);					\
+		goto fault;							\
+	}									\
+	ctx->sys_call->written |= 1u << (n);					\
 	GURU_SYS_ARG(n) = (unsigned long)(v);					\
 	GURU_COUNT_WRITE();							\
 } while (0)

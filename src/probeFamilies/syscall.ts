@@ -1,9 +1,10 @@
 // The syscall family: `syscall:NAME` and `syscall:NAME:return` (SystemTap
 // `syscall.NAME[.return]`). Arguments by name from include/linux/syscalls.h,
 // read from (and written into) the caller's saved registers. All probes on
-// one syscall share one kretprobe on its pt_regs wrapper (templates/
-// partials/syscall.hbs), which runs entry handlers in spec order and
-// restores rewritten arguments on return, so user space never sees them.
+// one syscall share one kprobe (entry probes only) or kretprobe on its
+// pt_regs wrapper (templates/partials/syscall.hbs), which runs the handlers
+// in spec order; a rewritten argument goes into a copy of the caller's
+// registers that only the kernel reads, so user space never sees it.
 import { nearestName } from '../diagnostics/nearestName.js';
 import { EnvironmentError, UserError } from '../errors.js';
 import type { UnavailableTarget } from '../expr/compileExpression.js';
@@ -75,27 +76,43 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
     return resolveSyscall(sc, point.ret, label);
   },
   body: () => ({
-    params: 'struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr',
+    params: 'struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr',
     hasRegs: true,
-    setup: ['ctx->sys_regs = sys->sys_regs;', 'ctx->sys_saved = sys;', 'ctx->func_addr = func_addr;'],
+    setup: ['ctx->sys_regs = sys->sys_regs;', 'ctx->sys_call = sys;', 'ctx->func_addr = func_addr;'],
   }),
+  // A syscall with return probes gets a kretprobe, whose per-call data holds
+  // a rewrite's copy of the registers; one with entry probes only a kprobe
+  // (nothing to pay on a guard miss), the copy then being the task's own
+  // (struct guru_sys_call in kmod/guru_runtime.h).
   render: (probes, ctx) => {
     const names = [...new Set(probes.map((p) => p.syscall))];
     const definitions = names.map((name) => {
       const members = probes.filter((p) => p.syscall === name);
+      const entries = members.filter((p) => p.kind === 'syscall');
+      const returns = members.filter((p) => p.kind === 'syscall-return');
       return {
         partial: 'syscall',
-        name: `sys_${name}_krp`,
+        name: `sys_${name}_${returns.length ? 'krp' : 'kp'}`,
         syscall: name,
         symbol: members[0]!.symbol,
-        entryProbes: members.filter((p) => p.kind === 'syscall').map((p) => ctx.probeFn(p)),
-        returnProbes: members.filter((p) => p.kind === 'syscall-return').map((p) => ctx.probeFn(p)),
+        entryProbes: entries.map((p) => ctx.probeFn(p)),
+        returnProbes: returns.map((p) => ctx.probeFn(p)),
+        copies: entries.some((p) => p.actions.some((a) => a.k === 'setTarget')),
+        // For the entry of a kretprobe: which probes may want the call (their where: guards).
+        probeViews: members.map((p) => ({ fn: ctx.probeFn(p), id: p.id })),
+        returnProbeViews: returns.map((p) => ({ fn: ctx.probeFn(p), id: p.id })),
         probes: members.map((p) => p.id),
       };
     });
     const links = new Map<number, string[]>();
-    for (const d of definitions) for (const id of d.probes) links.set(id, [`.krp = &${d.name}`]);
-    return { definitions, kretprobes: definitions.map((d) => d.name), links };
+    for (const d of definitions) for (const id of d.probes) links.set(id, [`${d.returnProbes.length ? '.krp' : '.kp'} = &${d.name}`]);
+    return {
+      definitions,
+      kretprobes: definitions.filter((d) => d.returnProbes.length).map((d) => d.name),
+      kprobes: definitions.filter((d) => !d.returnProbes.length).map((d) => d.name),
+      links,
+      moduleFields: definitions.some((d) => d.copies && !d.returnProbes.length) ? ['.syscall_copies = true'] : [],
+    };
   },
   where: (p) => ` on ${p.symbol}`,
   list: (query, facts, opts) => {

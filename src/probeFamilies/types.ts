@@ -166,6 +166,8 @@ export interface FamilyRender {
   end?: string[];
   /** Thread-variable slots used from RenderContext.firstThreadSlot on. */
   threadSlots?: number;
+  /** Fields of struct guru_module (kmod/guru_runtime.h) the family sets: C designated initializers. */
+  moduleFields?: string[];
 }
 
 /**

@@ -194,7 +194,7 @@ export class CEmitter {
         const value = cast === 'unsigned long' ? `(unsigned long)(${v})` : `(unsigned long)(${cast})(${v})`;
         switch (t.access.kind) {
           case 'syscallArg':
-            return [`GURU_SYS_SET_ARG(${t.access.index}, ${value});`];
+            return [`GURU_SYS_SET_ARG(${t.access.index}, ${value}, ${s.line});`];
           case 'kernelArg':
             return [`guru_set_kernel_argument(ctx->regs, ${t.access.index}, ${value});`, 'GURU_COUNT_WRITE();'];
           case 'userArg':

@@ -18,7 +18,7 @@ export interface RenderedModule {
 }
 
 /** The runtime macros that may `goto fault` (kmod/guru_runtime.h). */
-const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIV|MOD|TVAR_SET|LOCAL|SET_LOCAL|READ)\(/;
+const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIV|MOD|TVAR_SET|LOCAL|SET_LOCAL|READ|SYS_SET_ARG)\(/;
 
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
@@ -53,8 +53,11 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
         guard,
         cond,
         actions,
-        // Emit only the labels something jumps to (no -Wunused-label).
-        usesMiss: guard !== undefined || cond !== undefined,
+        // The names PARAMS declares, to pass them on (probe-body.hbs).
+        args: shape.params === 'void' ? '' : shape.params.split(',').map((d) => /(\w+)\s*$/.exec(d)![1]).join(', '),
+        // Emit only the labels something jumps to (no -Wunused-label). A
+        // handler with regs checks its where: guard before it enters (probe-body.hbs).
+        usesMiss: cond !== undefined || (!shape.hasRegs && guard !== undefined),
         usesFault: FAULTING_MACROS.test(allC),
         specFile: plan.specFile,
         specFileC,
@@ -107,6 +110,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     beginProbes: gather((r) => r.begin),
     endProbes: gather((r) => r.end),
     attachSets: gather((r) => r.attachSets),
+    moduleFields: [...new Set(gather((r) => r.moduleFields))],
     runtimeObjects: runtimeSources.filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '.o')),
     probeTable,
     manifestC: splitCString(JSON.stringify(manifestOf(plan))),

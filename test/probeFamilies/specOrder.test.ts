@@ -13,11 +13,13 @@ test('two kprobes and two kretprobes on ksys_write: one kernel probe each, handl
       ['kprobe:ksys_write', 'kretprobe:ksys_write', 'kprobe:ksys_write', 'kprobe:ksys_write+0x4', 'kretprobe:ksys_write'].map((on) => `  - on: ${on}\n    do: [ 'log("x")' ]\n`).join(''),
   );
   const c = renderModule(buildPlan(spec, fakeKernelFacts(['ksys_write']))).files['probes.c']!;
-  expect(c).toContain('static void kp0_ksys_write_pre(struct pt_regs *regs, unsigned long addr)\n{\n\tprobe0_kprobe_ksys_write(regs, addr);\n\tprobe2_kprobe_ksys_write(regs, addr);\n}');
-  expect(c).toContain('static void krp1_ksys_write_return(void *data, struct pt_regs *regs, unsigned long addr)\n{\n\tprobe1_kretprobe_ksys_write(regs, data, addr);\n\tprobe4_kretprobe_ksys_write(regs, data, addr);\n}');
+  expect(c).toContain('static int kp0_ksys_write_pre(struct kprobe *p, struct pt_regs *regs)\n{\n\tprobe0_kprobe_ksys_write(regs, kp0_ksys_write.addr);\n\tprobe2_kprobe_ksys_write(regs, kp0_ksys_write.addr);\n\treturn 0;\n}');
+  expect(c).toContain('static int krp1_ksys_write_return(struct kretprobe_instance *ri, struct pt_regs *regs)\n{\n\tprobe1_kretprobe_ksys_write(regs, guru_ri_data(ri), krp1_ksys_write.addr);\n\tprobe4_kretprobe_ksys_write(regs, guru_ri_data(ri), krp1_ksys_write.addr);\n\treturn 0;\n}');
+  // Its entry follows a call if either return probe's where: holds.
+  expect(c).toContain('if (!(probe1_kretprobe_ksys_write_where() || probe4_kretprobe_ksys_write_where())) {');
   // The offset probe is another address: its own kprobe.
   expect(c).toMatch(/static struct guru_kprobe kp3_ksys_write = \{\n\t\.symbol_name = "ksys_write",\n\t\.offset = 0x4,/);
-  expect(c.match(/static struct guru_kprobe kp\d_/g)).toHaveLength(2);
-  expect(c.match(/static struct guru_kretprobe krp\d_/g)).toHaveLength(1);
+  expect(c.match(/static struct guru_kprobe kp\d_\w+ = \{/g)).toHaveLength(2);
+  expect(c.match(/static struct guru_kretprobe krp\d_\w+ = \{/g)).toHaveLength(1);
   expect(c).toMatch(/\{ \.label = "kprobe:ksys_write", \.kp = &kp0_ksys_write \},\n\t\{ \.label = "kretprobe:ksys_write", \.krp = &krp1_ksys_write \},\n\t\{ \.label = "kprobe:ksys_write", \.kp = &kp0_ksys_write \}/);
 });

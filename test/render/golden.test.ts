@@ -67,3 +67,16 @@ function unescapeC(lit: string): string {
     /^[0-7]{3}$/.test(e) ? String.fromCharCode(parseInt(e, 8)) : ({ n: '\n', t: '\t' } as Record<string, string>)[e] ?? e,
   );
 }
+
+test('symbol names reach C as escaped string literals, whatever bytes they hold', () => {
+  // Kernel symbols come from kallsyms and BTF, not from the spec; still, none may break out of its literal.
+  const weird = 'fn"); evil("\\x';
+  const expected = '.symbol_name = "fn\\"); evil(\\"\\\\x",';
+  for (const spec of ['examples/ptrace-return-codes.yaml', 'examples/openat-offset.yaml', 'examples/echo-one-byte.yaml']) {
+    const plan = buildPlan(readSpecFile(spec), fakeKernelFacts());
+    const c = renderModule({ ...plan, probes: plan.probes.map((p) => ('symbol' in p ? { ...p, symbol: weird } : p)) as typeof plan.probes }).files['probes.c'];
+    const names = c.split('\n').filter((l) => l.includes('.symbol_name ='));
+    expect(names.length).toBeGreaterThan(0);
+    for (const line of names) expect(line.trim()).toBe(expected);
+  }
+});

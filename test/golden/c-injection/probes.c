@@ -15,17 +15,15 @@
 static struct guru_probe guru_probes[1];
 
 /* probe 0: syscall:openat (test/fixtures/render/c-injection.yaml:10) */
-static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe0_syscall_openat_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
-	if (!((guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*"))))
-		goto miss;
 #line 11 "test/fixtures/render/c-injection.yaml"
 	if (!(strcmp(guru_comm(ctx, 0), "\"); panic(\"") != 0))
 		goto miss;
@@ -37,7 +35,7 @@ static void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_saved *s
 	guru_log_begin(ctx, 1);
 	guru_log_str(ctx, "\\\"; } static void x(void) { //");
 	guru_log_end(ctx);
-#line 41 "probes.c"
+#line 39 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -48,35 +46,50 @@ out:
 	guru_leave(ctx);
 }
 
-/*
- * syscall openat: one kretprobe on __x64_sys_openat, the pt_regs wrapper, for
- * its entry and return probes. Arguments rewritten at entry go into a copy
- * of the caller's registers that only the kernel reads (struct
- * guru_sys_saved), so user space never sees them changed.
- */
-static int sys_openat_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
+/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe0_syscall_openat_where(void)
 {
-	struct guru_sys_saved *sys = data;
-
-	guru_sys_save(sys, regs);
-	probe0_syscall_openat(regs, sys, addr);
-	/* No return probe: keep this call's data only while the wrapper reads a rewritten copy. */
-	return sys->written ? 0 : 1;
+	return guru_is_armed() && ((guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*")));
 }
 
-static struct guru_kretprobe sys_openat_krp = {
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!((guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*")))) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_syscall_openat_run(regs, sys, func_addr);
+}
+
+/*
+ * syscall openat: a kprobe on __x64_sys_openat, the pt_regs wrapper, for its
+ * entry probes.
+ */
+static struct guru_kprobe sys_openat_kp;
+
+static int sys_openat_kp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct guru_sys_call call;
+
+	guru_sys_begin(&call, regs, NULL);
+	probe0_syscall_openat(regs, &call, sys_openat_kp.addr);
+	return 0;
+}
+
+static struct guru_kprobe sys_openat_kp = {
 	.symbol_name = "__x64_sys_openat",
-	.entry_handler = sys_openat_krp_entry,
-	.data_size = sizeof(struct guru_sys_saved),
-	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
+	.pre_handler = sys_openat_kp_pre,
 };
 
-static struct guru_kretprobe *const guru_kretprobes[] = {
-	&sys_openat_krp,
+static struct guru_kprobe *const guru_kprobes[] = {
+	&sys_openat_kp,
 };
 
 static struct guru_probe guru_probes[1] = {
-	{ .label = "syscall:openat", .krp = &sys_openat_krp },
+	{ .label = "syscall:openat", .kp = &sys_openat_kp },
 };
 
 /* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
@@ -84,8 +97,8 @@ struct guru_module guru_this = {
 	.name = "guru_c_injection",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
 	.nthread_vars = 0,
 };
 

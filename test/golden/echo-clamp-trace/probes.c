@@ -15,28 +15,26 @@
 static struct guru_probe guru_probes[1];
 
 /* probe 0: syscall.write (examples/echo-clamp-trace.yaml:11) */
-static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
-		goto miss;
 #line 12 "examples/echo-clamp-trace.yaml"
 	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
 #line 14 "examples/echo-clamp-trace.yaml"
-	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
+	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1), 14);
 #line 15 "examples/echo-clamp-trace.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_int(ctx, (s64)(u64)GURU_SYS_ARG(2));
 	guru_log_str(ctx, GURU_USER_STRING(0, (s64)(unsigned long)GURU_SYS_ARG(1), 256, 15));
 	guru_log_end(ctx);
-#line 40 "probes.c"
+#line 38 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -47,35 +45,52 @@ out:
 	guru_leave(ctx);
 }
 
-/*
- * syscall write: one kretprobe on __x64_sys_write, the pt_regs wrapper, for
- * its entry and return probes. Arguments rewritten at entry go into a copy
- * of the caller's registers that only the kernel reads (struct
- * guru_sys_saved), so user space never sees them changed.
- */
-static int sys_write_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
+/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe0_syscall_write_where(void)
 {
-	struct guru_sys_saved *sys = data;
-
-	guru_sys_save(sys, regs);
-	probe0_syscall_write(regs, sys, addr);
-	/* No return probe: keep this call's data only while the wrapper reads a rewritten copy. */
-	return sys->written ? 0 : 1;
+	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
 }
 
-static struct guru_kretprobe sys_write_krp = {
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_syscall_write_run(regs, sys, func_addr);
+}
+
+/*
+ * syscall write: a kprobe on __x64_sys_write, the pt_regs wrapper, for its
+ * entry probes. Arguments rewritten there go into a copy of the caller's
+ * registers that only the kernel reads, the task's own (struct
+ * guru_sys_call), so user space never sees them changed.
+ */
+static struct guru_kprobe sys_write_kp;
+
+static int sys_write_kp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct guru_sys_call call;
+
+	guru_sys_begin(&call, regs, NULL);
+	probe0_syscall_write(regs, &call, sys_write_kp.addr);
+	return 0;
+}
+
+static struct guru_kprobe sys_write_kp = {
 	.symbol_name = "__x64_sys_write",
-	.entry_handler = sys_write_krp_entry,
-	.data_size = sizeof(struct guru_sys_saved),
-	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
+	.pre_handler = sys_write_kp_pre,
 };
 
-static struct guru_kretprobe *const guru_kretprobes[] = {
-	&sys_write_krp,
+static struct guru_kprobe *const guru_kprobes[] = {
+	&sys_write_kp,
 };
 
 static struct guru_probe guru_probes[1] = {
-	{ .label = "syscall.write", .krp = &sys_write_krp },
+	{ .label = "syscall.write", .kp = &sys_write_kp },
 };
 
 /* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
@@ -83,9 +98,10 @@ struct guru_module guru_this = {
 	.name = "guru_echo_clamp_trace",
 	.probes = guru_probes,
 	.nprobes = ARRAY_SIZE(guru_probes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
 	.nthread_vars = 0,
+	.syscall_copies = true,
 };
 
 GURU_MODULE_DESCRIPTION("clamp echo's writes to one byte and watch it retry");

@@ -21,30 +21,28 @@ enum {
 static struct guru_probe guru_probes[2];
 
 /* probe 0: syscall:write (examples/echo-one-byte.yaml:15) */
-static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
-		goto miss;
 #line 16 "examples/echo-one-byte.yaml"
 	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
 #line 18 "examples/echo-one-byte.yaml"
 	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 18);
 #line 19 "examples/echo-one-byte.yaml"
-	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
+	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1), 19);
 #line 20 "examples/echo-one-byte.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_int(ctx, (s64)(u64)GURU_SYS_ARG(2));
 	guru_log_str(ctx, GURU_USER_STRING(0, (s64)(unsigned long)GURU_SYS_ARG(1), 256, 20));
 	guru_log_end(ctx);
-#line 48 "probes.c"
+#line 46 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -55,18 +53,34 @@ out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe0_syscall_write_where(void)
+{
+	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_syscall_write_run(regs, sys, func_addr);
+}
+
 /* probe 1: syscall:write:return (examples/echo-one-byte.yaml:21) */
-static void probe1_syscall_write_return(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe1_syscall_write_return_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
-		goto miss;
 #line 22 "examples/echo-one-byte.yaml"
 	if (!(guru_tvar_get(TVAR_orig) > 0))
 		goto miss;
@@ -75,7 +89,7 @@ static void probe1_syscall_write_return(struct pt_regs *regs, struct guru_sys_sa
 	GURU_COUNT_WRITE();
 #line 25 "examples/echo-one-byte.yaml"
 	GURU_TVAR_SET(TVAR_orig, 0, 25);
-#line 79 "probes.c"
+#line 93 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -86,26 +100,60 @@ out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe1_syscall_write_return_where(void)
+{
+	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_syscall_write_return(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_syscall_write_return_run(regs, sys, func_addr);
+}
+
 /*
  * syscall write: one kretprobe on __x64_sys_write, the pt_regs wrapper, for
  * its entry and return probes. Arguments rewritten at entry go into a copy
- * of the caller's registers that only the kernel reads (struct
- * guru_sys_saved), so user space never sees them changed.
+ * of the caller's registers that only the kernel reads, kept in the call's
+ * own data (struct guru_sys_saved), so user space never sees them changed.
  */
-static int sys_write_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
-{
-	struct guru_sys_saved *sys = data;
+static struct guru_kretprobe sys_write_krp;
 
-	guru_sys_save(sys, regs);
-	probe0_syscall_write(regs, sys, addr);
-	return 0;
+static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct guru_sys_saved *sys;
+
+	if (!guru_is_armed())
+		return 1;
+	/* A call no probe here wants now is not followed, nor its data touched. */
+	if (!(probe0_syscall_write_where() || probe1_syscall_write_return_where())) {
+		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	sys = guru_ri_data(ri);
+	guru_sys_begin(&sys->call, regs, &sys->copy);
+	probe0_syscall_write(regs, &sys->call, sys_write_krp.addr);
+	/* Followed to its return for a rewrite, or for a return probe whose where: holds now. */
+	if (sys->call.written || probe1_syscall_write_return_where())
+		return 0;
+	GURU_WHERE_MISS(1);
+	return 1;
 }
 
-static void sys_write_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
+static int sys_write_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct guru_sys_saved *sys = data;
+	struct guru_sys_saved *sys = guru_ri_data(ri);
 
-	probe1_syscall_write_return(regs, sys, addr);
+	probe1_syscall_write_return(regs, &sys->call, sys_write_krp.addr);
+	return 0;
 }
 
 static struct guru_kretprobe sys_write_krp = {
@@ -113,7 +161,6 @@ static struct guru_kretprobe sys_write_krp = {
 	.entry_handler = sys_write_krp_entry,
 	.handler = sys_write_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
-	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
 static struct guru_kretprobe *const guru_kretprobes[] = {

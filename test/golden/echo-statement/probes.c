@@ -27,25 +27,23 @@ enum {
 static struct guru_probe guru_probes[2];
 
 /* probe 0: syscall:write (examples/echo-statement.yaml:31) */
-static void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
-		goto miss;
 #line 32 "examples/echo-statement.yaml"
 	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
 		goto miss;
 #line 34 "examples/echo-statement.yaml"
 	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 34);
 #line 35 "examples/echo-statement.yaml"
-	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1));
-#line 49 "probes.c"
+	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1), 35);
+#line 47 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -54,6 +52,24 @@ fault:
 	guru_emit_fault(ctx);
 out:
 	guru_leave(ctx);
+}
+
+/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe0_syscall_write_where(void)
+{
+	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_syscall_write_run(regs, sys, func_addr);
 }
 
 /*
@@ -117,7 +133,7 @@ static bool probe1_set_ret(struct guru_ctx *ctx, u64 value)
 }
 
 /* probe 1: statement:ksys_write@include/linux/file.h:82 (examples/echo-statement.yaml:36) */
-static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr)
+static noinline void probe1_statement_ksys_write_include_linux_file__run(struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
@@ -126,8 +142,6 @@ static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs
 	ctx->site = site;
 	ctx->slide = slide;
 	ctx->func_addr = func_addr;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo")))
-		goto miss;
 #line 37 "examples/echo-statement.yaml"
 	if (!(guru_tvar_get(TVAR_orig) > 0))
 		goto miss;
@@ -142,7 +156,7 @@ static void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs
 	GURU_SET_LOCAL(probe1_set_ret, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)), 40);
 #line 41 "examples/echo-statement.yaml"
 	GURU_TVAR_SET(TVAR_orig, 0, 41);
-#line 146 "probes.c"
+#line 160 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -153,27 +167,44 @@ out:
 	guru_leave(ctx);
 }
 
-/*
- * syscall write: one kretprobe on __x64_sys_write, the pt_regs wrapper, for
- * its entry and return probes. Arguments rewritten at entry go into a copy
- * of the caller's registers that only the kernel reads (struct
- * guru_sys_saved), so user space never sees them changed.
- */
-static int sys_write_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
+/* Whether probe 1 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe1_statement_ksys_write_include_linux_file__where(void)
 {
-	struct guru_sys_saved *sys = data;
-
-	guru_sys_save(sys, regs);
-	probe0_syscall_write(regs, sys, addr);
-	/* No return probe: keep this call's data only while the wrapper reads a rewritten copy. */
-	return sys->written ? 0 : 1;
+	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
 }
 
-static struct guru_kretprobe sys_write_krp = {
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_statement_ksys_write_include_linux_file__run(regs, site, slide, func_addr);
+}
+
+/*
+ * syscall write: a kprobe on __x64_sys_write, the pt_regs wrapper, for its
+ * entry probes. Arguments rewritten there go into a copy of the caller's
+ * registers that only the kernel reads, the task's own (struct
+ * guru_sys_call), so user space never sees them changed.
+ */
+static struct guru_kprobe sys_write_kp;
+
+static int sys_write_kp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	struct guru_sys_call call;
+
+	guru_sys_begin(&call, regs, NULL);
+	probe0_syscall_write(regs, &call, sys_write_kp.addr);
+	return 0;
+}
+
+static struct guru_kprobe sys_write_kp = {
 	.symbol_name = "__x64_sys_write",
-	.entry_handler = sys_write_krp_entry,
-	.data_size = sizeof(struct guru_sys_saved),
-	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
+	.pre_handler = sys_write_kp_pre,
 };
 
 /*
@@ -184,9 +215,12 @@ static struct guru_kretprobe sys_write_krp = {
  */
 
 /* address 0: ksys_write+0x80 (0xffffffff81367700 in the vmlinux), linux/file.h:82, in fdput inlined */
-static void st1_0_pre(struct pt_regs *regs, unsigned long addr)
+static struct guru_kprobe st1_0;
+
+static int st1_0_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	probe1_statement_ksys_write_include_linux_file_(regs, 0, addr - 0xffffffff81367700UL, addr - 0x80);
+	probe1_statement_ksys_write_include_linux_file_(regs, 0, st1_0.addr - 0xffffffff81367700UL, st1_0.addr - 0x80);
+	return 0;
 }
 
 static struct guru_kprobe st1_0 = {
@@ -196,9 +230,12 @@ static struct guru_kprobe st1_0 = {
 };
 
 /* address 1: ksys_write+0xc7 (0xffffffff81367747 in the vmlinux), linux/file.h:82, in fdput inlined */
-static void st1_1_pre(struct pt_regs *regs, unsigned long addr)
+static struct guru_kprobe st1_1;
+
+static int st1_1_pre(struct kprobe *p, struct pt_regs *regs)
 {
-	probe1_statement_ksys_write_include_linux_file_(regs, 1, addr - 0xffffffff81367747UL, addr - 0xc7);
+	probe1_statement_ksys_write_include_linux_file_(regs, 1, st1_1.addr - 0xffffffff81367747UL, st1_1.addr - 0xc7);
+	return 0;
 }
 
 static struct guru_kprobe st1_1 = {
@@ -219,10 +256,11 @@ static struct guru_kprobe *const st1_sites[] = {
  * probe reads them back only if its own CFA is the same, i.e. only values of
  * the call it is in; anything else is a fault event, never a stale value.
  */
-static void entry_ksys_write_pre(struct pt_regs *regs, unsigned long addr)
+static int entry_ksys_write_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	guru_entry_save(ENTRY_ksys_write_di, regs->di, regs->sp + 8);	/* rdi for $fd */
 	guru_entry_save(ENTRY_ksys_write_dx, regs->dx, regs->sp + 8);	/* rdx for $count */
+	return 0;
 }
 
 static struct guru_kprobe entry_ksys_write = {
@@ -231,17 +269,14 @@ static struct guru_kprobe entry_ksys_write = {
 };
 
 static struct guru_kprobe *const guru_kprobes[] = {
+	&sys_write_kp,
 	&st1_0,
 	&st1_1,
 	&entry_ksys_write,
 };
 
-static struct guru_kretprobe *const guru_kretprobes[] = {
-	&sys_write_krp,
-};
-
 static struct guru_probe guru_probes[2] = {
-	{ .label = "syscall:write", .krp = &sys_write_krp },
+	{ .label = "syscall:write", .kp = &sys_write_kp },
 	{ .label = "statement:ksys_write@include/linux/file.h:82", .sites = st1_sites, .nsites = ARRAY_SIZE(st1_sites) },
 };
 
@@ -252,9 +287,8 @@ struct guru_module guru_this = {
 	.nprobes = ARRAY_SIZE(guru_probes),
 	.kprobes = guru_kprobes,
 	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
 	.nthread_vars = 5,
+	.syscall_copies = true,
 };
 
 GURU_MODULE_DESCRIPTION("echo writes only its first byte; ksys_write's ret says it wrote all");

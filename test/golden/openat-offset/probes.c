@@ -22,15 +22,13 @@ static atomic64_t guru_globals[1];
 static struct guru_probe guru_probes[2];
 
 /* probe 0: kprobe:do_sys_openat2+0x5 (examples/openat-offset.yaml:13) */
-static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_do_sys_openat2_0x5_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 17 "examples/openat-offset.yaml"
 	atomic64_set(&guru_globals[GVAR_opens], ((s64)atomic64_read(&guru_globals[GVAR_opens]) + 1));
 #line 18 "examples/openat-offset.yaml"
@@ -38,13 +36,28 @@ static void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long
 	guru_log_str(ctx, guru_comm(ctx, 0));
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
 	guru_log_end(ctx);
-#line 42 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 40 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
+}
+
+/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe0_kprobe_do_sys_openat2_0x5_where(void)
+{
+	return guru_is_armed() && (guru_comm_is("cat"));
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_comm_is("cat"))) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_do_sys_openat2_0x5_run(regs, func_addr);
 }
 
 /* probe 1: end (examples/openat-offset.yaml:19) */
@@ -58,17 +71,25 @@ static void probe1_end(void)
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
 	guru_log_end(ctx);
-#line 62 "probes.c"
+#line 75 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
 /* kprobe:do_sys_openat2+0x5: a kprobe on do_sys_openat2+0x5 */
+static struct guru_kprobe kp0_do_sys_openat2;
+
+static int kp0_do_sys_openat2_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_do_sys_openat2_0x5(regs, kp0_do_sys_openat2.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_do_sys_openat2 = {
 	.symbol_name = "do_sys_openat2",
 	.offset = 0x5,
-	.pre_handler = probe0_kprobe_do_sys_openat2_0x5,
+	.pre_handler = kp0_do_sys_openat2_pre,
 };
 
 static struct guru_kprobe *const guru_kprobes[] = {

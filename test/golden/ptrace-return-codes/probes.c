@@ -16,15 +16,13 @@
 static struct guru_probe guru_probes[2];
 
 /* probe 0: kernel.function("cap_ptrace_access_check") (examples/ptrace-return-codes.yaml:11) */
-static void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_cap_ptrace_access_check_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 13 "examples/ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -33,17 +31,32 @@ static void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned
 	guru_log_end(ctx);
 #line 14 "examples/ptrace-return-codes.yaml"
 	guru_emit_backtrace(ctx);
-#line 37 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 35 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe0_kprobe_cap_ptrace_access_check_where(void)
+{
+	return guru_is_armed() && (guru_comm_is("cat"));
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_comm_is("cat"))) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_cap_ptrace_access_check_run(regs, func_addr);
+}
+
 /* probe 1: kretprobe:cap_ptrace_access_check (examples/ptrace-return-codes.yaml:15) */
-static void probe1_kretprobe_cap_ptrace_access_check(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe1_kretprobe_cap_ptrace_access_check_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
@@ -51,44 +64,79 @@ static void probe1_kretprobe_cap_ptrace_access_check(struct pt_regs *regs, const
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 17 "examples/ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 62 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 73 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1 runs for the current task now: armed, and its where: guard. */
+static __always_inline bool probe1_kretprobe_cap_ptrace_access_check_where(void)
+{
+	return guru_is_armed() && (guru_comm_is("cat"));
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_kretprobe_cap_ptrace_access_check(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!(guru_comm_is("cat"))) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_kretprobe_cap_ptrace_access_check_run(regs, entry_args, func_addr);
+}
+
 /* kernel.function("cap_ptrace_access_check"): a kprobe on cap_ptrace_access_check */
+static struct guru_kprobe kp0_cap_ptrace_access_check;
+
+static int kp0_cap_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_cap_ptrace_access_check(regs, kp0_cap_ptrace_access_check.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_cap_ptrace_access_check,
+	.pre_handler = kp0_cap_ptrace_access_check_pre,
 };
 
 /*
  * kretprobe:cap_ptrace_access_check: a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp1_cap_ptrace_access_check_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp1_cap_ptrace_access_check;
+
+static int krp1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe1_kretprobe_cap_ptrace_access_check(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe1_kretprobe_cap_ptrace_access_check_where())) {
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp1_cap_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe1_kretprobe_cap_ptrace_access_check(regs, guru_ri_data(ri), krp1_cap_ptrace_access_check.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp1_cap_ptrace_access_check_entry,
 	.handler = krp1_cap_ptrace_access_check_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 };
 
 static struct guru_kprobe *const guru_kprobes[] = {
