@@ -1317,30 +1317,33 @@ void guru_log_end(struct guru_ctx *ctx)
 	rec_finish(ctx);
 }
 
+/*
+ * A handler may run in NMI context (int3) deep in the kernel's stack: the
+ * trace and its text go into the CPU's scratch (ctx->stack, the record
+ * itself), not into a stack frame (this one used 872 bytes, plus a line
+ * buffer, on top of vsnprintf's own for %pS).
+ */
 void guru_emit_backtrace(struct guru_ctx *ctx)
 {
-	unsigned long entries[24];
 	unsigned int n, i, first = 0;
-	char line[KSYM_SYMBOL_LEN + 4];
 
-	n = stack_trace_save(entries, ARRAY_SIZE(entries), 0);
+	n = stack_trace_save(ctx->stack, ARRAY_SIZE(ctx->stack), 0);
 	/*
 	 * The trace starts inside guru and the kprobe machinery; users want it
 	 * to start at the probed function, as SystemTap's does. Skip to the
 	 * first frame inside it (functions are far smaller than 64 KiB).
 	 */
 	for (i = 0; ctx->func_addr && i < n; i++) {
-		if (entries[i] >= ctx->func_addr && entries[i] - ctx->func_addr < 0x10000) {
+		if (ctx->stack[i] >= ctx->func_addr && ctx->stack[i] - ctx->func_addr < 0x10000) {
 			first = i;
 			break;
 		}
 	}
 	rec_start(ctx, GURU_REC_BACKTRACE, ctx->probe - gm->probes);
-	for (i = first; i < n; i++) {
-		int len = snprintf(line, sizeof(line), "%pS\n", (void *)entries[i]);
-
-		rec_put(ctx, line, min_t(int, len, sizeof(line) - 1));
-	}
+	/* One line per frame, formatted in place; the last byte is kept for the NUL. */
+	for (i = first; i < n && ctx->rec_len < GURU_REC_MAX - 1; i++)
+		ctx->rec_len += scnprintf((char *)ctx->rec + ctx->rec_len, GURU_REC_MAX - 1 - ctx->rec_len,
+					  "%pS\n", (void *)ctx->stack[i]);
 	rec_put(ctx, "", 1);
 	rec_finish(ctx);
 }

@@ -57,6 +57,7 @@ struct kretprobe_instance;
 #define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
 #define GURU_LOG_MAX_ARGS 16	/* log() arguments (LOG_MAX_ARGS in src/expr) */
 #define GURU_MAX_TVARS	32	/* per-thread variables per module */
+#define GURU_STACK_DEPTH 24	/* frames of a backtrace() */
 
 /* Event record types; the user-space decoder lives in src/apply/decodeRecords.ts. */
 enum guru_rec_type {
@@ -312,6 +313,7 @@ struct guru_ctx {
 	u32 rec_len;
 	u8 rec[GURU_REC_MAX] __aligned(8);
 	char str[GURU_STR_SLOTS][GURU_STR_MAX];
+	unsigned long stack[GURU_STACK_DEPTH];	/* backtrace(): return addresses */
 };
 
 /*
