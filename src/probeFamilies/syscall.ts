@@ -100,6 +100,8 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
         copies: entries.some((p) => p.actions.some((a) => a.k === 'setTarget')),
         // For the entry of a kretprobe: which probes may want the call (their where: guards).
         probeViews: members.map((p) => ({ fn: ctx.probeFn(p), id: p.id })),
+        // The guard asked at the call's entry: each distinct where: once.
+        wantViews: members.filter((p, i) => members.findIndex((q) => JSON.stringify(q.guard) === JSON.stringify(p.guard)) === i).map((p) => ({ fn: ctx.probeFn(p) })),
         returnProbeViews: returns.map((p) => ({ fn: ctx.probeFn(p), id: p.id })),
         probes: members.map((p) => p.id),
       };

@@ -46,10 +46,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe0_syscall_openat_where(void)
 {
-	return guru_is_armed() && ((guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*")));
+	return (guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*"));
 }
 
 /* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -57,7 +57,7 @@ static __always_inline void probe0_syscall_openat(struct pt_regs *regs, struct g
 {
 	if (!guru_is_armed())
 		return;
-	if (!((guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*")))) {
+	if (!probe0_syscall_openat_where()) {
 		GURU_WHERE_MISS(0);
 		return;
 	}
@@ -70,12 +70,25 @@ static __always_inline void probe0_syscall_openat(struct pt_regs *regs, struct g
  */
 static struct guru_kprobe sys_openat_kp;
 
-static int sys_openat_kp_pre(struct kprobe *p, struct pt_regs *regs)
+/* A call some probe here wants: the entry probes in spec order. */
+static noinline void sys_openat_kp_hit(struct pt_regs *regs)
 {
 	struct guru_sys_call call;
 
 	guru_sys_begin(&call, regs, NULL);
 	probe0_syscall_openat(regs, &call, sys_openat_kp.addr);
+}
+
+/* Every call: out at once unless armed and some probe's where: holds. */
+static int sys_openat_kp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!guru_is_armed())
+		return 0;
+	if (!(probe0_syscall_openat_where())) {
+		GURU_WHERE_MISS(0);
+		return 0;
+	}
+	sys_openat_kp_hit(regs);
 	return 0;
 }
 

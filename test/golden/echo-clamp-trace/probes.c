@@ -45,10 +45,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe0_syscall_write_where(void)
 {
-	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
+	return guru_uid() == 1000 && guru_comm_is("echo");
 }
 
 /* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -56,7 +56,7 @@ static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct gu
 {
 	if (!guru_is_armed())
 		return;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+	if (!probe0_syscall_write_where()) {
 		GURU_WHERE_MISS(0);
 		return;
 	}
@@ -71,12 +71,25 @@ static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct gu
  */
 static struct guru_kprobe sys_write_kp;
 
-static int sys_write_kp_pre(struct kprobe *p, struct pt_regs *regs)
+/* A call some probe here wants: the entry probes in spec order. */
+static noinline void sys_write_kp_hit(struct pt_regs *regs)
 {
 	struct guru_sys_call call;
 
 	guru_sys_begin(&call, regs, NULL);
 	probe0_syscall_write(regs, &call, sys_write_kp.addr);
+}
+
+/* Every call: out at once unless armed and some probe's where: holds. */
+static int sys_write_kp_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	if (!guru_is_armed())
+		return 0;
+	if (!(probe0_syscall_write_where())) {
+		GURU_WHERE_MISS(0);
+		return 0;
+	}
+	sys_write_kp_hit(regs);
 	return 0;
 }
 

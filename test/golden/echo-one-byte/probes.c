@@ -53,10 +53,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe0_syscall_write_where(void)
 {
-	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
+	return guru_uid() == 1000 && guru_comm_is("echo");
 }
 
 /* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -64,7 +64,7 @@ static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct gu
 {
 	if (!guru_is_armed())
 		return;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+	if (!probe0_syscall_write_where()) {
 		GURU_WHERE_MISS(0);
 		return;
 	}
@@ -100,10 +100,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe1_syscall_write_return_where(void)
 {
-	return guru_is_armed() && (guru_uid() == 1000 && guru_comm_is("echo"));
+	return guru_uid() == 1000 && guru_comm_is("echo");
 }
 
 /* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -111,7 +111,7 @@ static __always_inline void probe1_syscall_write_return(struct pt_regs *regs, st
 {
 	if (!guru_is_armed())
 		return;
-	if (!(guru_uid() == 1000 && guru_comm_is("echo"))) {
+	if (!probe1_syscall_write_return_where()) {
 		GURU_WHERE_MISS(1);
 		return;
 	}
@@ -126,19 +126,11 @@ static __always_inline void probe1_syscall_write_return(struct pt_regs *regs, st
  */
 static struct guru_kretprobe sys_write_krp;
 
-static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+/* A call some probe here wants: its registers, then the entry probes in spec order. */
+static noinline int sys_write_krp_follow(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct guru_sys_saved *sys;
+	struct guru_sys_saved *sys = guru_ri_data(ri);
 
-	if (!guru_is_armed())
-		return 1;
-	/* A call no probe here wants now is not followed, nor its data touched. */
-	if (!(probe0_syscall_write_where() || probe1_syscall_write_return_where())) {
-		GURU_WHERE_MISS(0);
-		GURU_WHERE_MISS(1);
-		return 1;
-	}
-	sys = guru_ri_data(ri);
 	guru_sys_begin(&sys->call, regs, &sys->copy);
 	probe0_syscall_write(regs, &sys->call, sys_write_krp.addr);
 	/* Followed to its return for a rewrite, or for a return probe whose where: holds now. */
@@ -146,6 +138,19 @@ static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *re
 		return 0;
 	GURU_WHERE_MISS(1);
 	return 1;
+}
+
+/* Every call: out at once (not followed, its data untouched) unless armed and some probe's where: holds. */
+static int sys_write_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe0_syscall_write_where())) {
+		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return sys_write_krp_follow(ri, regs);
 }
 
 static int sys_write_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)

@@ -42,10 +42,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe0_kprobe_do_sys_openat2_0x5_where(void)
 {
-	return guru_is_armed() && (guru_comm_is("cat"));
+	return guru_comm_is("cat");
 }
 
 /* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -53,7 +53,7 @@ static __always_inline void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *reg
 {
 	if (!guru_is_armed())
 		return;
-	if (!(guru_comm_is("cat"))) {
+	if (!probe0_kprobe_do_sys_openat2_0x5_where()) {
 		GURU_WHERE_MISS(0);
 		return;
 	}

@@ -37,10 +37,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe0_kprobe_cap_ptrace_access_check_where(void)
 {
-	return guru_is_armed() && (guru_comm_is("cat"));
+	return guru_comm_is("cat");
 }
 
 /* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -48,7 +48,7 @@ static __always_inline void probe0_kprobe_cap_ptrace_access_check(struct pt_regs
 {
 	if (!guru_is_armed())
 		return;
-	if (!(guru_comm_is("cat"))) {
+	if (!probe0_kprobe_cap_ptrace_access_check_where()) {
 		GURU_WHERE_MISS(0);
 		return;
 	}
@@ -75,10 +75,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1 runs for the current task now: armed, and its where: guard. */
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
 static __always_inline bool probe1_kretprobe_cap_ptrace_access_check_where(void)
 {
-	return guru_is_armed() && (guru_comm_is("cat"));
+	return guru_comm_is("cat");
 }
 
 /* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
@@ -86,7 +86,7 @@ static __always_inline void probe1_kretprobe_cap_ptrace_access_check(struct pt_r
 {
 	if (!guru_is_armed())
 		return;
-	if (!(guru_comm_is("cat"))) {
+	if (!probe1_kretprobe_cap_ptrace_access_check_where()) {
 		GURU_WHERE_MISS(1);
 		return;
 	}
