@@ -19,10 +19,19 @@ export interface HandlerReport {
 const READ_ONLY_MNEMONICS = /^(cmp|test|bt|nop|lea|prefetch|push|call|jmp|j[a-z]+|ret)/;
 
 export function disassembleHandlers(koPath: string, handler: RegExp): HandlerReport[] {
-  const text = execFileSync('objdump', ['-d', '--no-show-raw-insn', '-M', 'att', koPath], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  // -r: a .ko's calls are relocations; the symbol each names follows its instruction.
+  const text = execFileSync('objdump', ['-dr', '--no-show-raw-insn', '-M', 'att', koPath], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const reports: HandlerReport[] = [];
   let current: HandlerReport | undefined;
+  let lastJump: 'call' | 'jmp' | undefined;
   for (const line of text.split('\n')) {
+    const reloc = /^\s+[0-9a-f]+: R_X86_64_\w+\s+(\S+?)(?:[-+]0x[0-9a-f]+)?$/.exec(line);
+    if (reloc) {
+      // A call's target; a jmp with a relocation is a tail call out of the function.
+      if (current && lastJump) current.calls.push(reloc[1]!);
+      lastJump = undefined;
+      continue;
+    }
     const head = /^[0-9a-f]+ <([^>]+)>:$/.exec(line);
     if (head) {
       current = handler.test(head[1]!) ? { name: head[1]!, instructions: 0, locked: [], stores: { perCpu: [], stack: [], other: [] }, calls: [] } : undefined;
@@ -35,9 +44,11 @@ export function disassembleHandlers(koPath: string, handler: RegExp): HandlerRep
     if (!asm || asm.startsWith('(bad)')) continue;
     current.instructions++;
     if (/^lock\b/.test(asm)) current.locked.push(asm);
-    const [mnemonic = '', ...rest] = asm.replace(/^(lock|rep[a-z]*)\s+/, '').split(/\s+/);
+    const [mnemonic = '', ...rest] = asm.replace(/^((lock|rep[a-z]*|cs|ds|data16)\s+)+/, '').split(/\s+/);
     const operands = rest.join(' ');
-    if (/^call/.test(mnemonic)) current.calls.push(operands.replace(/^[0-9a-f]+\s*/, ''));
+    lastJump = /^call/.test(mnemonic) ? 'call' : /^jmp/.test(mnemonic) ? 'jmp' : undefined;
+    // Calls within the module are resolved by objdump itself (no relocation).
+    if (lastJump === 'call' && !/<[^>]*\+0x[0-9a-f]+>$/.test(operands)) current.calls.push(operands.replace(/^[0-9a-f]+\s*<?|>$/g, ''));
     // The destination is the last operand; a memory operand has parentheses or a segment.
     const dest = operands.split(/,(?![^(]*\))/).pop() ?? '';
     if (READ_ONLY_MNEMONICS.test(mnemonic) || !/\(|%gs:/.test(dest)) continue;
@@ -48,16 +59,23 @@ export function disassembleHandlers(koPath: string, handler: RegExp): HandlerRep
   return reports;
 }
 
-/** A printable verdict on the guard-miss path of KO's kprobe pre-handlers (functions named *_pre). */
+/**
+ * A printable verdict on the guard-miss path of KO: the functions it
+ * registers as kprobe pre-handlers (*_pre) and kretprobe entry handlers
+ * (*_entry), where a hit starts; with the guard false nothing else runs
+ * (their calls go to the hit path: the handler's *_run, guru_save_args).
+ */
 export function missPathCheck(koPath: string): string {
-  const reports = disassembleHandlers(koPath, /_pre$/);
-  const lines = [`guard-miss path of ${koPath.split('/').pop()} (objdump -d; functions the module registers as kprobe pre-handlers):`];
-  if (!reports.length) lines.push('  no *_pre handler found: the miss path is not a function of its own in this module');
+  const reports = disassembleHandlers(koPath, /_(pre|entry)$/);
+  const lines = [`guard-miss path of ${koPath.split('/').pop()} (objdump -d of the built module; the functions it registers as kprobe pre-handlers and kretprobe entry handlers):`];
+  if (!reports.length) lines.push('  no *_pre or *_entry handler found: the miss path is not a function of its own in this module');
   for (const r of reports) {
     lines.push(`  ${r.name}: ${r.instructions} instructions`);
     lines.push(`    lock-prefixed: ${r.locked.length ? r.locked.join('; ') : 'none'}`);
     lines.push(`    stores: ${r.stores.perCpu.length} per-CPU (%gs), ${r.stores.stack.length} stack, ${r.stores.other.length} other${r.stores.other.length ? `: ${r.stores.other.join('; ')}` : ''}`);
     lines.push(`    calls: ${r.calls.length ? r.calls.join(', ') : 'none'}`);
   }
+  const clean = reports.length > 0 && reports.every((r) => !r.locked.length && !r.stores.other.length);
+  lines.push(`  verdict: ${clean ? 'no lock-prefixed instruction, and every store per-CPU or to the stack (no cache line another CPU writes)' : 'NOT clean: see above'}`);
   return lines.join('\n');
 }

@@ -12,8 +12,8 @@
 //   floor kretprobe hit     the kretprobe floor for the program it matches
 //   guru hit                echo-one-byte's shape, guard hit: count clamped, return rewritten
 //   guru apply --run        the same, as `guru apply --run` runs it (the supervisor reading events)
-// The guru patches are armed with `guru apply --detach` (no supervisor)
-// except the last.
+// The guru patches are armed and detached through their control file, as
+// `guru apply --detach --ttl 0` does (no supervisor), except the last.
 //
 // Two measures, side by side:
 //  - guest instructions, under QEMU TCG -icount shift=0,sleep=off, where the
@@ -109,10 +109,12 @@ async function main(): Promise<void> {
       execFileSync('gcc', ['-O2', '-o', path.join(dir, prog), path.join(projectRoot(), 'bench/overhead/write_loop.c')]);
     }
     const guru = `${process.execPath} ${path.join(projectRoot(), 'bin/guru.js')}`;
+    // Armed and detached the way guru apply --detach --ttl 0 does it, through
+    // the control file, without starting node in the guest for each run.
     const detached = (koPath: string, module: string, prog: 'bench_hit' | 'bench_miss') => (loop: (p: 'bench_hit' | 'bench_miss') => string) => [
-      `${guru} apply ${koPath} --detach --ttl 0 > /dev/null 2>&1 || echo "apply failed: ${module}"`,
+      `insmod ${koPath} && exec 3<> /dev/${module} && echo arm >&3 && echo 'detach 0' >&3 && exec 3>&- || echo "arming failed: ${module}"`,
       loop(prog),
-      `${guru} rm ${module} > /dev/null`,
+      `rmmod ${module}`,
     ];
     const floor = (mod: string, prog: 'bench_hit' | 'bench_miss') => (loop: (p: 'bench_hit' | 'bench_miss') => string) => [`insmod ${floorDir}/${mod}.ko`, loop(prog), `rmmod ${mod}`];
     const configs: Config[] = [
@@ -149,27 +151,34 @@ async function main(): Promise<void> {
     const added = (ns: number[][], i: number): number[] => ns[i]!.map((t, r) => (t - ns[0]![r]!) / writes);
     const byName = (name: string): number => configs.findIndex((c) => c.name === name);
     const fmt = (x: number, digits = 0): string => x.toFixed(digits);
-    console.log(`guru's cost per write(2) on ${kernel.release}: ${writes} writes of 2 bytes to /dev/null per loop, ${rounds} rounds, configurations interleaved, one boot per measure`);
-    console.log('  instructions: QEMU TCG -icount shift=0,sleep=off (guest clock = 1 ns per guest instruction; deterministic; does not price atomics or cache misses)');
-    console.log('  wall time: plain TCG on this host, per write (min / median of the rounds)');
+    const ratio = (ns: number[][], i: number, floor: string | undefined): string =>
+      floor ? `${fmt(median(added(ns, i)) / median(added(ns, byName(floor))), 2)}x` : '';
+    console.log(`guru's cost per write(2) on ${kernel.release}: ${writes} writes of 2 bytes to /dev/null per run, ${rounds} runs of each configuration, configurations interleaved in each run, one guest boot per measure`);
+    console.log('  instructions: QEMU TCG -icount shift=0,sleep=off (guru vm --icount): the guest clock advances 1 ns per guest instruction, so');
+    console.log('    the loop time is its instruction count; deterministic, the decisive measure here. It does not price atomics (lock prefix),');
+    console.log('    cache misses or cache lines shared between CPUs, which cost more on real hardware than their count says (see the disassembly check).');
+    console.log('  wall time: plain TCG on this shared host (no KVM here), so only indicative.');
+    console.log('  added = (loop with the configuration - loop with none, same run) / writes; vs floor = median added / median added of the floor');
     console.log('');
-    console.log(`  ${'configuration'.padEnd(24)} ${'insns/write'.padStart(11)} ${'added'.padStart(7)} ${'vs floor'.padStart(9)}   ${'wall ns min'.padStart(11)} ${'median'.padStart(7)} ${'added'.padStart(7)} ${'vs floor'.padStart(9)}`);
+    console.log(
+      `  ${'configuration'.padEnd(24)} ${'insns/write'.padStart(11)} ${'added min'.padStart(9)} ${'median'.padStart(7)} ${'vs floor'.padStart(9)}   ` +
+        `${'wall ns/write'.padStart(13)} ${'added min'.padStart(9)} ${'median'.padStart(7)} ${'vs floor'.padStart(9)}   floor`,
+    );
     configs.forEach((c, i) => {
       const total = median(insns[i]!.map((t) => t / writes));
-      const a = median(added(insns, i));
-      const f = c.floor ? median(added(insns, byName(c.floor))) : undefined;
-      const wallPer = wall[i]!.map((t) => t / writes);
-      const wa = median(added(wall, i));
-      const wf = c.floor ? median(added(wall, byName(c.floor))) : undefined;
+      const a = added(insns, i);
+      const wallPer = median(wall[i]!.map((t) => t / writes));
+      const w = added(wall, i);
       console.log(
-        `  ${c.name.padEnd(24)} ${fmt(total).padStart(11)} ${(i ? fmt(a) : '-').padStart(7)} ${(f ? `${fmt(a / f, 2)}x` : '').padStart(9)}   ` +
-          `${fmt(Math.min(...wallPer)).padStart(11)} ${fmt(median(wallPer)).padStart(7)} ${(i ? fmt(wa) : '-').padStart(7)} ${(wf ? `${fmt(wa / wf, 2)}x` : '').padStart(9)}`,
+        `  ${c.name.padEnd(24)} ${fmt(total).padStart(11)} ${(i ? fmt(Math.min(...a)) : '-').padStart(9)} ${(i ? fmt(median(a)) : '-').padStart(7)} ${ratio(insns, i, c.floor).padStart(9)}   ` +
+          `${fmt(wallPer).padStart(13)} ${(i ? fmt(Math.min(...w)) : '-').padStart(9)} ${(i ? fmt(median(w)) : '-').padStart(7)} ${ratio(wall, i, c.floor).padStart(9)}   ${c.floor ?? ''}`,
       );
     });
     const spread = insns.map((xs) => Math.max(...xs) - Math.min(...xs)).map((d) => d / writes);
-    console.log(`\n  instruction counts spread over the rounds (max - min, per write): ${spread.map((d) => fmt(d, 1)).join(', ')}`);
+    console.log(`\n  instruction counts' spread over the runs (max - min, per write, in the order above): ${spread.map((d) => fmt(d, 1)).join(', ')}`);
     console.log('');
     console.log(missPathCheck(entryKo));
+    console.log(missPathCheck(hitKo));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
