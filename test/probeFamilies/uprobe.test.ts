@@ -135,7 +135,7 @@ test('a pattern sits on every function it matches, read-only, one handler for al
   expect(all.targets.every((t) => !t.writable)).toBe(true);
   const c = renderModule(plan).files['probes.c']!;
   // Every match calls the one handler with its own name; greet's place also has the return probe.
-  const fn = /^static void (probe0_\w+)\(struct pt_regs \*regs, const char \*func_name\)$/m.exec(c)![1]!;
+  const fn = /^static __always_inline void (probe0_\w+)\(struct pt_regs \*regs, const char \*func_name\)$/m.exec(c)![1]!;
   expect(c).toContain(`${fn}(regs, "main");`);
   expect(c).toMatch(new RegExp(`static void up\\d+_greet_entry\\(struct pt_regs \\*regs\\)\\n\\{\\n\\t${fn}\\(regs, "greet"\\);`));
   expect(c.match(/\.ret = up\d+_greet_return,/g)).toHaveLength(1);
