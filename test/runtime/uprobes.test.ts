@@ -9,7 +9,9 @@
 // killing only the matching run, from a uprobe (sent at once) and from an
 // int3 kprobe (NMI context: sent from an irq_work), counted in the summary;
 // and another build of the binary at the probed path refused at load time.
-// One boot per kernel does it all.
+// Seed 003's trace.c (gcc -g -O0): its call flow from wildcard entry and
+// return probes, and traceme's return rewritten so traceme2(1, 1) takes the
+// other branch (larger instead of smaller). One boot per kernel does it all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -17,6 +19,7 @@ import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGue
 
 const SOURCE = path.resolve('test/fixtures/programs/greeter.c');
 const LIBRARY = path.resolve('test/fixtures/programs/shout.c');
+const TRACE = path.resolve('test/fixtures/programs/trace.c');
 
 /** The spec, naming the binaries in DIR. */
 function spec(dir: string): string {
@@ -67,8 +70,30 @@ probes:
 `;
 }
 
+/** Seed 003's call flow: entries and returns of the talk's functions, and traceme's 2 made 20. */
+function traceSpec(dir: string): string {
+  return `guru: 1
+name: rt_trace_flow
+where: { comm: trace }
+probes:
+  - on: uprobe:${dir}/trace:main
+    do: log("-> %s", func)
+  - on: process("${dir}/trace").function("trace*").call
+    do: log("-> %s", func)
+  - on: process("${dir}/trace").function("trace*").return
+    do: log("<- %s return %d", func, $return)
+  - on: uretprobe:${dir}/trace:traceme
+    if: $return == 2
+    do: $return = 20
+  - on: u:${dir}/trace:smaller
+    do: log("-> %s", func)
+  - on: u:${dir}/trace:larger
+    do: log("-> %s", func)
+`;
+}
+
 describeEachKernel((storedKernel) => {
-  test('arguments and return values of user functions, read and rewritten: PIE, non-PIE, stripped, libc by name, a library dlopen()ed after arming, raise(SIGKILL) on one', async () => {
+  test('arguments and return values of user functions, read and rewritten: PIE, non-PIE, stripped, libc by name, a library dlopen()ed after arming, raise(SIGKILL) on one; the call flow of seed 003 and its other branch', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();
     try {
@@ -78,6 +103,9 @@ describeEachKernel((storedKernel) => {
       await execa('strip', ['--strip-all', `${dir}/greeter-stripped`]);
       await execa('gcc', ['-O2', '-shared', '-fPIC', '-o', `${dir}/libshout.so`, LIBRARY]);
       fs.copyFileSync('/bin/cat', `${dir}/nmi-victim`);
+      await execa('gcc', ['-g', '-O0', '-o', `${dir}/trace`, TRACE]);
+      fs.writeFileSync(`${dir}/trace.yaml`, traceSpec(dir));
+      const traceKo = await buildFor(kernel, `${dir}/trace.yaml`);
       fs.writeFileSync(`${dir}/spec.yaml`, spec(dir));
       const ko = await buildFor(kernel, `${dir}/spec.yaml`);
       const run = await runGuestScript(
@@ -90,6 +118,11 @@ describeEachKernel((storedKernel) => {
           showFile('events', '/tmp/events'),
           showFile('out', '/tmp/out'),
           showFile('summary', '/tmp/summary'),
+          // Seed 003: the talk's program, its call flow, and the other branch taken.
+          `${guruCommand()} apply ${traceKo} -o /tmp/flow --run "${dir}/trace > /tmp/trace-out" 2> /tmp/trace-summary`,
+          `echo "[trace-exit:$?]<<"`,
+          showFile('flow', '/tmp/flow'),
+          showFile('trace-out', '/tmp/trace-out'),
           // Another build of the binary at the same path: the module refuses to plant breakpoints in it.
           `cp ${dir}/greeter-nopie ${dir}/greeter && ${guruCommand()} apply ${ko} --run true > /tmp/other 2>&1`,
           `echo "[other-exit:$?]<<"`,
@@ -137,6 +170,15 @@ describeEachKernel((storedKernel) => {
           'DEFERRED',
           '',
         ].join('\n'),
+      );
+      expect(seen.get('trace-exit')).toBe('0');
+      // traceme(1, 1) returned 20 instead of 2: traceme2 took larger() where the program alone prints smaller.
+      expect(seen.get('trace-out')).toBe('larger\nlarger\nlarger\n');
+      const flow = (calls: string) => calls.trim().split(/\s+/).map((c) => (c.startsWith('<') ? `<- ${c.slice(1).replace(':', ' return ')}` : `-> ${c.slice(1)}`));
+      expect(seen.get('flow')!.split('\n').filter(Boolean)).toEqual(
+        flow(`>main >traceme <traceme:3 >traceme2 >traceme <traceme:10 >larger <traceme2:0
+              >traceme2 >traceme <traceme:2 >larger <traceme2:0
+              >traceme <traceme:6 >traceme2 >traceme <traceme:10 >larger <traceme2:0`),
       );
       expect(seen.get('other-exit')).not.toBe('0');
       expect(seen.get('other-dmesg')).toContain(`guru_rt_uprobes: uprobe on ${dir}/greeter+0x`);
