@@ -1253,6 +1253,8 @@ const char *guru_func_name(struct guru_ctx *ctx, int slot)
 	if (!ctx->func_addr)
 		return "";
 	snprintf(ctx->str[slot], GURU_STR_MAX, "%ps", (void *)ctx->func_addr);
+	/* A module's function prints as "NAME [MODULE]": func is the name alone. */
+	ctx->str[slot][strcspn(ctx->str[slot], " ")] = '\0';
 	return ctx->str[slot];
 }
 

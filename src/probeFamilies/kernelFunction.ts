@@ -60,12 +60,7 @@ export function resolveKernelFunction(
   label: string,
   options: ResolveOptions,
 ): Resolution<FunctionPlacement> | ResolveError {
-  if (point.func.includes('*')) {
-    if (point.module !== undefined) {
-      return { message: `wildcards over a module's functions are not supported (${kind}:${point.module}:${point.func})`, hint: `name one function; guru list '${kind}:${point.module}:${point.func}' shows them` };
-    }
-    return resolveWildcard(kind, point.func, facts, options);
-  }
+  if (point.func.includes('*')) return resolveWildcard(kind, point.func, facts, options, point.module);
   const site = resolveFunctionSite(point, facts, kind);
   if ('message' in site) return site;
   const offset = kind === 'kprobe' ? point.offset ?? 0 : 0;
@@ -118,9 +113,17 @@ function functionEntryOrReturn(kind: FunctionKind, site: FunctionSite, facts: Ke
  * kernel refuses (blacklisted, notrace) are skipped at load time and named
  * in the summary. Read-only: writes are refused on wildcards.
  */
-function resolveWildcard(kind: FunctionKind, pattern: string, facts: KernelFunctionFacts, options: ResolveOptions): Resolution<FunctionPlacement> | ResolveError {
+function resolveWildcard(kind: FunctionKind, pattern: string, facts: KernelFunctionFacts, options: ResolveOptions, moduleAsWritten?: string): Resolution<FunctionPlacement> | ResolveError {
   const { release } = facts;
-  const symbols = facts.functionSymbols();
+  const modules = facts.modules?.();
+  const module = moduleAsWritten === undefined ? undefined : canonicalModuleName(moduleAsWritten);
+  if (module !== undefined && !modules?.has(module)) {
+    return modules?.isBuiltin(module)
+      ? { message: `${module} is built into ${release}: its functions are the kernel's own`, hint: `write ${kind}:${pattern}` }
+      : { message: `${release} has no loadable module ${moduleAsWritten}${modules ? '' : ' that guru knows of (its module files were not found)'}`, hint: `guru list '${kind}:${moduleAsWritten}:*' lists a module's functions` };
+  }
+  const symbols = module !== undefined ? modules!.functions(module) : facts.functionSymbols();
+  const where = module !== undefined ? `the module ${module}` : release;
   if (!symbols) {
     return {
       message: `the wildcard ${pattern} needs the symbol list of ${release}, and none was found`,
@@ -129,18 +132,21 @@ function resolveWildcard(kind: FunctionKind, pattern: string, facts: KernelFunct
   }
   const re = globToRegExp(pattern);
   const matched = [...symbols].filter((s) => re.test(s) && !s.includes('.') && !s.startsWith('__pfx_')).sort();
-  if (matched.length === 0) return { message: `${kind}:${pattern} matches no function of ${release}`, hint: `guru list '${kind}:${pattern}'` };
+  const spelt = module !== undefined ? `${kind}:${module}:${pattern}` : `${kind}:${pattern}`;
+  if (matched.length === 0) return { message: `${spelt} matches no function of ${where}`, hint: `guru list '${spelt}'` };
   if (matched.length > options.probeBudget) {
-    return { message: `${kind}:${pattern} matches ${matched.length} functions, more than the ${options.probeBudget} kernel probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
+    return { message: `${spelt} matches ${matched.length} functions, more than the ${options.probeBudget} kernel probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
   const writesRefused = 'writes are refused on wildcard probes';
   const variants = matched.map((symbol) => {
-    const r = functionEntryOrReturn(kind, { symbol, notes: [] }, facts, `${kind}:${symbol}`);
+    const site = { symbol, notes: [], ...(module !== undefined && { module }) };
+    const r = functionEntryOrReturn(kind, site, facts, `${kind}:${kprobeSymbolName(site)}`);
     const targets = new Map([...r.targets].map(([name, t]) => [name, { ...t, writable: false }]));
-    return { label: symbol, scope: { targets, unavailableTargets: r.unavailableTargets, readOnly: r.readOnly, writeWarnings: r.writeWarnings, writesRefused, unknownTargetNote: r.unknownTargetNote } };
+    return { label: symbol, scope: { targets, unavailableTargets: r.unavailableTargets, readOnly: r.readOnly, writeWarnings: r.writeWarnings, writesRefused, unknownTargetNote: r.unknownTargetNote, btfModule: r.btfModule } };
   });
   const first = variants[0]!.scope;
-  const placement: FunctionPlacement = kind === 'kretprobe' ? { kind, symbol: pattern, symbols: matched } : { kind, symbol: pattern, symbols: matched, offset: 0 };
+  const inModule = module !== undefined ? { module } : {};
+  const placement: FunctionPlacement = kind === 'kretprobe' ? { kind, symbol: pattern, symbols: matched, ...inModule } : { kind, symbol: pattern, symbols: matched, offset: 0, ...inModule };
   return { ...first, placement, variants };
 }
 
@@ -190,7 +196,7 @@ export function renderFunctionProbes(
         partial: p.kind,
         name: `${prefix}${p.id}_${v.index}_${slug(v.label)}`,
         label: `${p.on} (match ${v.index + 1} of ${p.symbols!.length})`,
-        symbol: v.label,
+        symbol: kprobeSymbolName({ symbol: v.label, module: p.module }),
         offset: 0,
         probeFns: [ctx.probeFn(p, i)],
         dispatch: false,

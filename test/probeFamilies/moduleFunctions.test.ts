@@ -70,12 +70,23 @@ test('a bare name that several modules define is refused, naming them (readelf a
   expect(text).toContain(`hint: name the module: kprobe:${defining[0]}:${name}`);
 });
 
-test('refusals: no such module (with the nearest), no such function in it, a wildcard over a module', () => {
+test("kretprobe:af_alg:af_alg_send*: a wildcard over the module's functions, each match typed from its BTF", () => {
+  const plan = buildPlan(specWith(`on: kretprobe:af_alg:af_alg_send*\n    do: [ 'log("%s %d %d", func, $return, $sock->type)' ]`), facts);
+  const p = plan.probes[0]!;
+  expect('symbols' in p && p.symbols).toEqual(['af_alg_sendmsg', 'af_alg_sendpage']);
+  // sendmsg returns int, sendpage ssize_t: each its own.
+  expect(p.variants!.map((v) => `${v.label}: ${v.targets.find((t) => t.name === '$return')?.ctype}`)).toEqual(['af_alg_sendmsg: int', 'af_alg_sendpage: ssize_t']);
+  const c = renderModule(plan).files['probes.c']!;
+  expect(c).toContain('.symbol_name = "af_alg:af_alg_sendmsg"');
+  expect(c).toContain('.symbol_name = "af_alg:af_alg_sendpage"');
+});
+
+test('refusals: no such module (with the nearest), no such function in it, a wildcard that matches none of it', () => {
   // The release is the stored kernel's (Debian's newest 6.1 build), not part of the message's shape.
   const refusal = (on: string) => refusalText(() => buildPlan(specWith(`on: ${on}`), facts)).replaceAll(facts.release, 'RELEASE');
   expect(refusal('kprobe:af_alx:af_alg_sendmsg')).toMatchSnapshot();
   expect(refusal('kprobe:af_alg:af_alg_sendmsgs')).toMatchSnapshot();
-  expect(refusal('kprobe:af_alg:af_alg_*')).toMatchSnapshot();
+  expect(refusal('kprobe:af_alg:vfs_*')).toMatchSnapshot();
 });
 
 test('copy_strings is copy_strings.isra.0 in 6.1: probed, positional, and said so; FUNC@FILE finds it through DWARF', () => {
