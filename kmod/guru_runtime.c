@@ -1106,6 +1106,17 @@ static void layout_init(void)
 	};
 }
 
+s32 guru_ppid(void)
+{
+	s32 ppid;
+
+	/* real_parent changes when the parent exits; the task is freed after RCU. */
+	rcu_read_lock();
+	ppid = task_tgid_nr(rcu_dereference(current->real_parent));
+	rcu_read_unlock();
+	return ppid;
+}
+
 u32 guru_cpu(void)
 {
 	return smp_processor_id();	/* handlers run with preemption off */
@@ -1239,6 +1250,16 @@ const char *guru_read_kernel_string(struct guru_ctx *ctx, int slot, unsigned lon
 	return read_string(ctx, slot, addr, max, false);
 }
 
+const char *guru_try_string(struct guru_ctx *ctx, int slot, unsigned long addr, int max, enum guru_space space)
+{
+	struct guru_fault_payload kept = ctx->fault;
+	bool user = space == GURU_SPACE_USER || (space == GURU_SPACE_ANY && addr < TASK_SIZE_MAX);
+	const char *s = read_string(ctx, slot, addr, max, user);
+
+	ctx->fault = kept;	/* an unreadable string is a value here, not a fault */
+	return s;
+}
+
 const char *guru_comm(struct guru_ctx *ctx, int slot)
 {
 	memcpy(ctx->str[slot], current->comm, TASK_COMM_LEN);
@@ -1308,10 +1329,64 @@ void guru_log_int(struct guru_ctx *ctx, s64 value)
  */
 void guru_log_str(struct guru_ctx *ctx, const char *s)
 {
-	u16 len = strnlen(s, GURU_STR_MAX - 1);
+	u16 len = s ? strnlen(s, GURU_STR_MAX - 1) : GURU_STR_UNREADABLE;
 
 	rec_put(ctx, &len, sizeof(len));
-	rec_put(ctx, s, len);
+	if (s)
+		rec_put(ctx, s, len);
+}
+
+/*
+ * The kernel stack at the probe, as return addresses into ctx->stack;
+ * returns where the probed code's frame starts and sets *n. The trace
+ * starts inside guru and the kprobe machinery; users want it to start at
+ * the probed instruction, as SystemTap's and bpftrace's do: the frame that
+ * is the probe's saved instruction pointer (an int3 kprobe, a kretprobe's
+ * return address), or else the first frame inside the probed function (a
+ * kprobe run through ftrace; functions are far smaller than 64 KiB), shown
+ * as the saved instruction pointer. Only return addresses are recorded:
+ * the supervisor names them.
+ */
+static unsigned long *probe_stack(struct guru_ctx *ctx, unsigned int *n)
+{
+	unsigned long ip = ctx->regs ? instruction_pointer(ctx->regs) : 0;
+	unsigned long f = ctx->func_addr;
+	unsigned int len = stack_trace_save(ctx->stack, ARRAY_SIZE(ctx->stack), 0);
+	unsigned int i;
+
+	for (i = 0; i < len; i++) {
+		unsigned long a = ctx->stack[i];
+
+		if ((ip && a == ip) || (f && a >= f && a - f < 0x10000)) {
+			if (ip)
+				ctx->stack[i] = ip;
+			*n = min_t(unsigned int, len - i, GURU_STACK_MAX);
+			return &ctx->stack[i];
+		}
+	}
+	*n = min_t(unsigned int, len, GURU_STACK_MAX);
+	return ctx->stack;
+}
+
+/* A stack in a record: u16 count, then the addresses (u64 each); no larger than a string. */
+static void rec_put_stack(struct guru_ctx *ctx)
+{
+	unsigned int n, i;
+	unsigned long *frames = probe_stack(ctx, &n);
+	u16 count = n;
+
+	BUILD_BUG_ON(sizeof(u16) + GURU_STACK_MAX * sizeof(u64) > sizeof(u16) + GURU_STR_MAX - 1);
+	rec_put(ctx, &count, sizeof(count));
+	for (i = 0; i < count; i++) {
+		u64 a = frames[i];
+
+		rec_put(ctx, &a, sizeof(a));
+	}
+}
+
+void guru_log_stack(struct guru_ctx *ctx)
+{
+	rec_put_stack(ctx);
 }
 
 void guru_log_end(struct guru_ctx *ctx)
@@ -1321,32 +1396,13 @@ void guru_log_end(struct guru_ctx *ctx)
 
 /*
  * A handler may run in NMI context (int3) deep in the kernel's stack: the
- * trace and its text go into the CPU's scratch (ctx->stack, the record
- * itself), not into a stack frame (this one used 872 bytes, plus a line
- * buffer, on top of vsnprintf's own for %pS).
+ * trace goes into the CPU's scratch (ctx->stack) and the record as return
+ * addresses only; user space names them (no %pS, no text in the kernel).
  */
 void guru_emit_backtrace(struct guru_ctx *ctx)
 {
-	unsigned int n, i, first = 0;
-
-	n = stack_trace_save(ctx->stack, ARRAY_SIZE(ctx->stack), 0);
-	/*
-	 * The trace starts inside guru and the kprobe machinery; users want it
-	 * to start at the probed function, as SystemTap's does. Skip to the
-	 * first frame inside it (functions are far smaller than 64 KiB).
-	 */
-	for (i = 0; ctx->func_addr && i < n; i++) {
-		if (ctx->stack[i] >= ctx->func_addr && ctx->stack[i] - ctx->func_addr < 0x10000) {
-			first = i;
-			break;
-		}
-	}
 	rec_start(ctx, GURU_REC_BACKTRACE, ctx->probe - gm->probes);
-	/* One line per frame, formatted in place; the last byte is kept for the NUL. */
-	for (i = first; i < n && ctx->rec_len < GURU_REC_MAX - 1; i++)
-		ctx->rec_len += scnprintf((char *)ctx->rec + ctx->rec_len, GURU_REC_MAX - 1 - ctx->rec_len,
-					  "%pS\n", (void *)ctx->stack[i]);
-	rec_put(ctx, "", 1);
+	rec_put_stack(ctx);
 	rec_finish(ctx);
 }
 

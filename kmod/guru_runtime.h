@@ -57,14 +57,15 @@ struct kretprobe_instance;
 #define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
 #define GURU_LOG_MAX_ARGS 16	/* log() arguments (LOG_MAX_ARGS in src/expr) */
 #define GURU_MAX_TVARS	32	/* per-thread variables per module */
-#define GURU_STACK_DEPTH 24	/* frames of a backtrace() */
+#define GURU_STACK_MAX	31	/* kernel stack frames in a log() argument: 2 + 8 * 31 bytes, no more than a string */
+#define GURU_STR_UNREADABLE	0xffff	/* string length that marks an unreadable address */
 
 /* Event record types; the user-space decoder lives in src/apply/decodeRecords.ts. */
 enum guru_rec_type {
 	GURU_REC_LOG = 1,	/* id = log format; payload: the arguments */
 	GURU_REC_FAULT = 2,	/* id = probe; payload: struct guru_fault_payload */
 	GURU_REC_STOP = 3,	/* id = probe that called stop() */
-	GURU_REC_BACKTRACE = 4,	/* id = probe; payload: NUL-terminated text */
+	GURU_REC_BACKTRACE = 4,	/* id = probe; payload: a stack (see below) */
 	GURU_REC_SIGNAL = 5,	/* id = probe that called raise(); payload: struct guru_signal_payload */
 };
 
@@ -81,8 +82,9 @@ struct guru_rec_hdr {
 
 /*
  * The largest record: a log() of GURU_LOG_MAX_ARGS strings, each at most
- * GURU_STR_MAX - 1 bytes after its u16 length. Every log() fits whole, so
- * no argument is ever cut off or its length prefix made to lie.
+ * GURU_STR_MAX - 1 bytes after its u16 length (a stack of GURU_STACK_MAX
+ * frames is no larger). Every log() fits whole, so no argument is ever cut
+ * off or its length prefix made to lie.
  */
 #define GURU_REC_MAX	ALIGN(sizeof(struct guru_rec_hdr) + GURU_LOG_MAX_ARGS * (2 + GURU_STR_MAX - 1), 8)
 
@@ -110,7 +112,13 @@ struct guru_signal_payload {
 /*
  * Log arguments in a GURU_REC_LOG payload, in format order: an integer is
  * 8 bytes (s64, little endian); a string is a u16 length then its bytes (no
- * NUL; at most GURU_STR_MAX - 1). The payload is padded to 8 bytes.
+ * NUL; at most GURU_STR_MAX - 1), or the length GURU_STR_UNREADABLE alone
+ * for a string that could not be read (user_string_quoted() prints the
+ * address instead); a kernel stack is a u16 frame count then that many u64
+ * return addresses, innermost first. The payload is padded to 8 bytes.
+ * Stacks are symbolised by the supervisor from /proc/kallsyms, so a probe
+ * never formats symbols (%pS needs about 1 KiB of stack, too much for a
+ * handler that may run in NMI context).
  */
 
 /*
@@ -309,11 +317,12 @@ struct guru_ctx {
 	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
 	const void *record;		/* tracepoints: the event record the fields are read from */
 	struct guru_fault_payload fault;
+	/* stack_trace_save() writes here; guru's own frames are then skipped. */
+	unsigned long stack[GURU_STACK_MAX + 16];
 	bool busy;			/* owned by a handler (see guru_enter) */
 	u32 rec_len;
 	u8 rec[GURU_REC_MAX] __aligned(8);
 	char str[GURU_STR_SLOTS][GURU_STR_MAX];
-	unsigned long stack[GURU_STACK_DEPTH];	/* backtrace(): return addresses */
 };
 
 /*
@@ -396,6 +405,7 @@ static __always_inline bool guru_comm_eq16(const char name[16])
 #define guru_comm_is(name)	guru_comm_eq16((const char[16]){ name })
 
 bool guru_comm_glob(const char *pattern);
+s32 guru_ppid(void);		/* the parent's thread group id */
 u32 guru_cpu(void);
 u64 guru_nsecs(void);
 
@@ -409,10 +419,17 @@ const char *guru_read_kernel_string(struct guru_ctx *ctx, int slot, unsigned lon
 const char *guru_comm(struct guru_ctx *ctx, int slot);
 const char *guru_func_name(struct guru_ctx *ctx, int slot);
 
+/* Where a string is read from: GURU_SPACE_ANY picks user or kernel by the address. */
+enum guru_space { GURU_SPACE_KERNEL = 0, GURU_SPACE_USER = 1, GURU_SPACE_ANY = 2 };
+/* A string that may be unreadable: NULL then, and no fault is raised (str(), user_string_quoted()). */
+const char *guru_try_string(struct guru_ctx *ctx, int slot, unsigned long addr, int max, enum guru_space space);
+#define GURU_STR_OR_EMPTY(s) ({ const char *__t = (s); __t ? __t : ""; })
+
 /* Events. */
 void guru_log_begin(struct guru_ctx *ctx, u16 format);
 void guru_log_int(struct guru_ctx *ctx, s64 value);
-void guru_log_str(struct guru_ctx *ctx, const char *s);
+void guru_log_str(struct guru_ctx *ctx, const char *s);	/* NULL: unreadable */
+void guru_log_stack(struct guru_ctx *ctx);	/* the kernel stack at the probe */
 void guru_log_end(struct guru_ctx *ctx);
 void guru_emit_backtrace(struct guru_ctx *ctx);
 void guru_emit_stop(struct guru_ctx *ctx);

@@ -1,6 +1,7 @@
 // Decoding the binary event records the kernel side writes into the event
 // channel (layout: struct guru_rec_hdr and friends in kmod/guru_runtime.h).
 import { InternalError } from '../errors.js';
+import { logParts } from '../expr/logArg.js';
 import type { Manifest } from '../render/manifest.js';
 
 export const REC_HEADER_SIZE = 24;
@@ -9,6 +10,11 @@ export const REC_FAULT = 2;
 export const REC_STOP = 3;
 export const REC_BACKTRACE = 4;
 export const REC_SIGNAL = 5;
+/** A string length that marks an address nothing could be read at (GURU_STR_UNREADABLE). */
+const STR_UNREADABLE = 0xffff;
+
+/** One recorded part of a log argument: an integer, a string (null: unreadable), a stack's return addresses. */
+export type LogPartValue = bigint | string | null | bigint[];
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -45,12 +51,20 @@ interface RecordBase {
 }
 
 export type GuruEvent =
-  | (RecordBase & { type: 'log'; format: number; probe: number; values: (bigint | string)[] })
+  | (RecordBase & { type: 'log'; format: number; probe: number; parts: LogPartValue[] })
   | (RecordBase & { type: 'fault'; probe: number; kind: string; line: number; addr: bigint })
   | (RecordBase & { type: 'stop'; probe: number })
-  | (RecordBase & { type: 'backtrace'; probe: number; frames: string[] })
+  | (RecordBase & { type: 'backtrace'; probe: number; addrs: bigint[] })
   /** raise(SIG): result 0 sent, 1 sent from an irq_work (NMI context), negative: not sent (-errno). */
   | (RecordBase & { type: 'signal'; probe: number; sig: number; result: number });
+
+/** A stack in a record: a u16 count, then that many u64 addresses. */
+function readStack(body: Buffer, p: number): { addrs: bigint[]; next: number } {
+  const n = body.readUInt16LE(p);
+  const addrs: bigint[] = [];
+  for (let i = 0; i < n; i++) addrs.push(body.readBigUInt64LE(p + 2 + 8 * i));
+  return { addrs, next: p + 2 + 8 * n };
+}
 
 /**
  * Decode every whole record in `buf`. read() on the channel only ever
@@ -70,19 +84,28 @@ export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
       case REC_LOG: {
         const format = manifest.formats[id];
         if (!format) throw new InternalError(`event names log format ${id}, which the manifest lacks`);
-        const values: (bigint | string)[] = [];
+        const parts: LogPartValue[] = [];
         let p = 0;
-        for (const t of format.args) {
+        for (const t of format.args.flatMap(logParts)) {
           if (t === 'int') {
-            values.push(body.readBigInt64LE(p));
+            parts.push(body.readBigInt64LE(p));
             p += 8;
-          } else {
+          } else if (t === 'string') {
             const len = body.readUInt16LE(p);
-            values.push(eventString(body.subarray(p + 2, p + 2 + len)));
-            p += 2 + len;
+            if (len === STR_UNREADABLE) {
+              parts.push(null);
+              p += 2;
+            } else {
+              parts.push(eventString(body.subarray(p + 2, p + 2 + len)));
+              p += 2 + len;
+            }
+          } else {
+            const stack = readStack(body, p);
+            parts.push(stack.addrs);
+            p = stack.next;
           }
         }
-        events.push({ ...base, type: 'log', format: id, probe: format.probe, values });
+        events.push({ ...base, type: 'log', format: id, probe: format.probe, parts });
         break;
       }
       case REC_FAULT:
@@ -94,11 +117,9 @@ export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
       case REC_SIGNAL:
         events.push({ ...base, type: 'signal', probe: id, sig: body.readInt32LE(0), result: body.readInt32LE(4) });
         break;
-      case REC_BACKTRACE: {
-        const text = body.toString('latin1').replace(/\0[\s\S]*$/, '');
-        events.push({ ...base, type: 'backtrace', probe: id, frames: text.split('\n').filter(Boolean) });
+      case REC_BACKTRACE:
+        events.push({ ...base, type: 'backtrace', probe: id, addrs: readStack(body, 0).addrs });
         break;
-      }
       default:
         throw new InternalError(`unknown event record type ${type}`);
     }

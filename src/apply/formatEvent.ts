@@ -1,30 +1,42 @@
-// Events as users read them: text lines (log() output, faults and
-// backtraces marked), or one JSON object per line with --json.
-import { applyLogFormat, parseLogFormat, type FormatPiece } from '../expr/logFormat.js';
+// Events as users read them: text (log() and printf() output as their
+// formats say, faults and backtraces marked), or one JSON object per line
+// with --json.
 import type { Manifest } from '../render/manifest.js';
 import type { GuruEvent } from './decodeRecords.js';
+import { KallsymsTable, type SymbolLookup } from './kernelSymbols.js';
+import { showArg, showFormat, stackFrames, type ShowContext } from './showLogArgs.js';
 import { signalOutcome } from './signalOutcome.js';
 
 export class EventFormatter {
-  private readonly pieces: FormatPiece[][];
+  private readonly show: ShowContext;
 
-  constructor(private readonly manifest: Manifest) {
-    this.pieces = manifest.formats.map((f) => parseLogFormat(f.fmt));
+  /** SYMBOLS names kernel stack frames: /proc/kallsyms of the kernel the events come from, by default. */
+  constructor(
+    private readonly manifest: Manifest,
+    symbols: SymbolLookup = new KallsymsTable(),
+  ) {
+    this.show = { symbols, errnoNames: manifest.errnoNames ?? {} };
   }
 
+  /**
+   * The text of an event. printf() output is exactly what its format
+   * says, so it may be part of a line; log() output is a line, ending in a
+   * newline; faults and backtraces are whole lines.
+   */
   text(e: GuruEvent): string {
     const where = this.manifest.probes[e.probe]?.on ?? `probe ${e.probe}`;
     switch (e.type) {
       case 'log': {
-        const s = applyLogFormat(this.pieces[e.format], e.values);
-        return s.endsWith('\n') ? s : s + '\n';
+        const f = this.manifest.formats[e.format]!;
+        const s = showFormat(f.fmt, f.args, e.parts, 0, this.show).text;
+        return f.exact || s.endsWith('\n') ? s : s + '\n';
       }
       case 'fault':
         return `guru: fault in ${where} (${this.manifest.specFile}:${e.line}): ${e.kind}${e.addr ? ` at 0x${e.addr.toString(16)}` : ''} [pid ${e.pid}]\n`;
       case 'stop':
         return '';
       case 'backtrace':
-        return `backtrace at ${where} [pid ${e.pid} tid ${e.tid}]:\n${e.frames.map((f) => ` ${f}`).join('\n')}\n`;
+        return `backtrace at ${where} [pid ${e.pid} tid ${e.tid}]:\n${stackFrames(e.addrs, 'guru', this.show.symbols).map((f) => ` ${f}\n`).join('')}`;
       case 'signal':
         return `guru: ${signalOutcome(e)} [${where}]\n`;
     }
@@ -34,16 +46,56 @@ export class EventFormatter {
     const probe = this.manifest.probes[e.probe];
     const common = { type: e.type, probe: e.probe, on: probe?.on, pid: e.pid, tid: e.tid, cpu: e.cpu, nsecs: e.nsecs.toString() };
     switch (e.type) {
-      case 'log':
-        return JSON.stringify({ ...common, text: applyLogFormat(this.pieces[e.format], e.values), values: e.values.map((v) => (typeof v === 'bigint' ? v.toString() : v)) }) + '\n';
+      case 'log': {
+        const f = this.manifest.formats[e.format]!;
+        let at = 0;
+        const values = f.args.map((a) => {
+          const shown = showArg(a, e.parts, at, this.show);
+          at = shown.next;
+          return typeof shown.value === 'bigint' ? shown.value.toString() : shown.value;
+        });
+        return JSON.stringify({ ...common, text: showFormat(f.fmt, f.args, e.parts, 0, this.show).text, values }) + '\n';
+      }
       case 'fault':
         return JSON.stringify({ ...common, fault: e.kind, line: e.line, addr: '0x' + e.addr.toString(16) }) + '\n';
       case 'stop':
         return JSON.stringify(common) + '\n';
       case 'backtrace':
-        return JSON.stringify({ ...common, frames: e.frames }) + '\n';
+        return JSON.stringify({ ...common, frames: stackFrames(e.addrs, 'guru', this.show.symbols), addrs: e.addrs.map((a) => '0x' + a.toString(16)) }) + '\n';
       case 'signal':
         return JSON.stringify({ ...common, signal: e.sig, sent: e.result >= 0, text: signalOutcome(e) }) + '\n';
     }
+  }
+}
+
+/**
+ * Output lines from events of many threads at once: what printf() prints
+ * without a newline waits for the rest of its line from the same thread,
+ * so lines of different threads never mix. Whole lines pass at once; guru's
+ * own lines (faults, backtrace()) start on a line of their own.
+ */
+export class LineAssembler {
+  private readonly pending = new Map<number, string>();
+
+  /** An event of TID's: printf()/log() text as it is, guru's own lines after the thread's unfinished line. */
+  event(tid: number, e: GuruEvent, text: string): string {
+    if (e.type === 'log' || !text) return this.push(tid, text);
+    return this.push(tid, this.pending.has(tid) ? '\n' + text : text);
+  }
+
+  /** Text TID printed; returns what can be written now (whole lines). */
+  push(tid: number, text: string): string {
+    const all = (this.pending.get(tid) ?? '') + text;
+    const end = all.lastIndexOf('\n') + 1;
+    if (end < all.length) this.pending.set(tid, all.slice(end));
+    else this.pending.delete(tid);
+    return all.slice(0, end);
+  }
+
+  /** At the end of a session: every unfinished line, each ended with a newline. */
+  flush(): string {
+    const out = [...this.pending.values()].map((s) => s + '\n').join('');
+    this.pending.clear();
+    return out;
   }
 }

@@ -8,7 +8,7 @@ import os from 'node:os';
 import type { Manifest } from '../render/manifest.js';
 import { ControlFile } from './controlFile.js';
 import { decodeRecords, type GuruEvent } from './decodeRecords.js';
-import { EventFormatter } from './formatEvent.js';
+import { EventFormatter, LineAssembler } from './formatEvent.js';
 import { insertModule, removeModule, type TargetModule } from './kernelModules.js';
 import { readModuleStats, type ModuleStats } from './moduleStats.js';
 import { formatSummary } from './formatSummary.js';
@@ -127,6 +127,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     // Stream until the kernel says end-of-stream, which it does only once
     // we have disarmed and every record has been read.
     const formatter = new EventFormatter(manifest);
+    const lines = new LineAssembler();
     let delivered = 0;
     const signals: Extract<GuruEvent, { type: 'signal' }>[] = [];
     let disarmed = false;
@@ -141,10 +142,13 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
         delivered++;
         if (e.type === 'stop') end(`stop() in ${manifest.probes[e.probe]?.on ?? 'a probe'}`);
         if (e.type === 'signal') signals.push(e);
-        const text = opts.json ? formatter.json(e) : formatter.text(e);
+        // printf() text waits for the rest of its line from the same thread (LineAssembler).
+        const text = opts.json ? formatter.json(e) : lines.event(e.tid, e, formatter.text(e));
         if (text) opts.events.write(text);
       }
     }
+    const unfinished = lines.flush();
+    if (unfinished) opts.events.write(unfinished);
     if (!disarmed) end('module disarmed'); // e.g. its --ttl ran out
     await disarm;
     if (child) {

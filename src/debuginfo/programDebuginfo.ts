@@ -3,6 +3,7 @@
 // at an address) and the function symbols that addresses are named by.
 // The resolver depends on this interface only, so a unit test can hand it a
 // program compiled during the test and golden tests a small canned fake.
+import { lastAtOrBelow } from './lastAtOrBelow.js';
 import { CallFrameInfo, type CfaRule } from './dwarf/callFrames.js';
 import { disassemble, type Instruction } from './disassemble.js';
 import { DwarfInfo, type DwarfFunction, type FunctionLine, type LineAddress, type ScopeVariable } from './dwarf/dwarfInfo.js';
@@ -95,18 +96,7 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
     functionSymbolAt: (address) => {
       const all = sortedSymbols();
       // The last symbol starting at or before ADDRESS that still covers it.
-      let lo = 0;
-      let hi = all.length - 1;
-      let best = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (all[mid]!.address <= address) {
-          best = mid;
-          lo = mid + 1;
-        } else {
-          hi = mid - 1;
-        }
-      }
+      const best = lastAtOrBelow(all, address, (s) => s.address);
       // Symbols may nest (aliases, a local label symbol inside a function):
       // look back a few for one whose size still covers ADDRESS.
       for (let i = best; i >= 0 && i > best - 8; i--) {

@@ -1,7 +1,8 @@
 // The expression compiler: jsep trees → typed IR, with every check the
 // language promises done here, at check time, so that a spec guru accepts
 // always compiles: names resolve, types agree, writes are allowed where they
-// happen, log() formats match their arguments.
+// happen, log() formats match their arguments. SystemTap's and bpftrace's
+// words (words.ts) compile here too, by the rules their table names.
 import type jsep from 'jsep';
 import type { Diagnostic, SourceSpan } from '../diagnostics/diagnostic.js';
 import { nearestName } from '../diagnostics/nearestName.js';
@@ -11,8 +12,11 @@ import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseEx
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
 import type { TargetTypes, TypeShape } from './targetTypes.js';
 import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
+import type { LogArg, StackStyle } from './logArg.js';
+import { contextTargets, contextVars, isCharPointer, pointerSpace, prettyTarget, quotedString, syscallArgstr, textValue, type ContextVarSet, type TextValue } from './textValues.js';
+import { lookupWord, wordSpelling, wordSpellings, type Word, type WordRule } from './words.js';
 
-export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
+export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'ppid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
 export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
 export const STATEMENT_CALLS = ['log', 'stop', 'backtrace', 'raise'] as const;
 /** Signal numbers raise() takes (the kernel's _NSIG is 64 on x86-64). */
@@ -34,6 +38,12 @@ export const LOG_MAX_ARGS = 16;
  * (GURU_STR_SLOTS in kmod/guru_runtime.h; the emitter's StringSlots).
  */
 export const STRING_SLOTS = 16;
+/** bpftrace's str() default: 64 bytes with the NUL (BPFTRACE_STRLEN). */
+export const STR_DEFAULT_MAX = 64;
+/** Most kernel stack frames one record keeps (GURU_STACK_MAX in kmod). */
+export const STACK_MAX = 31;
+/** The C type of a raw argument register (bpftrace's arg0). */
+const REGISTER_LONG = 'long';
 
 /** Why a `$name` that exists in general is not usable at this probe. */
 export interface UnavailableTarget {
@@ -68,25 +78,65 @@ export interface CompileScope {
    * BTF takes a few hundred milliseconds.
    */
   types?: () => TargetTypes | undefined;
+  /** The probe's family and placement, for words whose meaning depends on them (bpftrace's arg0, SystemTap's name). */
+  point?: { kind: string; offset?: number; syscall?: string };
 }
 
 export interface LogFormatEntry {
   id: number;
   probe: number;
   fmt: string;
-  args: ValueType[];
+  /** What each argument carries and how it is shown (older modules: 'int' and 'string' only). */
+  args: LogArg[];
   line: number;
+  /** printf(): printed exactly as formatted; otherwise (log()) the text is one line, ending in a newline. */
+  exact?: true;
 }
 
-/** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list) and the log format table. */
+/** What the compiles of one spec's probes add to the plan besides IR. */
+export interface SharedOutputs {
+  /** errno value → name (2 → ENOENT), from the target's headers, once a probe shows a return code. */
+  errnoNames?: Record<string, string>;
+  /** Thread variables the spec did not declare: SystemTap's thread_indent() keeps its indent and start time in two. */
+  hiddenVars: HiddenVar[];
+}
+
+/** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list), the log format table, errno names for returnstr(). */
 export class CompileSession {
   constructor(
     readonly diagnostics: Diagnostic[] = [],
     readonly formats: LogFormatEntry[] = [],
+    /** Shared by every compile of the spec's probes (each wildcard match is compiled on its own). */
+    readonly shared: SharedOutputs = { hiddenVars: [] },
   ) {}
 }
 
+/** A thread variable of guru's own, appended to the plan's vars. */
+export interface HiddenVar {
+  name: string;
+  type: 's64';
+  scope: 'thread';
+  id: number;
+}
+
+/** Names the kernel defines as another errno's value: the first name shows. */
+const ERRNO_ALIASES = new Set(['EWOULDBLOCK', 'EDEADLOCK', 'ENOTSUP']);
+
 class CompileFailure extends Error {}
+
+/** Why text (a stack, argstr, $$vars, returnstr(), sprintf()) only prints. */
+const TEXT_HINT = 'a stack, argstr, $$vars, returnstr() or sprintf() is shown when printed: pass it to printf("%s", ...) or log()';
+
+/** Which memory str() reads: user memory for a `__user` pointer target, else chosen by the address at run time. */
+function spaceOf(addr: IrExpr): 'user' | 'any' {
+  return addr.k === 'target' && pointerSpace(addr.target) === 'user' ? 'user' : 'any';
+}
+
+/** How a compiled value travels in a log record. */
+function logArgOf(t: Typed): LogArg {
+  if (t.ir.k === 'text') return t.ir.arg;
+  return t.type === 'int' ? 'int' : 'string';
+}
 
 interface Typed {
   ir: IrExpr;
@@ -126,6 +176,10 @@ export class ProbeCompiler {
   private stringReads = 0;
   /** Errors reported by the item being compiled. */
   private itemErrors = 0;
+  /** Whether the item is an if: condition (where nothing may change state). */
+  private inCondition = false;
+  /** Statements the do: item being compiled needs run first (thread_indent()'s update). */
+  private before: IrStmt[] = [];
 
   constructor(
     private readonly session: CompileSession,
@@ -134,6 +188,7 @@ export class ProbeCompiler {
   ) {}
 
   compileCondition(src: ExprSource): IrExpr | undefined {
+    this.inCondition = true;
     return this.attempt(src, (node) => {
       if (node.type === 'AssignmentExpression' && (node as jsep.BinaryExpression).operator === '=') {
         this.fail(node, 'assignment in a condition', 'compare with == instead of =');
@@ -143,7 +198,13 @@ export class ProbeCompiler {
   }
 
   compileAction(src: ExprSource): IrStmt | undefined {
-    return this.attempt(src, (node) => this.statement(node));
+    this.inCondition = false;
+    return this.attempt(src, (node) => {
+      this.before = [];
+      const stmt = this.statement(node);
+      // Words with state (thread_indent()) update it before the statement that shows it.
+      return this.before.length ? { k: 'block', stmts: [...this.before, stmt], line: stmt.line } : stmt;
+    });
   }
 
   private attempt<T>(src: ExprSource, body: (node: ExprNode) => T): T | undefined {
@@ -195,7 +256,7 @@ export class ProbeCompiler {
       case 'CallExpression':
         return this.callStatement(node as jsep.CallExpression, line);
       default:
-        this.fail(node, 'this expression has no effect', 'a do: item is an assignment (x = ..., $arg = ...) or a call: log(...), backtrace(), stop()');
+        this.fail(node, 'this expression has no effect', 'a do: item is an assignment (x = ..., $arg = ...) or a call: log(...), printf(...), backtrace(), stop()');
     }
   }
 
@@ -257,11 +318,14 @@ export class ProbeCompiler {
         return { k: name, line };
       case 'raise':
         return this.raise(node, line);
-      default:
+      default: {
         if ((VALUE_CALLS as readonly string[]).includes(name)) {
           this.fail(node, `the value of ${name}() is unused`, `log it: log("%s", ${name}(...))`);
         }
+        const word = lookupWord(name, 'call');
+        if (word) return this.wordStatement(node as jsep.CallExpression & ExprNode, word, line);
         return this.unknownCall(node, name);
+      }
     }
   }
 
@@ -278,12 +342,55 @@ export class ProbeCompiler {
     return { k: 'raise', sig: n, line };
   }
 
+  /** A call of SystemTap's or bpftrace's as a do: item. */
+  private wordStatement(node: jsep.CallExpression & ExprNode, word: Word, line: number): IrStmt {
+    const m = word.means;
+    if ('refused' in m) this.fail(node, m.refused, m.hint);
+    if ('alias' in m && m.alias === 'stop') {
+      if (node.arguments.length) this.fail(node, `${word.name}() takes no arguments`, 'stop() ends the session');
+      return { k: 'stop', line };
+    }
+    if ('rule' in m) {
+      switch (m.rule) {
+        case 'printf': {
+          const [fmtNode, ...argNodes] = node.arguments as ExprNode[];
+          return this.printFormat(node, fmtNode, argNodes, line, true);
+        }
+        case 'println':
+          return this.println(node, line);
+        case 'print_backtrace':
+          if (node.arguments.length) this.fail(node, 'print_backtrace() takes no arguments');
+          return this.printText(textValue({ stack: 'systemtap' }, [{ k: 'stack' }]), node, line);
+        default:
+          break;
+      }
+    }
+    this.fail(node, `the value of ${wordSpelling(word)} is unused`, `print it: printf("%s\\n", ${word.name}(...))`);
+  }
+
   private log(node: jsep.CallExpression, line: number): IrStmt {
     const [fmtNode, ...argNodes] = node.arguments as ExprNode[];
+    // SystemTap's log(msg): one string, printed as a line.
+    if (fmtNode && argNodes.length === 0 && !(fmtNode.type === 'Literal' && typeof (fmtNode as jsep.Literal).value === 'string')) {
+      const t = this.expr(fmtNode);
+      if (t.type !== 'int') return this.printText(t.ir, node, line, false);
+    }
+    return this.printFormat(node, fmtNode, argNodes, line, false);
+  }
+
+  /** log(FORMAT, ...) (one line) or printf(FORMAT, ...) (EXACT: no newline added). */
+  private printFormat(node: jsep.CallExpression, fmtNode: ExprNode | undefined, argNodes: ExprNode[], line: number, exact: boolean): IrStmt {
+    const what = exact ? 'printf()' : 'log()';
     if (!fmtNode || fmtNode.type !== 'Literal' || typeof (fmtNode as jsep.Literal).value !== 'string') {
-      this.fail(fmtNode ?? node, 'log() needs a format string literal first', 'log("count:%d", $count)');
+      this.fail(fmtNode ?? node, `${what} needs a format string literal first`, exact ? 'printf("count:%d\\n", $count)' : 'log("count:%d", $count)');
     }
     const fmt = (fmtNode as jsep.Literal).value as string;
+    const { args, descs } = this.formatArgs(fmtNode, fmt, argNodes, what);
+    return this.logStmt(node, fmt, args, descs, line, exact);
+  }
+
+  /** The arguments of a format, checked against its conversions: their IR and how each is carried. */
+  private formatArgs(fmtNode: ExprNode, fmt: string, argNodes: ExprNode[], what: string): { args: IrExpr[]; descs: LogArg[] } {
     // The arguments are checked even when the format is wrong.
     const typed = argNodes.map((a) => this.sub(a));
     let conversions: Conversion[];
@@ -294,24 +401,49 @@ export class ProbeCompiler {
       this.fail(fmtNode, err.message, err.hint);
     }
     if (conversions.length !== argNodes.length) {
-      const msg = `log format has ${conversions.length} conversion${conversions.length === 1 ? '' : 's'} but ${argNodes.length} argument${argNodes.length === 1 ? ' follows' : 's follow'}`;
+      const msg = `${what.replace('()', '')} format has ${conversions.length} conversion${conversions.length === 1 ? '' : 's'} but ${argNodes.length} argument${argNodes.length === 1 ? ' follows' : 's follow'}`;
       this.fail(argNodes[conversions.length] ?? fmtNode, msg, `format: "${fmt}"`);
     }
-    if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `log() takes at most ${LOG_MAX_ARGS} arguments`);
-    const args = argNodes.map((a, i) => {
-      const t = typed[i]!;
+    if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `${what} takes at most ${LOG_MAX_ARGS} arguments`);
+    typed.forEach((t, i) => {
+      const a = argNodes[i]!;
       const want = conversionType(conversions[i]);
-      if (t.type !== want && t.type !== 'error') {
-        this.reportAt(a, `${conversions[i].spec} expects ${want === 'int' ? 'an integer' : 'a string'}, this is ${t.type === 'int' ? 'an integer' : 'a string'}`, want === 'string' ? 'read memory with user_string(ptr) or kernel_string(ptr), or use %d/%p' : 'use %s for strings');
+      if (want === 'int' && t.type === 'text') this.reportAt(a, `${conversions[i].spec} expects an integer, this is text (a stack, argstr, $$vars, ...)`, 'print it with %s');
+      else if (want === 'int' && t.type === 'string') this.reportAt(a, `${conversions[i].spec} expects an integer, this is a string`, 'use %s for strings');
+      else if (want === 'string' && t.type === 'int') {
+        this.reportAt(a, `${conversions[i].spec} expects a string, this is an integer`, 'read memory with user_string(ptr) or kernel_string(ptr), or use %d/%p');
       }
-      return t.ir;
     });
-    // One entry per log() of the spec: a probe compiled once per wildcard match shares it.
-    const types = conversions.map(conversionType);
-    const same = this.session.formats.find((f) => f.probe === this.probeId && f.line === line && f.fmt === fmt && f.args.join() === types.join());
+    return { args: typed.map((t) => t.ir), descs: typed.map(logArgOf) };
+  }
+
+  private logStmt(node: jsep.Expression, fmt: string, args: IrExpr[], descs: LogArg[], line: number, exact: boolean): IrStmt {
+    const parts = args.reduce((n, a) => n + (a.k === 'text' ? a.parts.length : 1), 0);
+    if (parts > LOG_MAX_ARGS) {
+      this.fail(node, `this prints ${parts} values at once, more than the ${LOG_MAX_ARGS} one event holds`, 'split it over several do: items ($$vars and argstr count one value per variable, a quoted string two)');
+    }
+    // One entry per log() of the spec: a probe compiled once per wildcard match shares it (unless what it prints differs).
+    const entry = { probe: this.probeId, fmt, args: descs, line, ...(exact ? { exact: true as const } : {}) };
+    const key = JSON.stringify(entry);
+    const same = this.session.formats.find(({ id: _id, ...f }) => JSON.stringify(f) === key);
     const id = same?.id ?? this.session.formats.length;
-    if (!same) this.session.formats.push({ id, probe: this.probeId, fmt, args: types, line });
+    if (!same) this.session.formats.push({ id, ...entry });
     return { k: 'log', format: id, args, line };
+  }
+
+  /** Print one string or text value as it is (exact) or as a line. */
+  private printText(value: IrExpr, node: jsep.CallExpression, line: number, exact = true): IrStmt {
+    const t: Typed = { ir: value, type: value.k === 'text' ? 'text' : 'string' };
+    return this.logStmt(node, '%s', [value], [logArgOf(t)], line, exact);
+  }
+
+  /** SystemTap's println(a, b, ...): each argument as %d or %s, one after the other, then a newline. */
+  private println(node: jsep.CallExpression, line: number): IrStmt {
+    const argNodes = node.arguments as ExprNode[];
+    if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `println() takes at most ${LOG_MAX_ARGS} arguments`);
+    const typed = argNodes.map((a) => this.expr(a));
+    const fmt = typed.map((t) => (t.type === 'int' ? '%d' : '%s')).join('') + '\n';
+    return this.logStmt(node, fmt, typed.map((t) => t.ir), typed.map(logArgOf), line, true);
   }
 
   // ---- expressions ---------------------------------------------------------
@@ -367,6 +499,9 @@ export class ProbeCompiler {
     const left = this.sub(n.left as ExprNode);
     const right = this.sub(n.right as ExprNode);
     if (left.type === 'error' || right.type === 'error') return POISON;
+    if (left.type === 'text' || right.type === 'text') {
+      this.fail((left.type === 'text' ? n.left : n.right) as ExprNode, `cannot use ${op} on text: it is put together when printed`, TEXT_HINT);
+    }
     if ((op === '==' || op === '!=') && (left.type === 'string' || right.type === 'string')) {
       if (left.type !== right.type) this.fail(n, `cannot compare a string with an integer using ${op}`, 'both sides of a string comparison must be strings');
       return { ir: { k: 'strcmp', op, left: left.ir, right: right.ir }, type: 'int' };
@@ -385,26 +520,34 @@ export class ProbeCompiler {
 
   private valueCall(node: jsep.CallExpression & ExprNode): Typed {
     const name = this.calleeName(node);
-    if (name === 'user_string' || name === 'kernel_string') {
-      const [addrNode, maxNode, ...extra] = node.arguments as ExprNode[];
-      if (!addrNode || extra.length) this.fail(node, `${name}() takes a pointer and an optional maximum length`, `${name}($buf) or ${name}($buf, 64)`);
-      const addr = this.int(this.sub(addrNode), addrNode, `${name}() takes a pointer (an integer)`);
-      let max: IrExpr = { k: 'int', value: String(STRING_MAX) };
-      if (maxNode) {
-        max = this.int(this.sub(maxNode), maxNode, `the maximum length of ${name}() is an integer`);
-        // The runtime clamps to [1, STRING_MAX]; counting the NUL, max chars + 1 bytes are read.
-        max = max.k === 'int' ? { k: 'int', value: String(clampMax(BigInt(max.value) + 1n)) } : { k: 'binary', op: '+', left: max, right: { k: 'int', value: '1' }, line: this.lineOf(maxNode) };
-      }
-      this.takeStringSlot(node);
-      return { ir: { k: 'readString', space: name === 'user_string' ? 'user' : 'kernel', addr, max, line: this.lineOf(node) }, type: 'string' };
-    }
+    if (name === 'user_string' || name === 'kernel_string') return this.readString(node, name, name === 'user_string' ? 'user' : 'kernel');
     if ((STATEMENT_CALLS as readonly string[]).includes(name)) {
       this.fail(node, `${name}() is a statement, not a value`, 'put it in its own do: item');
     }
+    const word = lookupWord(name, 'call');
+    if (word) return this.wordCall(node, word);
     return this.unknownCall(node, name);
   }
 
+  /** user_string(p[, max]) and kernel_string(p[, max]): a fault when nothing at p can be read. */
+  private readString(node: jsep.CallExpression & ExprNode, name: string, space: 'user' | 'kernel'): Typed {
+    const [addrNode, maxNode, ...extra] = node.arguments as ExprNode[];
+    if (!addrNode || extra.length) this.fail(node, `${name}() takes a pointer and an optional maximum length`, `${name}($buf) or ${name}($buf, 64)`);
+    const addr = this.int(this.sub(addrNode), addrNode, `${name}() takes a pointer (an integer)`);
+    const max = this.maxLength(maxNode, name, STRING_MAX);
+    this.takeStringSlot(node);
+    return { ir: { k: 'readString', space, addr, max, line: this.lineOf(node) }, type: 'string' };
+  }
+
+  /** A maximum string length argument as the bytes to read: MAX characters and the NUL (the runtime clamps to [1, STRING_MAX]). */
+  private maxLength(maxNode: ExprNode | undefined, name: string, dflt: number): IrExpr {
+    if (!maxNode) return { k: 'int', value: String(dflt) };
+    const max = this.int(this.sub(maxNode), maxNode, `the maximum length of ${name}() is an integer`);
+    return max.k === 'int' ? { k: 'int', value: String(clampMax(BigInt(max.value) + 1n)) } : { k: 'binary', op: '+', left: max, right: { k: 'int', value: '1' }, line: this.lineOf(maxNode) };
+  }
+
   private identifier(node: ExprNode, name: string): Typed {
+    if (name.startsWith('$$') || /^\$[A-Za-z_][A-Za-z0-9_]*\$\$?$/.test(name)) return this.contextVariable(node, name);
     if (name.startsWith('$')) {
       const target = this.lookupTarget(node, name);
       if (target.string) {
@@ -430,6 +573,17 @@ export class ProbeCompiler {
     if (LATER_CALLS[name] || (STATEMENT_CALLS as readonly string[]).includes(name) || (VALUE_CALLS as readonly string[]).includes(name)) {
       this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
     }
+    const word = lookupWord(name, 'name');
+    if (word) return this.wordName(node, word, name);
+    const call = lookupWord(name, 'call');
+    if (call) {
+      const guru = 'alias' in call.means && !call.means.alias.startsWith('$') && call.means.alias !== 'stop' ? `, or guru's ${call.means.alias}` : '';
+      this.fail(node, `${name} is a function in ${call.origin.join(' and ')}: ${name}()`, `call it: ${name}()${guru}`);
+    }
+    const arg = this.syscallArgument(name);
+    if (arg) {
+      this.fail(node, `${name} is a variable of SystemTap's syscall tapset; guru reads the argument as ${arg.name}`, isCharPointer(arg) ? `${arg.name} is the address; user_string(${arg.name}) is the string, user_string_quoted(${arg.name}) the string in quotes` : `write ${arg.name}`);
+    }
     this.unknownName(node, name);
   }
 
@@ -451,11 +605,268 @@ export class ProbeCompiler {
     return { type: 'Identifier', name: `$${name}`, start, spanLength: at === undefined ? undefined : at + name.length - start } as unknown as ExprNode;
   }
 
+  /** At a syscall probe, the argument SystemTap's tapset calls NAME (the same name as in the prototype). */
+  private syscallArgument(name: string): TargetVar | undefined {
+    if (!this.scope.point?.syscall) return undefined;
+    const t = this.scope.targets.get(`$${name}`);
+    return t && t.access.kind === 'syscallArg' ? t : undefined;
+  }
+
+  // ---- SystemTap's and bpftrace's words (words.ts) ---------------------------
+
+  /** A bare name from the word table: `retval`, `kstack`, `arg0`, `name`, `argstr`, ... */
+  private wordName(node: ExprNode, word: Word, name: string): Typed {
+    const m = word.means;
+    if ('refused' in m) this.fail(node, m.refused, m.hint);
+    if ('alias' in m) return this.aliasOf(node, m.alias, name);
+    switch (m.rule) {
+      case 'kstack':
+        return this.kstack('bpftrace', undefined);
+      case 'argN':
+        return this.bpftraceArg(node, Number(name.slice(3)));
+      case 'args':
+        this.fail(node, 'args is bpftrace\'s struct of the probe\'s arguments: read one of them', `args->NAME (or args.NAME) is guru's $NAME${this.namedTargetsHint()}`);
+      case 'syscall_name':
+        if (!this.scope.point?.syscall) this.fail(node, `name is SystemTap's syscall-tapset variable (the syscall's name), known at syscall probes, not at ${this.scope.probeLabel}`, 'func is the probed function\'s name, probe the probe point');
+        return { ir: { k: 'str', value: this.scope.point.syscall }, type: 'string' };
+      case 'argstr': {
+        if (!this.scope.point?.syscall) this.fail(node, `argstr is SystemTap's syscall-tapset variable, known at syscall probes, not at ${this.scope.probeLabel}`, `$$parms shows the arguments here`);
+        const args = contextTargets(this.scope.targets.values(), 'parms');
+        return this.text(syscallArgstr(args));
+      }
+      case 'retstr':
+        return this.text(this.returnStr(1, this.returnValue(node, 'retstr')));
+      default:
+        throw new Error(`word ${name}: no rule for a name`);
+    }
+  }
+
+  /** A call from the word table: `execname()`, `printf(...)` as a value, `str(p)`, `returnstr(1)`, ... */
+  private wordCall(node: jsep.CallExpression & ExprNode, word: Word): Typed {
+    const m = word.means;
+    const args = node.arguments as ExprNode[];
+    if ('refused' in m) this.fail(node, m.refused, m.hint);
+    if ('alias' in m) {
+      if (m.alias === 'user_string' || m.alias === 'kernel_string') return this.readString(node, word.name, m.alias === 'user_string' ? 'user' : 'kernel');
+      if (m.alias === 'stop') this.fail(node, `${word.name}() is a statement, not a value`, 'put it in its own do: item');
+      if (args.length) this.fail(args[0], `${word.name}() takes no arguments`, `SystemTap's ${word.name}() is guru's ${m.alias}`);
+      return this.aliasOf(node, m.alias, `${word.name}()`);
+    }
+    const rule: WordRule = m.rule;
+    switch (rule) {
+      case 'sprintf': {
+        const [fmtNode, ...argNodes] = args;
+        if (!fmtNode || fmtNode.type !== 'Literal' || typeof (fmtNode as jsep.Literal).value !== 'string') {
+          this.fail(fmtNode ?? node, 'sprintf() needs a format string literal first', 'sprintf("%s, %#o", user_string_quoted($filename), $mode)');
+        }
+        const fmt = (fmtNode as jsep.Literal).value as string;
+        const f = this.formatArgs(fmtNode, fmt, argNodes, 'sprintf()');
+        return this.text({ arg: { sprintf: fmt, args: f.descs }, parts: f.args.flatMap((a) => (a.k === 'text' ? a.parts : [a])) });
+      }
+      case 'print_backtrace':
+      case 'sprint_backtrace':
+        if (args.length) this.fail(args[0], `${word.name}() takes no arguments`);
+        return this.text({ arg: { stack: 'systemtap' }, parts: [{ k: 'stack' }] });
+      case 'kstack':
+        return this.kstackCall(node);
+      case 'returnstr': {
+        const fmt = this.returnFormat(args[0], node, 'returnstr', args.length !== 1);
+        return this.text(this.returnStr(fmt, this.returnValue(node, 'returnstr()')));
+      }
+      case 'return_str': {
+        if (args.length !== 2) this.fail(node, 'return_str() takes a format (1 decimal, 2 hex, 3 octal) and a value', 'return_str(1, $return)');
+        const fmt = this.returnFormat(args[0], node, 'return_str', false);
+        return this.text(this.returnStr(fmt, this.int(this.expr(args[1]), args[1], 'return_str() shows an integer')));
+      }
+      case 'user_string_quoted':
+      case 'kernel_string_quoted': {
+        const n = word.name === 'user_string_n_quoted' ? 2 : 1;
+        if (args.length !== n) this.fail(node, `${word.name}() takes ${n === 2 ? 'a pointer and a maximum length' : 'a pointer'}`, `${word.name}(${n === 2 ? '$filename, 64' : '$filename'})`);
+        const addr = this.int(this.expr(args[0]), args[0], `${word.name}() takes a pointer (an integer)`);
+        this.takeStringSlot(node);
+        const max = n === 2 ? this.maxLength(args[1], word.name, STRING_MAX) : undefined;
+        return this.text(quotedString(addr, rule === 'user_string_quoted' ? 'user' : 'kernel', max));
+      }
+      case 'str': {
+        if (args.length < 1 || args.length > 2) this.fail(node, 'str() takes a pointer and an optional length', 'str(arg1) or str(args->buf, 16)');
+        const addr = this.int(this.expr(args[0]), args[0], 'str() takes a pointer (an integer)');
+        this.takeStringSlot(node);
+        return { ir: { k: 'tryString', space: spaceOf(addr), addr, max: this.maxLength(args[1], 'str', STR_DEFAULT_MAX), orEmpty: true }, type: 'string' };
+      }
+      case 'thread_indent':
+        return this.threadIndent(node);
+      case 'printf':
+      case 'println':
+        this.fail(node, `${word.name}() prints; it has no value`, 'put it in its own do: item; sprintf() makes a string');
+      default:
+        this.fail(node, `${wordSpelling(word)} is not a function here`);
+    }
+  }
+
+  /**
+   * SystemTap's thread_indent(DELTA): "<usecs> <comm>(<tid>):" and an
+   * indent, per thread: the time since the thread's indent was last 0, and
+   * the depth before a negative DELTA or after a positive one. Two hidden
+   * thread variables keep the depth and the start; the update runs just
+   * before the do: item.
+   */
+  private threadIndent(node: jsep.CallExpression & ExprNode): Typed {
+    const [deltaNode, ...extra] = node.arguments as ExprNode[];
+    if (!deltaNode || extra.length) this.fail(node, 'thread_indent() takes the change of indent', 'thread_indent(1) on the way in, thread_indent(-1) on the way out');
+    const d = this.expr(deltaNode);
+    if (d.ir.k !== 'int') this.fail(deltaNode, 'the change of indent is a constant', 'thread_indent(1) or thread_indent(-1)');
+    if (this.inCondition) this.fail(node, 'thread_indent() changes the indent; it belongs in do:, not in if:', 'printf("%s -> %s\\n", thread_indent(1), probefunc())');
+    if (this.before.length) this.fail(node, 'one thread_indent() per do: item', 'put the second in a do: item of its own');
+    const delta = BigInt((d.ir as { value: string }).value);
+    const { depth, start } = this.indentVars();
+    const line = this.lineOf(node);
+    const read = (id: number): IrExpr => ({ k: 'var', id, scope: 'thread' });
+    const int = (v: bigint): IrExpr => ({ k: 'int', value: v.toString() });
+    const now: IrExpr = { k: 'builtin', name: 'nsecs' };
+    this.before.push(
+      { k: 'setVar', id: start, scope: 'thread', varType: 's64', value: { k: 'cond', test: { k: 'binary', op: '==', left: read(depth), right: int(0n), line }, then: now, else: read(start) }, line },
+      { k: 'setVar', id: depth, scope: 'thread', varType: 's64', value: { k: 'binary', op: '+', left: read(depth), right: int(delta), line }, line },
+    );
+    this.takeStringSlot(node);
+    const usecs: IrExpr = { k: 'binary', op: '/', left: { k: 'binary', op: '-', left: now, right: read(start), line }, right: int(1000n), line };
+    const shown: IrExpr = { k: 'binary', op: '-', left: read(depth), right: int(delta < 0n ? delta : 0n), line };
+    return this.text({ arg: { indent: true }, parts: [usecs, { k: 'strBuiltin', name: 'comm' }, { k: 'builtin', name: 'tid' }, shown] });
+  }
+
+  /** The two thread variables of thread_indent(), made on first use. */
+  private indentVars(): { depth: number; start: number } {
+    const hidden = this.session.shared.hiddenVars;
+    if (!hidden.length) {
+      const first = this.scope.vars.filter((v) => v.scope === 'thread').length;
+      hidden.push({ name: '_thread_indent_depth', type: 's64', scope: 'thread', id: first }, { name: '_thread_indent_start', type: 's64', scope: 'thread', id: first + 1 });
+    }
+    return { depth: hidden[0]!.id, start: hidden[1]!.id };
+  }
+
+  /** NAME spelt another way: guru's builtin, target or function it aliases. */
+  private aliasOf(node: ExprNode, to: string, written: string): Typed {
+    if (to === '$return') return { ir: { k: 'target', target: this.returnValueTarget(node, written) }, type: 'int' };
+    const aliased = { ...node, type: 'Identifier', name: to } as unknown as ExprNode;
+    return this.identifier(aliased, to);
+  }
+
+  /** $return, for a word that means it (retval, retval(), returnstr()). */
+  private returnValueTarget(node: ExprNode, written: string): TargetVar {
+    const t = this.scope.targets.get('$return');
+    if (t) return t;
+    const why = this.scope.unavailableTargets.get('$return');
+    this.fail(node, `${written} is the return value ($return in guru): ${why?.message ?? `there is none at ${this.scope.probeLabel}`}`, why?.hint ?? 'probe the function\'s return: kretprobe:FUNC or syscall:NAME:return');
+  }
+
+  private returnValue(node: ExprNode, written: string): IrExpr {
+    return { k: 'target', target: this.returnValueTarget(node, written) };
+  }
+
+  /** The FORMAT of returnstr(FORMAT)/return_str(FORMAT, v): 1 decimal, 2 hex, 3 octal. */
+  private returnFormat(arg: ExprNode | undefined, node: ExprNode, name: string, badCount: boolean): 1 | 2 | 3 {
+    if (badCount || !arg) this.fail(node, `${name}() takes the format: 1 for decimal, 2 for hex, 3 for octal`, `${name}(1)`);
+    const v = this.expr(arg);
+    if (v.ir.k !== 'int' || !['1', '2', '3'].includes(v.ir.value)) this.fail(arg, `the format of ${name}() is 1 (decimal), 2 (hex) or 3 (octal)`, `${name}(1)`);
+    return Number((v.ir as { value: string }).value) as 1 | 2 | 3;
+  }
+
+  /** SystemTap's return_str(): the errno name for an error code, else the value in FORMAT. */
+  private returnStr(fmt: 1 | 2 | 3, value: IrExpr): TextValue {
+    this.useErrnoNames();
+    return { arg: { returnStr: fmt }, parts: [value] };
+  }
+
+  /** errno names for the supervisor, from the target's headers (ERRNO_ALIASES give way to the names they alias). */
+  private useErrnoNames(): void {
+    if (this.session.shared.errnoNames) return;
+    const names: Record<string, string> = {};
+    for (const name of this.scope.constantNames()) {
+      if (!/^E[A-Z0-9]+$/.test(name)) continue;
+      const v = this.scope.constant(name);
+      if (v === undefined || v <= 0n || v >= 4096n) continue;
+      const key = v.toString();
+      if (!names[key] || ERRNO_ALIASES.has(names[key]!)) names[key] = name;
+    }
+    this.session.shared.errnoNames = names;
+  }
+
+  /** bpftrace's kstack(N), kstack(raw), kstack(bpftrace, N). */
+  private kstackCall(node: jsep.CallExpression & ExprNode): Typed {
+    const args = node.arguments as ExprNode[];
+    let style: StackStyle = 'bpftrace';
+    let limit: number | undefined;
+    const usage = 'kstack, kstack(N), kstack(bpftrace, N) or kstack(raw, N)';
+    args.forEach((a, i) => {
+      if (a.type === 'Identifier' && i === 0) {
+        const mode = (a as jsep.Identifier).name;
+        if (mode === 'perf') this.fail(a, 'kstack(perf) is not supported', usage);
+        if (mode !== 'bpftrace' && mode !== 'raw') this.fail(a, `kstack has no mode ${mode}`, usage);
+        style = mode;
+        return;
+      }
+      const v = this.expr(a);
+      if (i > 1 || v.ir.k !== 'int' || BigInt(v.ir.value) < 1n) this.fail(a, 'kstack takes a mode and a number of frames (a positive literal)', usage);
+      limit = Math.min(Number((v.ir as { value: string }).value), STACK_MAX);
+    });
+    return this.kstack(style, limit);
+  }
+
+  private kstack(style: StackStyle, limit: number | undefined): Typed {
+    return this.text({ arg: limit === undefined ? { stack: style } : { stack: style, limit }, parts: [{ k: 'stack' }] });
+  }
+
+  /** bpftrace's argN: the (N+1)th argument register, raw, at a kprobe's entry or (saved) at its return. */
+  private bpftraceArg(node: ExprNode, n: number): Typed {
+    const kind = this.scope.point?.kind;
+    const name = `arg${n}`;
+    if (kind === 'kprobe' || kind === 'kretprobe') {
+      if ((this.scope.point?.offset ?? 0) === 0) {
+        // Raw, as bpftrace reads it: even past the function's arity (__x64_sys_read takes one pt_regs pointer).
+        const target: TargetVar = { name, ctype: REGISTER_LONG, access: kind === 'kprobe' ? { kind: 'kernelArg', index: n } : { kind: 'savedKernelArg', index: n }, writable: false };
+        return { ir: { k: 'target', target }, type: 'int' };
+      }
+      const why = this.scope.unavailableTargets.get('$arg1');
+      this.fail(node, `${name} (bpftrace's raw argument register) is not known here: ${why?.message ?? 'no arguments here'}`, why?.hint);
+    }
+    if (kind === 'syscall' || kind === 'syscall-return') {
+      const t = [...this.scope.targets.values()].find((x) => x.access.kind === 'syscallArg' && x.access.index === n && !/^\$arg\d$/.test(x.name));
+      this.fail(node, `${name} is bpftrace's raw register; at ${this.scope.probeLabel} the arguments have names`, t ? `write ${t.name} (or $arg${n + 1})` : `write $arg${n + 1}${this.namedTargetsHint()}`);
+    }
+    this.fail(node, `${name} is bpftrace's raw argument register, known at kprobe:FUNC, not at ${this.scope.probeLabel}`, `guru names what this probe can read with $${this.namedTargetsHint()}`);
+  }
+
+  /** "; here: $fd, $buf, $count" for hints. */
+  private namedTargetsHint(): string {
+    const names = [...this.scope.targets.keys()].filter((n) => !/^\$arg\d$/.test(n));
+    return names.length ? `; at ${this.scope.probeLabel}: ${names.join(', ')}` : '';
+  }
+
+  /** SystemTap's $$vars, $$parms, $$locals, $$return (pretty with $$ after them) and $name$$ / $name$. */
+  private contextVariable(node: ExprNode, name: string): Typed {
+    const set = /^\$\$(vars|parms|locals|return)(\$\$?)?$/.exec(name);
+    if (set) {
+      const which = set[1] as ContextVarSet;
+      if (which === 'return') this.returnValueTarget(node, '$$return');
+      const targets = contextTargets(this.scope.targets.values(), which);
+      return this.text(contextVars(targets, set[2] !== undefined));
+    }
+    const one = /^(\$[A-Za-z_][A-Za-z0-9_]*)\$\$?$/.exec(name);
+    if (!one || one[1]!.startsWith('$$')) this.fail(node, `unknown context variable ${name}`, '$$vars, $$parms, $$locals, $$return, each optionally followed by $$, or $NAME$$');
+    const target = this.lookupTarget(node, one[1]!);
+    return this.text(prettyTarget(target).text);
+  }
+
+  private text(v: TextValue): Typed {
+    return { ir: textValue(v.arg, v.parts), type: 'text' };
+  }
+
   // ---- member access ($file->f_pos, $file->f_path.dentry) --------------------
 
   /** The value of a member: an integer, a pointer (which `->` can follow), or an array's address. */
   private member(node: jsep.MemberExpression & ExprNode): Typed {
     anchorChain(node);
+    const args = this.argsMember(node);
+    if (args) return this.expr(args);
     const types = this.types(node);
     const place = this.memberPlace(node, types);
     const name = (node.property as jsep.Identifier).name;
@@ -476,6 +887,16 @@ export class ProbeCompiler {
       case 'other':
         this.failAtProperty(node, `${name} is ${shape.text}, which guru cannot read`, 'guru reads integers, pointers and strings (kernel_string(...) of a char array or pointer)');
     }
+  }
+
+  /** A member chain that starts with bpftrace's args (args->file->f_pos): the chain on $file, or undefined. */
+  private argsMember(node: ExprNode): ExprNode | undefined {
+    if (node.type !== 'MemberExpression') return undefined;
+    const field = this.argsField(node);
+    if (field) return field;
+    const m = node as jsep.MemberExpression & ExprNode;
+    const inner = this.argsMember(m.object as ExprNode);
+    return inner ? ({ ...m, object: inner } as unknown as ExprNode) : undefined;
   }
 
   /** Where member NODE is in memory, and its type. */
@@ -603,6 +1024,7 @@ export class ProbeCompiler {
       ...this.scope.params.map((p) => p.name),
       ...INT_BUILTINS,
       ...STRING_BUILTINS,
+      ...wordSpellings('name'),
     ];
     const near = nearestName(name, candidates) ?? nearestName(name, this.scope.constantNames());
     const declared = this.scope.vars.length ? `vars: ${this.scope.vars.map((v) => v.name).join(', ')}` : 'declare it under vars:';
@@ -612,8 +1034,8 @@ export class ProbeCompiler {
   private unknownCall(node: jsep.CallExpression, name: string): never {
     if (LATER_CALLS[name]) this.fail(node, LATER_CALLS[name]);
     const all = [...STATEMENT_CALLS, ...VALUE_CALLS];
-    const near = nearestName(name, all);
-    this.fail(node, `unknown function ${name}()`, near ? `did you mean ${near}()? functions: ${all.join(' ')}` : `functions: ${all.join(' ')}`);
+    const near = nearestName(name, [...all, ...wordSpellings('call')]);
+    this.fail(node, `unknown function ${name}()`, near ? `did you mean ${near}()? guru's functions: ${all.join(' ')}` : `guru's functions: ${all.join(' ')} (and SystemTap's and bpftrace's, see the spec language's word tables)`);
   }
 
   private calleeName(node: jsep.CallExpression): string {
@@ -622,6 +1044,7 @@ export class ProbeCompiler {
   }
 
   private int(t: Typed, node: ExprNode, message: string, hint?: string): IrExpr {
+    if (t.type === 'text') this.fail(node, message, TEXT_HINT);
     if (t.type === 'string') this.fail(node, message, hint ?? 'strings can only be compared with == and != or logged with %s');
     return t.ir;
   }

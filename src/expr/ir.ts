@@ -2,12 +2,18 @@
 // expression compiler produces from jsep trees and what the C emitter reads.
 // Pure data (JSON-serialisable once bigints are strings), part of the Plan.
 
-export type ValueType = 'int' | 'string';
+/**
+ * An integer, a string the probe holds (comparable, printable), or text:
+ * something printed with %s that the supervisor shows from parts the probe
+ * records (a stack, argstr, $$vars; see logArg.ts), which is only printed.
+ */
+export type ValueType = 'int' | 'string' | 'text';
 
-export type IntBuiltin = 'pid' | 'tid' | 'uid' | 'gid' | 'euid' | 'cpu' | 'nsecs';
+export type IntBuiltin = 'pid' | 'tid' | 'ppid' | 'uid' | 'gid' | 'euid' | 'cpu' | 'nsecs';
 export type StringBuiltin = 'comm' | 'func';
 
 import type { LocalAccess } from './localAccess.js';
+import type { LogArg } from './logArg.js';
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '<<' | '>>' | '&' | '|' | '^' | '<' | '>' | '<=' | '>=' | '==' | '!=';
 
@@ -81,6 +87,12 @@ export type IrExpr =
   | { k: 'cond'; test: IrExpr; then: IrExpr; else: IrExpr }
   | { k: 'strcmp'; op: '==' | '!='; left: IrExpr; right: IrExpr }
   | { k: 'readString'; space: 'user' | 'kernel'; addr: IrExpr; max: IrExpr; line: number }
+  /** A string that may be unreadable, never a fault: empty then (orEmpty, bpftrace's str()), else the "unreadable" mark in a record. */
+  | { k: 'tryString'; space: 'user' | 'kernel' | 'any'; addr: IrExpr; max: IrExpr; orEmpty: boolean }
+  /** The kernel stack at the probe: only as a part of text. */
+  | { k: 'stack' }
+  /** Text shown in user space as ARG describes, from PARTS recorded in order (logParts(arg)). */
+  | { k: 'text'; arg: LogArg; parts: IrExpr[] }
   /** An integer or pointer in memory (member access), read without faulting: a bad address is a fault event. */
   | { k: 'load'; space: 'user' | 'kernel'; addr: IrExpr; ctype: LoadCType; line: number };
 
@@ -89,6 +101,8 @@ export type IrStmt =
   | { k: 'setVar'; id: number; scope: 'thread' | 'global'; varType: string; value: IrExpr; line: number }
   | { k: 'log'; format: number; args: IrExpr[]; line: number }
   | { k: 'backtrace'; line: number }
+  /** Statements run in order as one do: item (a word's state update, then the statement). */
+  | { k: 'block'; stmts: IrStmt[]; line: number }
   | { k: 'stop'; line: number }
   /** raise(SIG): signal the task the probe runs in (its process) with SIG, 1 ... 64. */
   | { k: 'raise'; sig: number; line: number };

@@ -28,6 +28,13 @@ export function forEachExpr(e: IrExpr, visit: (e: IrExpr) => void): void {
     case 'load':
       forEachExpr(e.addr, visit);
       break;
+    case 'tryString':
+      forEachExpr(e.addr, visit);
+      forEachExpr(e.max, visit);
+      break;
+    case 'text':
+      for (const p of e.parts) forEachExpr(p, visit);
+      break;
     default:
       break;
   }
@@ -41,6 +48,8 @@ export function stmtExprs(s: IrStmt): IrExpr[] {
       return [s.value];
     case 'log':
       return s.args;
+    case 'block':
+      return s.stmts.flatMap(stmtExprs);
     default:
       return [];
   }

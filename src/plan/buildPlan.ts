@@ -63,8 +63,9 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         constant: (n) => facts.constant(n),
         constantNames: () => facts.constantNames(),
         types: () => targetTypes(s.btfModule),
+        point: resolved.placement,
       };
-      const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats), scope, id);
+      const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats, session.shared), scope, id);
       const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;
       const actions = probe.actions.map((a) => compiler.compileAction(a)).filter((st): st is IrStmt => st !== undefined);
       return { targets: dedupeTargets([...s.targets.values()]), cond, actions };
@@ -73,7 +74,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     let variants: ProbeVariant[] | undefined;
     let leftOut: { label: string; why: string }[] | undefined;
     if (resolved.variants) {
-      const v = compileVariants(resolved.variants, compileIn, probe, bag);
+      const v = compileVariants(resolved.variants, compileIn, probe, bag, session.formats);
       if (!v) return;
       variants = v.kept;
       leftOut = v.leftOut;
@@ -107,6 +108,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
   // Items that failed to compile are missing from the IR: what it says about vars would be wrong.
   if (bag.hasErrors()) throw new SpecError(bag.sorted(), spec.sourceText);
   warnUnusedVars(spec, probes, bag);
+  vars.push(...session.shared.hiddenVars);
   return {
     planVersion: 1,
     name: spec.name,
@@ -118,6 +120,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     params: spec.params.map((p) => ({ name: p.name, initial: p.initial })),
     probes,
     formats: session.formats,
+    ...(session.shared.errnoNames ? { errnoNames: session.shared.errnoNames } : {}),
   };
 }
 
@@ -133,15 +136,19 @@ function compileVariants(
   compileIn: (scope: ProbeScope, diagnostics: Diagnostic[]) => Omit<ProbeVariant, 'label' | 'index'>,
   probe: ProbeSpec,
   bag: DiagnosticBag,
+  formats: unknown[],
 ): { kept: ProbeVariant[]; leftOut: { label: string; why: string }[] } | undefined {
   const kept: ProbeVariant[] = [];
   const leftOut: { label: string; why: string }[] = [];
   let firstErrors: Diagnostic[] | undefined;
   candidates.forEach((c, index) => {
     const diagnostics: Diagnostic[] = [];
+    const formatsBefore = formats.length;
     const compiled = compileIn(c.scope, diagnostics);
     const errors = diagnostics.filter((d) => d.severity === 'error');
     if (errors.length) {
+      // Its IR is dropped: so are the log formats only it registered (a value typed otherwise there).
+      formats.length = formatsBefore;
       firstErrors ??= diagnostics;
       leftOut.push({ label: c.label, why: errors[0]!.message });
       return;

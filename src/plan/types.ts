@@ -38,4 +38,6 @@ export interface Plan {
   params: { name: string; initial: number }[];
   probes: PlanProbe[];
   formats: LogFormatEntry[];
+  /** errno value → name, for formats that show return codes (returnstr()); from the target's headers. */
+  errnoNames?: Record<string, string>;
 }

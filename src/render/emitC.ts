@@ -107,6 +107,7 @@ const INT_BUILTIN_C: Record<string, string> = {
   euid: '(s64)guru_euid()',
   cpu: '(s64)guru_cpu()',
   nsecs: '(s64)guru_nsecs()',
+  ppid: '(s64)guru_ppid()',
 };
 
 export function varSymbol(v: { name: string; scope: 'thread' | 'global' }): string {
@@ -179,7 +180,21 @@ export class CEmitter {
       }
       case 'load':
         return `(s64)GURU_READ(${e.space}, ${this.expr(e.addr, slots)}, ${e.ctype}, ${e.line})`;
+      case 'tryString': {
+        const read = `guru_try_string(ctx, ${slots.take()}, (unsigned long)(${this.expr(e.addr, slots)}), ${this.expr(e.max, slots)}, ${SPACE_C[e.space]})`;
+        return e.orEmpty ? `GURU_STR_OR_EMPTY(${read})` : read;
+      }
+      case 'stack':
+      case 'text':
+        throw new InternalError(`${e.k} outside a log() argument reached the emitter`);
     }
+  }
+
+  /** The C lines that put one log() argument into the record: a text value's parts one by one. */
+  private logArg(a: IrExpr, slots: StringSlots): string[] {
+    if (a.k === 'text') return a.parts.flatMap((p) => this.logArg(p, slots));
+    if (a.k === 'stack') return ['guru_log_stack(ctx);'];
+    return [isStringExpr(a) ? `guru_log_str(ctx, ${this.expr(a, slots)});` : `guru_log_int(ctx, ${this.expr(a, slots)});`];
   }
 
   /** C lines (without indentation) for one statement. */
@@ -220,7 +235,7 @@ export class CEmitter {
       case 'log':
         return [
           `guru_log_begin(ctx, ${s.format});`,
-          ...s.args.map((a) => (isStringExpr(a) ? `guru_log_str(ctx, ${this.expr(a, slots)});` : `guru_log_int(ctx, ${this.expr(a, slots)});`)),
+          ...s.args.flatMap((a) => this.logArg(a, slots)),
           'guru_log_end(ctx);',
         ];
       case 'backtrace':
@@ -229,6 +244,8 @@ export class CEmitter {
         return ['guru_emit_stop(ctx);'];
       case 'raise':
         return [`guru_raise(ctx, ${s.sig});`];
+      case 'block':
+        return s.stmts.flatMap((x) => this.stmt(x));
     }
     throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
   }
@@ -241,8 +258,10 @@ export class CEmitter {
 }
 
 function isStringExpr(e: IrExpr): boolean {
-  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString';
+  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString' || e.k === 'tryString';
 }
+
+const SPACE_C = { user: 'GURU_SPACE_USER', kernel: 'GURU_SPACE_KERNEL', any: 'GURU_SPACE_ANY' } as const;
 
 function convertForVar(c: string, type: PlanVar['type']): string {
   switch (type) {

@@ -32,6 +32,8 @@ export interface Manifest {
   buildId?: string;
   probes: ManifestProbe[];
   formats: LogFormatEntry[];
+  /** errno value → name, when a format shows return codes. */
+  errnoNames?: Record<string, string>;
   vars: { name: string; type: string; scope: string }[];
   params: { name: string; initial: number }[];
 }
@@ -57,6 +59,7 @@ export function manifestOf(plan: Plan): Manifest {
       leftOut: p.leftOut?.map((l) => ({ symbol: l.label, why: l.why })),
     })),
     formats: plan.formats,
+    ...(plan.errnoNames ? { errnoNames: plan.errnoNames } : {}),
     vars: plan.vars.map((v) => ({ name: v.name, type: v.type, scope: v.scope })),
     params: plan.params,
   };

@@ -2,6 +2,7 @@
 // kmod/guru_runtime.h writes them decode and format as the spec says.
 import { decodeRecords, eventString, REC_BACKTRACE, REC_FAULT, REC_HEADER_SIZE, REC_LOG, REC_SIGNAL, REC_STOP } from '../../src/apply/decodeRecords.js';
 import { EventFormatter } from '../../src/apply/formatEvent.js';
+import type { SymbolLookup } from '../../src/apply/kernelSymbols.js';
 import { formatSummary } from '../../src/apply/formatSummary.js';
 import { parseModuleStats } from '../../src/apply/moduleStats.js';
 import type { Manifest } from '../../src/render/manifest.js';
@@ -45,6 +46,23 @@ const str = (s: string) => {
   return b;
 };
 
+/** Two functions of the kernel and one of a module, as kallsyms would name them. */
+const symbols: SymbolLookup = {
+  lookup(a) {
+    if (a >= 0xffffffff81000000n && a < 0xffffffff81000040n) return { name: 'vfs_write', offset: a - 0xffffffff81000000n, size: 0x40n };
+    if (a >= 0xffffffff81000040n && a < 0xffffffff81000100n) return { name: 'ksys_write', offset: a - 0xffffffff81000040n, size: 0xc0n };
+    if (a >= 0xffffffffc0001000n && a < 0xffffffffc0001100n) return { name: 'dccp_v4_connect', offset: a - 0xffffffffc0001000n, module: 'dccp' };
+    return undefined;
+  },
+};
+
+const stack = (...addrs: bigint[]) => {
+  const b = Buffer.alloc(2 + 8 * addrs.length);
+  b.writeUInt16LE(addrs.length);
+  addrs.forEach((a, i) => b.writeBigUInt64LE(a, 2 + 8 * i));
+  return b;
+};
+
 test('log, fault, stop and backtrace records decode and format', () => {
   const fault = Buffer.alloc(16);
   fault.writeUInt32LE(1, 0);
@@ -53,15 +71,16 @@ test('log, fault, stop and backtrace records decode and format', () => {
   const buf = Buffer.concat([
     record(REC_LOG, 0, Buffer.concat([int(5n), str('hello\n'), int(255n), int(-1n), int(7n), int(-3n)])),
     record(REC_FAULT, 0, fault),
-    record(REC_BACKTRACE, 0, Buffer.from('vfs_write+0x1/0x2\nksys_write+0x3/0x4\n\0')),
+    record(REC_BACKTRACE, 0, stack(0xffffffff81000001n, 0xffffffff81000043n, 0xffffffffc0001010n, 0xffffffff90000000n)),
     record(REC_STOP, 0, Buffer.alloc(0)),
   ]);
   const events = decodeRecords(buf, manifest);
   expect(events.map((e) => e.type)).toEqual(['log', 'fault', 'backtrace', 'stop']);
-  const f = new EventFormatter(manifest);
+  const f = new EventFormatter(manifest, symbols);
   expect(f.text(events[0])).toBe('count:5, buf:hello\n hex ff 18446744073709551615|7   |-003 %\n');
   expect(f.text(events[1])).toBe('guru: fault in syscall:write (t.yaml:9): user memory not readable at 0xdead [pid 100]\n');
-  expect(f.text(events[2])).toContain(' ksys_write+0x3/0x4');
+  // Return addresses from the kernel, named in user space as %pS would.
+  expect(f.text(events[2])).toBe('backtrace at syscall:write [pid 100 tid 101]:\n vfs_write+0x1/0x40\n ksys_write+0x3/0xc0\n dccp_v4_connect+0x10 [dccp]\n 0xffffffff90000000\n');
   expect(JSON.parse(f.json(events[0]))).toMatchObject({ type: 'log', on: 'syscall:write', pid: 100, tid: 101, values: ['5', 'hello\n', '255', '-1', '7', '-3'] });
 });
 

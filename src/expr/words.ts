@@ -1,0 +1,145 @@
+// SystemTap's and bpftrace's words in guru expressions, so a
+// snippet from an article runs as written: each word, what it is in guru's
+// own words, and where it has a meaning. The expression compiler reads a
+// bare name or a call through this table after the spec's own vars and
+// params and guru's builtins; docs/spec.md shows the same tables (a test
+// keeps the two in step).
+
+export type WordOrigin = 'SystemTap' | 'bpftrace';
+
+/** Words that are more than another spelling of a guru word: the compiler has a rule for each. */
+export type WordRule =
+  | 'printf'
+  | 'println'
+  | 'sprintf'
+  | 'print_backtrace'
+  | 'sprint_backtrace'
+  | 'kstack'
+  | 'returnstr'
+  | 'return_str'
+  | 'user_string_quoted'
+  | 'kernel_string_quoted'
+  | 'str'
+  | 'thread_indent'
+  | 'argN'
+  | 'args'
+  | 'syscall_name'
+  | 'argstr'
+  | 'retstr'
+  | 'context_vars';
+
+export type WordMeaning =
+  /** Another spelling of a guru word: a builtin (`comm`), a target (`$return`) or a call (`stop()`). */
+  | { alias: string }
+  | { rule: WordRule }
+  /** A word guru does not have (yet): refused, saying what to write instead. */
+  | { refused: string; hint: string };
+
+export interface Word {
+  /** As written, without arguments. */
+  name: string;
+  /** A bare name (`comm`) or a call (`execname()`). */
+  form: 'name' | 'call';
+  origin: WordOrigin[];
+  /** What it is in guru's words, for docs and messages. */
+  guru: string;
+  /** The probes where it has a meaning. */
+  valid: string;
+  means: WordMeaning;
+}
+
+const EVERY = 'every probe';
+const RETURNS = 'return probes (kretprobe:, syscall:NAME:return)';
+
+const w = (name: string, form: Word['form'], origin: WordOrigin[], guru: string, valid: string, means: WordMeaning): Word => ({ name, form, origin, guru, valid, means });
+const alias = (to: string): WordMeaning => ({ alias: to });
+const rule = (r: WordRule): WordMeaning => ({ rule: r });
+const ST: WordOrigin[] = ['SystemTap'];
+const BT: WordOrigin[] = ['bpftrace'];
+const BOTH: WordOrigin[] = ['SystemTap', 'bpftrace'];
+
+export const WORDS: readonly Word[] = [
+  // SystemTap: the task and the probe.
+  w('uid', 'call', ST, 'uid', EVERY, alias('uid')),
+  w('gid', 'call', ST, 'gid', EVERY, alias('gid')),
+  w('euid', 'call', ST, 'euid', EVERY, alias('euid')),
+  w('pid', 'call', ST, 'pid', EVERY, alias('pid')),
+  w('tid', 'call', ST, 'tid', EVERY, alias('tid')),
+  w('ppid', 'call', ST, 'ppid', EVERY, alias('ppid')),
+  w('cpu', 'call', ST, 'cpu', EVERY, alias('cpu')),
+  w('execname', 'call', ST, 'comm', EVERY, alias('comm')),
+  w('probefunc', 'call', ST, 'func', EVERY, alias('func')),
+  w('ppfunc', 'call', ST, 'func', EVERY, alias('func')),
+  w('pp', 'call', ST, 'probe', EVERY, alias('probe')),
+  w('retval', 'call', ST, '$return', RETURNS, alias('$return')),
+  w('returnval', 'call', ST, '$return', RETURNS, alias('$return')),
+  w('returnstr', 'call', ST, '$return shown as SystemTap does: -13 (EACCES), or decimal (1), hex (2), octal (3)', RETURNS, rule('returnstr')),
+  w('return_str', 'call', ST, 'like returnstr(), of any value: return_str(1, $return)', EVERY, rule('return_str')),
+  // SystemTap: output.
+  w('printf', 'call', BOTH, 'log(), printing exactly what the format says (no newline added)', EVERY, rule('printf')),
+  w('println', 'call', ST, 'its arguments one after the other, then a newline', EVERY, rule('println')),
+  w('sprintf', 'call', ST, 'a format applied to its arguments, as a string to print', EVERY, rule('sprintf')),
+  w('print_backtrace', 'call', ST, 'the kernel stack, printed as SystemTap does (" 0x... : func+0x7/0x49 [kernel]" per frame)', EVERY, rule('print_backtrace')),
+  w('sprint_backtrace', 'call', ST, 'the same stack as a string to print', EVERY, rule('sprint_backtrace')),
+  w('exit', 'call', BOTH, 'stop()', EVERY, alias('stop')),
+  // SystemTap: strings.
+  w('user_string_n', 'call', ST, 'user_string(p, n)', EVERY, alias('user_string')),
+  w('kernel_string_n', 'call', ST, 'kernel_string(p, n)', EVERY, alias('kernel_string')),
+  w('user_string_quoted', 'call', ST, 'user_string(p) in double quotes with C escapes; NULL for 0, the address if unreadable (never a fault)', EVERY, rule('user_string_quoted')),
+  w('user_string_n_quoted', 'call', ST, 'user_string_quoted() of at most n characters', EVERY, rule('user_string_quoted')),
+  w('kernel_string_quoted', 'call', ST, 'the same for a kernel address', EVERY, rule('kernel_string_quoted')),
+  w('thread_indent', 'call', ST, '"<usecs> <comm>(<tid>):" and an indent that grows by n per call, per thread', EVERY, rule('thread_indent')),
+  // SystemTap: context variables and the syscall tapset.
+  w('$$vars', 'name', ST, 'every readable $name as name=0x... (with $$ after it: pretty, strings quoted)', 'probes with target variables', rule('context_vars')),
+  w('$$parms', 'name', ST, 'the function arguments as name=0x...', 'probes with target variables', rule('context_vars')),
+  w('$$locals', 'name', ST, 'the statement-probe locals as name=0x...', 'statement: probes', rule('context_vars')),
+  w('$$return', 'name', ST, '$return as return=0x...', RETURNS, rule('context_vars')),
+  w('$NAME$$', 'name', ST, '$NAME pretty-printed: a string pointer as a quoted string, an integer in decimal', 'probes with target variables', rule('context_vars')),
+  w('name', 'name', ST, 'the syscall\'s name ("chmod")', 'syscall:NAME, syscall:NAME:return', rule('syscall_name')),
+  w('argstr', 'name', ST, 'the arguments as SystemTap prints them: "anaconda-ks.cfg", 0777 (strings quoted, modes octal, numbers decimal, pointers hex)', 'syscall:NAME, syscall:NAME:return', rule('argstr')),
+  w('retstr', 'name', ST, 'returnstr(1): -2 (ENOENT), or the value', RETURNS, rule('retstr')),
+  w('print', 'call', BOTH, 'nothing: SystemTap prints without a newline, bpftrace with one', EVERY, {
+    refused: 'print() means different things in SystemTap (no newline) and bpftrace (a line), so guru has neither',
+    hint: 'write printf("%s", x) or printf("%d", x) for SystemTap\'s print(), println(x) for a line',
+  }),
+  w('print_ubacktrace', 'call', ST, 'the user stack', 'uprobes (not supported yet)', {
+    refused: 'print_ubacktrace() (user stacks) is not supported yet: user stacks come with user-space probes',
+    hint: 'print_backtrace() prints the kernel stack',
+  }),
+  // bpftrace: the task and the probe (comm pid tid uid gid cpu nsecs func probe are guru's own words too).
+  w('retval', 'name', BT, '$return', RETURNS, alias('$return')),
+  w('arg0 ... arg5', 'name', BT, 'the raw argument registers in C order ($arg1 ... $arg6, untyped)', 'kprobe:FUNC (offset 0), kretprobe:FUNC (as saved at entry)', rule('argN')),
+  w('args', 'name', BT, 'args->NAME (or args.NAME) is $NAME', 'probes with named target variables (syscall:, kprobe: with BTF, tracepoints)', rule('args')),
+  w('kstack', 'call', BT, 'kstack(N): N frames at most; kstack(raw), kstack(bpftrace, N): the layout', EVERY, rule('kstack')),
+  w('kstack', 'name', BT, 'the kernel stack as bpftrace prints it (a frame per line, func+offset); kstack(N) keeps N frames, kstack(raw) shows addresses', EVERY, rule('kstack')),
+  w('str', 'call', BT, 'the string at a pointer (user or kernel memory, by type or address), at most 63 characters or N; empty if unreadable', EVERY, rule('str')),
+  w('ustack', 'name', BT, 'the user stack', 'uprobes (not supported yet)', {
+    refused: 'ustack (user stacks) is not supported yet: user stacks come with user-space probes',
+    hint: 'kstack is the kernel stack',
+  }),
+  w('signal', 'call', BT, 'raise(SIG)', 'not supported yet', {
+    refused: 'signal() is not supported yet: guru\'s raise(SIG), which signals the current task, comes with user-space probes',
+    hint: 'stop() ends the session; $return = -EPERM makes a syscall fail',
+  }),
+];
+
+/** Words written as themselves; `arg0 ... arg5` and the `$$` forms are matched by pattern. */
+const plain = (x: Word): boolean => !x.name.includes(' ') && !x.name.startsWith('$');
+const BY_KEY = new Map<string, Word>(WORDS.filter(plain).map((x) => [`${x.form}:${x.name}`, x]));
+const ARG_WORD = WORDS.find((x) => 'rule' in x.means && x.means.rule === 'argN')!;
+
+/** The word NAME written as FORM, if SystemTap or bpftrace has it. */
+export function lookupWord(name: string, form: Word['form']): Word | undefined {
+  if (form === 'name' && /^arg[0-5]$/.test(name)) return ARG_WORD;
+  return BY_KEY.get(`${form}:${name}`);
+}
+
+/** How a word is written, for messages: `execname()`, `comm`. */
+export function wordSpelling(word: Pick<Word, 'name' | 'form'>): string {
+  return word.form === 'call' ? `${word.name}()` : word.name;
+}
+
+/** Every spelling the table has, for "did you mean" hints. */
+export function wordSpellings(form: Word['form']): string[] {
+  return WORDS.filter((x) => x.form === form && plain(x)).map((x) => x.name);
+}

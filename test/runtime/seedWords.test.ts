@@ -1,0 +1,131 @@
+// Seeds 001, 002 and 004 in their articles' own words (SystemTap's and
+// bpftrace's), on Debian's 6.1 and 6.12 kernels: the examples run as
+// written and the guest prints what the articles show.
+//   examples/stap-ptrace-maps.yaml   which *ptrace* functions `cat /proc/1/maps` runs, and a backtrace at the capability check
+//   examples/bpftrace-read.yaml      read() by kprobe on the syscall's wrapper (garbage, as in the article) and done right, with kernel stacks
+//   examples/stap-chmod.yaml         syscall.chmod with name, $$vars, argstr, $var$$ and retstr
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
+import { buildFor, debian612Kernel, debianKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+
+/** The functions of SystemTap-style frames (` 0xffffffff81446ef1 : cap_ptrace_access_check+0x1/0x90 [kernel]`), checking each line's form. */
+function stapFrames(text: string): string[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(' 0x'))
+    .map((l) => {
+      expect(l).toMatch(/^ 0x[0-9a-f]{16} : [A-Za-z0-9_.]+\+0x[0-9a-f]+\/0x[0-9a-f]+ \[kernel\]$/);
+      return /: ([^+]+)\+/.exec(l)![1]!;
+    });
+}
+
+/** The frames of bpftrace's kstack in `[...]` right after PREFIX, checking each line's form. */
+function kstackAfter(text: string, prefix: RegExp): string[][] {
+  const re = new RegExp(`${prefix.source}\\[\\n((?: {8}[A-Za-z0-9_.]+\\+\\d+\\n)*)\\]`, 'gm');
+  return [...text.matchAll(re)].map((m) => m[m.length - 1]!.split('\n').filter(Boolean).map((f) => f.trim().replace(/\+\d+$/, '')));
+}
+
+describe.each([
+  ['6.1', debianKernel],
+  ['6.12', debian612Kernel],
+])('Debian %s', (_series, kernelOf: () => Promise<StoredKernel>) => {
+  let seen: Map<string, string>;
+  let dir: string;
+  const script = (d: string) => `#!/bin/bash\necho x > ${d}/x\ncat ${d}/x\n`;
+
+  beforeAll(async () => {
+    const kernel = await kernelOf();
+    const [maps, read, chmod] = await Promise.all(['examples/stap-ptrace-maps.yaml', 'examples/bpftrace-read.yaml', 'examples/stap-chmod.yaml'].map((f) => buildFor(kernel, f)));
+    dir = hostTempDir();
+    fs.chmodSync(dir, 0o755);
+    // The article's little program to trace: a script called foo.
+    fs.writeFileSync(path.join(dir, 'foo'), script(dir), { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, 'anaconda-ks.cfg'), '# kickstart\n', { mode: 0o600 });
+    const guru = guruCommand();
+    const run = await runGuestScript(
+      kernel,
+      [
+        `${guru} apply ${maps} -o /tmp/maps-user --as 1000 --run 'cat /proc/1/maps > /dev/null 2>&1' 2> /tmp/maps-user-summary`,
+        `${guru} apply ${maps} -o /tmp/maps-root --run 'cat /proc/1/maps > /dev/null' 2> /tmp/maps-root-summary`,
+        `echo "[maps-exit:$?]<<"`,
+        showFile('maps-user', '/tmp/maps-user'),
+        showFile('maps-root', '/tmp/maps-root'),
+        `${guru} apply ${read} -o /tmp/read --run '${dir}/foo > /dev/null' 2> /tmp/read-summary`,
+        `echo "[read-exit:$?]<<"`,
+        showFile('read', '/tmp/read'),
+        `${guru} apply ${chmod} -o /tmp/chmod --run 'cd ${dir} && busybox chmod 777 anaconda-ks.cfg' 2> /tmp/chmod-summary`,
+        `echo "[chmod-exit:$?]<<"`,
+        showFile('chmod', '/tmp/chmod'),
+        showFile('chmod-summary', '/tmp/chmod-summary'),
+        `printf '[kernel-problems:%s]<<\\n' "$(dmesg | grep -cE 'Oops|WARNING:|BUG:')"`,
+      ].join('\n'),
+    );
+    seen = markers(run.stdout);
+  }, 900_000);
+
+  afterAll(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('seed 001: the *ptrace* functions a maps read runs, and the path to the capability check', () => {
+    expect(seen.get('maps-exit')).toBe('0');
+    // As uid 1000, reading init's maps is refused in __ptrace_may_access before any LSM is asked.
+    const user = seen.get('maps-user')!.split('\n');
+    expect(user).toEqual(expect.arrayContaining(['ptrace_may_access', '__ptrace_may_access']));
+    expect(user).not.toContain('cap_ptrace_access_check');
+    const root = seen.get('maps-root')!;
+    const names = root.split('\n').filter((l) => /^[a-z_0-9]+$/.test(l));
+    expect(names.slice(0, 4)).toEqual(['ptrace_may_access', '__ptrace_may_access', 'security_ptrace_access_check', 'cap_ptrace_access_check']);
+    // printf("%s -> %s\n", probefunc(), print_backtrace()): the frames follow on the line, one per line.
+    const asWritten = /^cap_ptrace_access_check -> ( 0x[\s\S]*?\n)\n/m.exec(root);
+    expect(asWritten).not.toBeNull();
+    const frames = stapFrames(asWritten![1]!);
+    expect(frames[0]).toBe('cap_ptrace_access_check');
+    // The path of a /proc/PID/maps open: the security hook, the ptrace check, mm_access, the maps file's open.
+    const path = ['cap_ptrace_access_check', 'security_ptrace_access_check', 'ptrace_may_access', 'mm_access', 'proc_mem_open', 'pid_maps_open'];
+    expect(frames.filter((f) => path.includes(f))).toEqual(path);
+    expect(frames.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+    // Eigler's printf("%s", probefunc()); print_backtrace(): the same frames, the first on the name's line.
+    const eigler = /^cap_ptrace_access_check( 0x[\s\S]*?)\n(?! 0x)/m.exec(root.replace(/^cap_ptrace_access_check -> [\s\S]*?\n\n/m, ''));
+    expect(eigler).not.toBeNull();
+    expect(stapFrames(eigler![1]!)).toEqual(frames);
+  });
+
+  test('seed 002: read() by the wrapper kprobe prints garbage arguments and a kernel stack; ksys_read and the return read them right', () => {
+    expect(seen.get('read-exit')).toBe('0');
+    const text = seen.get('read')!;
+    // arg0 is the wrapper's struct pt_regs pointer, arg1 and arg2 leftovers: garbage, as in the article.
+    const wrapper = kstackAfter(text, /^hello read\(-?\d+, [^\n]*, \d+\) foo\/\d+ /);
+    expect(wrapper.length).toBeGreaterThanOrEqual(2);
+    for (const frames of wrapper) {
+      expect(frames[0]).toBe('__x64_sys_read');
+      expect(frames).toContain('do_syscall_64');
+      expect(frames.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+    }
+    // ksys_read gets the real arguments: bash reads its script from fd 255. kstack(2) keeps two frames
+    // (the wrapper tail-calls ksys_read, so its caller shows as do_syscall_64 or x64_sys_call).
+    const body = script(dir);
+    expect(text).toMatch(new RegExp(`^ksys_read\\(255, ${body.length}\\) foo/\\d+ \\[\\n {8}ksys_read\\+\\d+\\n {8}[a-z_0-9]+\\+\\d+\\n\\]$`, 'm'));
+    for (const frames of kstackAfter(text, /^ksys_read\(\d+, \d+\) foo\/\d+ /)) {
+      expect(frames.length).toBe(2);
+      expect(frames[0]).toBe('ksys_read');
+    }
+    // At the return, the buffer holds what was read: the script itself.
+    expect(text).toContain(`read(255) = ${body.length}: ${body}\n`);
+    // Only foo is traced (where: comm: foo), not the cat it runs.
+    expect(text).not.toMatch(/\) cat\/\d+ \[/);
+  });
+
+  test('seed 004: syscall.chmod shows name, $$vars, argstr, $filename$$, $mode$$ and retstr', () => {
+    expect(seen.get('chmod-exit')).toBe('0');
+    const m = /^chmod\nfilename=(0x[0-9a-f]+) mode=0x1ff\n"anaconda-ks.cfg", 0777\n"anaconda-ks.cfg"\n511\nchmod\nfilename=(0x[0-9a-f]+) mode=0x1ff\n0\n$/.exec(seen.get('chmod')!);
+    expect(m).not.toBeNull();
+    expect(m![2]).toBe(m![1]);
+    expect(seen.get('chmod-summary')).toMatch(/events: 3 emitted = 3 delivered \+ 0 dropped/);
+  });
+
+  test('the guest kernel logged no oops, warning or BUG', () => {
+    expect(seen.get('kernel-problems')).toBe('0');
+  });
+});
