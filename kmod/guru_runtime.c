@@ -1344,8 +1344,9 @@ void guru_log_str(struct guru_ctx *ctx, const char *s)
  * is the probe's saved instruction pointer (an int3 kprobe, a kretprobe's
  * return address), or else the first frame inside the probed function (a
  * kprobe run through ftrace; functions are far smaller than 64 KiB), shown
- * as the saved instruction pointer. Only return addresses are recorded:
- * the supervisor names them.
+ * as the saved instruction pointer; without one, the first frame outside
+ * this module. Only return addresses are recorded: the supervisor names
+ * them.
  */
 static unsigned long *probe_stack(struct guru_ctx *ctx, unsigned int *n)
 {
@@ -1364,8 +1365,11 @@ static unsigned long *probe_stack(struct guru_ctx *ctx, unsigned int *n)
 			return &ctx->stack[i];
 		}
 	}
-	*n = min_t(unsigned int, len, GURU_STACK_MAX);
-	return ctx->stack;
+	/* No probed frame (tracepoints, begin/end): the stack starts where guru's own code ends. */
+	for (i = 0; i < len && within_module(ctx->stack[i], THIS_MODULE); i++)
+		;
+	*n = min_t(unsigned int, len - i, GURU_STACK_MAX);
+	return &ctx->stack[i];
 }
 
 /* A stack in a record: u16 count, then the addresses (u64 each); no larger than a string. */

@@ -4,7 +4,7 @@
 import type { Manifest } from '../render/manifest.js';
 import type { GuruEvent } from './decodeRecords.js';
 import { KallsymsTable, type SymbolLookup } from './kernelSymbols.js';
-import { showArg, showFormat, stackFrames, type ShowContext } from './showLogArgs.js';
+import { fromEventSite, showArg, showFormat, stackFrames, type ShowContext } from './showLogArgs.js';
 import { signalOutcome } from './signalOutcome.js';
 
 export class EventFormatter {
@@ -25,10 +25,11 @@ export class EventFormatter {
    */
   text(e: GuruEvent): string {
     const where = this.manifest.probes[e.probe]?.on ?? `probe ${e.probe}`;
+    const show = this.showFor(e);
     switch (e.type) {
       case 'log': {
         const f = this.manifest.formats[e.format]!;
-        const s = showFormat(f.fmt, f.args, e.parts, 0, this.show).text;
+        const s = showFormat(f.fmt, f.args, e.parts, 0, show).text;
         return f.exact || s.endsWith('\n') ? s : s + '\n';
       }
       case 'fault':
@@ -36,10 +37,19 @@ export class EventFormatter {
       case 'stop':
         return '';
       case 'backtrace':
-        return `backtrace at ${where} [pid ${e.pid} tid ${e.tid}]:\n${stackFrames(e.addrs, 'guru', this.show.symbols).map((f) => ` ${f}\n`).join('')}`;
+        return `backtrace at ${where} [pid ${e.pid} tid ${e.tid}]:\n${stackFrames(this.addrs(e), 'guru', show.symbols).map((f) => ` ${f}\n`).join('')}`;
       case 'signal':
         return `guru: ${signalOutcome(e)} [${where}]\n`;
     }
+  }
+
+  /** How the event's values are shown: a tracepoint's stacks start where the event fired. */
+  private showFor(e: GuruEvent): ShowContext {
+    return this.manifest.probes[e.probe]?.kind === 'tracepoint' ? { ...this.show, tracepoint: true } : this.show;
+  }
+
+  private addrs(e: GuruEvent & { type: 'backtrace' }): bigint[] {
+    return this.showFor(e).tracepoint ? fromEventSite(e.addrs, this.show.symbols) : e.addrs;
   }
 
   json(e: GuruEvent): string {
@@ -48,20 +58,21 @@ export class EventFormatter {
     switch (e.type) {
       case 'log': {
         const f = this.manifest.formats[e.format]!;
+        const show = this.showFor(e);
         let at = 0;
         const values = f.args.map((a) => {
-          const shown = showArg(a, e.parts, at, this.show);
+          const shown = showArg(a, e.parts, at, show);
           at = shown.next;
           return typeof shown.value === 'bigint' ? shown.value.toString() : shown.value;
         });
-        return JSON.stringify({ ...common, text: showFormat(f.fmt, f.args, e.parts, 0, this.show).text, values }) + '\n';
+        return JSON.stringify({ ...common, text: showFormat(f.fmt, f.args, e.parts, 0, show).text, values }) + '\n';
       }
       case 'fault':
         return JSON.stringify({ ...common, fault: e.kind, line: e.line, addr: '0x' + e.addr.toString(16) }) + '\n';
       case 'stop':
         return JSON.stringify(common) + '\n';
       case 'backtrace':
-        return JSON.stringify({ ...common, frames: stackFrames(e.addrs, 'guru', this.show.symbols), addrs: e.addrs.map((a) => '0x' + a.toString(16)) }) + '\n';
+        return JSON.stringify({ ...common, frames: stackFrames(this.addrs(e), 'guru', this.show.symbols), addrs: this.addrs(e).map((a) => '0x' + a.toString(16)) }) + '\n';
       case 'signal':
         return JSON.stringify({ ...common, signal: e.sig, sent: e.result >= 0, text: signalOutcome(e) }) + '\n';
     }

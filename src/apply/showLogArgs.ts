@@ -11,6 +11,19 @@ export interface ShowContext {
   symbols: SymbolLookup;
   /** errno value → name (the manifest's). */
   errnoNames: Record<string, string>;
+  /** The event came from a tracepoint, whose stacks start inside perf's delivery of the event. */
+  tracepoint?: boolean;
+}
+
+/**
+ * A tracepoint's records reach guru through perf (kmod/guru_tracepoint.c),
+ * so its stack starts with perf's functions; it is shown from where the
+ * event fired (`syscall_trace_enter` for syscalls:sys_enter_read).
+ */
+export function fromEventSite(addrs: bigint[], symbols: SymbolLookup): bigint[] {
+  let i = 0;
+  while (i < addrs.length && /^(__)?perf_/.test(symbols.lookup(addrs[i]!)?.name ?? '')) i++;
+  return addrs.slice(i);
 }
 
 const hex = (v: bigint): string => BigInt.asUintN(64, v).toString(16);
@@ -107,7 +120,8 @@ export function showArg(arg: LogArg, parts: LogPartValue[], at: number, ctx: Sho
   }
   if ('stack' in arg) {
     const v = parts[at];
-    const addrs = Array.isArray(v) ? v : [];
+    const all = Array.isArray(v) ? v : [];
+    const addrs = ctx.tracepoint ? fromEventSite(all, ctx.symbols) : all;
     return { value: showStack(arg.limit === undefined ? addrs : addrs.slice(0, arg.limit), arg.stack, ctx.symbols), next: at + 1 };
   }
   if ('quoted' in arg) {

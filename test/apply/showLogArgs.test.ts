@@ -106,3 +106,13 @@ test('printf() text waits for the rest of its line from the same thread', () => 
   expect(lines.flush()).toBe('unfinished\n');
   expect(lines.flush()).toBe('');
 });
+
+test('a tracepoint\'s stack is shown from where the event fired, past perf\'s delivery', () => {
+  const t = new KallsymsTable(
+    () => ['ffffffff81100000 T __perf_event_overflow', 'ffffffff81100100 T perf_tp_event', 'ffffffff81100200 T perf_syscall_enter', 'ffffffff81200000 t syscall_trace_enter.constprop.0', 'ffffffff81200400 T do_syscall_64', 'ffffffff81200500 T other'].join('\n'),
+    () => '',
+  );
+  const addrs = [0xffffffff811000e5n, 0xffffffff81100103n, 0xffffffff81100210n, 0xffffffff81200183n, 0xffffffff8120043en];
+  expect(showArg({ stack: 'bpftrace' }, [addrs], 0, { symbols: t, errnoNames: {}, tracepoint: true }).value).toBe('\n        syscall_trace_enter.constprop.0+387\n        do_syscall_64+62\n');
+  expect(showArg({ stack: 'bpftrace', limit: 1 }, [addrs], 0, { symbols: t, errnoNames: {} }).value).toBe('\n        __perf_event_overflow+229\n');
+});

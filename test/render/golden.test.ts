@@ -10,6 +10,8 @@ import { readSpecFile } from '../../src/pipeline.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { isSpecVariant } from '../helpers/specVariants.js';
 import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
+import { EXAMPLE_TRACEPOINTS } from '../helpers/fakeTracepoints.js';
+import { provideTracepointCatalog } from '../../src/probeFamilies/tracepoint/catalog.js';
 
 const specs = [
   // Per-kernel variants (NAME@X.Y.yaml) name other kernels' lines; the golden files pin the main specs.
@@ -20,9 +22,15 @@ const specs = [
 /** The kernel functions the examples name, and what their *ptrace* wildcards match. */
 const SYMBOLS = ['cap_ptrace_access_check', 'ptrace_may_access', '__ptrace_may_access', 'security_ptrace_access_check', 'do_sys_openat2', 'ksys_write', 'ksys_read', '__x64_sys_read', '__x64_sys_write', '__x64_sys_openat', '__x64_sys_chmod'];
 
+/** Statement probes (examples/echo-statement.yaml) resolve against a canned ksys_write, tracepoints against the examples' events. */
+function exampleFacts() {
+  const facts = { ...fakeKernelFacts(SYMBOLS), debuginfo: fakeKsysWriteDebuginfo };
+  provideTracepointCatalog(facts, EXAMPLE_TRACEPOINTS);
+  return facts;
+}
+
 function render(spec: string) {
-  // Statement probes (examples/echo-statement.yaml) resolve against a canned ksys_write.
-  return renderModule(buildPlan(readSpecFile(spec), { ...fakeKernelFacts(SYMBOLS), debuginfo: fakeKsysWriteDebuginfo }));
+  return renderModule(buildPlan(readSpecFile(spec), exampleFacts()));
 }
 
 test.each(specs)('%s renders as its golden file', (spec) => {
@@ -41,7 +49,7 @@ test.each(specs)('%s renders as its golden file', (spec) => {
 test('the precompiled templates (npm run build) render the same bytes as the templates compiled at run time', () => {
   const precompiled = templates('precompiled');
   const compiled = templates('compiled');
-  const facts = { ...fakeKernelFacts(SYMBOLS), debuginfo: fakeKsysWriteDebuginfo };
+  const facts = exampleFacts();
   for (const spec of specs) {
     const plan = buildPlan(readSpecFile(spec), facts);
     expect(renderModule(plan, precompiled).files).toEqual(renderModule(plan, compiled).files);

@@ -2,7 +2,7 @@
 // bpftrace's), on Debian's 6.1 and 6.12 kernels: the examples run as
 // written and the guest prints what the articles show.
 //   examples/stap-ptrace-maps.yaml   which *ptrace* functions `cat /proc/1/maps` runs, and a backtrace at the capability check
-//   examples/bpftrace-read.yaml      read() by kprobe on the syscall's wrapper (garbage, as in the article) and done right, with kernel stacks
+//   examples/bpftrace-read.yaml      read() by kprobe on the syscall's wrapper (garbage, as in the article) and done right (tracepoint, ksys_read, return), with kernel stacks
 //   examples/stap-chmod.yaml         syscall.chmod with name, $$vars, argstr, $var$$ and retstr
 import fs from 'node:fs';
 import path from 'node:path';
@@ -95,12 +95,22 @@ describe.each([
   test('seed 002: read() by the wrapper kprobe prints garbage arguments and a kernel stack; ksys_read and the return read them right', () => {
     expect(seen.get('read-exit')).toBe('0');
     const text = seen.get('read')!;
+    // Both probes print "hello read(...)", as the article's two scripts do: the wrapper kprobe's stack
+    // starts in __x64_sys_read, the tracepoint's where the event fired.
+    const hello = kstackAfter(text, /^hello read\(-?\d+, [^\n]*, \d+\) foo\/\d+ /);
+    const wrapper = hello.filter((f) => f[0] === '__x64_sys_read');
+    expect(hello.filter((f) => f[0] !== '__x64_sys_read' && !/^syscall_trace_enter/.test(f[0]!))).toEqual([]);
     // arg0 is the wrapper's struct pt_regs pointer, arg1 and arg2 leftovers: garbage, as in the article.
-    const wrapper = kstackAfter(text, /^hello read\(-?\d+, [^\n]*, \d+\) foo\/\d+ /);
     expect(wrapper.length).toBeGreaterThanOrEqual(2);
     for (const frames of wrapper) {
-      expect(frames[0]).toBe('__x64_sys_read');
       expect(frames).toContain('do_syscall_64');
+      expect(frames.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
+    }
+    // The tracepoint names the arguments: bash reads its script from fd 255; the stack starts where the event fired.
+    const tp = kstackAfter(text, new RegExp(`^hello read\\(255, [^\\n]*, ${script(dir).length}\\) foo/\\d+ `));
+    expect(tp.length).toBeGreaterThanOrEqual(1);
+    for (const frames of tp) {
+      expect(frames[0]).toMatch(/^syscall_trace_enter/);
       expect(frames.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
     }
     // ksys_read gets the real arguments: bash reads its script from fd 255. kstack(2) keeps two frames

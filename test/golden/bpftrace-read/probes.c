@@ -5,18 +5,22 @@
  * read() by kprobe, wrong and right, with kernel stacks
  *
  * Probes (each is armed only while the supervisor holds /dev/guru_bpftrace_read):
- *   0: kprobe:__x64_sys_read  (examples/bpftrace-read.yaml:21)
- *   1: kprobe:ksys_read  (examples/bpftrace-read.yaml:23)
- *   2: syscall:read:return  (examples/bpftrace-read.yaml:25)
+ *   0: kprobe:__x64_sys_read  (examples/bpftrace-read.yaml:25)
+ *   1: tracepoint:syscalls:sys_enter_read  (examples/bpftrace-read.yaml:27)
+ *   2: kprobe:ksys_read  (examples/bpftrace-read.yaml:29)
+ *   3: syscall:read:return  (examples/bpftrace-read.yaml:31)
  *
  * Generated code: change the spec and run `guru render` instead of editing.
  */
 #include "guru_runtime.h"
 
-/* The spec's probes: defined at the end, once the kprobes they name are. */
-static struct guru_probe guru_probes[3];
+/* Tracepoints: struct guru_tracepoint and their runtime part (kmod/guru_tracepoint.c). */
+#include "guru_tracepoint.h"
 
-/* probe 0: kprobe:__x64_sys_read (examples/bpftrace-read.yaml:21) */
+/* The spec's probes: defined at the end, once the kprobes they name are. */
+static struct guru_probe guru_probes[4];
+
+/* probe 0: kprobe:__x64_sys_read (examples/bpftrace-read.yaml:25) */
 static void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
@@ -26,7 +30,7 @@ static void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_
 	ctx->func_addr = func_addr;
 	if (!(guru_comm_is("foo")))
 		goto miss;
-#line 22 "examples/bpftrace-read.yaml"
+#line 26 "examples/bpftrace-read.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_int(ctx, (s64)(long)GURU_ARG(0));
 	guru_log_str(ctx, GURU_STR_OR_EMPTY(guru_try_string(ctx, 0, (unsigned long)((s64)(long)GURU_ARG(1)), 64, GURU_SPACE_ANY)));
@@ -35,7 +39,7 @@ static void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 39 "probes.c"
+#line 43 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -44,25 +48,53 @@ out:
 	guru_leave(ctx);
 }
 
-/* probe 1: kprobe:ksys_read (examples/bpftrace-read.yaml:23) */
-static void probe1_kprobe_ksys_read(struct pt_regs *regs, unsigned long func_addr)
+/* probe 1: tracepoint:syscalls:sys_enter_read (examples/bpftrace-read.yaml:27) */
+static void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, const void *record)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
+
+	if (!ctx)
+		return;
+	ctx->record = record;
+	if (!(guru_comm_is("foo")))
+		goto miss;
+#line 28 "examples/bpftrace-read.yaml"
+	guru_log_begin(ctx, 1);
+	guru_log_int(ctx, (s64)(u32)GURU_RECORD(u32, 16));
+	guru_log_str(ctx, GURU_STR_OR_EMPTY(guru_try_string(ctx, 0, (unsigned long)((s64)(unsigned long)GURU_RECORD(unsigned long, 24)), 64, GURU_SPACE_ANY)));
+	guru_log_int(ctx, (s64)(u64)GURU_RECORD(u64, 32));
+	guru_log_str(ctx, guru_comm(ctx, 1));
+	guru_log_int(ctx, (s64)guru_pid());
+	guru_log_stack(ctx);
+	guru_log_end(ctx);
+#line 71 "probes.c"
+	goto out;
+miss:
+	GURU_COUNT_MISS();
+	goto out;
+out:
+	guru_leave(ctx);
+}
+
+/* probe 2: kprobe:ksys_read (examples/bpftrace-read.yaml:29) */
+static void probe2_kprobe_ksys_read(struct pt_regs *regs, unsigned long func_addr)
+{
+	struct guru_ctx *ctx = guru_enter(&guru_probes[2], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
 	if (!(guru_comm_is("foo")))
 		goto miss;
-#line 24 "examples/bpftrace-read.yaml"
-	guru_log_begin(ctx, 1);
+#line 30 "examples/bpftrace-read.yaml"
+	guru_log_begin(ctx, 2);
 	guru_log_int(ctx, (s64)(long)GURU_ARG(0));
 	guru_log_int(ctx, (s64)(long)GURU_ARG(2));
 	guru_log_str(ctx, guru_comm(ctx, 0));
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 66 "probes.c"
+#line 98 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -71,10 +103,10 @@ out:
 	guru_leave(ctx);
 }
 
-/* probe 2: syscall:read:return (examples/bpftrace-read.yaml:25) */
-static void probe2_syscall_read_return(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+/* probe 3: syscall:read:return (examples/bpftrace-read.yaml:31) */
+static void probe3_syscall_read_return(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
 {
-	struct guru_ctx *ctx = guru_enter(&guru_probes[2], regs);
+	struct guru_ctx *ctx = guru_enter(&guru_probes[3], regs);
 
 	if (!ctx)
 		return;
@@ -83,16 +115,16 @@ static void probe2_syscall_read_return(struct pt_regs *regs, struct guru_sys_sav
 	ctx->func_addr = func_addr;
 	if (!(guru_comm_is("foo")))
 		goto miss;
-#line 26 "examples/bpftrace-read.yaml"
+#line 32 "examples/bpftrace-read.yaml"
 	if (!((s64)(s64)regs_return_value(ctx->regs) > 0))
 		goto miss;
-#line 27 "examples/bpftrace-read.yaml"
-	guru_log_begin(ctx, 2);
+#line 33 "examples/bpftrace-read.yaml"
+	guru_log_begin(ctx, 3);
 	guru_log_int(ctx, (s64)(u32)GURU_SYS_ARG(0));
 	guru_log_int(ctx, (s64)(s64)regs_return_value(ctx->regs));
 	guru_log_str(ctx, GURU_STR_OR_EMPTY(guru_try_string(ctx, 0, (unsigned long)((s64)(unsigned long)GURU_SYS_ARG(1)), ((s64)(s64)(s64)regs_return_value(ctx->regs) + 1), GURU_SPACE_USER)));
 	guru_log_end(ctx);
-#line 96 "probes.c"
+#line 128 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -109,24 +141,23 @@ static struct guru_kprobe kp0_x64_sys_read = {
 };
 
 /* kprobe:ksys_read: a kprobe on ksys_read */
-static struct guru_kprobe kp1_ksys_read = {
+static struct guru_kprobe kp2_ksys_read = {
 	.symbol_name = "ksys_read",
 	.offset = 0x0,
-	.pre_handler = probe1_kprobe_ksys_read,
+	.pre_handler = probe2_kprobe_ksys_read,
 };
 
 /*
  * syscall read: one kretprobe on __x64_sys_read, the pt_regs wrapper, for
- * its entry and return probes. The caller's registers are saved at entry;
- * arguments rewritten there are restored on return, so user space never
- * sees them changed.
+ * its entry and return probes. Arguments rewritten at entry go into a copy
+ * of the caller's registers that only the kernel reads (struct
+ * guru_sys_saved), so user space never sees them changed.
  */
 static int sys_read_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
 	struct guru_sys_saved *sys = data;
 
-	/* The wrapper's only argument is the caller's struct pt_regs. */
-	guru_sys_save(sys, (struct pt_regs *)regs->di);
+	guru_sys_save(sys, regs);
 	return 0;
 }
 
@@ -134,9 +165,7 @@ static void sys_read_krp_return(void *data, struct pt_regs *regs, unsigned long 
 {
 	struct guru_sys_saved *sys = data;
 
-	probe2_syscall_read_return(regs, sys, addr);
-	/* Always, armed or not: a rewritten argument must not leak to user space. */
-	guru_sys_restore(sys);
+	probe3_syscall_read_return(regs, sys, addr);
 }
 
 static struct guru_kretprobe sys_read_krp = {
@@ -147,18 +176,49 @@ static struct guru_kretprobe sys_read_krp = {
 	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
+/*
+ * tracepoint syscalls:sys_enter_read: one perf counter per CPU hands each
+ * record (at least 40 bytes: the fields the probes read) to the
+ * spec's probes on it, in spec order.
+ */
+static void tp0_sys_enter_read_record(struct pt_regs *regs, const void *record)
+{
+	probe1_tracepoint_syscalls_sys_enter_read(regs, record);
+}
+
+static struct guru_probe *const tp0_sys_enter_read_probes[] = {
+	&guru_probes[1],
+};
+
+static struct guru_tracepoint guru_tracepoints[] = {
+	{
+		.system = "syscalls",
+		.event = "sys_enter_read",
+		.min_size = 40,
+		.handler = tp0_sys_enter_read_record,
+		.probes = tp0_sys_enter_read_probes,
+		.nprobes = ARRAY_SIZE(tp0_sys_enter_read_probes),
+	},
+};
+
 static struct guru_kprobe *const guru_kprobes[] = {
 	&kp0_x64_sys_read,
-	&kp1_ksys_read,
+	&kp2_ksys_read,
 };
 
 static struct guru_kretprobe *const guru_kretprobes[] = {
 	&sys_read_krp,
 };
 
-static struct guru_probe guru_probes[3] = {
+/* Probes of families with a runtime part of their own (kmod/guru_*.c). */
+static const struct guru_attach_set guru_attach_sets[] = {
+	{ .ops = &guru_tracepoint_ops, .defs = guru_tracepoints, .n = ARRAY_SIZE(guru_tracepoints) },
+};
+
+static struct guru_probe guru_probes[4] = {
 	{ .label = "kprobe:__x64_sys_read", .kp = &kp0_x64_sys_read },
-	{ .label = "kprobe:ksys_read", .kp = &kp1_ksys_read },
+	{ .label = "tracepoint:syscalls:sys_enter_read" },
+	{ .label = "kprobe:ksys_read", .kp = &kp2_ksys_read },
 	{ .label = "syscall:read:return", .krp = &sys_read_krp },
 };
 
@@ -171,6 +231,8 @@ struct guru_module guru_this = {
 	.nkprobes = ARRAY_SIZE(guru_kprobes),
 	.kretprobes = guru_kretprobes,
 	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.attach_sets = guru_attach_sets,
+	.nattach_sets = ARRAY_SIZE(guru_attach_sets),
 	.nthread_vars = 0,
 };
 
@@ -181,11 +243,14 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_bpftrace_read\",\"name\":\"bpftrace_read\",\"description\":\"read() "
 	"by kprobe, wrong and right, with kernel stacks\",\"specFile\":\"examples/bpftrace-read.yaml\",\"releas"
 	"e\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"kprobe:__x64_sys_read\",\"canonical\":\"kprobe:__x64_s"
-	"ys_read\",\"kind\":\"kprobe\",\"symbol\":\"__x64_sys_read\",\"line\":21},{\"id\":1,\"on\":\"kprobe:ksys_read\",\"c"
-	"anonical\":\"kprobe:ksys_read\",\"kind\":\"kprobe\",\"symbol\":\"ksys_read\",\"line\":23},{\"id\":2,\"on\":\"sysca"
-	"ll:read:return\",\"canonical\":\"syscall:read:return\",\"kind\":\"syscall-return\",\"symbol\":\"__x64_sys_re"
-	"ad\",\"line\":25}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"hello read(%d, %s, %zu) %s/%d [%s]\\n\",\"args\""
-	":[\"int\",\"string\",\"int\",\"string\",\"int\",{\"stack\":\"bpftrace\"}],\"line\":22,\"exact\":true},{\"id\":1,\"pro"
-	"be\":1,\"fmt\":\"ksys_read(%d, %zu) %s/%d [%s]\\n\",\"args\":[\"int\",\"int\",\"string\",\"int\",{\"stack\":\"bpftr"
-	"ace\",\"limit\":2}],\"line\":24,\"exact\":true},{\"id\":2,\"probe\":2,\"fmt\":\"read(%d) = %d: %s\\n\",\"args\":[\""
-	"int\",\"int\",\"string\"],\"line\":27,\"exact\":true}],\"vars\":[],\"params\":[]}";
+	"ys_read\",\"kind\":\"kprobe\",\"symbol\":\"__x64_sys_read\",\"line\":25},{\"id\":1,\"on\":\"tracepoint:syscalls:"
+	"sys_enter_read\",\"canonical\":\"tracepoint:syscalls:sys_enter_read\",\"kind\":\"tracepoint\",\"line\":27},"
+	"{\"id\":2,\"on\":\"kprobe:ksys_read\",\"canonical\":\"kprobe:ksys_read\",\"kind\":\"kprobe\",\"symbol\":\"ksys_re"
+	"ad\",\"line\":29},{\"id\":3,\"on\":\"syscall:read:return\",\"canonical\":\"syscall:read:return\",\"kind\":\"sysc"
+	"all-return\",\"symbol\":\"__x64_sys_read\",\"line\":31}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"hello read"
+	"(%d, %s, %zu) %s/%d [%s]\\n\",\"args\":[\"int\",\"string\",\"int\",\"string\",\"int\",{\"stack\":\"bpftrace\"}],\"l"
+	"ine\":26,\"exact\":true},{\"id\":1,\"probe\":1,\"fmt\":\"hello read(%d, %s, %zu) %s/%d [%s]\\n\",\"args\":[\"in"
+	"t\",\"string\",\"int\",\"string\",\"int\",{\"stack\":\"bpftrace\"}],\"line\":28,\"exact\":true},{\"id\":2,\"probe\":2"
+	",\"fmt\":\"ksys_read(%d, %zu) %s/%d [%s]\\n\",\"args\":[\"int\",\"int\",\"string\",\"int\",{\"stack\":\"bpftrace\","
+	"\"limit\":2}],\"line\":30,\"exact\":true},{\"id\":3,\"probe\":3,\"fmt\":\"read(%d) = %d: %s\\n\",\"args\":[\"int\","
+	"\"int\",\"string\"],\"line\":33,\"exact\":true}],\"vars\":[],\"params\":[]}";

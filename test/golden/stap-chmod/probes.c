@@ -71,16 +71,15 @@ out:
 
 /*
  * syscall chmod: one kretprobe on __x64_sys_chmod, the pt_regs wrapper, for
- * its entry and return probes. The caller's registers are saved at entry;
- * arguments rewritten there are restored on return, so user space never
- * sees them changed.
+ * its entry and return probes. Arguments rewritten at entry go into a copy
+ * of the caller's registers that only the kernel reads (struct
+ * guru_sys_saved), so user space never sees them changed.
  */
 static int sys_chmod_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
 {
 	struct guru_sys_saved *sys = data;
 
-	/* The wrapper's only argument is the caller's struct pt_regs. */
-	guru_sys_save(sys, (struct pt_regs *)regs->di);
+	guru_sys_save(sys, regs);
 	probe0_syscall_chmod(regs, sys, addr);
 	return 0;
 }
@@ -90,8 +89,6 @@ static void sys_chmod_krp_return(void *data, struct pt_regs *regs, unsigned long
 	struct guru_sys_saved *sys = data;
 
 	probe1_syscall_chmod_return(regs, sys, addr);
-	/* Always, armed or not: a rewritten argument must not leak to user space. */
-	guru_sys_restore(sys);
 }
 
 static struct guru_kretprobe sys_chmod_krp = {
