@@ -33,7 +33,7 @@ function probeFunctionName(p: ProbeCommon, variant?: number): string {
 export function renderModule(plan: Plan, using: Templates = templates()): RenderedModule {
   const specFileC = cString(plan.specFile);
   // One handler per probe, or per variant (each match of a wildcard, with its own types).
-  const probes = plan.probes.flatMap((p) => {
+  const handlers = plan.probes.flatMap((p) => {
     const family = familyOf(p);
     const shape = family.body(p);
     const guard = guardCondition(p.guard);
@@ -89,7 +89,8 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
   const links = new Map<number, string[]>();
   for (const part of parts) for (const [id, fields] of part.links ?? []) links.set(id, fields);
-  const probeTable = plan.probes.map((p) => ({ label: cString(p.on), links: links.get(p.id) ?? [] }));
+  // One entry per spec probe (guru_probes[], the stats' lines), however many handlers its matches have.
+  const probeTable = plan.probes.map((p) => ({ id: p.id, on: p.on, line: p.line, label: cString(p.on), links: links.get(p.id) ?? [] }));
 
   const view = {
     module: plan.module,
@@ -101,7 +102,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     declarations: gather((r) => r.declarations),
     globalVars: plan.vars.filter((v) => v.scope === 'global'),
     params: plan.params,
-    probes,
+    handlers,
     definitions: gather((r) => r.definitions),
     requiredKprobes: gather((r) => r.kprobes),
     wildKprobes: gather((r) => r.wildKprobes),

@@ -16,7 +16,7 @@
 static struct guru_probe guru_probes[2];
 
 /* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
-static void probe0_kprobe_ptrace(struct pt_regs *regs, unsigned long func_addr)
+static void probe0_kprobe_ptrace_m0(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
@@ -30,6 +30,75 @@ static void probe0_kprobe_ptrace(struct pt_regs *regs, unsigned long func_addr)
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_end(ctx);
 #line 33 "probes.c"
+	goto out;
+miss:
+	GURU_COUNT_MISS();
+	goto out;
+out:
+	guru_leave(ctx);
+}
+
+/* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
+static void probe0_kprobe_ptrace_m1(struct pt_regs *regs, unsigned long func_addr)
+{
+	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
+
+	if (!ctx)
+		return;
+	ctx->func_addr = func_addr;
+	if (!(guru_comm_is("cat")))
+		goto miss;
+#line 23 "examples/stap-ptrace-maps.yaml"
+	guru_log_begin(ctx, 0);
+	guru_log_str(ctx, guru_func_name(ctx, 0));
+	guru_log_end(ctx);
+#line 56 "probes.c"
+	goto out;
+miss:
+	GURU_COUNT_MISS();
+	goto out;
+out:
+	guru_leave(ctx);
+}
+
+/* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
+static void probe0_kprobe_ptrace_m2(struct pt_regs *regs, unsigned long func_addr)
+{
+	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
+
+	if (!ctx)
+		return;
+	ctx->func_addr = func_addr;
+	if (!(guru_comm_is("cat")))
+		goto miss;
+#line 23 "examples/stap-ptrace-maps.yaml"
+	guru_log_begin(ctx, 0);
+	guru_log_str(ctx, guru_func_name(ctx, 0));
+	guru_log_end(ctx);
+#line 79 "probes.c"
+	goto out;
+miss:
+	GURU_COUNT_MISS();
+	goto out;
+out:
+	guru_leave(ctx);
+}
+
+/* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
+static void probe0_kprobe_ptrace_m3(struct pt_regs *regs, unsigned long func_addr)
+{
+	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
+
+	if (!ctx)
+		return;
+	ctx->func_addr = func_addr;
+	if (!(guru_comm_is("cat")))
+		goto miss;
+#line 23 "examples/stap-ptrace-maps.yaml"
+	guru_log_begin(ctx, 0);
+	guru_log_str(ctx, guru_func_name(ctx, 0));
+	guru_log_end(ctx);
+#line 102 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -61,7 +130,7 @@ static void probe1_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned
 	guru_log_begin(ctx, 3);
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 65 "probes.c"
+#line 134 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -74,28 +143,36 @@ out:
 static struct guru_kprobe kp0_0_ptrace_may_access = {
 	.symbol_name = "__ptrace_may_access",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace,
+	.pre_handler = probe0_kprobe_ptrace_m0,
+	.probe = 0,
+	.match = 0,
 };
 
 /* kernel.function("*ptrace*") (match 2 of 4): a kprobe on cap_ptrace_access_check */
 static struct guru_kprobe kp0_1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace,
+	.pre_handler = probe0_kprobe_ptrace_m1,
+	.probe = 0,
+	.match = 1,
 };
 
 /* kernel.function("*ptrace*") (match 3 of 4): a kprobe on ptrace_may_access */
 static struct guru_kprobe kp0_2_ptrace_may_access = {
 	.symbol_name = "ptrace_may_access",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace,
+	.pre_handler = probe0_kprobe_ptrace_m2,
+	.probe = 0,
+	.match = 2,
 };
 
 /* kernel.function("*ptrace*") (match 4 of 4): a kprobe on security_ptrace_access_check */
 static struct guru_kprobe kp0_3_security_ptrace_access_check = {
 	.symbol_name = "security_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace,
+	.pre_handler = probe0_kprobe_ptrace_m3,
+	.probe = 0,
+	.match = 3,
 };
 
 /* kernel.function("cap_ptrace_access_check"): a kprobe on cap_ptrace_access_check */
@@ -142,9 +219,10 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"hich ptrace functions a /proc/PID/maps read runs, and how it reaches the capability check\",\"spec"
 	"File\":\"examples/stap-ptrace-maps.yaml\",\"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"kern"
 	"el.function(\\\"*ptrace*\\\")\",\"canonical\":\"kprobe:*ptrace*\",\"kind\":\"kprobe\",\"symbol\":\"*ptrace*\",\"li"
-	"ne\":22},{\"id\":1,\"on\":\"kernel.function(\\\"cap_ptrace_access_check\\\")\",\"canonical\":\"kprobe:cap_ptra"
-	"ce_access_check\",\"kind\":\"kprobe\",\"symbol\":\"cap_ptrace_access_check\",\"line\":24}],\"formats\":[{\"id\""
-	":0,\"probe\":0,\"fmt\":\"%s\\n\",\"args\":[\"string\"],\"line\":23,\"exact\":true},{\"id\":1,\"probe\":1,\"fmt\":\"%s "
-	"-> %s\\n\",\"args\":[\"string\",{\"stack\":\"systemtap\"}],\"line\":26,\"exact\":true},{\"id\":2,\"probe\":1,\"fmt\""
-	":\"%s\",\"args\":[\"string\"],\"line\":27,\"exact\":true},{\"id\":3,\"probe\":1,\"fmt\":\"%s\",\"args\":[{\"stack\":\"s"
-	"ystemtap\"}],\"line\":28,\"exact\":true}],\"vars\":[],\"params\":[]}";
+	"ne\":22,\"matched\":[\"__ptrace_may_access\",\"cap_ptrace_access_check\",\"ptrace_may_access\",\"security_"
+	"ptrace_access_check\"]},{\"id\":1,\"on\":\"kernel.function(\\\"cap_ptrace_access_check\\\")\",\"canonical\":\""
+	"kprobe:cap_ptrace_access_check\",\"kind\":\"kprobe\",\"symbol\":\"cap_ptrace_access_check\",\"line\":24}],\""
+	"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s\\n\",\"args\":[\"string\"],\"line\":23,\"exact\":true},{\"id\":1,\"prob"
+	"e\":1,\"fmt\":\"%s -> %s\\n\",\"args\":[\"string\",{\"stack\":\"systemtap\"}],\"line\":26,\"exact\":true},{\"id\":2,"
+	"\"probe\":1,\"fmt\":\"%s\",\"args\":[\"string\"],\"line\":27,\"exact\":true},{\"id\":3,\"probe\":1,\"fmt\":\"%s\",\"arg"
+	"s\":[{\"stack\":\"systemtap\"}],\"line\":28,\"exact\":true}],\"vars\":[],\"params\":[]}";
