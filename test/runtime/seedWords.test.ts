@@ -1,13 +1,14 @@
 // Seeds 001, 002 and 004 in their articles' own words (SystemTap's and
-// bpftrace's), on Debian's 6.1 and 6.12 kernels: the examples run as
-// written and the guest prints what the articles show.
+// bpftrace's), on every test kernel (GURU_TEST_KERNELS; npm test: Debian 6.1,
+// 6.12, 7.3), one boot each: the examples run as written and the guest
+// prints what the articles show.
 //   examples/stap-ptrace-maps.yaml   which *ptrace* functions `cat /proc/1/maps` runs, and a backtrace at the capability check
+//   examples/stap-ptrace-return-codes.yaml  their return codes, typed per wildcard match (-1 (EPERM), a bool as 0/1)
 //   examples/bpftrace-read.yaml      read() by kprobe on the syscall's wrapper (garbage, as in the article) and done right (tracepoint, ksys_read, return), with kernel stacks
 //   examples/stap-chmod.yaml         syscall.chmod with name, $$vars, argstr, $var$$ and retstr
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
-import { buildFor, debian612Kernel, debianKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 /** The functions of SystemTap-style frames (` 0xffffffff81446ef1 : cap_ptrace_access_check+0x1/0x90 [kernel]`), checking each line's form. */
 function stapFrames(text: string): string[] {
@@ -26,17 +27,18 @@ function kstackAfter(text: string, prefix: RegExp): string[][] {
   return [...text.matchAll(re)].map((m) => m[m.length - 1]!.split('\n').filter(Boolean).map((f) => f.trim().replace(/\+\d+$/, '')));
 }
 
-describe.each([
-  ['6.1', debianKernel],
-  ['6.12', debian612Kernel],
-])('Debian %s', (_series, kernelOf: () => Promise<StoredKernel>) => {
+/** Where a syscall's enter tracepoint fires: syscall_trace_enter (6.1, 6.12), trace_syscall_enter (7.x). */
+const SYSCALL_TRACE_ENTER = /^(syscall_trace_enter|trace_syscall_enter)/;
+
+describeEachKernel((storedKernel) => {
   let seen: Map<string, string>;
   let dir: string;
   const script = (d: string) => `#!/bin/bash\necho x > ${d}/x\ncat ${d}/x\n`;
 
   beforeAll(async () => {
-    const kernel = await kernelOf();
-    const [maps, read, chmod] = await Promise.all(['examples/stap-ptrace-maps.yaml', 'examples/bpftrace-read.yaml', 'examples/stap-chmod.yaml'].map((f) => buildFor(kernel, f)));
+    const kernel = await storedKernel();
+    const examples = ['examples/stap-ptrace-maps.yaml', 'examples/stap-ptrace-return-codes.yaml', 'examples/bpftrace-read.yaml', 'examples/stap-chmod.yaml'];
+    const [maps, codes, read, chmod] = await Promise.all(examples.map((f) => buildFor(kernel, f)));
     dir = hostTempDir();
     fs.chmodSync(dir, 0o755);
     // The article's little program to trace: a script called foo.
@@ -51,6 +53,11 @@ describe.each([
         `echo "[maps-exit:$?]<<"`,
         showFile('maps-user', '/tmp/maps-user'),
         showFile('maps-root', '/tmp/maps-root'),
+        `${guru} apply ${codes} -o /tmp/codes-user --as 1000 --run 'cat /proc/1/maps > /dev/null 2>&1' 2> /tmp/codes-user-summary`,
+        `${guru} apply ${codes} -o /tmp/codes-root --run 'cat /proc/1/maps > /dev/null' 2> /tmp/codes-root-summary`,
+        `echo "[codes-exit:$?]<<"`,
+        showFile('codes-user', '/tmp/codes-user'),
+        showFile('codes-root', '/tmp/codes-root'),
         `${guru} apply ${read} -o /tmp/read --run '${dir}/foo > /dev/null' 2> /tmp/read-summary`,
         `echo "[read-exit:$?]<<"`,
         showFile('read', '/tmp/read'),
@@ -92,6 +99,22 @@ describe.each([
     expect(stapFrames(eigler![1]!)).toEqual(frames);
   });
 
+  test('seed 001: the return codes, typed: -EPERM as -1 (EPERM) and -1 for uid 1000, a bool as 0 or 1', () => {
+    expect(seen.get('codes-exit')).toBe('0');
+    // Ball's printf("%s -> ", probefunc()); log(returnstr(1)), then Eigler's printf("%s -> %d", probefunc(), retval()).
+    const user = seen.get('codes-user')!.split('\n');
+    expect(user).toEqual(expect.arrayContaining(['__ptrace_may_access -> -1 (EPERM)', '__ptrace_may_access -> -1', 'ptrace_may_access -> 0']));
+    expect(user).not.toContain('cap_ptrace_access_check -> 0');
+    expect(seen.get('codes-user')).not.toMatch(/4294967295|4294967040/);
+    // As root the capability check runs and everything answers yes.
+    const root = seen.get('codes-root')!.split('\n');
+    expect(root).toEqual(
+      expect.arrayContaining(['cap_ptrace_access_check -> 0', 'security_ptrace_access_check -> 0', '__ptrace_may_access -> 0', 'ptrace_may_access -> 1']),
+    );
+    // Every line is one of the two forms, so nothing ran together.
+    for (const line of [...user, ...root].filter(Boolean)) expect(line).toMatch(/^[a-z_0-9]+ -> (-?\d+|-\d+ \([A-Z0-9]+\))$/);
+  });
+
   test('seed 002: read() by the wrapper kprobe prints garbage arguments and a kernel stack; ksys_read and the return read them right', () => {
     expect(seen.get('read-exit')).toBe('0');
     const text = seen.get('read')!;
@@ -99,7 +122,7 @@ describe.each([
     // starts in __x64_sys_read, the tracepoint's where the event fired.
     const hello = kstackAfter(text, /^hello read\(-?\d+, [^\n]*, \d+\) foo\/\d+ /);
     const wrapper = hello.filter((f) => f[0] === '__x64_sys_read');
-    expect(hello.filter((f) => f[0] !== '__x64_sys_read' && !/^syscall_trace_enter/.test(f[0]!))).toEqual([]);
+    expect(hello.filter((f) => f[0] !== '__x64_sys_read' && !SYSCALL_TRACE_ENTER.test(f[0]!))).toEqual([]);
     // arg0 is the wrapper's struct pt_regs pointer, arg1 and arg2 leftovers: garbage, as in the article.
     expect(wrapper.length).toBeGreaterThanOrEqual(2);
     for (const frames of wrapper) {
@@ -110,7 +133,7 @@ describe.each([
     const tp = kstackAfter(text, new RegExp(`^hello read\\(255, [^\\n]*, ${script(dir).length}\\) foo/\\d+ `));
     expect(tp.length).toBeGreaterThanOrEqual(1);
     for (const frames of tp) {
-      expect(frames[0]).toMatch(/^syscall_trace_enter/);
+      expect(frames[0]).toMatch(SYSCALL_TRACE_ENTER);
       expect(frames.at(-1)).toBe('entry_SYSCALL_64_after_hwframe');
     }
     // ksys_read gets the real arguments: bash reads its script from fd 255. kstack(2) keeps two frames
