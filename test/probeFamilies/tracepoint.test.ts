@@ -13,6 +13,7 @@ import type { TracepointCatalog } from '../../src/probeFamilies/tracepoint/types
 import { renderModule } from '../../src/render/renderModule.js';
 import { debian612Kernel, debianKernel } from '../helpers/guest.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
+import { SYS_ENTER_READ } from '../helpers/fakeTracepoints.js';
 import { refusalText } from '../helpers/specRefusal.js';
 
 const CATALOG: TracepointCatalog = {
@@ -29,17 +30,7 @@ const CATALOG: TracepointCatalog = {
         { name: 'next_comm', type: 'char[16]', offset: 40, size: 16, signed: true, layout: 'array' },
       ],
     },
-    {
-      category: 'syscalls',
-      event: 'sys_enter_read',
-      fixedSize: 40,
-      fields: [
-        { name: '__syscall_nr', type: 'int', offset: 8, size: 4, signed: true, layout: 'value' },
-        { name: 'fd', type: 'unsigned int', offset: 16, size: 8, signed: false, layout: 'value', argType: 'unsigned int' },
-        { name: 'buf', type: 'char *', offset: 24, size: 8, signed: false, layout: 'value', argType: 'char *' },
-        { name: 'count', type: 'size_t', offset: 32, size: 8, signed: false, layout: 'value', argType: 'size_t' },
-      ],
-    },
+    SYS_ENTER_READ,
     { category: 'sched', event: 'sched_process_exec', fixedSize: 20, fields: [{ name: 'filename', type: '__data_loc char[]', offset: 8, size: 4, signed: false, layout: 'dataLoc' }] },
     { category: 'one', event: 'twin', fixedSize: 8, fields: [] },
     { category: 'two', event: 'twin', fixedSize: 8, fields: [] },
