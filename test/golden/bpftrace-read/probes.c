@@ -21,15 +21,13 @@
 static struct guru_probe guru_probes[4];
 
 /* probe 0: kprobe:__x64_sys_read (examples/bpftrace-read.yaml:25) */
-static void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_x64_sys_read_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("foo")))
-		goto miss;
 #line 26 "examples/bpftrace-read.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_int(ctx, (s64)(long)GURU_ARG(0));
@@ -39,25 +37,38 @@ static void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 43 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 41 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kprobe_x64_sys_read_where(void)
+{
+	return guru_comm_is("foo");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kprobe_x64_sys_read_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_x64_sys_read_run(regs, func_addr);
+}
+
 /* probe 1: tracepoint:syscalls:sys_enter_read (examples/bpftrace-read.yaml:27) */
-static void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, const void *record)
+static noinline void probe1_tracepoint_syscalls_sys_enter_read_run(struct pt_regs *regs, const void *record)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
 	if (!ctx)
 		return;
 	ctx->record = record;
-	if (!(guru_comm_is("foo")))
-		goto miss;
 #line 28 "examples/bpftrace-read.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, (s64)(u32)GURU_RECORD(u32, 16));
@@ -67,25 +78,38 @@ static void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, cons
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 71 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 82 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_tracepoint_syscalls_sys_enter_read_where(void)
+{
+	return guru_comm_is("foo");
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, const void *record)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe1_tracepoint_syscalls_sys_enter_read_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_tracepoint_syscalls_sys_enter_read_run(regs, record);
+}
+
 /* probe 2: kprobe:ksys_read (examples/bpftrace-read.yaml:29) */
-static void probe2_kprobe_ksys_read(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe2_kprobe_ksys_read_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[2], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("foo")))
-		goto miss;
 #line 30 "examples/bpftrace-read.yaml"
 	guru_log_begin(ctx, 2);
 	guru_log_int(ctx, (s64)(long)GURU_ARG(0));
@@ -94,27 +118,40 @@ static void probe2_kprobe_ksys_read(struct pt_regs *regs, unsigned long func_add
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 98 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 122 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 2's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe2_kprobe_ksys_read_where(void)
+{
+	return guru_comm_is("foo");
+}
+
+/* Probe 2 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe2_kprobe_ksys_read(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe2_kprobe_ksys_read_where()) {
+		GURU_WHERE_MISS(2);
+		return;
+	}
+	probe2_kprobe_ksys_read_run(regs, func_addr);
+}
+
 /* probe 3: syscall:read:return (examples/bpftrace-read.yaml:31) */
-static void probe3_syscall_read_return(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe3_syscall_read_return_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[3], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("foo")))
-		goto miss;
 #line 32 "examples/bpftrace-read.yaml"
 	if (!((s64)(s64)regs_return_value(ctx->regs) > 0))
 		goto miss;
@@ -124,7 +161,7 @@ static void probe3_syscall_read_return(struct pt_regs *regs, struct guru_sys_sav
 	guru_log_int(ctx, (s64)(s64)regs_return_value(ctx->regs));
 	guru_log_str(ctx, GURU_STR_OR_EMPTY(guru_try_string(ctx, 0, (unsigned long)((s64)(unsigned long)GURU_SYS_ARG(1)), ((s64)(s64)(s64)regs_return_value(ctx->regs) + 1), GURU_SPACE_USER)));
 	guru_log_end(ctx);
-#line 128 "probes.c"
+#line 165 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -133,39 +170,93 @@ out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 3's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe3_syscall_read_return_where(void)
+{
+	return guru_comm_is("foo");
+}
+
+/* Probe 3 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe3_syscall_read_return(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe3_syscall_read_return_where()) {
+		GURU_WHERE_MISS(3);
+		return;
+	}
+	probe3_syscall_read_return_run(regs, sys, func_addr);
+}
+
 /* kprobe:__x64_sys_read: a kprobe on __x64_sys_read */
+static struct guru_kprobe kp0_x64_sys_read;
+
+static int kp0_x64_sys_read_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_x64_sys_read(regs, kp0_x64_sys_read.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_x64_sys_read = {
 	.symbol_name = "__x64_sys_read",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_x64_sys_read,
+	.pre_handler = kp0_x64_sys_read_pre,
 };
 
 /* kprobe:ksys_read: a kprobe on ksys_read */
+static struct guru_kprobe kp2_ksys_read;
+
+static int kp2_ksys_read_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe2_kprobe_ksys_read(regs, kp2_ksys_read.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp2_ksys_read = {
 	.symbol_name = "ksys_read",
 	.offset = 0x0,
-	.pre_handler = probe2_kprobe_ksys_read,
+	.pre_handler = kp2_ksys_read_pre,
 };
 
 /*
  * syscall read: one kretprobe on __x64_sys_read, the pt_regs wrapper, for
  * its entry and return probes. Arguments rewritten at entry go into a copy
- * of the caller's registers that only the kernel reads (struct
- * guru_sys_saved), so user space never sees them changed.
+ * of the caller's registers that only the kernel reads, kept in the call's
+ * own data (struct guru_sys_saved), so user space never sees them changed.
  */
-static int sys_read_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
-{
-	struct guru_sys_saved *sys = data;
+static struct guru_kretprobe sys_read_krp;
 
-	guru_sys_save(sys, regs);
-	return 0;
+/* A call some probe here wants: its registers, then the entry probes in spec order. */
+static noinline int sys_read_krp_follow(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct guru_sys_saved *sys = guru_ri_data(ri);
+
+	guru_sys_begin(&sys->call, regs, &sys->copy);
+	/* Followed to its return for a rewrite, or for a return probe whose where: holds now. */
+	if (sys->call.written || probe3_syscall_read_return_where())
+		return 0;
+	GURU_WHERE_MISS(3);
+	return 1;
 }
 
-static void sys_read_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
+/* Every call: out at once (not followed, its data untouched) unless armed and some probe's where: holds. */
+static int sys_read_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct guru_sys_saved *sys = data;
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe3_syscall_read_return_where())) {
+		GURU_WHERE_MISS(3);
+		return 1;
+	}
+	return sys_read_krp_follow(ri, regs);
+}
 
-	probe3_syscall_read_return(regs, sys, addr);
+static int sys_read_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct guru_sys_saved *sys = guru_ri_data(ri);
+
+	probe3_syscall_read_return(regs, &sys->call, sys_read_krp.addr);
+	return 0;
 }
 
 static struct guru_kretprobe sys_read_krp = {
@@ -173,7 +264,6 @@ static struct guru_kretprobe sys_read_krp = {
 	.entry_handler = sys_read_krp_entry,
 	.handler = sys_read_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
-	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
 /*

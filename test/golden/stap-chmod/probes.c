@@ -16,14 +16,14 @@
 static struct guru_probe guru_probes[2];
 
 /* probe 0: syscall.chmod (examples/stap-chmod.yaml:21) */
-static void probe0_syscall_chmod(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe0_syscall_chmod_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 23 "examples/stap-chmod.yaml"
 	guru_log_begin(ctx, 0);
@@ -46,15 +46,29 @@ out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_syscall_chmod_where(void)
+{
+	return true;
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_syscall_chmod(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	probe0_syscall_chmod_run(regs, sys, func_addr);
+}
+
 /* probe 1: syscall.chmod.return (examples/stap-chmod.yaml:25) */
-static void probe1_syscall_chmod_return(struct pt_regs *regs, struct guru_sys_saved *sys, unsigned long func_addr)
+static noinline void probe1_syscall_chmod_return_run(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
 	if (!ctx)
 		return;
 	ctx->sys_regs = sys->sys_regs;
-	ctx->sys_saved = sys;
+	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 26 "examples/stap-chmod.yaml"
 	guru_log_begin(ctx, 2);
@@ -63,32 +77,67 @@ static void probe1_syscall_chmod_return(struct pt_regs *regs, struct guru_sys_sa
 	guru_log_int(ctx, (s64)(u16)GURU_SYS_ARG(1));
 	guru_log_int(ctx, (s64)(s64)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 67 "probes.c"
+#line 81 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_syscall_chmod_return_where(void)
+{
+	return true;
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_syscall_chmod_return(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	probe1_syscall_chmod_return_run(regs, sys, func_addr);
+}
+
 /*
  * syscall chmod: one kretprobe on __x64_sys_chmod, the pt_regs wrapper, for
  * its entry and return probes. Arguments rewritten at entry go into a copy
- * of the caller's registers that only the kernel reads (struct
- * guru_sys_saved), so user space never sees them changed.
+ * of the caller's registers that only the kernel reads, kept in the call's
+ * own data (struct guru_sys_saved), so user space never sees them changed.
  */
-static int sys_chmod_krp_entry(void *data, struct pt_regs *regs, unsigned long addr)
-{
-	struct guru_sys_saved *sys = data;
+static struct guru_kretprobe sys_chmod_krp;
 
-	guru_sys_save(sys, regs);
-	probe0_syscall_chmod(regs, sys, addr);
-	return 0;
+/* A call some probe here wants: its registers, then the entry probes in spec order. */
+static noinline int sys_chmod_krp_follow(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct guru_sys_saved *sys = guru_ri_data(ri);
+
+	guru_sys_begin(&sys->call, regs, &sys->copy);
+	probe0_syscall_chmod(regs, &sys->call, sys_chmod_krp.addr);
+	/* Followed to its return for a rewrite, or for a return probe whose where: holds now. */
+	if (sys->call.written || probe1_syscall_chmod_return_where())
+		return 0;
+	GURU_WHERE_MISS(1);
+	return 1;
 }
 
-static void sys_chmod_krp_return(void *data, struct pt_regs *regs, unsigned long addr)
+/* Every call: out at once (not followed, its data untouched) unless armed and some probe's where: holds. */
+static int sys_chmod_krp_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	struct guru_sys_saved *sys = data;
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe0_syscall_chmod_where())) {
+		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return sys_chmod_krp_follow(ri, regs);
+}
 
-	probe1_syscall_chmod_return(regs, sys, addr);
+static int sys_chmod_krp_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	struct guru_sys_saved *sys = guru_ri_data(ri);
+
+	probe1_syscall_chmod_return(regs, &sys->call, sys_chmod_krp.addr);
+	return 0;
 }
 
 static struct guru_kretprobe sys_chmod_krp = {
@@ -96,7 +145,6 @@ static struct guru_kretprobe sys_chmod_krp = {
 	.entry_handler = sys_chmod_krp_entry,
 	.handler = sys_chmod_krp_return,
 	.data_size = sizeof(struct guru_sys_saved),
-	.maxactive = 256,	/* calls in flight at once; more are counted in nmissed */
 };
 
 static struct guru_kretprobe *const guru_kretprobes[] = {

@@ -16,107 +16,157 @@
 static struct guru_probe guru_probes[2];
 
 /* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
-static void probe0_kprobe_ptrace_m0(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_ptrace_m0_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 23 "examples/stap-ptrace-maps.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_end(ctx);
-#line 33 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 31 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kprobe_ptrace_m0_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_ptrace_m0(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kprobe_ptrace_m0_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_ptrace_m0_run(regs, func_addr);
+}
+
 /* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
-static void probe0_kprobe_ptrace_m1(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_ptrace_m1_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 23 "examples/stap-ptrace-maps.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_end(ctx);
-#line 56 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 67 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kprobe_ptrace_m1_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_ptrace_m1(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kprobe_ptrace_m1_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_ptrace_m1_run(regs, func_addr);
+}
+
 /* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
-static void probe0_kprobe_ptrace_m2(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_ptrace_m2_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 23 "examples/stap-ptrace-maps.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_end(ctx);
-#line 79 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 103 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kprobe_ptrace_m2_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_ptrace_m2(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kprobe_ptrace_m2_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_ptrace_m2_run(regs, func_addr);
+}
+
 /* probe 0: kernel.function("*ptrace*") (examples/stap-ptrace-maps.yaml:22) */
-static void probe0_kprobe_ptrace_m3(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe0_kprobe_ptrace_m3_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 23 "examples/stap-ptrace-maps.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_end(ctx);
-#line 102 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 139 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
+}
+
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kprobe_ptrace_m3_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kprobe_ptrace_m3(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kprobe_ptrace_m3_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kprobe_ptrace_m3_run(regs, func_addr);
 }
 
 /* probe 1: kernel.function("cap_ptrace_access_check") (examples/stap-ptrace-maps.yaml:24) */
-static void probe1_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
+static noinline void probe1_kprobe_cap_ptrace_access_check_run(struct pt_regs *regs, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
 	if (!ctx)
 		return;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 26 "examples/stap-ptrace-maps.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -130,56 +180,111 @@ static void probe1_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned
 	guru_log_begin(ctx, 3);
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 134 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 184 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_kprobe_cap_ptrace_access_check_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe1_kprobe_cap_ptrace_access_check_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_kprobe_cap_ptrace_access_check_run(regs, func_addr);
+}
+
 /* kernel.function("*ptrace*") (match 1 of 4): a kprobe on __ptrace_may_access */
+static struct guru_kprobe kp0_0_ptrace_may_access;
+
+static int kp0_0_ptrace_may_access_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_ptrace_m0(regs, kp0_0_ptrace_may_access.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_0_ptrace_may_access = {
 	.symbol_name = "__ptrace_may_access",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace_m0,
+	.pre_handler = kp0_0_ptrace_may_access_pre,
 	.probe = 0,
 	.match = 0,
 };
 
 /* kernel.function("*ptrace*") (match 2 of 4): a kprobe on cap_ptrace_access_check */
+static struct guru_kprobe kp0_1_cap_ptrace_access_check;
+
+static int kp0_1_cap_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_ptrace_m1(regs, kp0_1_cap_ptrace_access_check.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace_m1,
+	.pre_handler = kp0_1_cap_ptrace_access_check_pre,
 	.probe = 0,
 	.match = 1,
 };
 
 /* kernel.function("*ptrace*") (match 3 of 4): a kprobe on ptrace_may_access */
+static struct guru_kprobe kp0_2_ptrace_may_access;
+
+static int kp0_2_ptrace_may_access_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_ptrace_m2(regs, kp0_2_ptrace_may_access.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_2_ptrace_may_access = {
 	.symbol_name = "ptrace_may_access",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace_m2,
+	.pre_handler = kp0_2_ptrace_may_access_pre,
 	.probe = 0,
 	.match = 2,
 };
 
 /* kernel.function("*ptrace*") (match 4 of 4): a kprobe on security_ptrace_access_check */
+static struct guru_kprobe kp0_3_security_ptrace_access_check;
+
+static int kp0_3_security_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe0_kprobe_ptrace_m3(regs, kp0_3_security_ptrace_access_check.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp0_3_security_ptrace_access_check = {
 	.symbol_name = "security_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = probe0_kprobe_ptrace_m3,
+	.pre_handler = kp0_3_security_ptrace_access_check_pre,
 	.probe = 0,
 	.match = 3,
 };
 
 /* kernel.function("cap_ptrace_access_check"): a kprobe on cap_ptrace_access_check */
+static struct guru_kprobe kp1_cap_ptrace_access_check;
+
+static int kp1_cap_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	probe1_kprobe_cap_ptrace_access_check(regs, kp1_cap_ptrace_access_check.addr);
+	return 0;
+}
+
 static struct guru_kprobe kp1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
 	.offset = 0x0,
-	.pre_handler = probe1_kprobe_cap_ptrace_access_check,
+	.pre_handler = kp1_cap_ptrace_access_check_pre,
 };
 
 static struct guru_kprobe *const guru_kprobes[] = {

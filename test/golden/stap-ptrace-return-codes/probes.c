@@ -16,7 +16,7 @@
 static struct guru_probe guru_probes[2];
 
 /* probe 0: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:15) */
-static void probe0_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe0_kretprobe_ptrace_m0_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
@@ -24,8 +24,6 @@ static void probe0_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 17 "examples/stap-ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -34,17 +32,32 @@ static void probe0_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 38 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 36 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kretprobe_ptrace_m0_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kretprobe_ptrace_m0_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kretprobe_ptrace_m0_run(regs, entry_args, func_addr);
+}
+
 /* probe 0: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:15) */
-static void probe0_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe0_kretprobe_ptrace_m1_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
@@ -52,8 +65,6 @@ static void probe0_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 17 "examples/stap-ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -62,17 +73,32 @@ static void probe0_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 66 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 77 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kretprobe_ptrace_m1_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kretprobe_ptrace_m1_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kretprobe_ptrace_m1_run(regs, entry_args, func_addr);
+}
+
 /* probe 0: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:15) */
-static void probe0_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe0_kretprobe_ptrace_m2_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
@@ -80,8 +106,6 @@ static void probe0_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 17 "examples/stap-ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -90,17 +114,32 @@ static void probe0_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 94 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 118 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kretprobe_ptrace_m2_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kretprobe_ptrace_m2_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kretprobe_ptrace_m2_run(regs, entry_args, func_addr);
+}
+
 /* probe 0: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:15) */
-static void probe0_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe0_kretprobe_ptrace_m3_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[0], regs);
 
@@ -108,8 +147,6 @@ static void probe0_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 17 "examples/stap-ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -118,17 +155,32 @@ static void probe0_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 122 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 159 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
+}
+
+/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe0_kretprobe_ptrace_m3_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe0_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe0_kretprobe_ptrace_m3_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
+	probe0_kretprobe_ptrace_m3_run(regs, entry_args, func_addr);
 }
 
 /* probe 1: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:19) */
-static void probe1_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe1_kretprobe_ptrace_m0_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
@@ -136,58 +188,6 @@ static void probe1_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
-#line 20 "examples/stap-ptrace-return-codes.yaml"
-	guru_log_begin(ctx, 2);
-	guru_log_str(ctx, guru_func_name(ctx, 0));
-	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
-	guru_log_end(ctx);
-#line 147 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
-	goto out;
-out:
-	guru_leave(ctx);
-}
-
-/* probe 1: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:19) */
-static void probe1_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
-{
-	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
-
-	if (!ctx)
-		return;
-	ctx->entry_args = entry_args;
-	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
-#line 20 "examples/stap-ptrace-return-codes.yaml"
-	guru_log_begin(ctx, 2);
-	guru_log_str(ctx, guru_func_name(ctx, 0));
-	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
-	guru_log_end(ctx);
-#line 172 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
-	goto out;
-out:
-	guru_leave(ctx);
-}
-
-/* probe 1: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:19) */
-static void probe1_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
-{
-	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
-
-	if (!ctx)
-		return;
-	ctx->entry_args = entry_args;
-	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 20 "examples/stap-ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 2);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
@@ -195,15 +195,30 @@ static void probe1_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long
 	guru_log_end(ctx);
 #line 197 "probes.c"
 	goto out;
-miss:
-	GURU_COUNT_MISS();
-	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_kretprobe_ptrace_m0_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe1_kretprobe_ptrace_m0_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_kretprobe_ptrace_m0_run(regs, entry_args, func_addr);
+}
+
 /* probe 1: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:19) */
-static void probe1_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+static noinline void probe1_kretprobe_ptrace_m1_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
@@ -211,170 +226,371 @@ static void probe1_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long
 		return;
 	ctx->entry_args = entry_args;
 	ctx->func_addr = func_addr;
-	if (!(guru_comm_is("cat")))
-		goto miss;
 #line 20 "examples/stap-ptrace-return-codes.yaml"
 	guru_log_begin(ctx, 2);
 	guru_log_str(ctx, guru_func_name(ctx, 0));
 	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 222 "probes.c"
-	goto out;
-miss:
-	GURU_COUNT_MISS();
+#line 235 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_kretprobe_ptrace_m1_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe1_kretprobe_ptrace_m1_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_kretprobe_ptrace_m1_run(regs, entry_args, func_addr);
+}
+
+/* probe 1: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:19) */
+static noinline void probe1_kretprobe_ptrace_m2_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
+
+	if (!ctx)
+		return;
+	ctx->entry_args = entry_args;
+	ctx->func_addr = func_addr;
+#line 20 "examples/stap-ptrace-return-codes.yaml"
+	guru_log_begin(ctx, 2);
+	guru_log_str(ctx, guru_func_name(ctx, 0));
+	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
+	guru_log_end(ctx);
+#line 273 "probes.c"
+	goto out;
+out:
+	guru_leave(ctx);
+}
+
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_kretprobe_ptrace_m2_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe1_kretprobe_ptrace_m2_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_kretprobe_ptrace_m2_run(regs, entry_args, func_addr);
+}
+
+/* probe 1: kernel.function("*ptrace*").return (examples/stap-ptrace-return-codes.yaml:19) */
+static noinline void probe1_kretprobe_ptrace_m3_run(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
+
+	if (!ctx)
+		return;
+	ctx->entry_args = entry_args;
+	ctx->func_addr = func_addr;
+#line 20 "examples/stap-ptrace-return-codes.yaml"
+	guru_log_begin(ctx, 2);
+	guru_log_str(ctx, guru_func_name(ctx, 0));
+	guru_log_int(ctx, (s64)(long)regs_return_value(ctx->regs));
+	guru_log_end(ctx);
+#line 311 "probes.c"
+	goto out;
+out:
+	guru_leave(ctx);
+}
+
+/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+static __always_inline bool probe1_kretprobe_ptrace_m3_where(void)
+{
+	return guru_comm_is("cat");
+}
+
+/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+static __always_inline void probe1_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
+{
+	if (!guru_is_armed())
+		return;
+	if (!probe1_kretprobe_ptrace_m3_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
+	probe1_kretprobe_ptrace_m3_run(regs, entry_args, func_addr);
+}
+
 /*
  * kernel.function("*ptrace*").return (match 1 of 4): a kretprobe on __ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp0_0_ptrace_may_access_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp0_0_ptrace_may_access;
+
+static int krp0_0_ptrace_may_access_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe0_kretprobe_ptrace_m0(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe0_kretprobe_ptrace_m0_where())) {
+		GURU_WHERE_MISS(0);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp0_0_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe0_kretprobe_ptrace_m0(regs, guru_ri_data(ri), krp0_0_ptrace_may_access.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp0_0_ptrace_may_access = {
 	.symbol_name = "__ptrace_may_access",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp0_0_ptrace_may_access_entry,
 	.handler = krp0_0_ptrace_may_access_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 0,
 	.match = 0,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 2 of 4): a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp0_1_cap_ptrace_access_check_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp0_1_cap_ptrace_access_check;
+
+static int krp0_1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe0_kretprobe_ptrace_m1(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe0_kretprobe_ptrace_m1_where())) {
+		GURU_WHERE_MISS(0);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp0_1_cap_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe0_kretprobe_ptrace_m1(regs, guru_ri_data(ri), krp0_1_cap_ptrace_access_check.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp0_1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp0_1_cap_ptrace_access_check_entry,
 	.handler = krp0_1_cap_ptrace_access_check_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 0,
 	.match = 1,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 3 of 4): a kretprobe on ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp0_2_ptrace_may_access_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp0_2_ptrace_may_access;
+
+static int krp0_2_ptrace_may_access_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe0_kretprobe_ptrace_m2(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe0_kretprobe_ptrace_m2_where())) {
+		GURU_WHERE_MISS(0);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp0_2_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe0_kretprobe_ptrace_m2(regs, guru_ri_data(ri), krp0_2_ptrace_may_access.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp0_2_ptrace_may_access = {
 	.symbol_name = "ptrace_may_access",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp0_2_ptrace_may_access_entry,
 	.handler = krp0_2_ptrace_may_access_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 0,
 	.match = 2,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 4 of 4): a kretprobe on security_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp0_3_security_ptrace_access_check_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp0_3_security_ptrace_access_check;
+
+static int krp0_3_security_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe0_kretprobe_ptrace_m3(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe0_kretprobe_ptrace_m3_where())) {
+		GURU_WHERE_MISS(0);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp0_3_security_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe0_kretprobe_ptrace_m3(regs, guru_ri_data(ri), krp0_3_security_ptrace_access_check.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp0_3_security_ptrace_access_check = {
 	.symbol_name = "security_ptrace_access_check",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp0_3_security_ptrace_access_check_entry,
 	.handler = krp0_3_security_ptrace_access_check_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 0,
 	.match = 3,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 1 of 4): a kretprobe on __ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp1_0_ptrace_may_access_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp1_0_ptrace_may_access;
+
+static int krp1_0_ptrace_may_access_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe1_kretprobe_ptrace_m0(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe1_kretprobe_ptrace_m0_where())) {
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp1_0_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe1_kretprobe_ptrace_m0(regs, guru_ri_data(ri), krp1_0_ptrace_may_access.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp1_0_ptrace_may_access = {
 	.symbol_name = "__ptrace_may_access",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp1_0_ptrace_may_access_entry,
 	.handler = krp1_0_ptrace_may_access_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 1,
 	.match = 0,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 2 of 4): a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp1_1_cap_ptrace_access_check_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp1_1_cap_ptrace_access_check;
+
+static int krp1_1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe1_kretprobe_ptrace_m1(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe1_kretprobe_ptrace_m1_where())) {
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp1_1_cap_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe1_kretprobe_ptrace_m1(regs, guru_ri_data(ri), krp1_1_cap_ptrace_access_check.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp1_1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp1_1_cap_ptrace_access_check_entry,
 	.handler = krp1_1_cap_ptrace_access_check_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 1,
 	.match = 1,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 3 of 4): a kretprobe on ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp1_2_ptrace_may_access_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp1_2_ptrace_may_access;
+
+static int krp1_2_ptrace_may_access_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe1_kretprobe_ptrace_m2(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe1_kretprobe_ptrace_m2_where())) {
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp1_2_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe1_kretprobe_ptrace_m2(regs, guru_ri_data(ri), krp1_2_ptrace_may_access.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp1_2_ptrace_may_access = {
 	.symbol_name = "ptrace_may_access",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp1_2_ptrace_may_access_entry,
 	.handler = krp1_2_ptrace_may_access_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 1,
 	.match = 2,
 };
 
 /*
  * kernel.function("*ptrace*").return (match 4 of 4): a kretprobe on security_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read them.
+ * argument registers (guru_save_args), so the return probe can still read
+ * them; a call made by a task the where: guard turns away is not followed.
  */
-static void krp1_3_security_ptrace_access_check_return(void *data, struct pt_regs *regs, unsigned long addr)
+static struct guru_kretprobe krp1_3_security_ptrace_access_check;
+
+static int krp1_3_security_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
-	probe1_kretprobe_ptrace_m3(regs, data, addr);
+	if (!guru_is_armed())
+		return 1;
+	if (!(probe1_kretprobe_ptrace_m3_where())) {
+		GURU_WHERE_MISS(1);
+		return 1;
+	}
+	return guru_save_args(ri, regs);
+}
+
+static int krp1_3_security_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
+{
+	probe1_kretprobe_ptrace_m3(regs, guru_ri_data(ri), krp1_3_security_ptrace_access_check.addr);
+	return 0;
 }
 
 static struct guru_kretprobe krp1_3_security_ptrace_access_check = {
 	.symbol_name = "security_ptrace_access_check",
-	.entry_handler = guru_save_args,
+	.entry_handler = krp1_3_security_ptrace_access_check_entry,
 	.handler = krp1_3_security_ptrace_access_check_return,
 	.data_size = 6 * sizeof(unsigned long),
-	.maxactive = 256,
 	.probe = 1,
 	.match = 3,
 };
