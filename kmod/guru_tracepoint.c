@@ -28,10 +28,11 @@
  * tracepoint_synchronize_unregister() until no CPU can still be inside a
  * tracepoint callback that leads here, before this module's code may go.
  *
- * CPUs brought online after load see no events (a counter is per CPU).
+ * CPUs brought online after load see no events (a counter is per CPU),
+ * and neither does one taken offline and back meanwhile: perf detaches a
+ * CPU's events when it goes offline and does not bring them back.
  */
 #include <linux/module.h>
-#include <linux/cpu.h>
 #include <linux/err.h>
 #include <linux/perf_event.h>
 #include <linux/slab.h>
@@ -87,7 +88,14 @@ static int load_tracepoint(struct guru_tracepoint *tp)
 		.type = PERF_TYPE_TRACEPOINT,
 		.size = sizeof(attr),
 		.sample_period = 1,
-		.sample_type = PERF_SAMPLE_RAW,
+		/*
+		 * With the period in each sample, perf hands over an event whose
+		 * count is not 1 (sched_stat_runtime counts its runtime in ns:
+		 * __perf_count) as one sample of that period. Without it, its
+		 * software-event path calls the handler once per counted unit, up
+		 * to its throttle: hundreds of copies of one record, then losses.
+		 */
+		.sample_type = PERF_SAMPLE_RAW | PERF_SAMPLE_PERIOD,
 		.disabled = 1,
 	};
 	struct trace_event_file *file;
@@ -107,10 +115,19 @@ static int load_tracepoint(struct guru_tracepoint *tp)
 	}
 	tp->impl->file = file;
 	attr.config = file->event_call->event.type;
-	cpus_read_lock();
+	/*
+	 * No cpus_read_lock() around this: the first counter on an event
+	 * registers the tracepoint, which takes the hotplug lock itself
+	 * (static keys, static calls), and a nested read of it deadlocks
+	 * against a waiting hotplug writer. perf checks that the CPU is
+	 * online under its own lock; one that went offline meanwhile
+	 * (-ENODEV) is like one that was offline at load.
+	 */
 	for_each_online_cpu(cpu) {
 		struct perf_event *ev = perf_event_create_kernel_counter(&attr, cpu, NULL, tp_overflow, tp);
 
+		if (IS_ERR(ev) && PTR_ERR(ev) == -ENODEV)
+			continue;
 		if (IS_ERR(ev)) {
 			err = PTR_ERR(ev);
 			pr_err("%s: a perf counter on %s:%s for CPU %u: %d\n", guru_this.name, tp->system, tp->event, cpu, err);
@@ -118,7 +135,6 @@ static int load_tracepoint(struct guru_tracepoint *tp)
 		}
 		tp->impl->events[cpu] = ev;
 	}
-	cpus_read_unlock();
 	if (err) {
 		release_events(tp);
 		tracepoint_synchronize_unregister();
@@ -175,8 +191,15 @@ static void tracepoints_unload(const struct guru_attach_set *set)
 
 	for (i = 0; i < set->n; i++)
 		release_events(&tps[i]);
-	/* No CPU is inside tp_overflow (or on its way there) after this. */
+	/*
+	 * No CPU is inside tp_overflow (or on its way there) after this:
+	 * tracepoint callbacks are waited for by
+	 * tracepoint_synchronize_unregister() (on 7.x SRCU and tasks-trace
+	 * RCU only), and perf events raised outside a tracepoint, with
+	 * preemption disabled, by synchronize_rcu().
+	 */
 	tracepoint_synchronize_unregister();
+	synchronize_rcu();
 	for (i = 0; i < set->n; i++)
 		free_tracepoint(&tps[i]);
 }

@@ -30,11 +30,16 @@ const TRACE_FUNCTION_TYPE = 0xffff_ffff_ffff_ffffn;
 
 export class CatalogError extends Error {}
 
-/** A kernel image's memory: data symbols by address and name, and bytes at link-time addresses. */
+/**
+ * A kernel image's memory: its symbols by address and name, and bytes at
+ * link-time addresses. Symbols of every type count: System.map's letters
+ * follow section flags, and 7.x's event tables (event_class_*,
+ * __tracepoint_*) are `t`/`T` where 6.x's were `d`/`D`.
+ */
 class ImageMemory {
   private readonly buffers = new Map<number, Buffer>();
   readonly byName = new Map<string, bigint>();
-  readonly byAddress = new Map<bigint, string>();
+  private readonly byAddress = new Map<bigint, string[]>();
 
   constructor(
     private readonly elf: ElfFile,
@@ -42,11 +47,18 @@ class ImageMemory {
   ) {
     for (const line of fs.readFileSync(systemMap, 'utf8').split('\n')) {
       const [addr, type, name] = line.split(/\s+/);
-      if (!name || !addr || !type || /^[tTwWaAUN]$/.test(type)) continue;
+      if (!name || !addr || !type || /^[aAUNwW]$/.test(type)) continue;
       const a = BigInt(`0x${addr}`);
       this.byName.set(name, a);
-      if (!this.byAddress.has(a)) this.byAddress.set(a, name);
+      const names = this.byAddress.get(a);
+      if (names) names.push(name);
+      else this.byAddress.set(a, [name]);
     }
+  }
+
+  /** The name of the symbol at ADDR that starts with PREFIX, if there is one. */
+  symbolAt(addr: bigint, prefix: string): string | undefined {
+    return this.byAddress.get(addr)?.find((n) => n.startsWith(prefix));
   }
 
   /** The section buffer holding ADDR, and ADDR's offset in it. */
@@ -137,6 +149,8 @@ export function catalogFromImage(image: string, systemMap: string, btf: Btf): Tr
       fsize: offsetOf(btf, 'trace_event_fields', 'size'),
       align: offsetOf(btf, 'trace_event_fields', 'align'),
       signed: offsetOf(btf, 'trace_event_fields', 'is_signed'),
+      // Newer kernels keep an array's element count (`len`), and tracefs prints it as the bound.
+      len: btf.member('trace_event_fields', 'len')?.offset,
     };
     const meta = { nbArgs: offsetOf(btf, 'syscall_metadata', 'nb_args'), types: offsetOf(btf, 'syscall_metadata', 'types'), args: offsetOf(btf, 'syscall_metadata', 'args') };
     const entrySize = sizeOfStruct(btf, 'trace_entry');
@@ -146,10 +160,10 @@ export function catalogFromImage(image: string, systemMap: string, btf: Btf): Tr
     for (let p = start; p < stop; p += 8n) {
       const ev = mem.pointer(p);
       const classAddr = mem.pointer(ev + BigInt(call.class));
-      const className = (mem.byAddress.get(classAddr) ?? '').replace(/^event_class_/, '');
+      const className = (mem.symbolAt(classAddr, 'event_class_') ?? '').replace(/^event_class_/, '');
       // TRACE_EVENT points .tp at its struct tracepoint; other events (syscalls) name themselves.
       const nameOrTp = mem.pointer(ev + BigInt(call.name));
-      const event = (mem.byAddress.get(nameOrTp) ?? '').startsWith('__tracepoint_') ? mem.string(mem.pointer(nameOrTp + BigInt(tpName))) : mem.string(nameOrTp);
+      const event = mem.symbolAt(nameOrTp, '__tracepoint_') ? mem.string(mem.pointer(nameOrTp + BigInt(tpName))) : mem.string(nameOrTp);
       const category = mem.string(mem.pointer(classAddr + BigInt(cls.system)));
       const fieldsAddr = mem.pointer(classAddr + BigInt(cls.fields));
       const fields: TracepointField[] = [];
@@ -175,7 +189,9 @@ export function catalogFromImage(image: string, systemMap: string, btf: Btf): Tr
         const size = mem.s32(e + BigInt(f.fsize));
         const align = mem.s32(e + BigInt(f.align));
         offset = align > 1 ? Math.ceil(offset / align) * align : offset;
-        const t = layoutOf(formatType(mem.string(type), size), name);
+        const len = f.len === undefined ? 0 : mem.s32(e + BigInt(f.len));
+        const declared = mem.string(type);
+        const t = layoutOf(formatType(len > 0 ? declared.replace(/\[[^\]]*\]$/, `[${len}]`) : declared, size), name);
         const field: TracepointField = { name, type: t.type, offset, size, signed: mem.s32(e + BigInt(f.signed)) !== 0, layout: t.layout };
         const typeId = fieldTypeId(btf, className, field);
         if (typeId !== undefined) field.typeId = typeId;
