@@ -342,6 +342,18 @@ export class ProbeCompiler {
     return { k: 'raise', sig: n, line };
   }
 
+  /** bpftrace's signal("KILL") / signal("SIGKILL") / signal(9) as guru's raise(SIGKILL): a name becomes the constant. */
+  private signalAsRaise(node: jsep.CallExpression): jsep.CallExpression {
+    const args = (node.arguments as ExprNode[]).map((a) => {
+      if (a.type !== 'Literal' || typeof (a as jsep.Literal).value !== 'string') return a;
+      const text = String((a as jsep.Literal).value).toUpperCase();
+      const name = text.startsWith('SIG') ? text : `SIG${text}`;
+      if (this.scope.constant(name) === undefined) this.fail(a, `${JSON.stringify((a as jsep.Literal).value)} is not a signal`, 'signal("KILL"), signal("SIGTERM") or signal(9); guru writes raise(SIGKILL)');
+      return { ...a, type: 'Identifier', name } as ExprNode;
+    });
+    return { ...node, arguments: args };
+  }
+
   /** A call of SystemTap's or bpftrace's as a do: item. */
   private wordStatement(node: jsep.CallExpression & ExprNode, word: Word, line: number): IrStmt {
     const m = word.means;
@@ -361,6 +373,8 @@ export class ProbeCompiler {
         case 'print_backtrace':
           if (node.arguments.length) this.fail(node, 'print_backtrace() takes no arguments');
           return this.printText(textValue({ stack: 'systemtap' }, [{ k: 'stack' }]), node, line);
+        case 'signal':
+          return this.raise(this.signalAsRaise(node), line);
         default:
           break;
       }

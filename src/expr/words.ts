@@ -26,7 +26,8 @@ export type WordRule =
   | 'syscall_name'
   | 'argstr'
   | 'retstr'
-  | 'context_vars';
+  | 'context_vars'
+  | 'signal';
 
 export type WordMeaning =
   /** Another spelling of a guru word: a builtin (`comm`), a target (`$return`) or a call (`stop()`). */
@@ -117,10 +118,7 @@ export const WORDS: readonly Word[] = [
     refused: 'ustack (user stacks) is not supported yet: user stacks come with user-space probes',
     hint: 'kstack is the kernel stack',
   }),
-  w('signal', 'call', BT, 'raise(SIG)', 'not supported yet', {
-    refused: 'signal() is not supported yet: guru\'s raise(SIG), which signals the current task, comes with user-space probes',
-    hint: 'stop() ends the session; $return = -EPERM makes a syscall fail',
-  }),
+  w('signal', 'call', BT, 'raise(SIG): signal("KILL"), signal("SIGKILL") and signal(9) are raise(SIGKILL)', 'probes in a task (not begin/end)', rule('signal')),
 ];
 
 /** Words written as themselves; `arg0 ... arg5` and the `$$` forms are matched by pattern. */

@@ -95,6 +95,11 @@ test('sprintf(), user_string_quoted(), return_str(), exit(), the _n string funct
   expect(p.probes[0]!.actions[1]).toMatchObject({ k: 'stop' });
 });
 
+test('bpftrace\'s signal("KILL"), signal("SIGTERM"), signal(9) are raise()', () => {
+  const p = plan(spec(`  - on: syscall:write\n    do:\n      - signal("KILL")\n      - signal("SIGTERM")\n      - signal(9)\n      - raise(SIGKILL)\n`));
+  expect(p.probes[0]!.actions.map((a) => a.k === 'raise' && a.sig)).toEqual([9, 15, 9, 9]);
+});
+
 const REFUSED: [string, string][] = [
   ['bpftrace arg0 at a syscall probe names the argument', `  - on: syscall:write\n    do: printf("%d\\n", arg0)\n`],
   ['arg0 at a kprobe offset', `  - on: kprobe:vfs_read+0x5\n    do: printf("%d\\n", arg0)\n`],
@@ -103,7 +108,7 @@ const REFUSED: [string, string][] = [
   ['execname without parentheses', `  - on: syscall:write\n    if: execname == "cat"\n`],
   ['a SystemTap function that takes no arguments, given one', `  - on: syscall:write\n    if: pid(1) == 1\n`],
   ['ustack', `  - on: syscall:write\n    do: printf("%s\\n", ustack)\n`],
-  ['signal()', `  - on: syscall:write\n    do: signal("KILL")\n`],
+  ['signal() of a name that is no signal', `  - on: syscall:write\n    do: signal("KILLME")\n`],
   ['print()', `  - on: syscall:write\n    do: print("x")\n`],
   ['name outside a syscall probe', `  - on: kprobe:vfs_read\n    do: printf("%s\\n", name)\n`],
   ['argstr outside a syscall probe', `  - on: kprobe:vfs_read\n    do: printf("%s\\n", argstr)\n`],

@@ -37,8 +37,8 @@ describeEachKernel((storedKernel) => {
 
   beforeAll(async () => {
     const kernel = await storedKernel();
-    const examples = ['examples/stap-ptrace-maps.yaml', 'examples/stap-ptrace-return-codes.yaml', 'examples/bpftrace-read.yaml', 'examples/stap-chmod.yaml'];
-    const [maps, codes, read, chmod] = await Promise.all(examples.map((f) => buildFor(kernel, f)));
+    const examples = ['examples/stap-ptrace-maps.yaml', 'examples/stap-ptrace-return-codes.yaml', 'examples/bpftrace-read.yaml', 'examples/stap-chmod.yaml', 'test/fixtures/runtime/bpftrace-signal.yaml'];
+    const [maps, codes, read, chmod, signal] = await Promise.all(examples.map((f) => buildFor(kernel, f)));
     dir = hostTempDir();
     fs.chmodSync(dir, 0o755);
     // The article's little program to trace: a script called foo.
@@ -65,6 +65,8 @@ describeEachKernel((storedKernel) => {
         `echo "[chmod-exit:$?]<<"`,
         showFile('chmod', '/tmp/chmod'),
         showFile('chmod-summary', '/tmp/chmod-summary'),
+        `${guru} apply ${signal} -o /tmp/signal --run 'sleep 30; echo "[sleep-status:$?]<<"' 2> /tmp/signal-summary`,
+        showFile('signal', '/tmp/signal'),
         `printf '[kernel-problems:%s]<<\\n' "$(dmesg | grep -cE 'Oops|WARNING:|BUG:')"`,
       ].join('\n'),
     );
@@ -156,6 +158,11 @@ describeEachKernel((storedKernel) => {
     expect(m).not.toBeNull();
     expect(m![2]).toBe(m![1]);
     expect(seen.get('chmod-summary')).toMatch(/events: 3 emitted = 3 delivered \+ 0 dropped/);
+  });
+
+  test('bpftrace\'s signal("KILL") kills the task that hit the probe', () => {
+    expect(seen.get('sleep-status')).toBe('137');
+    expect(seen.get('signal')).toMatch(/^guru: raise\(SIGKILL\) sent to pid \d+/m);
   });
 
   test('the guest kernel logged no oops, warning or BUG', () => {
