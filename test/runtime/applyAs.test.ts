@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel, ref) => {
+describeOnFirstKernel((storedKernel, ref) => {
   const guruCli = path.resolve('bin/guru.js');
 
   test(`guru apply examples/echo-one-byte.yaml --vm ${ref} --as 1000 --run '/bin/echo hello' prints h`, async () => {

@@ -1,8 +1,8 @@
 // Bad pointers and division by zero in expressions yield fault events and
 // counted faults, never an oops; the traced program is unaffected.
-import { buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('faulting expressions are reported and counted, and the kernel stays healthy', async () => {
     const kernel = await storedKernel();
     const ko = await buildFor(kernel, 'test/fixtures/runtime/bad-pointers.yaml');

@@ -1,9 +1,9 @@
 // examples/echo-clamp-trace.yaml: clamping alone makes echo retry byte by
 // byte (seed 000); the event stream shows each retry's buffer in order and
 // echo's output is still complete.
-import { AS_USER, buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile, waitArmed } from '../helpers/guest.js';
+import { AS_USER, buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile, waitArmed } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('events show hello, ello, llo, lo, o and the output is hello', async () => {
     const kernel = await storedKernel();
     const ko = await buildFor(kernel, 'examples/echo-clamp-trace.yaml');

@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { commPatternMatches } from '../../src/patchSpec/commPattern.js';
-import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 import { shellQuote } from '../../src/vm/shellQuote.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   const PATTERNS = ['q"uote', 'back\\slash', 'g\\"*', '[*]star', 'h\u00e9llo'];
   const NAMES = ['q"uote', 'back\\slash', 'g\\"x', 'g"x', 'backslash', '*star', 'xstar', 'h\u00e9llo', 'hello'];
   const EXPECTED = ['q"uote', 'back\\slash', 'g\\"x', '*star', 'h\u00e9llo'];

@@ -1,9 +1,9 @@
 // The other examples' observable effects in Debian's 6.1 kernel (the echo
 // examples have their own files): a kprobe + kretprobe on an ordinary kernel
 // function with a backtrace, and a probe at an offset inside a function.
-import { buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('ptrace-return-codes and openat-offset do what their comments say', async () => {
     const kernel = await storedKernel();
     const ptrace = await buildFor(kernel, 'examples/ptrace-return-codes.yaml');

@@ -5,9 +5,9 @@
 // written, the sleep asked for). 7.3 renamed dentry's d_iname to
 // d_shortname.string: member-access@7.3.yaml.
 import { specFor } from '../helpers/specVariants.js';
-import { buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('members of kernel and user structs read through BTF offsets', async () => {
     const kernel = await storedKernel();
     const ko = await buildFor(kernel, specFor('test/fixtures/runtime/member-access.yaml', kernel));

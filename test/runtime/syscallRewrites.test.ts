@@ -10,7 +10,7 @@
 //    parent's registers, the rewritten one included.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 function spec(dir: string, name: string, comm: string, on: string, write: string): string {
   const file = path.join(dir, `${name}.yaml`);
@@ -18,7 +18,7 @@ function spec(dir: string, name: string, comm: string, on: string, write: string
   return file;
 }
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('rewrites at execve, across rmmod and at clone never reach user space', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();

@@ -2,9 +2,9 @@
 // image): a kretprobe on `int inode_permission(...)` logs -EACCES as -13
 // (as an untyped long it would read 4294967283), and a kprobe on vfs_write
 // reads $count and $buf by name.
-import { AS_USER, buildFor, describeEachKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { AS_USER, buildFor, describeOnFirstKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('a negative int $return is signed, named arguments read right', async () => {
     const kernel = await storedKernel();
     const ko = await buildFor(kernel, 'test/fixtures/runtime/typed-args.yaml');

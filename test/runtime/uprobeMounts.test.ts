@@ -11,11 +11,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile, waitArmed } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile, waitArmed } from '../helpers/guest.js';
 
 const SOURCE = path.resolve('test/fixtures/programs/greeter.c');
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('the probed file stays mounted while the module is loaded, and is released after', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();
