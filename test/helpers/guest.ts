@@ -70,7 +70,8 @@ export function describeEachKernel(body: (kernel: () => Promise<StoredKernel>, r
  * modules, drops, record sizes) and for the long tests whose
  * kernel-specific part the core set checks on every kernel already
  * (kbuild/examples, echoOneByte, echoStatement, typedWildcards,
- * moduleFunctions, uprobes, tracepointCounts use describeEachKernel). The
+ * moduleFunctions, uprobes, tracepointCounts, seedWords use
+ * describeEachKernel). The
  * whole matrix took npm test past CI's hour: measured at 04:20-05:30 on
  * 2026-12-02, 30 of 79 files in 64 min of jest time at load 8-13.
  */

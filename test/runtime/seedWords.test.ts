@@ -8,7 +8,7 @@
 //   examples/stap-chmod.yaml         syscall.chmod with name, $$vars, argstr, $var$$ and retstr
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildFor, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 /** The functions of SystemTap-style frames (` 0xffffffff81446ef1 : cap_ptrace_access_check+0x1/0x90 [kernel]`), checking each line's form. */
 function stapFrames(text: string): string[] {
@@ -30,7 +30,7 @@ function kstackAfter(text: string, prefix: RegExp): string[][] {
 /** Where a syscall's enter tracepoint fires: syscall_trace_enter (6.1, 6.12), trace_syscall_enter (7.x). */
 const SYSCALL_TRACE_ENTER = /^(syscall_trace_enter|trace_syscall_enter)/;
 
-describeOnFirstKernel((storedKernel) => {
+describeEachKernel((storedKernel) => {
   let seen: Map<string, string>;
   let dir: string;
   const script = (d: string) => `#!/bin/bash\necho x > ${d}/x\ncat ${d}/x\n`;
