@@ -57,7 +57,11 @@ export async function testKernel(ref: string): Promise<StoredKernel> {
  * for per-kernel expectations and variant specs (specFor).
  */
 export function describeEachKernel(body: (kernel: () => Promise<StoredKernel>, ref: string) => void): void {
-  describe.each(testKernels())('on %s', (ref) => {
+  describeOnKernels(testKernels(), body);
+}
+
+function describeOnKernels(refs: string[], body: (kernel: () => Promise<StoredKernel>, ref: string) => void): void {
+  describe.each(refs)('on %s', (ref) => {
     let stored: Promise<StoredKernel> | undefined;
     body(() => (stored ??= testKernel(ref)), ref);
   });
@@ -76,12 +80,7 @@ export function describeEachKernel(body: (kernel: () => Promise<StoredKernel>, r
  * 2026-12-02, 30 of 79 files in 64 min of jest time at load 8-13.
  */
 export function describeOnFirstKernel(body: (kernel: () => Promise<StoredKernel>, ref: string) => void): void {
-  if (process.env.GURU_TEST_MATRIX === 'full') return describeEachKernel(body);
-  const ref = testKernels()[0];
-  describe(`on ${ref}`, () => {
-    let stored: Promise<StoredKernel> | undefined;
-    body(() => (stored ??= testKernel(ref)), ref);
-  });
+  describeOnKernels(process.env.GURU_TEST_MATRIX === 'full' ? testKernels() : testKernels().slice(0, 1), body);
 }
 
 /** Debian's 6.1 kernel (tests that are about that kernel only). */
