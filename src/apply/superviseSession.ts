@@ -76,13 +76,10 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
   // at any point of the set-up. One that does ends the session as soon as
   // it is armed, which then disarms, drains and removes the module.
   for (const s of SIGNALS) process.on(s, onSignal);
+  let loaded = false;
   try {
     await insertModule(opts.koPath, module, targetModules(manifest));
-  } catch (err) {
-    for (const s of SIGNALS) process.off(s, onSignal);
-    throw err;
-  }
-  try {
+    loaded = true;
     control = await ControlFile.open(module);
     kernelLog = watchKernelLog(module, (line) => {
       opts.messages.write(`guru: kernel reports about ${module}: ${line}\n`);
@@ -164,7 +161,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     if (timer) clearTimeout(timer);
     kernelLog?.kill();
     control?.close();
-    if (!detached) await removeModule(module);
+    if (loaded && !detached) await removeModule(module);
   }
 }
 
