@@ -46,7 +46,7 @@ struct guru_cpu {
 	u8 *ring;			/* ring_size bytes of whole records */
 	u64 head;			/* bytes committed (free-running) */
 	u64 emitted, dropped;		/* records: emitted = delivered + dropped + in the ring */
-	u64 nested;			/* handler entries refused because ctx was busy */
+	u64 nested;			/* handler entries refused because ctx was busy (also in each probe's skipped) */
 	u64 tvar_claims, tvar_releases;	/* thread-variable entries taken and given back */
 	u64 tvar_overflow;		/* thread-variable writes that found no room */
 	struct irq_work wake;		/* wakes the reader from any context */
@@ -1049,13 +1049,21 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	c = this_cpu_ptr(cpus);
 	ctx = &c->ctx;
 	/*
-	 * kprobes do not nest on a CPU, but begin/end probes run in process
-	 * context, where an interrupt's probe can arrive: that one is skipped.
+	 * One handler owns the CPU's ctx at a time. Kprobes do not nest on a
+	 * CPU (the kprobe core counts a nested hit in its nmissed), but other
+	 * handlers can arrive while one runs: a probe in an interrupt taken
+	 * during begin/end (process context) or a tracepoint handler (which
+	 * may run with interrupts on), a tracepoint fired inside a handler (a
+	 * fault-tolerant read that faults fires exceptions:page_fault_kernel),
+	 * a kprobe on a function a tracepoint handler calls. Such a hit is
+	 * skipped and counted against P like the kprobe core's nmissed, so the
+	 * summary says which probe lost it; nested keeps the module's total.
 	 * The barriers keep the compiler from moving ctx accesses across the
 	 * busy flag, which an interrupt on this CPU reads.
 	 */
 	if (READ_ONCE(ctx->busy)) {
 		this_cpu_inc(cpus->nested);
+		guru_probe_skipped(p);
 		return NULL;
 	}
 	WRITE_ONCE(ctx->busy, true);

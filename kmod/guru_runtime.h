@@ -132,7 +132,7 @@ struct guru_probe_counts {
 	u64 misses;	/* if: false */
 	u64 writes;	/* target writes done */
 	u64 faults;	/* expressions abandoned on a fault */
-	u64 skipped;	/* not run, said by a family's runtime part (guru_probe_skipped; in nmissed) */
+	u64 skipped;	/* not run: found the CPU busy (guru_enter), or said by a family's runtime part (guru_probe_skipped); in nmissed */
 };
 
 /*
