@@ -10,6 +10,9 @@ import { UserError } from '../errors.js';
 
 export type Accelerator = 'kvm' | 'tcg';
 
+/** How TCG runs several guest CPUs: a host thread each, or all on one in turn. */
+export type TcgThreads = 'single' | 'multi';
+
 export interface AcceleratorChoice {
   accel: Accelerator;
   /** Why, in words for `guru vm --verbose` and the bench output. */

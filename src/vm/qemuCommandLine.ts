@@ -2,11 +2,17 @@
 // No policy here (which kernel, how much memory, KVM or TCG are decided in
 // vmPolicy.ts): this file only knows QEMU's spelling, so it is a pure
 // function that tests can check without booting anything.
-import type { Accelerator } from './accelerator.js';
+import type { Accelerator, TcgThreads } from './accelerator.js';
 
 export interface QemuMachine {
   binary: string;
   accel: Accelerator;
+  /**
+   * TCG with several CPUs: one host thread per guest CPU ('multi') or all
+   * guest CPUs on one host thread in turn ('single'). Ignored under KVM and
+   * with icount (which always runs one thread).
+   */
+  tcgThreads?: TcgThreads;
   cpuModel: string;
   cpus: number;
   memMB: number;
@@ -42,8 +48,7 @@ export function qemuArgv(m: QemuMachine): string[] {
     // A guest reboot (panic=-1 turns panics into reboots) ends QEMU instead of looping.
     '-no-reboot',
     '-machine', m.machineType,
-    // Multi-threaded TCG: one host thread per guest CPU (icount needs one thread for all).
-    '-accel', m.accel === 'tcg' && m.cpus > 1 && !m.icount ? 'tcg,thread=multi' : m.accel,
+    '-accel', m.accel === 'tcg' && m.cpus > 1 && !m.icount ? `tcg,thread=${m.tcgThreads ?? 'single'}` : m.accel,
     ...(m.icount ? ['-icount', 'shift=0,sleep=off'] : []),
     '-cpu', m.cpuModel,
     '-smp', String(m.cpus),

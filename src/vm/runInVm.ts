@@ -110,6 +110,7 @@ async function runSession(policy: VmPolicy, opts: RunInVmOptions): Promise<VmRun
     const argv = qemuArgv({
       binary: QEMU_BINARY,
       accel: policy.accel,
+      tcgThreads: policy.tcgThreads,
       cpuModel: policy.cpuModel,
       cpus: policy.cpus,
       memMB: policy.memMB,
@@ -244,7 +245,7 @@ function supervise(policy: VmPolicy, opts: RunInVmOptions, argv: string[], chann
 function describeTail(consoleTail: string, qemuStderr: string): string {
   const parts: string[] = [];
   const console = consoleTail.trim();
-  if (console) parts.push(`guest console (last lines):\n${lastLines(console, 20)}`);
+  if (console) parts.push(`guest console (last lines):\n${lastLines(console, 60)}`);
   const q = qemuStderr.trim();
   if (q) parts.push(`QEMU said:\n${lastLines(q, 10)}`);
   return parts.length ? `\n${parts.join('\n')}` : '';

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { EnvironmentError, UserError } from '../errors.js';
 import type { VmKernel } from './vmKernel.js';
-import { chooseAccelerator, type Accelerator, type AcceleratorChoice } from './accelerator.js';
+import { chooseAccelerator, type Accelerator, type AcceleratorChoice, type TcgThreads } from './accelerator.js';
 
 export const DEFAULT_MEM_MB = 1024;
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -36,6 +36,7 @@ export interface VmPolicyRequest {
 export interface VmPolicy {
   accel: Accelerator;
   accelReason: string;
+  tcgThreads: TcgThreads;
   cpuModel: string;
   cpus: number;
   memMB: number;
@@ -66,6 +67,7 @@ export async function chooseVmPolicy(req: VmPolicyRequest, probeKvm: () => Promi
   return {
     accel: choice.accel,
     accelReason: choice.reason,
+    tcgThreads: tcgThreads(),
     // Under KVM the guest sees the host CPU; under TCG QEMU's default model boots fastest.
     cpuModel: choice.accel === 'kvm' ? 'host' : 'qemu64',
     cpus,
@@ -85,6 +87,30 @@ export async function chooseVmPolicy(req: VmPolicyRequest, probeKvm: () => Promi
 function defaultCpus(accel: Accelerator): number {
   if (accel === 'tcg') return 1;
   return Math.max(1, Math.min(2, os.availableParallelism()));
+}
+
+/**
+ * Several guest CPUs under TCG take turns on one host thread. Multi-threaded
+ * TCG (QEMU 7.2, Debian 12's) does not keep code that one guest CPU patches
+ * coherent for another: while the guest kernel enables or disables a kprobe
+ * at a function's entry (ftrace rewrites the call site through int3, then
+ * serialises every CPU), a CPU calling that function in a loop can still
+ * execute the int3 afterwards, when nothing in the kernel expects it any
+ * more; the kprobe core then takes it for a kprobe hit and jumps to the
+ * ftrace kprobe's (absent) single-step slot: "RIP: 0010:0x0". A 40-line
+ * samples/kprobes-style module that enables and disables one such kprobe
+ * 300 times beside a getpid(2) loop oopsed 3 runs in 3 on 6.1 and 6.12
+ * with thread=multi and 0 in 3 with thread=single (2 CPUs each), and
+ * guru's reliability tests oopsed so about every other run. The guest still has two
+ * CPUs that interleave (preempted at translation-block boundaries), only
+ * not at once. GURU_VM_TCG_THREADS=multi brings the old behaviour back to
+ * reproduce this.
+ */
+function tcgThreads(): TcgThreads {
+  const forced = process.env.GURU_VM_TCG_THREADS;
+  if (forced === undefined || forced === '') return 'single';
+  if (forced !== 'single' && forced !== 'multi') throw new UserError(`GURU_VM_TCG_THREADS=${forced}: expected single or multi`);
+  return forced;
 }
 
 function bootableImage(kernel: VmKernel, kaslr: boolean): string {

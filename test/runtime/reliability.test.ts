@@ -28,21 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
-/*
- * KNOWN DEFECT, open (issue #9's note of 2026-12-02): on main at a5844a4 the
- * two tests below oops Debian 6.1's guest about every other run (2 vCPUs,
- * TCG): "BUG: kernel NULL pointer dereference ... RIP: 0010:0x0" called
- * from do_syscall_64 in getpid_loop (a syscall kprobe hit by int3 at
- * __x64_sys_getpid) and in sleepers, then "Unrecoverable kprobe detected"
- * at __do_sys_getpid+0x1. Not found in the time left; a bisect is useless
- * (the oops is racy: it passed at 0fb6dcc by luck). They stay out of the
- * default run so CI can land the rest, and are reported as skipped every
- * run; GURU_KNOWN_OOPS=run runs them (with the console tail in the error).
- * Fix the bug, then remove this gate.
- */
-const knownOops = process.env.GURU_KNOWN_OOPS === 'run' ? test : test.skip;
-
-knownOops('SIGKILL of the supervisor under a flood of events: unpatched once it is reaped, removable; guru rm of an armed patch while events flow', async () => {
+test('SIGKILL of the supervisor under a flood of events: unpatched once it is reaped, removable; guru rm of an armed patch while events flow', async () => {
   const ko = await buildFor(kernel, fixture('flood'));
   const loop = await compileProgram('getpid_loop.c', dir, 'getpid_loop');
   const run = await runGuestScript(
@@ -106,7 +92,7 @@ test('64 threads writing at once on 2 CPUs each get their own original count bac
   expect(seen.get('summary')).toMatch(/events: (\d+) emitted = \1 delivered \+ 0 dropped/);
 }, 900_000);
 
-knownOops('sessions ending with return probes in flight: the end probe comes last and every event is accounted for, each time', async () => {
+test('sessions ending with return probes in flight: the end probe comes last and every event is accounted for, each time', async () => {
   const ko = await buildFor(kernel, fixture('inflight'));
   const sleepers = await compileProgram('sleepers.c', dir, 'sleepers');
   const sessions = 8;

@@ -47,8 +47,9 @@ describe('qemuArgv', () => {
     expect(joined).toContain('-chardev socket,id=port1,fd=5 -device virtserialport,bus=vser0.0,chardev=port1,name=guru.status');
   });
 
-  test('multi-threaded TCG for several CPUs, the host CPU under KVM, commas escaped', () => {
-    expect(qemuArgv({ ...machine, cpus: 2 }).join(' ')).toContain('-accel tcg,thread=multi');
+  test('single-threaded TCG for several CPUs unless asked (multi-threaded TCG breaks kernel text patching), the host CPU under KVM, commas escaped', () => {
+    expect(qemuArgv({ ...machine, cpus: 2 }).join(' ')).toContain('-accel tcg,thread=single');
+    expect(qemuArgv({ ...machine, cpus: 2, tcgThreads: 'multi' }).join(' ')).toContain('-accel tcg,thread=multi');
     expect(qemuArgv({ ...machine, accel: 'kvm', cpuModel: 'host', cpus: 2 }).join(' ')).toContain('-accel kvm -cpu host -smp 2');
     expect(qemuArgv({ ...machine, share: { hostPath: '/a,b', tag: 't' } }).join(' ')).toContain('path=/a,,b,');
     expect(qemuArgv({ ...machine, bios: undefined })).not.toContain('-bios');
