@@ -14,6 +14,14 @@
 //  - a setup failure is `guru-error MESSAGE` on the status port (or on the
 //    serial console if the ports never appeared).
 // Everything else the kernel or init prints goes to the serial console.
+/**
+ * /guru/modprobe: the guest root's modprobe for the kernel's autoloader,
+ * which starts it in the initramfs (chroot only changes the command's root).
+ */
+export const GUEST_MODPROBE = String.raw`#!/bin/busybox sh
+exec /bin/busybox chroot /newroot /sbin/modprobe "$@"
+`;
+
 export const GUEST_INIT = String.raw`#!/bin/busybox sh
 export PATH=/bin
 STATUS=/dev/console
@@ -87,6 +95,10 @@ mkdir -p $N/run/guru
 cp "/host$RUN/command.sh" $N/run/guru/command.sh || die "cannot copy the command script"
 hostname guru-vm
 ip link set lo up 2>/dev/null
+# The kernel's module autoloader (request_module: a socket family, a
+# filesystem type, a crypto template) runs /proc/sys/kernel/modprobe in
+# init's root, which is this initramfs: without this, every autoload fails.
+echo /guru/modprobe > /proc/sys/kernel/modprobe
 
 env -i /bin/busybox chroot $N /bin/sh /run/guru/command.sh < /dev/null > "$OUT" 2> "$ERR"
 code=$?

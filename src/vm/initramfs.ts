@@ -12,7 +12,7 @@ import { openElf } from '../debuginfo/elf.js';
 import { EnvironmentError } from '../errors.js';
 import { cpioArchive, type CpioEntry } from './cpioArchive.js';
 import { guestModuleLoadOrder, type GuestModule } from './guestModules.js';
-import { GUEST_INIT } from './guestInit.js';
+import { GUEST_INIT, GUEST_MODPROBE } from './guestInit.js';
 import type { VmKernel } from './vmKernel.js';
 
 /** Bump when the archive layout changes in a way the key below does not see. */
@@ -58,7 +58,7 @@ export function checkStaticBusybox(): Buffer {
 
 function cacheKey(busybox: Buffer, modules: GuestModule[]): string {
   const h = crypto.createHash('sha256');
-  h.update(`layout ${LAYOUT_VERSION}\n${GUEST_INIT}\n`);
+  h.update(`layout ${LAYOUT_VERSION}\n${GUEST_INIT}\n${GUEST_MODPROBE}\n`);
   h.update(busybox);
   for (const m of modules) {
     const st = fs.statSync(m.file);
@@ -101,6 +101,7 @@ async function initramfsEntries(busybox: Buffer, modules: GuestModule[]): Promis
     entries.push({ kind: 'symlink', path: `/bin/${applet}`, target: 'busybox' });
   }
   entries.push({ kind: 'file', path: '/init', data: Buffer.from(GUEST_INIT), mode: 0o755 });
+  entries.push({ kind: 'file', path: '/guru/modprobe', data: Buffer.from(GUEST_MODPROBE), mode: 0o755 });
   const names: string[] = [];
   for (const m of modules) {
     const name = `${m.name}.ko`;

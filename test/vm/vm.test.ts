@@ -107,6 +107,12 @@ test('commands run as uid 1000 (setpriv) with a writable /tmp and the stored ker
   expect(r.exitCode).toBe(0);
 }, VM_TEST_TIMEOUT);
 
+test("the kernel's module autoloader loads the stored kernel's modules (filesystem types)", async () => {
+  // squashfs and vfat are modules on every Debian kernel; nothing loads them here but request_module.
+  const r = await guru(['vm', '--', 'sh', '-c', 'for t in squashfs vfat; do mount -t $t none /mnt 2>/dev/null; done; grep -oE "^(squashfs|vfat) " /proc/modules | sort']);
+  expect(r.stdout.split('\n')).toEqual(['squashfs ', 'vfat ']);
+}, VM_TEST_TIMEOUT);
+
 test('runInVm: cwd, env, and megabytes of output arrive complete', async () => {
   const dir = markerTmpdir();
   const r = await runInVm({
