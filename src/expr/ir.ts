@@ -23,18 +23,19 @@ export type TargetAccess =
   | { kind: 'kernelArg'; index: number }
   /** Same, saved at function entry for use in a return probe. */
   | { kind: 'savedKernelArg'; index: number }
-  /** User function argument at a uprobe (x86-64 System V: rdi, rsi, rdx, rcx, r8, r9 of the task's user registers). */
-  | { kind: 'userArg'; index: number }
   /** Syscall argument in the caller's saved registers (rdi, rsi, rdx, r10, r8, r9). */
   | { kind: 'syscallArg'; index: number }
   /** Return value in a return probe. */
   | { kind: 'returnValue' }
   /**
-   * A field of the event record the handler gets (tracepoints): the value
-   * at OFFSET, the address of an array there, or of the data a __data_loc /
-   * __rel_loc word there points to.
+   * A value only its family has, as the C expression its handler reads it
+   * by, which the family writes: a uprobe's user argument
+   * (`GURU_USER_ARG(0)`), a tracepoint's record field (`GURU_RECORD(u32,
+   * 16)`). When the target is writable the expression is an lvalue: a write
+   * is `C = value;`. A new family needs no kind here and no case in the
+   * emitter.
    */
-  | { kind: 'record'; offset: number; at: 'value' | 'address' | 'dataLoc' | 'relLoc' }
+  | { kind: 'c'; c: string }
   /** A local at a statement probe: where DWARF says it is at each of the probe's addresses. */
   | LocalAccess;
 

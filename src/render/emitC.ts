@@ -67,17 +67,10 @@ function targetAccess(t: TargetVar): string {
       return `ctx->entry_args[${t.access.index}]`;
     case 'syscallArg':
       return `GURU_SYS_ARG(${t.access.index})`;
-    case 'userArg':
-      return `GURU_USER_ARG(${t.access.index})`;
     case 'returnValue':
       return 'regs_return_value(ctx->regs)';
-    case 'record': {
-      const { offset, at } = t.access;
-      if (at === 'address') return `GURU_RECORD_ADDR(${offset})`;
-      if (at === 'dataLoc') return `GURU_RECORD_DATA_LOC(${offset})`;
-      if (at === 'relLoc') return `GURU_RECORD_REL_LOC(${offset})`;
-      return `GURU_RECORD(${valueCType(t)}, ${offset})`;
-    }
+    case 'c':
+      return t.access.c;
     case 'local':
       throw new InternalError(`local ${t.name} needs its probe's accessor`);
   }
@@ -212,15 +205,15 @@ export class CEmitter {
             return [`GURU_SYS_SET_ARG(${t.access.index}, ${value}, ${s.line});`];
           case 'kernelArg':
             return [`guru_set_kernel_argument(ctx->regs, ${t.access.index}, ${value});`, 'GURU_COUNT_WRITE();'];
-          case 'userArg':
-            return [`GURU_USER_ARG(${t.access.index}) = ${value};`, 'GURU_COUNT_WRITE();'];
+          case 'c':
+            if (!t.writable) throw new InternalError(`write to read-only ${t.name} reached the emitter`);
+            return [`${t.access.c} = ${value};`, 'GURU_COUNT_WRITE();'];
           case 'returnValue':
             return [`regs_set_return_value(ctx->regs, ${value});`, 'GURU_COUNT_WRITE();'];
           case 'local':
             if (this.ctx.probe === undefined) throw new InternalError(`local ${t.name} outside a statement probe`);
             return [`GURU_SET_LOCAL(${localAccessor(this.ctx.probe, t.access.variable, 'set')}, ${value}, ${s.line});`];
           case 'savedKernelArg':
-          case 'record':
             throw new InternalError(`write to read-only ${t.name} reached the emitter`);
         }
         break;

@@ -30,6 +30,12 @@ function catalogOf(facts: CatalogFacts): TracepointCatalog | ResolveError {
   }
 }
 
+/**
+ * How a field is read out of the record the handler gets (kmod/guru_runtime.h):
+ * an array's address, or that of the data a __data_loc / __rel_loc word points to.
+ */
+const RECORD_ADDRESS_MACROS = { array: 'GURU_RECORD_ADDR', dataLoc: 'GURU_RECORD_DATA_LOC', relLoc: 'GURU_RECORD_REL_LOC' } as const;
+
 /** How a field reads: its C value type, and whether it is text or a typed pointer. */
 function fieldTarget(e: TracepointEvent, f: TracepointField, name: string): TargetVar | UnavailableTarget {
   const base = { name, ctype: f.type, writable: false };
@@ -38,8 +44,7 @@ function fieldTarget(e: TracepointEvent, f: TracepointField, name: string): Targ
     case 'array':
     case 'dataLoc':
     case 'relLoc': {
-      const at = f.layout === 'array' ? 'address' : f.layout;
-      const t: TargetVar = { ...base, registerCType: 'unsigned long', access: { kind: 'record', offset: f.offset, at } };
+      const t: TargetVar = { ...base, registerCType: 'unsigned long', access: { kind: 'c', c: `${RECORD_ADDRESS_MACROS[f.layout]}(${f.offset})` } };
       // Text reads as a string where it is used; other arrays are their address, as in C.
       if (isText) t.string = { space: 'kernel', max: f.layout === 'array' ? Math.min(f.size, STRING_MAX) : STRING_MAX };
       return t;
@@ -50,7 +55,7 @@ function fieldTarget(e: TracepointEvent, f: TracepointField, name: string): Targ
       if (!registerCType) {
         return { message: `${name} (${f.type}, ${f.size} bytes) cannot be read at tracepoint:${e.category}:${e.event}: guru reads 1, 2, 4 and 8-byte integers and pointers`, hint: 'log the fields around it' };
       }
-      const t: TargetVar = { ...base, registerCType, access: { kind: 'record', offset: f.offset, at: 'value' } };
+      const t: TargetVar = { ...base, registerCType, access: { kind: 'c', c: `GURU_RECORD(${registerCType}, ${f.offset})` } };
       const typeInfo: TargetTypeInfo | undefined = f.argType
         ? userPointer(syscallArgTypeInfo(f.argType))
         : f.typeId !== undefined && f.type.includes('*') ? { typeId: f.typeId, space: 'kernel' } : undefined;

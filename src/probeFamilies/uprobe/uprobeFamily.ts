@@ -84,7 +84,7 @@ function userScope(binary: UserBinary, func: string, ret: boolean, pathAsWritten
       });
       continue;
     }
-    const t: TargetVar = { name, ctype: REGISTER_CTYPE, access: { kind: 'userArg', index: i }, writable: true };
+    const t: TargetVar = { name, ctype: REGISTER_CTYPE, access: { kind: 'c', c: `GURU_USER_ARG(${i})` }, writable: true };
     scope.targets.set(name, t);
     listed.push({ name, ctype: REGISTER_CTYPE, writable: true });
   }
