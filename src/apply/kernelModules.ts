@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import { EnvironmentError, UserError } from '../errors.js';
+import type { InsmodRefusal } from '../probeFamilies/types.js';
 
 function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) throw new EnvironmentError(`${what} needs root`, 'run guru with sudo');
@@ -53,7 +54,11 @@ function requireTargetModules(targets: readonly TargetModule[]): void {
   }
 }
 
-export async function insertModule(koPath: string, module: string, targets: readonly TargetModule[] = []): Promise<void> {
+/**
+ * REFUSALS: how the runtime parts of the module's families refuse to load
+ * (its manifest's insmodRefusals), for the hint when insmod fails.
+ */
+export async function insertModule(koPath: string, module: string, targets: readonly TargetModule[] = [], refusals: readonly InsmodRefusal[] = []): Promise<void> {
   requireRoot('loading a module');
   if (!fs.existsSync('/proc/modules')) {
     throw new EnvironmentError('this kernel cannot load modules (built without CONFIG_MODULES)', 'run the patch in a disposable VM: guru apply SPEC --vm debian:6.1');
@@ -70,9 +75,7 @@ export async function insertModule(koPath: string, module: string, targets: read
         ? 'module signature enforcement or lockdown refuses unsigned modules: see guru doctor'
         : /Invalid (argument|parameters)|Unknown symbol|No such file/.test(r.message)
           ? 'a probe point was refused by this kernel: dmesg shows which (a function that is inlined, blacklisted, or an offset that is not an instruction boundary)'
-          : /Stale file handle/.test(r.message)
-            ? 'a probed user binary is not the file the module was built against (dmesg names it): rebuild the module where the probed programs run'
-            : undefined;
+          : refusals.find((x) => r.message.includes(x.error))?.hint;
     throw new EnvironmentError(`insmod ${koPath} failed: ${r.message}`, hint);
   }
 }

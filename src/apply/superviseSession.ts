@@ -78,7 +78,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
   for (const s of SIGNALS) process.on(s, onSignal);
   let loaded = false;
   try {
-    await insertModule(opts.koPath, module, targetModules(manifest));
+    await insertModule(opts.koPath, module, targetModules(manifest), manifest.insmodRefusals);
     loaded = true;
     control = await ControlFile.open(module);
     kernelLog = watchKernelLog(module, (line) => {

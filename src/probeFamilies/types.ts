@@ -115,6 +115,16 @@ export interface ResolveOptions {
   probeBudget: number;
 }
 
+/**
+ * A refusal of a family's runtime part at insmod: the error insmod prints
+ * (the errno's text, e.g. `Stale file handle`) and what it means for a
+ * spec's author. `guru apply` shows the hint (src/apply/kernelModules.ts).
+ */
+export interface InsmodRefusal {
+  error: string;
+  hint: string;
+}
+
 /** Why a probe point does not resolve. */
 export interface ResolveError {
   message: string;
@@ -229,6 +239,8 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   inTask: boolean;
   /** The family's own part of the runtime (kmod/NAME.c and its NAME.h), linked into modules that use the family. */
   runtime?: readonly string[];
+  /** How that runtime part refuses to load, for the hint `guru apply` gives (carried in the module's manifest). */
+  insmodRefusals?: readonly InsmodRefusal[];
   resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
   /** The probe handler's signature and context set-up. */
   body(p: ProbeCommon & P): BodyShape;

@@ -3,6 +3,7 @@
 // compiler or headers at hand.
 import type { LogFormatEntry } from '../expr/compileExpression.js';
 import type { Plan, PlanProbeKind } from '../plan/types.js';
+import type { InsmodRefusal } from '../probeFamilies/types.js';
 
 export const MANIFEST_SECTION = '.guru_manifest';
 
@@ -36,9 +37,12 @@ export interface Manifest {
   errnoNames?: Record<string, string>;
   vars: { name: string; type: string; scope: string }[];
   params: { name: string; initial: number }[];
+  /** How the runtime parts of the module's families refuse to load, for apply's hint (ProbeFamily.insmodRefusals). */
+  insmodRefusals?: InsmodRefusal[];
 }
 
-export function manifestOf(plan: Plan): Manifest {
+/** REFUSALS: the insmodRefusals of the plan's families (renderModule knows them; this file stays light for `guru apply X.ko`). */
+export function manifestOf(plan: Plan, refusals: readonly InsmodRefusal[] = []): Manifest {
   return {
     manifestVersion: 1,
     module: plan.module,
@@ -62,5 +66,6 @@ export function manifestOf(plan: Plan): Manifest {
     ...(plan.errnoNames ? { errnoNames: plan.errnoNames } : {}),
     vars: plan.vars.map((v) => ({ name: v.name, type: v.type, scope: v.scope })),
     params: plan.params,
+    ...(refusals.length ? { insmodRefusals: [...refusals] } : {}),
   };
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Plan, PlanProbe } from '../plan/types.js';
 import { FAMILIES, familyOf, type AnyProbeFamily } from '../probeFamilies/registry.js';
-import type { FamilyRender, ProbeCommon } from '../probeFamilies/types.js';
+import type { FamilyRender, InsmodRefusal, ProbeCommon } from '../probeFamilies/types.js';
 import { projectRoot } from '../projectRoot.js';
 import { CEmitter, cString, guardCondition } from './emitC.js';
 import { manifestOf } from './manifest.js';
@@ -72,6 +72,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   const parts: FamilyRender[] = [];
   // The runtime: its core, and the parts of the families the plan uses.
   const runtimeSources = ['guru_runtime.c'];
+  const insmodRefusals: InsmodRefusal[] = [];
   for (const family of FAMILIES as readonly AnyProbeFamily[]) {
     const own = plan.probes.filter((p: PlanProbe) => (family.kinds as readonly string[]).includes(p.kind));
     if (own.length === 0) continue;
@@ -79,6 +80,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     threadSlots += part.threadSlots ?? 0;
     parts.push(part);
     runtimeSources.push(...(family.runtime ?? []));
+    insmodRefusals.push(...(family.insmodRefusals ?? []));
   }
   // raise() brings a runtime part of its own, attached like a family's (its irq_works live until unload).
   const raises = plan.probes.some((p) => [p.actions, ...(p.variants ?? []).map((v) => v.actions)].some((as) => as.some((a) => a.k === 'raise')));
@@ -114,7 +116,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     moduleFields: [...new Set(gather((r) => r.moduleFields))],
     runtimeObjects: runtimeSources.filter((f) => f.endsWith('.c')).map((f) => f.replace(/\.c$/, '.o')),
     probeTable,
-    manifestC: splitCString(JSON.stringify(manifestOf(plan))),
+    manifestC: splitCString(JSON.stringify(manifestOf(plan, insmodRefusals))),
   };
   const t = using;
   const runtimeDir = path.join(projectRoot(), 'kmod');

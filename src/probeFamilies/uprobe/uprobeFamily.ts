@@ -150,6 +150,8 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
   points: ['uprobe'],
   inTask: true,
   runtime: ['guru_uprobe.c', 'guru_uprobe.h'],
+  // kmod/guru_uprobe.c: the file at the path does not hold the bytes guru read at the offset (-ESTALE).
+  insmodRefusals: [{ error: 'Stale file handle', hint: 'a probed user binary is not the file the module was built against (dmesg names it): rebuild the module where the probed programs run' }],
   resolve: (point, _facts, label, options) => resolveUprobe(point, label, options),
   // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup).
   body: () => ({ params: 'struct pt_regs *regs, const char *func_name', hasRegs: true, setup: ['ctx->func_name = func_name;'] }),
