@@ -1,7 +1,8 @@
 // errno names, open(2) flags, mode bits and signal numbers, read from the target kernel's
 // headers so `$return = -EACCES` means what it means on that kernel.
 // Values are `#define NAME <expr>` where expr is a number (C rules: 0755 is
-// octal), another constant, or an OR of those in parentheses.
+// octal), another constant, a shift of those (`(1 << 11)`: 7.x's fcntl.h
+// spells every open flag so), or an OR of those in parentheses.
 
 import { parseCInteger } from '../expr/cInteger.js';
 
@@ -38,9 +39,20 @@ function evaluateOrExpression(expr: string, lookup: (name: string) => bigint | u
   let acc = 0n;
   for (const part of inner.split('|')) {
     const p = part.trim().replace(/^\((.*)\)$/, '$1').trim();
-    const v = parseCInteger(p) ?? (/^[A-Za-z_][A-Za-z0-9_]*$/.test(p) ? lookup(p) : undefined);
+    const shift = /^(.+?)\s*<<\s*(.+)$/.exec(p);
+    const v = shift ? shifted(term(shift[1]!, lookup), term(shift[2]!, lookup)) : term(p, lookup);
     if (v === undefined) return undefined;
     acc |= v;
   }
   return acc;
+}
+
+/** A number or a constant's name. */
+function term(text: string, lookup: (name: string) => bigint | undefined): bigint | undefined {
+  const t = text.trim().replace(/^\((.*)\)$/, '$1').trim();
+  return parseCInteger(t) ?? (/^[A-Za-z_][A-Za-z0-9_]*$/.test(t) ? lookup(t) : undefined);
+}
+
+function shifted(value: bigint | undefined, by: bigint | undefined): bigint | undefined {
+  return value === undefined || by === undefined || by < 0n || by > 63n ? undefined : value << by;
 }

@@ -52,3 +52,14 @@ test('syscall arguments come from include/linux/syscalls.h and the x86_64 table'
   expect(names.length).toBeGreaterThan(300);
   for (const n of names) for (const a of f.syscall(n)!.args) expect(a.name).toMatch(/^[a-z_][a-z0-9_]*$/);
 });
+
+test("7.x spells open flags as shifts ((1 << 11)); they read as the same ABI values as 6.1's", async () => {
+  const { testKernel } = await import('../helpers/guest.js');
+  const { storedKernelTarget } = await import('../../src/kernelFacts/kernelTarget.js');
+  const new73 = headersKernelFacts(storedKernelTarget(await testKernel('debian:7.3')));
+  const old = await facts();
+  const flags = ['O_WRONLY', 'O_RDWR', 'O_CREAT', 'O_EXCL', 'O_TRUNC', 'O_APPEND', 'O_NONBLOCK', 'O_DIRECTORY', 'O_CLOEXEC', 'O_TMPFILE'];
+  // The x86_64 ABI: the values cannot differ between kernels, so 6.1's (checked against gcc above) are the oracle.
+  expect(flags.map((n) => [n, new73.constant(n)])).toEqual(flags.map((n) => [n, old.constant(n)]));
+  expect(flags.every((n) => old.constant(n) !== undefined)).toBe(true);
+});
