@@ -543,6 +543,18 @@ bool guru_read_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size,
 bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value);
 
 /*
+ * A write through a pointer (`$file->f_pos = 0`): store VALUE as a TYPE at
+ * ADDR in kernel memory, one store of that width, or go to fault.
+ */
+#define GURU_WRITE(space, addr, type, value, spec_line) do {				\
+	if (!guru_write_##space(ctx, (unsigned long)(addr), sizeof(type), (u64)(type)(value))) {	\
+		ctx->fault.line = (spec_line);					\
+		goto fault;							\
+	}									\
+	GURU_COUNT_WRITE();							\
+} while (0)
+
+/*
  * Entry values (DW_OP_entry_value: "what rdi held when the function was
  * entered"): an entry kprobe saves the register and the CFA per task in two
  * thread-variable slots; a statement probe loads it only if its own CFA

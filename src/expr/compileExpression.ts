@@ -268,14 +268,7 @@ export class ProbeCompiler {
     // The value is checked whatever is wrong with the place it is assigned to.
     const rhs = this.sub(right);
     const left = this.argsField(place) ?? place;
-    if (left.type === 'MemberExpression') {
-      anchorChain(left as jsep.MemberExpression & ExprNode);
-      this.fail(
-        left,
-        'cannot write through a pointer: guru writes arguments, return values and statement-probe locals',
-        'read the member here; to change what the kernel does, write an argument ($count = 1) or $return',
-      );
-    }
+    if (left.type === 'MemberExpression') return this.store(left as jsep.MemberExpression & ExprNode, rhs, right, line);
     if (left.type !== 'Identifier') {
       this.fail(left, 'only variables and target variables can be assigned', 'assign to a spec var (x = ...) or a target ($count = ...)');
     }
@@ -305,6 +298,29 @@ export class ProbeCompiler {
     }
     if (this.scope.constant(name) !== undefined) this.fail(left, `${name} is a constant`);
     this.unknownName(left, name);
+  }
+
+  /**
+   * A write through a typed pointer ($file->f_pos = 0, $skb->len |= 1): one
+   * store of the member's width, through the runtime's fault-tolerant
+   * writer, so a bad pointer is a fault event, never an oops.
+   */
+  private store(node: jsep.MemberExpression & ExprNode, rhs: Typed, right: ExprNode, line: number): IrStmt {
+    anchorChain(node);
+    const member = (this.argsMember(node) ?? node) as jsep.MemberExpression & ExprNode;
+    const name = (member.property as jsep.Identifier).name;
+    if (this.scope.writesRefused) this.failAtProperty(member, `cannot write ${name}: ${this.scope.writesRefused}`, 'remove the wildcard and name one function to write at');
+    const types = this.types(member);
+    const place = this.memberPlace(member, types);
+    const shape = types.shape(place.typeId);
+    if (shape.kind !== 'int' && shape.kind !== 'pointer') {
+      this.failAtProperty(member, `${name} is ${types.cType(place.typeId)}; guru writes integer and pointer members`, shape.kind === 'record' ? `write one of its members: ${name}.${types.memberNames(shape.id)[0] ?? '...'}` : undefined);
+    }
+    if (place.space === 'user') {
+      this.failAtProperty(member, `${name} is in user memory; guru writes kernel memory through pointers`, "write the syscall's arguments ($count = 1) or $return instead");
+    }
+    const value = this.int(rhs, right, `${name} takes an integer`);
+    return { k: 'store', space: 'kernel', addr: place.addr, ctype: shape.kind === 'int' ? shape.ctype : 'u64', value, line };
   }
 
   private callStatement(node: jsep.CallExpression, line: number): IrStmt {
@@ -924,7 +940,7 @@ export class ProbeCompiler {
       const near = nearestName(name, names);
       this.failAtProperty(node, `${base.record.text} has no member ${name}`, near ? `did you mean ${near}?` : `${base.record.text} has ${listNames(names)}`);
     }
-    if (m.bitfield) this.failAtProperty(node, `${name} is a bitfield of ${base.record.text}; guru does not read bitfields`);
+    if (m.bitfield) this.failAtProperty(node, `${name} is a bitfield of ${base.record.text}; guru reads and writes whole members, not bitfields`);
     return { addr: this.offsetBy(base.addr, m.offset, node), typeId: m.typeId, space: base.space };
   }
 

@@ -99,6 +99,8 @@ export type IrExpr =
 
 export type IrStmt =
   | { k: 'setTarget'; target: TargetVar; value: IrExpr; line: number }
+  /** A write through a typed pointer (member access): VALUE stored as CTYPE at ADDR without faulting. */
+  | { k: 'store'; space: 'kernel'; addr: IrExpr; ctype: LoadCType; value: IrExpr; line: number }
   | { k: 'setVar'; id: number; scope: 'thread' | 'global'; varType: string; value: IrExpr; line: number }
   | { k: 'log'; format: number; args: IrExpr[]; line: number }
   | { k: 'backtrace'; line: number }

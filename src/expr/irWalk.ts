@@ -46,6 +46,8 @@ export function stmtExprs(s: IrStmt): IrExpr[] {
     case 'setTarget':
     case 'setVar':
       return [s.value];
+    case 'store':
+      return [s.addr, s.value];
     case 'log':
       return s.args;
     case 'block':

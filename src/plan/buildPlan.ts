@@ -99,7 +99,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
       condText: probe.cond?.text.replace(/\s+/g, ' ').trim(),
       condLine: probe.cond?.span.line,
       actions,
-      writes: actions.some((a) => a.k === 'setTarget'),
+      writes: actions.some((a) => a.k === 'setTarget' || a.k === 'store'),
       ...(variants ? { variants } : {}),
       ...(leftOut?.length ? { leftOut } : {}),
     });

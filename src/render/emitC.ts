@@ -218,6 +218,8 @@ export class CEmitter {
         }
         break;
       }
+      case 'store':
+        return [`GURU_WRITE(${s.space}, ${this.expr(s.addr, slots)}, ${s.ctype}, ${this.expr(s.value, slots)}, ${s.line});`];
       case 'setVar': {
         const v = this.ctx.vars.find((x) => x.scope === s.scope && x.id === s.id)!;
         const value = convertForVar(this.expr(s.value, slots), v.type);

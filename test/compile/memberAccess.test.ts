@@ -93,6 +93,31 @@ test('the C reads through GURU_READ, which jumps to the fault label on a bad add
   expect(c).toMatch(/^fault:$/m);
 });
 
+/** The one action of the spec, a store through a pointer: where, as what, and the value. */
+function stored(text: string): string {
+  const action = plan(text).probes[0]!.actions[0]!;
+  if (action.k !== 'store') throw new Error(`not a store: ${action.k}`);
+  return `${action.space}:${action.ctype}[${show(action.addr)}] = ${show(action.value)}`;
+}
+
+test.each([
+  ['$child->pid = 7', 'kernel:s32[$child] = 7'],
+  ['$child->parent->small = 1', 'kernel:s16[kernel:u64[$child + 24] + 80] = 1'],
+  ['$child->parent = 0', 'kernel:u64[$child + 24] = 0'],
+  ['$child->in.deep |= 4', 'kernel:s64[$child + 32] = kernel:s64[$child + 32] | 4'],
+  ['$child->pid++', 'kernel:s32[$child] = kernel:s32[$child] + 1'],
+])('%s stores %s', (item, shown) => {
+  expect(stored(atChild(item))).toBe(shown);
+});
+
+test('a store goes through GURU_WRITE (a bad address is a fault event), and the probe counts as writing', () => {
+  const p = plan(atChild('$child->parent->pid = 1'));
+  expect(p.probes[0]!.writes).toBe(true);
+  const c = renderModule(p).files['probes.c']!;
+  expect(c).toContain('GURU_WRITE(kernel, (s64)GURU_READ(kernel, ((s64)(s64)(unsigned long)GURU_ARG(0) + 24), u64, 6), s32, 1, 6);');
+  expect(c).toMatch(/^fault:$/m);
+});
+
 test('a spec without member access never loads BTF for syscall probes', () => {
   let loads = 0;
   const f = facts();
@@ -112,7 +137,12 @@ const MISTAKES: [string, string, boolean?][] = [
   ['member of a non-pointer argument', atChild('log("%d", $mode->x)')],
   ['member of a spec var', 'guru: 1\nname: members\nvars:\n  x: { type: u64 }\nprobes:\n  - on: begin\n    do:\n      - log("%d", x->y)\n'],
   ['indexing', atChild('log("%d", $child->comm[0])')],
-  ['writing through a pointer', atChild('$child->pid = 1')],
+  ['writing a bitfield through a pointer', atChild('$child->flag = 1')],
+  ['writing a struct member through a pointer', atChild('$child->in = 1')],
+  ['writing an array member through a pointer', atChild('$child->comm = 1')],
+  ['writing a string through a pointer', atChild('$child->pid = "x"')],
+  ['writing through a pointer at a wildcard', spec('kprobe:cap_*', '$child->pid = 1')],
+  ['writing user memory through a pointer', spec('syscall:sleepish', '$rqtp->tv_nsec = 0')],
   ['no BTF', atChild('log("%d", $child->pid)'), false],
   ['a char pointer syscall argument', spec('syscall:write', 'log("%d", $buf->len)')],
 ];
