@@ -60,13 +60,14 @@ static u32 ring_size;			/* per CPU; a power of two */
 
 /*
  * States, changed under ctl_lock:
- *   guru_armed handlers run (read locklessly by them);
+ *   guru_gate  GURU_GATE_ARMED: handlers run (read locklessly by them),
+ *              GURU_GATE_DISABLED: the knob enabled is 0 (guru_runtime.h);
  *   lifecycle  begin/end probes may run (only while arming/disarming);
  *   streaming  the event stream is open: the reader returns end-of-stream
  *              only once it is closed and every ring is empty, and it is
  *              closed only when no handler can emit any more.
  */
-bool guru_armed;			/* handlers run (read locklessly by them) */
+unsigned int guru_gate;			/* read locklessly by handlers */
 static bool lifecycle, streaming;
 static bool detached;			/* stays armed after the file closes */
 
@@ -482,7 +483,7 @@ void guru_entry_save(unsigned int slot, unsigned long value, unsigned long cfa)
 	s64 pair[2] = { (s64)value, (s64)cfa };
 
 	/* A full table (counted in tvar_overflow) only costs the capture: the statement then reports a fault. */
-	if (READ_ONCE(guru_armed))
+	if (guru_is_armed())
 		tvar_store(slot, pair, 2);
 }
 
@@ -629,6 +630,11 @@ static unsigned long ttl_deadline;	/* jiffies; valid while ttl_work is pending *
 static unsigned long opened;		/* bit 0: the control file is open */
 static void ttl_expired(struct work_struct *w);
 static DECLARE_DELAYED_WORK(ttl_work, ttl_expired);
+/* guru set --disable-for: enabled goes back to 1 when reenable_work runs, if still pending. */
+static bool reenable_pending;
+static unsigned long reenable_deadline;	/* jiffies; valid while reenable_pending */
+static void reenable_expired(struct work_struct *w);
+static DECLARE_DELAYED_WORK(reenable_work, reenable_expired);
 
 
 /* Run begin/end probes in process context on this CPU's scratch. */
@@ -659,15 +665,21 @@ static void set_probes(bool on)
 #undef SET
 }
 
+static bool armed_locked(void)
+{
+	lockdep_assert_held(&ctl_lock);
+	return guru_gate & GURU_GATE_ARMED;
+}
+
 static void arm_locked(void)
 {
 	unsigned int i;
 
-	if (guru_armed)
+	if (armed_locked())
 		return;
 	tvar_hooks(true);
 	smp_store_release(&streaming, true);
-	WRITE_ONCE(guru_armed, true);
+	WRITE_ONCE(guru_gate, guru_gate | GURU_GATE_ARMED);
 	run_lifecycle(gm->begin);
 	set_probes(true);
 	for (i = 0; i < gm->nattach_sets; i++)
@@ -678,17 +690,20 @@ static void disarm_locked(void)
 {
 	unsigned int i;
 
-	if (!guru_armed)
+	if (!armed_locked())
 		return;
+	/* A --disable-for re-enable is for this armed session only (reenable_expired checks the flag). */
+	reenable_pending = false;
+	cancel_delayed_work(&reenable_work);
 	for (i = 0; i < gm->nattach_sets; i++)
 		gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
 	set_probes(false);
 	tvar_hooks(false);
-	WRITE_ONCE(guru_armed, false);
+	WRITE_ONCE(guru_gate, guru_gate & ~GURU_GATE_ARMED);
 	/*
 	 * Every handler runs with preemption disabled (kprobe handlers, and
 	 * kretprobe return handlers inside rethook_trampoline_handler()'s
-	 * preempt_disable_notrace()), and checks `armed` in guru_enter(). Once
+	 * preempt_disable_notrace()), and checks the gate in guru_enter(). Once
 	 * an RCU grace period has passed, none that saw it set is still
 	 * running on any CPU, including return handlers of calls that were in
 	 * flight: nothing but the end probes below emits after this point, so
@@ -773,31 +788,228 @@ static __poll_t ctl_poll(struct file *file, poll_table *wait)
 	return 0;
 }
 
-static int set_param(const char *name, s64 value)
-{
-	unsigned int i;
+/* ---- knobs: the built-in enabled and the spec's params: ------------------ */
 
-	for (i = 0; i < gm->nparams; i++) {
-		if (!strcmp(gm->param_names[i], name)) {
-			atomic64_set(&gm->params[i], value);
-			return 0;
-		}
+/*
+ * Knob 0 is `enabled`, which lives in guru_gate; knob 1 + i is param i, an
+ * s64 in the module's guru_params[] (struct guru_param). Every change goes
+ * through set_knob_locked under ctl_lock, so changes are serialised and the
+ * event stream reports them in the order they took effect. Handlers never
+ * take the lock: they read the words with READ_ONCE, and a change reaches
+ * each CPU's next hit.
+ */
+#define KNOB_CMD_MAX	128	/* "set NAME VALUE": a name of at most 48 bytes */
+
+static unsigned int knob_count(void)
+{
+	return 1 + gm->nparams;
+}
+
+static const char *knob_name(unsigned int id)
+{
+	return id ? gm->param_defs[id - 1].name : "enabled";
+}
+
+static s64 knob_value(unsigned int id)
+{
+	return id ? READ_ONCE(gm->params[id - 1]) : !(READ_ONCE(guru_gate) & GURU_GATE_DISABLED);
+}
+
+static void rec_start(struct guru_ctx *ctx, u16 type, u16 id);
+static void rec_put(struct guru_ctx *ctx, const void *data, u32 len);
+static void rec_finish(struct guru_ctx *ctx);
+
+/*
+ * Report a change to the supervisor's stream, if there is one (the module
+ * is armed; otherwise the params file has the value). This runs in process
+ * context (a write to the control or params file, or reenable_work), not in
+ * a handler, but builds the record in this CPU's scratch as a handler does:
+ * with preemption off, and ctx->busy set so that a probe hit in an
+ * interrupt on this CPU meanwhile is counted as nested instead of sharing
+ * the scratch. No handler can own the scratch here: handlers run to the
+ * end without sleeping, and begin/end probes run under ctl_lock, which we
+ * hold.
+ */
+static void emit_knob_locked(unsigned int id, s64 old, s64 value, u32 cause, u64 ms)
+{
+	struct guru_knob_payload p = { .old = old, .value = value, .cause = cause, .ms = ms };
+	struct guru_ctx *ctx;
+
+	if (!armed_locked())
+		return;
+	preempt_disable();
+	ctx = &this_cpu_ptr(cpus)->ctx;
+	WRITE_ONCE(ctx->busy, true);
+	barrier();
+	rec_start(ctx, GURU_REC_KNOB, id);
+	rec_put(ctx, &p, sizeof(p));
+	rec_finish(ctx);
+	barrier();
+	WRITE_ONCE(ctx->busy, false);
+	preempt_enable();
+}
+
+static void set_knob_locked(unsigned int id, s64 value, u32 cause, u64 ms)
+{
+	s64 old = knob_value(id);
+
+	lockdep_assert_held(&ctl_lock);
+	if (id)
+		WRITE_ONCE(gm->params[id - 1], value);
+	else
+		WRITE_ONCE(guru_gate, value ? guru_gate & ~GURU_GATE_DISABLED : guru_gate | GURU_GATE_DISABLED);
+	emit_knob_locked(id, old, value, cause, ms);
+}
+
+/* VALUE as knob ID's, within its range: 0 with *value set, or -EINVAL / -ERANGE. */
+static int parse_knob_value(unsigned int id, const char *text, s64 *value)
+{
+	const struct guru_param *d = id ? &gm->param_defs[id - 1] : NULL;
+	int err;
+
+	if (!d || d->is_unsigned) {
+		u64 v;
+
+		err = kstrtoull(text, 0, &v);
+		if (err)
+			return err;
+		if (d ? v < (u64)d->min || v > (u64)d->max : v > 1)
+			return -ERANGE;
+		*value = (s64)v;
+		return 0;
 	}
+	err = kstrtoll(text, 0, value);
+	if (err)
+		return err;
+	return *value < d->min || *value > d->max ? -ERANGE : 0;
+}
+
+static int knob_id(const char *name)
+{
+	unsigned int id;
+
+	for (id = 0; id < knob_count(); id++)
+		if (!strcmp(knob_name(id), name))
+			return id;
 	return -ENOENT;
 }
+
+/*
+ * The knob commands, taken by the control file and the params file:
+ *   "set NAME VALUE"  (an explicit enabled= also drops a pending re-enable)
+ *   "disable-for MS"  enabled = 0 now, and 1 again after MS milliseconds,
+ *                     by reenable_work; only while armed, as it is dropped
+ *                     at disarm.
+ */
+static int knob_command_locked(const char *cmd)
+{
+	char name[KNOB_CMD_MAX], text[KNOB_CMD_MAX];
+	unsigned long ms;
+	s64 value;
+	int id, err;
+
+	lockdep_assert_held(&ctl_lock);
+	if (sscanf(cmd, "disable-for %lu", &ms) == 1) {
+		if (!armed_locked())
+			return -EINVAL;
+		if (!ms || msecs_to_jiffies(ms) >= MAX_JIFFY_OFFSET)
+			return -ERANGE;
+		reenable_pending = true;
+		reenable_deadline = jiffies + msecs_to_jiffies(ms);
+		mod_delayed_work(system_wq, &reenable_work, msecs_to_jiffies(ms));
+		set_knob_locked(0, 0, GURU_KNOB_DISABLE_FOR, ms);
+		return 0;
+	}
+	if (sscanf(cmd, "set %127s %127s", name, text) != 2)
+		return -EINVAL;
+	id = knob_id(name);
+	if (id < 0)
+		return id;
+	err = parse_knob_value(id, text, &value);
+	if (err)
+		return err;
+	if (id == 0 && reenable_pending) {
+		/* Not _sync: reenable_expired waits for ctl_lock, and finds the flag clear. */
+		reenable_pending = false;
+		cancel_delayed_work(&reenable_work);
+	}
+	set_knob_locked(id, value, GURU_KNOB_SET, 0);
+	return 0;
+}
+
+static void reenable_expired(struct work_struct *w)
+{
+	mutex_lock(&ctl_lock);
+	if (reenable_pending) {
+		reenable_pending = false;
+		set_knob_locked(0, 1, GURU_KNOB_REENABLED, 0);
+	}
+	mutex_unlock(&ctl_lock);
+}
+
+static long reenable_left_ms(void)
+{
+	if (!READ_ONCE(reenable_pending))
+		return -1;
+	return jiffies_to_msecs(max_t(long, 0, (long)(READ_ONCE(reenable_deadline) - jiffies)));
+}
+
+/*
+ * /sys/class/misc/guru_<name>/params: read, one line per knob, "NAME VALUE
+ * TYPE MIN MAX", then "reenable_ms MS" (-1: no re-enable pending); written,
+ * a knob command (guru set). At most 1 + 32 knobs of names up to 48 bytes
+ * (src/patchSpec/parseDeclarations.ts): the text fits the one page sysfs
+ * gives a show().
+ */
+static ssize_t params_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	unsigned int id;
+	int n = 0;
+
+	for (id = 0; id < knob_count(); id++) {
+		const struct guru_param *d = id ? &gm->param_defs[id - 1] : NULL;
+		s64 v = knob_value(id);
+
+		if (!d)
+			n += sysfs_emit_at(buf, n, "enabled %lld bool 0 1\n", v);
+		else if (d->is_unsigned)
+			n += sysfs_emit_at(buf, n, "%s %llu %s %llu %llu\n", d->name, (u64)v, d->type, (u64)d->min, (u64)d->max);
+		else
+			n += sysfs_emit_at(buf, n, "%s %lld %s %lld %lld\n", d->name, v, d->type, d->min, d->max);
+	}
+	n += sysfs_emit_at(buf, n, "reenable_ms %ld\n", reenable_left_ms());
+	return n;
+}
+
+static ssize_t params_store(struct device *dev, struct device_attribute *attr, const char *buf, size_t count)
+{
+	char cmd[KNOB_CMD_MAX];
+	int err;
+
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	memcpy(cmd, buf, count);
+	cmd[count] = '\0';
+	mutex_lock(&ctl_lock);
+	err = knob_command_locked(strim(cmd));
+	mutex_unlock(&ctl_lock);
+	return err ? err : count;
+}
+
+/* Everyone may read the knobs (as the stats); only root may change them. */
+static struct device_attribute params_attr = __ATTR(params, 0644, params_show, params_store);
 
 /* Longest ttl the timer takes: msecs_to_jiffies() and HZ multiples must not overflow. */
 #define TTL_MAX_SECONDS	(MAX_JIFFY_OFFSET / HZ)
 
 /*
  * Commands, one per write: "arm", "disarm", "detach <ttl seconds>" (0: no
- * ttl), "set <param> <value>".
+ * ttl), and the knob commands (knob_command_locked).
  */
 static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {
-	char cmd[96], name[64];
+	char cmd[KNOB_CMD_MAX];
 	unsigned long ttl;
-	long long value;
 	int err = 0;
 
 	if (count >= sizeof(cmd))
@@ -814,7 +1026,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 		cancel_delayed_work(&ttl_work);
 		disarm_locked();
 	} else if (sscanf(cmd, "detach %lu", &ttl) == 1) {
-		if (!guru_armed) {
+		if (!armed_locked()) {
 			err = -EINVAL;
 		} else if (ttl > TTL_MAX_SECONDS) {
 			err = -ERANGE;
@@ -825,10 +1037,8 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 				mod_delayed_work(system_wq, &ttl_work, ttl * HZ);
 			}
 		}
-	} else if (sscanf(cmd, "set %63s %lld", name, &value) == 2) {
-		err = set_param(name, value);
 	} else {
-		err = -EINVAL;
+		err = knob_command_locked(cmd);
 	}
 	mutex_unlock(&ctl_lock);
 	return err ? err : count;
@@ -903,7 +1113,7 @@ static int stats_line(unsigned int i, char *line)
 	switch (i) {
 	case 0:
 		return scnprintf(line, STATS_LINE, "state %s",
-				 READ_ONCE(guru_armed) ? (READ_ONCE(detached) ? "detached" : "armed") : "disarmed");
+				 guru_is_armed() ? (READ_ONCE(detached) ? "detached" : "armed") : "disarmed");
 	case 1:
 		return scnprintf(line, STATS_LINE, "ttl_ms %ld", ttl_left_ms());
 	case 2:
@@ -1025,7 +1235,9 @@ static struct bin_attribute wildcards_attr = {
 	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, wildcards_read_const, wildcards_read_plain),
 };
 static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, &wildcards_attr, NULL };
+static struct attribute *ctl_attrs[] = { &params_attr.attr, NULL };
 static const struct attribute_group ctl_group = {
+	.attrs = ctl_attrs,
 	.bin_attrs = (typeof(((struct attribute_group *)0)->bin_attrs))ctl_bin_attrs,
 };
 static const struct attribute_group *ctl_groups[] = { &ctl_group, NULL };
@@ -1044,7 +1256,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	struct guru_cpu *c;
 	struct guru_ctx *ctx;
 
-	if (unlikely(!(regs ? READ_ONCE(guru_armed) : READ_ONCE(lifecycle))))
+	if (unlikely(!(regs ? guru_is_armed() : READ_ONCE(lifecycle))))
 		return NULL;
 	c = this_cpu_ptr(cpus);
 	ctx = &c->ctx;
@@ -1742,6 +1954,12 @@ static void guru_module_exit(struct guru_module *m)
 	disarm_locked();
 	mutex_unlock(&ctl_lock);
 	misc_deregister(&ctl_dev);
+	/*
+	 * After the params file is gone (misc_deregister drains its writers),
+	 * nothing queues reenable_work again; one that is running finds
+	 * reenable_pending clear (disarm) and returns.
+	 */
+	cancel_delayed_work_sync(&reenable_work);
 	unload_attach_sets(m);
 	unregister_wildcards(m);
 	if (m->nkretprobes)

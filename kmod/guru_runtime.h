@@ -67,6 +67,7 @@ enum guru_rec_type {
 	GURU_REC_STOP = 3,	/* id = probe that called stop() */
 	GURU_REC_BACKTRACE = 4,	/* id = probe; payload: a stack (see below) */
 	GURU_REC_SIGNAL = 5,	/* id = probe that called raise(); payload: struct guru_signal_payload */
+	GURU_REC_KNOB = 6,	/* id = knob (0: enabled, 1 + i: param i); payload: struct guru_knob_payload */
 };
 
 /* Every record starts with this header; size is a multiple of 8. */
@@ -107,6 +108,21 @@ struct guru_fault_payload {
 struct guru_signal_payload {
 	s32 sig;
 	s32 result;	/* 0 sent, 1 sent from an irq_work (the probe ran in NMI context), or -errno */
+};
+
+/* A knob changed while armed (guru set, --disable-for, its re-enable). */
+enum guru_knob_cause {
+	GURU_KNOB_SET = 1,		/* written: "set NAME VALUE" */
+	GURU_KNOB_DISABLE_FOR = 2,	/* enabled set to 0 for ms milliseconds */
+	GURU_KNOB_REENABLED = 3,	/* the disable-for time ran out: enabled is 1 again */
+};
+
+struct guru_knob_payload {
+	s64 old;
+	s64 value;
+	u32 cause;	/* enum guru_knob_cause */
+	u32 pad;
+	u64 ms;		/* GURU_KNOB_DISABLE_FOR: for how long */
 };
 
 /*
@@ -184,7 +200,18 @@ struct guru_layout {
 	unsigned int ri_data;		/* struct kretprobe_instance's data[] */
 };
 extern struct guru_layout guru_layout;
-extern bool guru_armed;			/* handlers run (see guru_enter) */
+
+/*
+ * The gate every hit reads first: GURU_GATE_ARMED while the module is
+ * armed, GURU_GATE_DISABLED while the built-in knob `enabled` is 0. One
+ * word, written only by the runtime's control paths under its control
+ * lock (arm, disarm, guru set), never by a handler: the line it sits on
+ * stays shared and clean in every CPU's cache while probes fire, and a
+ * disabled module costs a hit the same loads as a where: miss.
+ */
+#define GURU_GATE_ARMED		1u
+#define GURU_GATE_DISABLED	2u
+extern unsigned int guru_gate;
 extern struct guru_probe_counts __percpu *guru_counts;	/* [nprobes] */
 
 static __always_inline void *guru_ri_data(struct kretprobe_instance *ri)
@@ -227,6 +254,22 @@ struct guru_attach_set {
 	unsigned int n;
 };
 
+/*
+ * A knob (params:). Its value is a naturally aligned s64 in the module's
+ * guru_params[]: handlers read it with READ_ONCE (GURU_PARAM), the runtime
+ * writes it with WRITE_ONCE under its control lock after checking the
+ * value against the range here, so a handler sees the old value or the
+ * new one, never a mix, and never one outside [min, max].
+ */
+struct guru_param {
+	const char *name;
+	const char *type;		/* s64 u64 s32 u32 bool, for the params file */
+	bool is_unsigned;		/* u64: value, min and max are u64 bit patterns */
+	s64 min, max;
+};
+
+#define GURU_PARAM(id)	READ_ONCE(guru_params[id])
+
 /* What a generated module hands to the runtime. */
 struct guru_module {
 	const char *name;		/* "guru_<name>", also the device name */
@@ -248,8 +291,9 @@ struct guru_module {
 	unsigned int nthread_vars;
 	bool syscall_copies;		/* syscall kprobes rewrite: tasks keep copies (guru_sys_call) */
 	atomic64_t *global_vars;
-	const char *const *param_names;
-	atomic64_t *params;
+	/* Knobs: values[i] is param i's, defs[i] its name and range. */
+	s64 *params;
+	const struct guru_param *param_defs;
 	unsigned int nparams;
 	void (*begin)(void);		/* begin probes, run when armed */
 	void (*end)(void);		/* end probes, run when disarmed */
@@ -334,7 +378,13 @@ struct guru_ctx {
  */
 static __always_inline bool guru_is_armed(void)
 {
-	return READ_ONCE(guru_armed);
+	return READ_ONCE(guru_gate) & GURU_GATE_ARMED;
+}
+
+/* The built-in knob `enabled`: part of every probe's where: check, so 0 makes each hit a counted miss. */
+static __always_inline bool guru_enabled(void)
+{
+	return !(READ_ONCE(guru_gate) & GURU_GATE_DISABLED);
 }
 
 #define GURU_WHERE_MISS(id)	this_cpu_inc(guru_counts[id].where_misses)

@@ -18,6 +18,7 @@ import { runInVm, type VmRunResult } from '../vm/runInVm.js';
 import type { ApplyOptions } from './applyOptions.js';
 import { parseDuration } from './duration.js';
 import { moduleToApply } from './moduleToApply.js';
+import { manifestKnobs, parseKnobAssignments } from './knobs.js';
 
 export async function applyInVm(args: ApplyOptions): Promise<number> {
   if (args.output) {
@@ -36,7 +37,7 @@ export async function applyInVm(args: ApplyOptions): Promise<number> {
 /** Build for KERNEL on the host (unless TARGET is a built .ko), then apply it in a VM booted on KERNEL. */
 async function applyOnKernel(kernel: StoredKernel, ref: string, args: ApplyOptions, stdio: 'inherit' | 'pipe'): Promise<VmRunResult> {
   const target = storedKernelTarget(kernel, args.debuginfo);
-  const { koPath } = await moduleToApply(args.target, {
+  const { koPath, manifest } = await moduleToApply(args.target, {
     release: kernel.release,
     label: ref,
     buildTarget: async () => target,
@@ -45,7 +46,10 @@ async function applyOnKernel(kernel: StoredKernel, ref: string, args: ApplyOptio
     buildId: () => kernel.buildId,
   });
 
+  // Checked here, before a VM boots for nothing; the guest's guru checks them again.
+  const params = parseKnobAssignments(args.param ?? [], manifestKnobs(manifest), '--param');
   const guestArgv = [process.execPath, path.join(projectRoot(), 'bin', 'guru.js'), 'apply', koPath];
+  for (const a of params) guestArgv.push('--param', `${a.name}=${a.value}`);
   if (args.run !== undefined) guestArgv.push('--run', args.run);
   if (args.as !== undefined) guestArgv.push('--as', args.as);
   if (args.duration !== undefined) guestArgv.push('--duration', args.duration);

@@ -11,6 +11,8 @@ export interface ApplyOptions extends KernelTargetOptions {
   duration?: string;
   ttl?: string;
   detach?: boolean;
+  /** --param K=V: knob values set before the probes are armed. */
+  param?: string[];
   json?: boolean;
   output?: string;
   /** Kernel to apply in, inside a disposable VM. */

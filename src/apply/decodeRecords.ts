@@ -10,6 +10,7 @@ export const REC_FAULT = 2;
 export const REC_STOP = 3;
 export const REC_BACKTRACE = 4;
 export const REC_SIGNAL = 5;
+export const REC_KNOB = 6;
 /** A string length that marks an address nothing could be read at (GURU_STR_UNREADABLE). */
 const STR_UNREADABLE = 0xffff;
 
@@ -56,7 +57,16 @@ export type GuruEvent =
   | (RecordBase & { type: 'stop'; probe: number })
   | (RecordBase & { type: 'backtrace'; probe: number; addrs: bigint[] })
   /** raise(SIG): result 0 sent, 1 sent from an irq_work (NMI context), negative: not sent (-errno). */
-  | (RecordBase & { type: 'signal'; probe: number; sig: number; result: number });
+  | (RecordBase & { type: 'signal'; probe: number; sig: number; result: number })
+  /**
+   * A knob changed while armed (guru set): knob 0 is enabled, 1 + i the
+   * manifest's param i; pid is the process that changed it. ms: how long
+   * a disable-for disables for.
+   */
+  | (RecordBase & { type: 'knob'; knob: number; name: string; old: bigint; value: bigint; cause: KnobCause; ms: number });
+
+export type KnobCause = 'set' | 'disable-for' | 'reenabled';
+const KNOB_CAUSES: Record<number, KnobCause> = { 1: 'set', 2: 'disable-for', 3: 'reenabled' };
 
 /** A stack in a record: a u16 count, then that many u64 addresses. */
 function readStack(body: Buffer, p: number): { addrs: bigint[]; next: number } {
@@ -117,6 +127,14 @@ export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
       case REC_SIGNAL:
         events.push({ ...base, type: 'signal', probe: id, sig: body.readInt32LE(0), result: body.readInt32LE(4) });
         break;
+      case REC_KNOB: {
+        const name = id === 0 ? 'enabled' : manifest.params[id - 1]?.name;
+        if (name === undefined) throw new InternalError(`event names knob ${id}, which the manifest lacks`);
+        const cause = KNOB_CAUSES[body.readUInt32LE(16)];
+        if (!cause) throw new InternalError(`knob event with unknown cause ${body.readUInt32LE(16)}`);
+        events.push({ ...base, type: 'knob', knob: id, name, old: body.readBigInt64LE(0), value: body.readBigInt64LE(8), cause, ms: Number(body.readBigUInt64LE(24)) });
+        break;
+      }
       case REC_BACKTRACE:
         events.push({ ...base, type: 'backtrace', probe: id, addrs: readStack(body, 0).addrs });
         break;

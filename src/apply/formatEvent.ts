@@ -6,6 +6,8 @@ import type { GuruEvent } from './decodeRecords.js';
 import { KallsymsTable, type SymbolLookup } from './kernelSymbols.js';
 import { fromEventSite, showArg, showFormat, stackFrames, type ShowContext } from './showLogArgs.js';
 import { signalOutcome } from './signalOutcome.js';
+import { knobChangeText, type KnobEvent } from './knobChange.js';
+import { knobValueText } from './knobs.js';
 
 export class EventFormatter {
   private readonly show: ShowContext;
@@ -24,6 +26,7 @@ export class EventFormatter {
    * newline; faults and backtraces are whole lines.
    */
   text(e: GuruEvent): string {
+    if (e.type === 'knob') return `guru: ${knobChangeText(e, this.manifest)}\n`;
     const where = this.manifest.probes[e.probe]?.on ?? `probe ${e.probe}`;
     const show = this.showFor(e);
     switch (e.type) {
@@ -44,7 +47,7 @@ export class EventFormatter {
   }
 
   /** How the event's values are shown: a tracepoint's stacks start where the event fired. */
-  private showFor(e: GuruEvent): ShowContext {
+  private showFor(e: Exclude<GuruEvent, KnobEvent>): ShowContext {
     return this.manifest.probes[e.probe]?.kind === 'tracepoint' ? { ...this.show, tracepoint: true } : this.show;
   }
 
@@ -53,6 +56,11 @@ export class EventFormatter {
   }
 
   json(e: GuruEvent): string {
+    if (e.type === 'knob') {
+      const type = e.knob === 0 ? 'bool' : this.manifest.params[e.knob - 1]?.type;
+      const value = (v: bigint) => knobValueText(v, type);
+      return JSON.stringify({ type: 'knob', knob: e.name, old: value(e.old), value: value(e.value), cause: e.cause, ...(e.cause === 'disable-for' ? { ms: e.ms } : {}), pid: e.pid, nsecs: e.nsecs.toString(), text: knobChangeText(e, this.manifest) }) + '\n';
+    }
     const probe = this.manifest.probes[e.probe];
     const common = { type: e.type, probe: e.probe, on: probe?.on, pid: e.pid, tid: e.tid, cpu: e.cpu, nsecs: e.nsecs.toString() };
     switch (e.type) {

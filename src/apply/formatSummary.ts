@@ -5,9 +5,22 @@ import type { Manifest, ManifestProbe } from '../render/manifest.js';
 import type { GuruEvent } from './decodeRecords.js';
 import type { ModuleStats } from './moduleStats.js';
 import { signalOutcome } from './signalOutcome.js';
+import { formatKnobValues, type ModuleKnobs } from './knobs.js';
 
-/** SIGNALS: the session's raise() records, each said in the summary (at most 20 by name). */
-export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered: number, seconds: number, reason: string, signals: readonly Extract<GuruEvent, { type: 'signal' }>[] = []): string {
+/**
+ * SIGNALS: the session's raise() records, each said in the summary (at most
+ * 20 by name). KNOBS: the knobs' values at the end and how many changes
+ * the stream reported (undefined: a module without a params file).
+ */
+export function formatSummary(
+  manifest: Manifest,
+  stats: ModuleStats,
+  delivered: number,
+  seconds: number,
+  reason: string,
+  signals: readonly Extract<GuruEvent, { type: 'signal' }>[] = [],
+  knobs?: ModuleKnobs & { changes: number },
+): string {
   const rows = manifest.probes.map((p) => {
     const s = stats.probes[p.id] ?? { hits: 0, misses: 0, writes: 0, nmissed: 0, faults: 0 };
     return [`${p.id} ${p.on}`, s.hits, s.misses, s.writes, s.nmissed, s.faults].map(String);
@@ -22,6 +35,9 @@ export function formatSummary(manifest: Manifest, stats: ModuleStats, delivered:
     const sent = signals.filter((s) => s.result >= 0).length;
     const shown = signals.slice(0, 20).map((s) => `    ${signalOutcome(s)} (probe ${s.probe})`);
     out.push(`  signals: ${signals.length} raised, ${sent} sent`, ...shown, ...(signals.length > shown.length ? [`    and ${signals.length - shown.length} more`] : []));
+  }
+  if (knobs && (knobs.changes || manifest.params.length || knobs.knobs.some((k) => k.name === 'enabled' && k.value !== 1n))) {
+    out.push(`  knobs: ${formatKnobValues(knobs.knobs)}${knobs.changes ? ` (${knobs.changes} change${knobs.changes === 1 ? '' : 's'} while armed, in the events above)` : ''}`);
   }
   if (stats.tvarOverflow) out.push(`  thread variable table full ${stats.tvarOverflow} times (those writes faulted)`);
   for (const p of manifest.probes) if (p.matched) out.push(wildcardLine(p, stats));

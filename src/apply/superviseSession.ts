@@ -12,6 +12,7 @@ import { EventFormatter, LineAssembler } from './formatEvent.js';
 import { insertModule, removeModule, type TargetModule } from './kernelModules.js';
 import { readModuleStats, type ModuleStats } from './moduleStats.js';
 import { formatSummary } from './formatSummary.js';
+import { knobCommand, readModuleKnobs, type KnobAssignment } from './knobs.js';
 import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
 
 /** The loadable modules the manifest's probes sit in, each once, with the first probe that needs it. */
@@ -29,6 +30,8 @@ export interface SessionOptions {
   /** The user --run's command runs as; guru's own user (root) by default. */
   runAs?: RunAsUser;
   durationMs?: number;
+  /** --param: knob values set before the probes are armed (checked against the manifest: parseKnobAssignments). */
+  params?: KnobAssignment[];
   /** Leave the probes armed and exit; the kernel disarms after ttlMs (0: never). */
   detach?: { ttlMs: number };
   json: boolean;
@@ -85,6 +88,8 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
       opts.messages.write(`guru: kernel reports about ${module}: ${line}\n`);
       end('kernel warning', 2);
     });
+    // --param values are in place before anything runs, begin probes included.
+    for (const a of opts.params ?? []) await control.command(knobCommand(a));
     // A signal during set-up: never arm (the kernel then reports the end
     // of the stream at once, with no begin or end probe run).
     if (!endReason) await control.command('arm');
@@ -127,6 +132,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     const lines = new LineAssembler();
     let delivered = 0;
     const signals: Extract<GuruEvent, { type: 'signal' }>[] = [];
+    let knobChanges = 0;
     let disarmed = false;
     const disarm = ended.then(async () => {
       disarmed = true;
@@ -139,6 +145,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
         delivered++;
         if (e.type === 'stop') end(`stop() in ${manifest.probes[e.probe]?.on ?? 'a probe'}`);
         if (e.type === 'signal') signals.push(e);
+        if (e.type === 'knob') knobChanges++;
         // printf() text waits for the rest of its line from the same thread (LineAssembler).
         const text = opts.json ? formatter.json(e) : lines.event(e.tid, e, formatter.text(e));
         if (text) opts.events.write(text);
@@ -154,7 +161,8 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
       await childExited;
     }
     const stats = readModuleStats(module);
-    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals));
+    const knobs = readModuleKnobs(module);
+    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }));
     return { exitCode, stats, delivered, endReason };
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);

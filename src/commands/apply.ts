@@ -22,12 +22,14 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       .option('duration', { type: 'string', describe: 'end the session after this long (e.g. 10s, 2m)' })
       .option('detach', { type: 'boolean', describe: 'leave the patch armed and exit (needs --ttl)' })
       .option('ttl', { type: 'string', describe: 'with --detach: the kernel disarms the patch after this long; 0 keeps it until guru rm' })
+      .option('param', { type: 'string', array: true, describe: 'set a knob before arming: NAME=VALUE (a param of the spec, or enabled); repeat for several' })
       .option('json', { type: 'boolean', describe: 'events as JSON lines' })
       .option('output', { alias: 'o', type: 'string', describe: 'write events to this file instead of stdout' })
       .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1); several, comma-separated (debian:6.1,debian:7.3): one VM each, and a table of exit codes and outputs' })
       .option('vm-timeout', { type: 'string', describe: 'with --vm: hard limit for the whole VM run (default 10m)' })
       .example('$0 apply examples/echo-one-byte.yaml --vm debian:6.1 --as 1000 --run "/bin/echo hello"', 'echo, run as uid 1000, prints only h')
-      .example('$0 apply patch.yaml --duration 30s --json', 'stream events for 30 s as JSON'),
+      .example('$0 apply patch.yaml --duration 30s --json', 'stream events for 30 s as JSON')
+      .example('$0 apply band-aid.ko --param fix=0', 'load a built patch with its fix knob off; guru set turns it on while armed'),
   handler: async (args) => {
     if (args.detach && args.ttl === undefined) {
       throw new UserError('--detach needs --ttl', 'give the kernel a deadline (--ttl 10m), or opt out explicitly with --ttl 0');
@@ -65,6 +67,8 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
         }
       },
     });
+    const { manifestKnobs, parseKnobAssignments } = await import('../apply/knobs.js');
+    const params = parseKnobAssignments(args.param ?? [], manifestKnobs(manifest), '--param');
     const events = args.output ? fs.createWriteStream(args.output) : process.stdout;
     try {
       const result = await superviseSession({
@@ -72,6 +76,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
         manifest,
         run: args.run,
         runAs,
+        params,
         durationMs,
         detach: args.detach ? { ttlMs: ttlMs ?? 0 } : undefined,
         json: Boolean(args.json),

@@ -5,6 +5,7 @@ import { renderCommand } from './render.js';
 import { buildCommand } from './build.js';
 import { applyCommand } from './apply.js';
 import { psCommand } from './ps.js';
+import { setCommand } from './set.js';
 import { rmCommand } from './rm.js';
 import { doctorCommand } from './doctor.js';
 import { vmCommand } from './vm.js';
@@ -16,6 +17,7 @@ export const commands: GuruCommand[] = [
   renderCommand,
   buildCommand,
   applyCommand,
+  setCommand,
   psCommand,
   rmCommand,
   listCommand,

@@ -13,10 +13,20 @@ export interface VarDecl {
   span: SourceSpan;
 }
 
-/** A runtime knob (docs/spec.md, "Variables and parameters"): an integer readable in expressions. */
+/** The integer types a param may have: those of vars. */
+export type ParamType = VarType;
+
+/**
+ * A runtime knob (docs/spec.md, "Variables and parameters"): an integer
+ * readable in expressions, set at apply time and changed while armed. Its
+ * values are those of its type within [min, max].
+ */
 export interface ParamDecl {
   name: string;
-  initial: number;
+  type: ParamType;
+  initial: bigint;
+  min: bigint;
+  max: bigint;
   span: SourceSpan;
 }
 

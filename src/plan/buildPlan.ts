@@ -117,7 +117,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     specFile: spec.file,
     kernel: { release: facts.release, ...addressesBuild(probes, facts) },
     vars,
-    params: spec.params.map((p) => ({ name: p.name, initial: p.initial })),
+    params: spec.params.map((p) => ({ name: p.name, type: p.type, initial: String(p.initial), min: String(p.min), max: String(p.max) })),
     probes,
     formats: session.formats,
     ...(session.shared.errnoNames ? { errnoNames: session.shared.errnoNames } : {}),

@@ -3,7 +3,7 @@
 // input of a pure render step. Each probe's family-specific part is that
 // family's (src/probeFamilies).
 import type { LogFormatEntry } from '../expr/compileExpression.js';
-import type { VarScope, VarType } from '../patchSpec/types.js';
+import type { ParamType, VarScope, VarType } from '../patchSpec/types.js';
 import type { PlanProbe } from '../probeFamilies/registry.js';
 
 export type { PlanProbe, PlanProbeKind } from '../probeFamilies/registry.js';
@@ -15,6 +15,15 @@ export interface PlanVar {
   scope: VarScope;
   /** Index within its scope's storage. */
   id: number;
+}
+
+/** A knob: values as decimal text (a u64 does not fit a JSON number). */
+export interface PlanParam {
+  name: string;
+  type: ParamType;
+  initial: string;
+  min: string;
+  max: string;
 }
 
 export interface Plan {
@@ -35,7 +44,7 @@ export interface Plan {
     buildId?: string;
   };
   vars: PlanVar[];
-  params: { name: string; initial: number }[];
+  params: PlanParam[];
   probes: PlanProbe[];
   formats: LogFormatEntry[];
   /** errno value → name, for formats that show return codes (returnstr()); from the target's headers. */

@@ -132,7 +132,7 @@ export class CEmitter {
         return e.scope === 'thread' ? `guru_tvar_get(${varSymbol(v)})` : `atomic64_read(&guru_globals[${varSymbol(v)}])`;
       }
       case 'param':
-        return `atomic64_read(&guru_params[PARAM_${this.ctx.params[e.id].name}])`;
+        return `GURU_PARAM(PARAM_${this.ctx.params[e.id].name})`;
       case 'builtin':
         return INT_BUILTIN_C[e.name];
       case 'strBuiltin':

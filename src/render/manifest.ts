@@ -2,7 +2,7 @@
 // `guru apply X.ko` to arm the module and format its events with no spec,
 // compiler or headers at hand.
 import type { LogFormatEntry } from '../expr/compileExpression.js';
-import type { Plan, PlanProbeKind } from '../plan/types.js';
+import type { Plan, PlanParam, PlanProbeKind } from '../plan/types.js';
 import type { InsmodRefusal } from '../probeFamilies/types.js';
 
 export const MANIFEST_SECTION = '.guru_manifest';
@@ -36,7 +36,12 @@ export interface Manifest {
   /** errno value → name, when a format shows return codes. */
   errnoNames?: Record<string, string>;
   vars: { name: string; type: string; scope: string }[];
-  params: { name: string; initial: number }[];
+  /**
+   * The knobs (params:), as the plan has them. Manifests of modules built
+   * before knobs had types hold only { name, initial: number }: see
+   * readManifest.
+   */
+  params: PlanParam[];
   /** How the runtime parts of the module's families refuse to load, for apply's hint (ProbeFamily.insmodRefusals). */
   insmodRefusals?: InsmodRefusal[];
 }

@@ -3,6 +3,7 @@
 // the same plan always renders the same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { ParamType } from '../patchSpec/types.js';
 import type { Plan, PlanProbe } from '../plan/types.js';
 import { FAMILIES, familyOf, type AnyProbeFamily } from '../probeFamilies/registry.js';
 import type { FamilyRender, InsmodRefusal, ProbeCommon } from '../probeFamilies/types.js';
@@ -36,7 +37,8 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   const handlers = plan.probes.flatMap((p) => {
     const family = familyOf(p);
     const shape = family.body(p);
-    const guard = guardCondition(p.guard);
+    // The built-in knob enabled is part of every probe's where: check (kmod/guru_runtime.h, guru_enabled).
+    const guard = ['guru_enabled()', guardCondition(p.guard)].filter(Boolean).join(' && ');
     const condLine = p.condLine ?? p.line;
     const forms = p.variants?.map((v, i) => ({ fn: probeFunctionName(p, i), cond: v.cond, actions: v.actions })) ?? [{ fn: probeFunctionName(p), cond: p.cond, actions: p.actions }];
     return forms.map((form) => {
@@ -56,8 +58,9 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
         // The names PARAMS declares, to pass them on (probe-body.hbs).
         args: shape.params === 'void' ? '' : shape.params.split(',').map((d) => /(\w+)\s*$/.exec(d)![1]).join(', '),
         // Emit only the labels something jumps to (no -Wunused-label). A
-        // handler with regs checks its where: guard before it enters (probe-body.hbs).
-        usesMiss: cond !== undefined || (!shape.hasRegs && guard !== undefined),
+        // handler with regs checks enabled and its where: guard before it
+        // enters (probe-body.hbs); one without (begin, end) checks them inside.
+        usesMiss: cond !== undefined || !shape.hasRegs,
         usesFault: FAULTING_MACROS.test(allC),
         specFile: plan.specFile,
         specFileC,
@@ -103,7 +106,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     threadSlots,
     declarations: gather((r) => r.declarations),
     globalVars: plan.vars.filter((v) => v.scope === 'global'),
-    params: plan.params,
+    params: plan.params.map((p) => ({ ...p, isUnsigned: p.type === 'u64', initialC: knobLiteral(p.initial, p.type), minC: knobLiteral(p.min, p.type), maxC: knobLiteral(p.max, p.type) })),
     handlers,
     definitions: gather((r) => r.definitions),
     requiredKprobes: gather((r) => r.kprobes),
@@ -127,6 +130,22 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   };
   for (const f of runtimeSources) files[f] = fs.readFileSync(path.join(runtimeDir, f), 'utf8');
   return { module: plan.module, files };
+}
+
+/**
+ * A knob's value as a C initializer of its s64 word: a u64 above S64_MAX is
+ * its bit pattern, the type's limits are the kernel's names for them.
+ */
+function knobLiteral(text: string, type: ParamType): string {
+  const v = BigInt(text);
+  const limits: Record<string, string> = {
+    [String(-(1n << 63n))]: 'S64_MIN', [String((1n << 63n) - 1n)]: 'S64_MAX',
+    ...(type === 'u64' ? { [String((1n << 64n) - 1n)]: '(s64)U64_MAX' } : {}),
+  };
+  if (limits[text]) return limits[text]!;
+  if (v >= 1n << 63n) return `(s64)${v}ULL`;
+  if (v >= -(1n << 31n) && v < 1n << 31n) return String(v);
+  return `${v}LL`;
 }
 
 /** Long JSON as adjacent C string literals, one line each, for readable C. */

@@ -85,12 +85,39 @@ describe('defaults and optional parts', () => {
 
   test('params are integer knobs with their initial values', () => {
     const spec = parse(`${header}params: { fix: 1, notify: 0, limit: -5 }\nprobes:\n  - on: begin\n`);
-    expect(spec.params.map(({ name, initial }) => [name, initial])).toEqual([
-      ['fix', 1],
-      ['notify', 0],
-      ['limit', -5],
+    expect(spec.params.map(({ name, type, initial }) => [name, type, initial])).toEqual([
+      ['fix', 's64', 1n],
+      ['notify', 's64', 0n],
+      ['limit', 's64', -5n],
     ]);
     expect(spec.params[0].span).toEqual(span('t.yaml', 3, 11, 3));
+  });
+
+  test('a param with a type and a range; a u64 keeps all its digits', () => {
+    const spec = parse(
+      `${header}params:\n  fix: { value: 1, type: bool }\n  limit: { value: 10, type: u32, min: 1, max: 100 }\n  big: { value: 18446744073709551615, type: u64 }\n  low: { type: u32, min: 5 }\nprobes:\n  - on: begin\n`,
+    );
+    expect(spec.params.map(({ name, type, initial, min, max }) => [name, type, initial, min, max])).toEqual([
+      ['fix', 'bool', 1n, 0n, 1n],
+      ['limit', 'u32', 10n, 1n, 100n],
+      ['big', 'u64', (1n << 64n) - 1n, 0n, (1n << 64n) - 1n],
+      ['low', 'u32', 5n, 5n, (1n << 32n) - 1n],
+    ]);
+  });
+
+  test('param types and ranges are checked', () => {
+    expect(
+      refuse(
+        `${header}params:\n  a: { value: 2, type: bool }\n  b: { type: int }\n  c: { min: 5, max: 1 }\n  d: { value: -1, type: u32 }\n  e: 9223372036854775808\n  f: { min: 0, maximum: 3 }\nprobes:\n  - on: begin\n`,
+      ),
+    ).toEqual([
+      '4:15 parameter a: initial value 2 is out of range: a is a bool (0 or 1)',
+      "5:14 unknown parameter type 'int'",
+      '6:21 parameter c: min 5 is above max 1',
+      '7:15 parameter d: initial value -1 is out of range: d is a u32 from 0 to 4294967295',
+      '8:6 parameter e: 9223372036854775808 is out of range for its type, an s64 from -9223372036854775808 to 9223372036854775807',
+      "9:16 unknown parameter key 'maximum'",
+    ]);
   });
 
   test('a probe without do: (or with do: []) only counts hits', () => {

@@ -43,13 +43,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_x64_sys_read_where(void)
 {
-	return guru_comm_is("foo");
+	return guru_enabled() && guru_comm_is("foo");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_x64_sys_read_where(). */
 static __always_inline void probe0_kprobe_x64_sys_read(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -84,13 +84,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_tracepoint_syscalls_sys_enter_read_where(void)
 {
-	return guru_comm_is("foo");
+	return guru_enabled() && guru_comm_is("foo");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_tracepoint_syscalls_sys_enter_read_where(). */
 static __always_inline void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, const void *record)
 {
 	if (!guru_is_armed())
@@ -124,13 +124,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 2's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 2 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe2_kprobe_ksys_read_where(void)
 {
-	return guru_comm_is("foo");
+	return guru_enabled() && guru_comm_is("foo");
 }
 
-/* Probe 2 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 2 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe2_kprobe_ksys_read_where(). */
 static __always_inline void probe2_kprobe_ksys_read(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -170,13 +170,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 3's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 3 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe3_syscall_read_return_where(void)
 {
-	return guru_comm_is("foo");
+	return guru_enabled() && guru_comm_is("foo");
 }
 
-/* Probe 3 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 3 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe3_syscall_read_return_where(). */
 static __always_inline void probe3_syscall_read_return(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	if (!guru_is_armed())

@@ -46,13 +46,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_syscall_openat_where(void)
 {
-	return (guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*"));
+	return guru_enabled() && (guru_comm_glob("ba\?h*") || guru_comm_is("echo\"); evil(\"") || guru_comm_is("back\\slash") || guru_comm_glob("b\\\\\"*"));
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_syscall_openat_where(). */
 static __always_inline void probe0_syscall_openat(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	if (!guru_is_armed())

@@ -54,13 +54,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_syscall_write_where(void)
 {
-	return guru_uid() == 1000 && guru_comm_is("echo");
+	return guru_enabled() && guru_uid() == 1000 && guru_comm_is("echo");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_syscall_write_where(). */
 static __always_inline void probe0_syscall_write(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -167,13 +167,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_statement_ksys_write_include_linux_file__where(void)
 {
-	return guru_uid() == 1000 && guru_comm_is("echo");
+	return guru_enabled() && guru_uid() == 1000 && guru_comm_is("echo");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_statement_ksys_write_include_linux_file__where(). */
 static __always_inline void probe1_statement_ksys_write_include_linux_file_(struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr)
 {
 	if (!guru_is_armed())

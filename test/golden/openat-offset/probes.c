@@ -42,13 +42,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_do_sys_openat2_0x5_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_do_sys_openat2_0x5_where(). */
 static __always_inline void probe0_kprobe_do_sys_openat2_0x5(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -67,11 +67,16 @@ static void probe1_end(void)
 
 	if (!ctx)
 		return;
+	if (!(guru_enabled()))
+		goto miss;
 #line 21 "examples/openat-offset.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_opens]));
 	guru_log_end(ctx);
-#line 75 "probes.c"
+#line 77 "probes.c"
+	goto out;
+miss:
+	GURU_COUNT_MISS();
 	goto out;
 out:
 	guru_leave(ctx);

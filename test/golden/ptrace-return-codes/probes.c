@@ -37,13 +37,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_cap_ptrace_access_check_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_cap_ptrace_access_check_where(). */
 static __always_inline void probe0_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -75,13 +75,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_kretprobe_cap_ptrace_access_check_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_kretprobe_cap_ptrace_access_check_where(). */
 static __always_inline void probe1_kretprobe_cap_ptrace_access_check(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())

@@ -46,17 +46,21 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_syscall_chmod_where(void)
 {
-	return true;
+	return guru_enabled();
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_syscall_chmod_where(). */
 static __always_inline void probe0_syscall_chmod(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	if (!guru_is_armed())
 		return;
+	if (!probe0_syscall_chmod_where()) {
+		GURU_WHERE_MISS(0);
+		return;
+	}
 	probe0_syscall_chmod_run(regs, sys, func_addr);
 }
 
@@ -77,23 +81,27 @@ static noinline void probe1_syscall_chmod_return_run(struct pt_regs *regs, struc
 	guru_log_int(ctx, (s64)(u16)GURU_SYS_ARG(1));
 	guru_log_int(ctx, (s64)(s64)regs_return_value(ctx->regs));
 	guru_log_end(ctx);
-#line 81 "probes.c"
+#line 85 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_syscall_chmod_return_where(void)
 {
-	return true;
+	return guru_enabled();
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_syscall_chmod_return_where(). */
 static __always_inline void probe1_syscall_chmod_return(struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr)
 {
 	if (!guru_is_armed())
 		return;
+	if (!probe1_syscall_chmod_return_where()) {
+		GURU_WHERE_MISS(1);
+		return;
+	}
 	probe1_syscall_chmod_return_run(regs, sys, func_addr);
 }
 

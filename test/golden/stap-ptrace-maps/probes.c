@@ -33,13 +33,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_ptrace_m0_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_ptrace_m0_where(). */
 static __always_inline void probe0_kprobe_ptrace_m0(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -69,13 +69,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_ptrace_m1_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_ptrace_m1_where(). */
 static __always_inline void probe0_kprobe_ptrace_m1(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -105,13 +105,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_ptrace_m2_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_ptrace_m2_where(). */
 static __always_inline void probe0_kprobe_ptrace_m2(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -141,13 +141,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kprobe_ptrace_m3_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kprobe_ptrace_m3_where(). */
 static __always_inline void probe0_kprobe_ptrace_m3(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -186,13 +186,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_kprobe_cap_ptrace_access_check_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_kprobe_cap_ptrace_access_check_where(). */
 static __always_inline void probe1_kprobe_cap_ptrace_access_check(struct pt_regs *regs, unsigned long func_addr)
 {
 	if (!guru_is_armed())

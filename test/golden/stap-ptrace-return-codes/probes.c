@@ -38,13 +38,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kretprobe_ptrace_m0_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kretprobe_ptrace_m0_where(). */
 static __always_inline void probe0_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -79,13 +79,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kretprobe_ptrace_m1_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kretprobe_ptrace_m1_where(). */
 static __always_inline void probe0_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -120,13 +120,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kretprobe_ptrace_m2_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kretprobe_ptrace_m2_where(). */
 static __always_inline void probe0_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -161,13 +161,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 0's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 0 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe0_kretprobe_ptrace_m3_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 0 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 0 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe0_kretprobe_ptrace_m3_where(). */
 static __always_inline void probe0_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -199,13 +199,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_kretprobe_ptrace_m0_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_kretprobe_ptrace_m0_where(). */
 static __always_inline void probe1_kretprobe_ptrace_m0(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -237,13 +237,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_kretprobe_ptrace_m1_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_kretprobe_ptrace_m1_where(). */
 static __always_inline void probe1_kretprobe_ptrace_m1(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -275,13 +275,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_kretprobe_ptrace_m2_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_kretprobe_ptrace_m2_where(). */
 static __always_inline void probe1_kretprobe_ptrace_m2(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
@@ -313,13 +313,13 @@ out:
 	guru_leave(ctx);
 }
 
-/* Whether probe 1's where: guard holds for the current task (inline loads and compares). */
+/* Whether probe 1 runs for the current task: the module is enabled and its where: guard holds (inline loads and compares). */
 static __always_inline bool probe1_kretprobe_ptrace_m3_where(void)
 {
-	return guru_comm_is("cat");
+	return guru_enabled() && guru_comm_is("cat");
 }
 
-/* Probe 1 as every hit runs it, inline: out at once unless armed and its where: guard holds. */
+/* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_kretprobe_ptrace_m3_where(). */
 static __always_inline void probe1_kretprobe_ptrace_m3(struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr)
 {
 	if (!guru_is_armed())
