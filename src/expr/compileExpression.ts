@@ -955,6 +955,10 @@ export class ProbeCompiler {
       if (shape.kind === 'pointer' && shape.to !== undefined) return this.pointee(this.load(place, 'u64', inner), shape.to, place.space, inner, innerName, types);
       this.failAtProperty(inner, `${innerName} is ${types.cType(place.typeId)}, not a struct, a union or a pointer to one`, 'member access (-> or .) reads members of structs and unions');
     }
+    if (this.isCurrentTask(object)) return this.namedRecordBase({ k: 'builtin', name: 'task' }, 'struct', 'task_struct', object, types);
+    if (object.type === 'CallExpression' && (object as jsep.CallExpression).callee.type === 'Identifier' && ((object as jsep.CallExpression).callee as jsep.Identifier).name === '@cast') {
+      return this.castBase(object as jsep.CallExpression & ExprNode, types);
+    }
     if (object.type === 'Identifier' && (object as jsep.Identifier).name.startsWith('$')) {
       const name = (object as jsep.Identifier).name;
       const target = this.lookupTarget(object, name);
@@ -981,6 +985,52 @@ export class ProbeCompiler {
       return this.pointee(value, shape.to, info.space, object, name, types);
     }
     this.fail(object, 'member access works on target variables that point to a struct or union', 'e.g. $file->f_pos or $file->f_path.dentry->d_name.name');
+  }
+
+  /** bpftrace's `current` and SystemTap's `task_current()`: the task the probe runs in (unless a spec var is called current). */
+  private isCurrentTask(node: ExprNode): boolean {
+    if (node.type === 'Identifier') return (node as jsep.Identifier).name === 'current' && !this.scope.vars.some((v) => v.name === 'current');
+    if (node.type !== 'CallExpression') return false;
+    const call = node as jsep.CallExpression;
+    if (call.callee.type !== 'Identifier' || (call.callee as jsep.Identifier).name !== 'task_current') return false;
+    if (call.arguments.length) this.fail(node, 'task_current() takes no arguments');
+    return true;
+  }
+
+  /**
+   * SystemTap's `@cast(ADDR, "TYPE"[, "kernel"])->member`: ADDR read as a
+   * pointer to the kernel's struct or union TYPE (with or without `struct`).
+   * The third argument names where TYPE is defined; guru reads the kernel's
+   * BTF, so "kernel" (or "kernel<linux/skbuff.h>") is all it takes.
+   */
+  private castBase(call: jsep.CallExpression & ExprNode, types: TargetTypes): RecordBase {
+    const usage = '@cast(ADDR, "sk_buff") or @cast(ADDR, "struct sk_buff", "kernel")';
+    const [addrNode, typeNode, whereNode] = call.arguments as ExprNode[];
+    if (!addrNode || !typeNode || call.arguments.length > 3) this.fail(call, '@cast takes an address, a type name and optionally where the type is defined', usage);
+    const literal = (n: ExprNode): string | undefined => (n.type === 'Literal' && typeof (n as jsep.Literal).value === 'string' ? ((n as jsep.Literal).value as string) : undefined);
+    const typeText = literal(typeNode);
+    const m = typeText === undefined ? null : /^\s*(?:(struct|union)\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*$/.exec(typeText);
+    if (!m) this.fail(typeNode, "@cast's type is a string naming a struct or union", usage);
+    if (whereNode) {
+      const where = literal(whereNode);
+      if (where === undefined || !/^kernel(<.*>)?$/.test(where)) {
+        this.fail(whereNode, `@cast's types come from the kernel's BTF; ${where === undefined ? 'the third argument is a string' : `"${where}" is not the kernel`}`, 'leave it out or write "kernel"');
+      }
+    }
+    const addr = this.int(this.sub(addrNode), addrNode, '@cast takes an address (an integer or a pointer)');
+    const name = m![2]!;
+    const kind = (m![1] as 'struct' | 'union' | undefined) ?? (types.findRecord('struct', name) !== undefined ? 'struct' : types.findRecord('union', name) !== undefined ? 'union' : undefined);
+    if (!kind) this.fail(typeNode, `the kernel's BTF has no struct or union ${name}`);
+    return this.namedRecordBase(addr, kind, name, typeNode, types);
+  }
+
+  /** ADDR as a pointer to the kernel's KIND NAME. */
+  private namedRecordBase(addr: IrExpr, kind: 'struct' | 'union', name: string, node: ExprNode, types: TargetTypes): RecordBase {
+    const id = types.findRecord(kind, name);
+    if (id === undefined) this.fail(node, `the kernel's BTF has no ${kind} ${name}`);
+    const shape = types.shape(id);
+    if (shape.kind !== 'record') this.fail(node, `${kind} ${name} is incomplete in the kernel's BTF`);
+    return { addr, record: shape, space: 'kernel' };
   }
 
   private pointee(addr: IrExpr, to: number, space: 'kernel' | 'user', node: ExprNode, what: string, types: TargetTypes): RecordBase {

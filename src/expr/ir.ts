@@ -9,7 +9,9 @@
  */
 export type ValueType = 'int' | 'string' | 'text';
 
-export type IntBuiltin = 'pid' | 'tid' | 'ppid' | 'uid' | 'gid' | 'euid' | 'cpu' | 'nsecs';
+export type IntBuiltin = 'pid' | 'tid' | 'ppid' | 'uid' | 'gid' | 'euid' | 'cpu' | 'nsecs'
+  /** The current task's address: the base of `current->...` (no name of its own in a spec). */
+  | 'task';
 export type StringBuiltin = 'comm' | 'func';
 
 import type { LocalAccess } from './localAccess.js';

@@ -28,6 +28,8 @@ function configureJsep(): void {
   configured = true;
   jsep.plugins.register(jsepAssignment, jsepTernary);
   for (const op of ['??', '===', '!==', '>>>', '**', '**=', '>>>=', '||=', '&&=', '??=']) jsep.removeBinaryOp(op);
+  // SystemTap's @cast(...) (and later bpftrace's @maps) start with @.
+  jsep.addIdentifierChar('@');
   jsep.removeLiteral('null');
   jsep.removeLiteral('undefined');
 

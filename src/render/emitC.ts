@@ -101,6 +101,7 @@ const INT_BUILTIN_C: Record<string, string> = {
   cpu: '(s64)guru_cpu()',
   nsecs: '(s64)guru_nsecs()',
   ppid: '(s64)guru_ppid()',
+  task: '(s64)(unsigned long)get_current()',
 };
 
 export function varSymbol(v: { name: string; scope: 'thread' | 'global' }): string {

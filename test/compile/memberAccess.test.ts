@@ -78,6 +78,21 @@ test.each([
   expect(show(logged(atChild(`log("%d", ${expr})`)))).toBe(shown);
 });
 
+test.each([
+  ['current->pid', 'kernel:s32[<builtin>]'],
+  ['task_current()->parent->pid', 'kernel:s32[kernel:u64[<builtin> + 24]]'],
+  ['@cast($child, "task_struct")->small', 'kernel:s16[$child + 80]'],
+  ['@cast($child->parent, "struct task_struct", "kernel")->pid', 'kernel:s32[kernel:u64[$child + 24]]'],
+  ['@cast(4096, "task_struct", "kernel<linux/sched.h>")->in.deep', 'kernel:s64[4096 + 32]'],
+])('%s reads %s', (expr, shown) => {
+  expect(show(logged(atChild(`log("%d", ${expr})`)))).toBe(shown);
+});
+
+test('current is the task the probe runs in: get_current() in the C', () => {
+  const c = renderModule(plan(atChild('current->small = 1'))).files['probes.c']!;
+  expect(c).toContain('GURU_WRITE(kernel, ((s64)(s64)(unsigned long)get_current() + 80), s16, 1, 6);');
+});
+
 test('an array member is its address, so kernel_string() reads it', () => {
   expect(show(logged(atChild('log("%s", kernel_string($child->comm))')))).toBe('kernel_string($child + 4)');
   expect(show(logged(atChild('log("%s", kernel_string($child->parent->in.name))')))).toBe('kernel_string(kernel:u64[$child + 24] + 40)');
@@ -143,6 +158,11 @@ const MISTAKES: [string, string, boolean?][] = [
   ['writing a string through a pointer', atChild('$child->pid = "x"')],
   ['writing through a pointer at a wildcard', spec('kprobe:cap_*', '$child->pid = 1')],
   ['writing user memory through a pointer', spec('syscall:sleepish', '$rqtp->tv_nsec = 0')],
+  ['@cast to a type the kernel lacks', atChild('log("%d", @cast($child, "no_such_thing")->x)')],
+  ['@cast with a type that is not a name', atChild('log("%d", @cast($child, 3)->x)')],
+  ['@cast from a module', atChild('log("%d", @cast($child, "task_struct", "dccp")->pid)')],
+  ['@cast without a type', atChild('log("%d", @cast($child)->pid)')],
+  ['task_current() with an argument', atChild('log("%d", task_current(1)->pid)')],
   ['no BTF', atChild('log("%d", $child->pid)'), false],
   ['a char pointer syscall argument', spec('syscall:write', 'log("%d", $buf->len)')],
 ];

@@ -4,7 +4,8 @@
 // as fcntl then shows), where it would block until the alarm; and a store
 // into read-only memory (the pipe's file_operations) is refused by the
 // runtime's fault-tolerant writer: a fault event, and the read goes on
-// unharmed.
+// unharmed. The event read back through @cast(...) and current-> shows the
+// flag set and the reader's own pid.
 import fs from 'node:fs';
 import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
@@ -23,7 +24,7 @@ describeEachKernel((storedKernel) => {
     const run = await runGuestScript(
       kernel,
       [
-        `printf '[unpatched:%s]<<\\n' "$(${reader})"`,
+        `printf '[unpatched:%s]<<\\n' "$(${reader} | head -1)"`,
         `${guruCommand()} apply ${ko} -o /tmp/events --run 'sh -c "${reader} > /tmp/patched; ${roWriter} > /tmp/ro"' 2> /tmp/summary; echo "[apply:$?]<<"`,
         showFile('patched', '/tmp/patched'),
         showFile('ro', '/tmp/ro'),
@@ -34,13 +35,16 @@ describeEachKernel((storedKernel) => {
     const seen = markers(run.stdout);
     expect(seen.get('unpatched')).toBe('read -1 EINTR, nonblock 0 then 0');
     expect(seen.get('apply')).toBe('0');
-    expect(seen.get('patched')).toBe('read -1 EAGAIN, nonblock 0 then 1\n');
+    const [patched, pidLine] = seen.get('patched')!.split('\n');
+    expect(patched).toBe('read -1 EAGAIN, nonblock 0 then 1');
     // The write failed, so the read went on as without the patch.
-    expect(seen.get('ro')).toBe('read -1 EINTR, nonblock 0 then 0\n');
+    expect(seen.get('ro')!.split('\n')[0]).toBe('read -1 EINTR, nonblock 0 then 0');
     const events = seen.get('events')!;
-    const flags = /^flags ([0-7]+)$/m.exec(events);
+    const flags = /^flags ([0-7]+) tgid (\d+)$/m.exec(events);
     expect(flags).not.toBeNull();
     expect(parseInt(flags![1]!, 8) & 0o4000).toBe(0o4000);
+    // current->tgid is the reader's own pid.
+    expect(`pid ${flags![2]}`).toBe(pidLine);
     expect(events).not.toMatch(/not reached/);
     // Rows: id, probe, hits, misses, writes, nmissed, faults.
     const rows = seen.get('summary')!.split('\n').filter((l) => /^\s*\d+ /.test(l)).map((r) => r.trim().split(/\s+/));
