@@ -10,14 +10,14 @@ import { findBtfFile } from '../kernelFacts/btfLocation.js';
 import { kernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { headersKernelFacts } from '../kernelFacts/headersKernelFacts.js';
 import { resolveKernelTarget, type KernelTargetOptions } from '../kernelFacts/kernelTarget.js';
+import { familyOfPoint } from '../probeFamilies/registry.js';
 import type { ListFacts, ListQuery } from '../probeFamilies/types.js';
 
 export async function listTargetFacts(query: ListQuery, kernel: KernelTargetOptions): Promise<ListFacts> {
   try {
     return headersKernelFacts(await resolveKernelTarget(kernel));
   } catch (err) {
-    const functionsOnly = query.kind === 'kprobe' || query.kind === 'kretprobe';
-    if (!(err instanceof EnvironmentError) || !functionsOnly || kernel.kernel || kernel.kdir) throw err;
+    if (!(err instanceof EnvironmentError) || !familyOfPoint(query.kind)?.listsWithoutHeaders || kernel.kernel || kernel.kdir) throw err;
     const release = os.release();
     const modulesDir = `/lib/modules/${release}`;
     return kernelFunctionFacts({

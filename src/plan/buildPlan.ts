@@ -171,9 +171,9 @@ function compileVariants(
   return { kept, leftOut };
 }
 
-/** Statement probes are addresses in one build (its DWARF): the plan names that build. */
+/** Probes of a family whose addresses are one build's (statement probes: its DWARF): the plan names that build. */
 function addressesBuild(probes: readonly PlanProbe[], facts: KernelFacts): { buildId?: string } {
-  const buildId = probes.some((p) => p.kind === 'statement') ? facts.debuginfo?.().buildId : undefined;
+  const buildId = probes.some((p) => familyOf(p).oneBuild) ? facts.debuginfo?.().buildId : undefined;
   return buildId ? { buildId } : {};
 }
 

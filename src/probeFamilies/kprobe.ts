@@ -12,6 +12,7 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
   kinds: ['kprobe'],
   points: ['kprobe'],
   inTask: true,
+  listsWithoutHeaders: true,
   resolve: (point, facts, label, options) => resolveKernelFunction('kprobe', point, facts, label, options),
   body: () => ({ params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] }),
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'kp'),

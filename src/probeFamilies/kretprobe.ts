@@ -11,6 +11,7 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   kinds: ['kretprobe'],
   points: ['kretprobe'],
   inTask: true,
+  listsWithoutHeaders: true,
   resolve: (point, facts, label, options) => resolveKernelFunction('kretprobe', point, facts, label, options),
   body: () => ({
     params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',

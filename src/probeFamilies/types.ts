@@ -237,6 +237,18 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   points: readonly K[];
   /** Whether handlers run in the probed task (where: guards apply), or in the supervisor (begin/end). */
   inTask: boolean;
+  /**
+   * Its probes sit at addresses of one kernel build (statement probes: from
+   * its DWARF): the plan records that build's id, and the module loads on
+   * that build only.
+   */
+  oneBuild?: boolean;
+  /**
+   * `guru list` can list its points from the running kernel's symbols and
+   * BTF alone (kallsyms, /sys/kernel/btf), when the kernel's headers are not
+   * installed (kprobe and kretprobe patterns).
+   */
+  listsWithoutHeaders?: boolean;
   /** The family's own part of the runtime (kmod/NAME.c and its NAME.h), linked into modules that use the family. */
   runtime?: readonly string[];
   /** How that runtime part refuses to load, for the hint `guru apply` gives (carried in the module's manifest). */

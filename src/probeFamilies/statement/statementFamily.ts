@@ -18,6 +18,7 @@ export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
   kinds: ['statement'],
   points: ['statement'],
   inTask: true,
+  oneBuild: true,
   resolve: (point, facts, label) => resolveStatementProbe(point, facts, label),
   // SITE: which address of the line was hit (locals live in different places at each).
   body: () => ({
