@@ -78,9 +78,19 @@ export interface CompileScope {
    * BTF takes a few hundred milliseconds.
    */
   types?: () => TargetTypes | undefined;
-  /** The probe's family and placement, for words whose meaning depends on them (bpftrace's arg0, SystemTap's name). */
+  /** The probe's placement, for words whose meaning depends on it (SystemTap's name and argstr at a syscall). */
   point?: { kind: string; offset?: number; syscall?: string };
+  /** What bpftrace's arg0 ... arg5 are here, as the probe's family says (ProbeFamily.rawArgs); unset: nothing. */
+  rawArgs?: RawArgs;
 }
+
+/**
+ * bpftrace's arg0 ... arg5 at a probe: the raw argument registers, read
+ * through ACCESS (at entry, or as saved at entry for a return probe); or
+ * `unknown` where the arguments are not in their registers (why: $arg1's
+ * unavailable reason); or `named` where the arguments have names instead.
+ */
+export type RawArgs = { access: 'kernelArg' | 'savedKernelArg' } | 'unknown' | 'named';
 
 export interface LogFormatEntry {
   id: number;
@@ -847,18 +857,18 @@ export class ProbeCompiler {
 
   /** bpftrace's argN: the (N+1)th argument register, raw, at a kprobe's entry or (saved) at its return. */
   private bpftraceArg(node: ExprNode, n: number): Typed {
-    const kind = this.scope.point?.kind;
+    const raw = this.scope.rawArgs;
     const name = `arg${n}`;
-    if (kind === 'kprobe' || kind === 'kretprobe') {
-      if ((this.scope.point?.offset ?? 0) === 0) {
-        // Raw, as bpftrace reads it: even past the function's arity (__x64_sys_read takes one pt_regs pointer).
-        const target: TargetVar = { name, ctype: REGISTER_LONG, access: kind === 'kprobe' ? { kind: 'kernelArg', index: n } : { kind: 'savedKernelArg', index: n }, writable: false };
-        return { ir: { k: 'target', target }, type: 'int' };
-      }
+    if (typeof raw === 'object') {
+      // Raw, as bpftrace reads it: even past the function's arity (__x64_sys_read takes one pt_regs pointer).
+      const target: TargetVar = { name, ctype: REGISTER_LONG, access: { kind: raw.access, index: n }, writable: false };
+      return { ir: { k: 'target', target }, type: 'int' };
+    }
+    if (raw === 'unknown') {
       const why = this.scope.unavailableTargets.get('$arg1');
       this.fail(node, `${name} (bpftrace's raw argument register) is not known here: ${why?.message ?? 'no arguments here'}`, why?.hint);
     }
-    if (kind === 'syscall' || kind === 'syscall-return') {
+    if (raw === 'named') {
       const t = [...this.scope.targets.values()].find((x) => x.access.kind === 'syscallArg' && x.access.index === n && !/^\$arg\d$/.test(x.name));
       this.fail(node, `${name} is bpftrace's raw register; at ${this.scope.probeLabel} the arguments have names`, t ? `write ${t.name} (or $arg${n + 1})` : `write $arg${n + 1}${this.namedTargetsHint()}`);
     }

@@ -64,6 +64,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         constantNames: () => facts.constantNames(),
         types: () => targetTypes(s.btfModule),
         point: resolved.placement,
+        rawArgs: familyOf(resolved.placement).rawArgs?.(resolved.placement),
       };
       const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats, session.shared), scope, id);
       const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;

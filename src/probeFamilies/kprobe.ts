@@ -14,6 +14,8 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
   inTask: true,
   listsWithoutHeaders: true,
   resolve: (point, facts, label, options) => resolveKernelFunction('kprobe', point, facts, label, options),
+  // Raw registers at the entry only: at an offset the function may have moved them.
+  rawArgs: (p) => (p.offset === 0 ? { access: 'kernelArg' } : 'unknown'),
   body: () => ({ params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] }),
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'kp'),
   where: functionWhere,

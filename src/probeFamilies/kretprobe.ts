@@ -13,6 +13,8 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   inTask: true,
   listsWithoutHeaders: true,
   resolve: (point, facts, label, options) => resolveKernelFunction('kretprobe', point, facts, label, options),
+  // As saved at entry.
+  rawArgs: () => ({ access: 'savedKernelArg' }),
   body: () => ({
     params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',
     hasRegs: true,

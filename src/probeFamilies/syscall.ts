@@ -75,6 +75,8 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
     }
     return resolveSyscall(sc, point.ret, label);
   },
+  // The arguments have names here (and $arg1 ... $arg6).
+  rawArgs: () => 'named',
   body: () => ({
     params: 'struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr',
     hasRegs: true,

@@ -3,7 +3,7 @@
 // kernel, what a spec's expressions see there, how its probes become C, and
 // how `guru list` lists its points. src/probeFamilies/registry.ts holds the
 // table of families; everything else in the pipeline goes through it.
-import type { UnavailableTarget } from '../expr/compileExpression.js';
+import type { RawArgs, UnavailableTarget } from '../expr/compileExpression.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
@@ -254,6 +254,8 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   /** How that runtime part refuses to load, for the hint `guru apply` gives (carried in the module's manifest). */
   insmodRefusals?: readonly InsmodRefusal[];
   resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
+  /** What bpftrace's arg0 ... arg5 are at the placement (raw registers at a kprobe's entry); unset: bpftrace's raw arguments are not known there. */
+  rawArgs?(placement: P): RawArgs;
   /** The probe handler's signature and context set-up. */
   body(p: ProbeCommon & P): BodyShape;
   /** C the handler needs, rendered before it (statement probes: accessors of locals). */
