@@ -168,6 +168,21 @@ export class Btf {
     return { typeId: id, cType: this.cType(id), size: this.sizeOf(id) };
   }
 
+  private enumIndex: Map<string, bigint> | undefined;
+
+  /** The value of enumerator NAME of any enum (the first one, should two enums share a name). */
+  enumValue(name: string): bigint | undefined {
+    if (!this.enumIndex) {
+      this.enumIndex = new Map();
+      for (let id = 1; id <= this.typeCount; id++) {
+        const t = this.type(id);
+        if (t?.kind !== 'enum') continue;
+        for (const e of t.values) if (!this.enumIndex.has(e.name)) this.enumIndex.set(e.name, e.value);
+      }
+    }
+    return this.enumIndex.get(name) ?? this.base?.enumValue(name);
+  }
+
   /** Prototype of function NAME (a BTF FUNC). */
   findFunction(name: string): BtfPrototype | undefined {
     const func = this.typesNamed(name).find((t) => t.kind === 'func');

@@ -40,6 +40,18 @@ const CONSTANT_HEADERS = [
   'include/uapi/linux/stat.h',
   'include/uapi/linux/fs.h',
   'arch/x86/include/uapi/asm/signal.h',
+  'include/uapi/asm-generic/resource.h',
+  'include/linux/socket.h',
+  'include/uapi/asm-generic/socket.h',
+  'include/vdso/limits.h',
+  'include/linux/limits.h',
+  'include/uapi/linux/capability.h',
+  'include/uapi/asm-generic/mman-common.h',
+  'include/uapi/linux/mman.h',
+  'include/uapi/linux/sched.h',
+  'include/uapi/linux/ptrace.h',
+  'include/uapi/linux/in.h',
+  'include/scsi/sg.h',
 ];
 
 /** Everything known about the target: its headers, and where its symbols, BTF and debuginfo are. */
@@ -116,7 +128,9 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     syscall: (name) => syscalls.get(name),
     syscallNames: () => [...syscalls.keys()].sort(),
     functionSymbols: loadSymbols,
-    constant: (name) => loadConstants().get(name),
+    // A #define of the headers, else an enumerator of the kernel's BTF
+    // (PERF_TYPE_SOFTWARE, TCP_ESTABLISHED): only then is BTF read.
+    constant: (name) => loadConstants().get(name) ?? (/^[A-Z][A-Z0-9_]*$/.test(name) ? loadBtf()?.enumValue(name) : undefined),
     constantNames: () => [...loadConstants().keys()].sort(),
   };
 }

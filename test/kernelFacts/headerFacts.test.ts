@@ -35,6 +35,32 @@ test('errno names, open flags and mode bits agree with what gcc computes from th
   }
 });
 
+test('limits, rlimits, socket, mmap, clone, capability, ptrace and SCSI constants agree with gcc; enumerators come from BTF', async () => {
+  const { testKernel } = await import('../helpers/guest.js');
+  const { storedKernelTarget } = await import('../../src/kernelFacts/kernelTarget.js');
+  const f = headersKernelFacts(storedKernelTarget(await testKernel('debian:6.1')));
+  // Macros (cast and shift expressions among them: INT_MAX is ((int)(~0U >> 1))) and, last, BTF enumerators.
+  const names = ['INT_MAX', 'INT_MIN', 'UINT_MAX', 'LONG_MAX', 'LONG_MIN', 'ULONG_MAX', 'SIZE_MAX', 'RLIMIT_STACK', 'RLIMIT_NOFILE', 'RLIM_INFINITY', 'AF_ALG', 'AF_INET6', 'PF_UNIX', 'MSG_PEEK', 'SOL_SOCKET', 'SO_REUSEADDR', 'PROT_EXEC', 'MAP_SHARED', 'MAP_ANONYMOUS', 'CLONE_NEWUSER', 'CAP_SYS_ADMIN', 'PTRACE_ATTACH', 'IPPROTO_TCP', 'SG_IO', 'PERF_TYPE_SOFTWARE', 'PERF_COUNT_SW_CPU_CLOCK'];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-consts-'));
+  try {
+    const includes = ['limits.h', 'stdint.h', 'sys/resource.h', 'sys/socket.h', 'netinet/in.h', 'sys/mman.h', 'sched.h', 'linux/capability.h', 'linux/ptrace.h', 'scsi/sg.h', 'linux/perf_event.h'];
+    const src = `${includes.map((h) => `#include <${h}>`).join('\n')}\n#include <stdio.h>\nint main(void){\n${names
+      .map((n) => `printf("${n} %lld\\n", (long long)(${n}));`)
+      .join('\n')}\nreturn 0;}\n`;
+    fs.writeFileSync(path.join(dir, 'c.c'), src);
+    await execa('gcc', ['-D_GNU_SOURCE', '-o', path.join(dir, 'c'), path.join(dir, 'c.c')]);
+    const { stdout } = await execa(path.join(dir, 'c'));
+    // gcc prints each through (long long): compare as the same 64-bit pattern.
+    for (const line of stdout.split('\n')) {
+      const [name, value] = line.split(' ');
+      const ours = f.constant(name!);
+      expect([name, ours === undefined ? undefined : BigInt.asIntN(64, ours)]).toEqual([name, BigInt(value!)]);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('syscall arguments come from include/linux/syscalls.h and the x86_64 table', async () => {
   const f = await facts();
   expect(f.syscall('write')).toEqual({
