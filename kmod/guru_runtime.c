@@ -671,19 +671,33 @@ static bool armed_locked(void)
 	return guru_gate & GURU_GATE_ARMED;
 }
 
-static void arm_locked(void)
+/*
+ * Attach sets are armed first: arming one may fail (a uprobe the kernel
+ * refuses at registration), and then nothing else has happened yet, no
+ * begin probe ran, and the arm command fails with its error. Their
+ * handlers that run before the gate opens below do nothing (guru_enter).
+ */
+static int arm_locked(void)
 {
 	unsigned int i;
+	int err;
 
 	if (armed_locked())
-		return;
+		return 0;
+	for (i = 0; i < gm->nattach_sets; i++) {
+		err = gm->attach_sets[i].ops->arm(&gm->attach_sets[i]);
+		if (err) {
+			while (i--)
+				gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
+			return err;
+		}
+	}
 	tvar_hooks(true);
 	smp_store_release(&streaming, true);
 	WRITE_ONCE(guru_gate, guru_gate | GURU_GATE_ARMED);
 	run_lifecycle(gm->begin);
 	set_probes(true);
-	for (i = 0; i < gm->nattach_sets; i++)
-		gm->attach_sets[i].ops->arm(&gm->attach_sets[i]);
+	return 0;
 }
 
 static void disarm_locked(void)
@@ -1021,7 +1035,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 
 	mutex_lock(&ctl_lock);
 	if (!strcmp(cmd, "arm")) {
-		arm_locked();
+		err = arm_locked();
 	} else if (!strcmp(cmd, "disarm")) {
 		cancel_delayed_work(&ttl_work);
 		disarm_locked();

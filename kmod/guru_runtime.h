@@ -233,7 +233,11 @@ struct guru_probe {
  * e.g. tracepoints) hand the runtime one struct guru_attach_set each: their
  * definitions in probes.c and the operations that attach them. The runtime
  * calls load at module init (attach, inert), arm and disarm under its
- * control lock, unload at module exit after disarm; all in process context.
+ * control lock, unload at module exit after disarm; all in process context,
+ * where they may sleep. Arm may fail (a uprobe the kernel will not
+ * register): it then leaves its set disarmed, and the runtime disarms the
+ * sets it had armed before and refuses the arm command with that error.
+ * Disarm is called only on an armed set.
  * A handler still in flight after disarm is waited for by the runtime
  * (synchronize_rcu: handlers run with preemption off); unload must not
  * return while the kernel can still call into the set's code.
@@ -243,7 +247,7 @@ struct guru_attach_set;
 struct guru_family_ops {
 	const char *name;
 	int (*load)(const struct guru_attach_set *set);
-	void (*arm)(const struct guru_attach_set *set);
+	int (*arm)(const struct guru_attach_set *set);
 	void (*disarm)(const struct guru_attach_set *set);
 	void (*unload)(const struct guru_attach_set *set);
 };

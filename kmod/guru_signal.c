@@ -89,7 +89,12 @@ static int signals_load(const struct guru_attach_set *set)
 	return 0;
 }
 
-static void signals_nothing(const struct guru_attach_set *set)
+static int signals_arm(const struct guru_attach_set *set)
+{
+	return 0;
+}
+
+static void signals_disarm(const struct guru_attach_set *set)
 {
 }
 
@@ -105,7 +110,7 @@ static void signals_unload(const struct guru_attach_set *set)
 const struct guru_family_ops guru_signal_ops = {
 	.name = "raise",
 	.load = signals_load,
-	.arm = signals_nothing,
-	.disarm = signals_nothing,
+	.arm = signals_arm,
+	.disarm = signals_disarm,
 	.unload = signals_unload,
 };

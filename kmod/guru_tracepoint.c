@@ -174,9 +174,10 @@ static void set_enabled(const struct guru_attach_set *set, bool on)
 				(on ? perf_event_enable : perf_event_disable)(tps[i].impl->events[cpu]);
 }
 
-static void tracepoints_arm(const struct guru_attach_set *set)
+static int tracepoints_arm(const struct guru_attach_set *set)
 {
 	set_enabled(set, true);
+	return 0;
 }
 
 static void tracepoints_disarm(const struct guru_attach_set *set)

@@ -20,13 +20,21 @@
  * never an oops and never a signal to the task. A page the task has never
  * touched (or that was swapped out) reads as such a fault.
  *
- * Lifetime: load opens the file (kept open while registered: see
- * open_target), checks it (the bytes at the offset are the ones guru read
- * at build time; -ESTALE if not) and registers the consumers; they are inert
- * until armed (guru_enter checks), so there is nothing to do at arm and
- * disarm. Unload unregisters them and, where the kernel defers it (6.12
- * on), waits until no handler can still be running before this module's
- * code may go. A uretprobe whose function has not returned yet keeps its
+ * Lifetime: load opens the file (kept open until unload: see
+ * open_target) and checks it (the bytes at the offset are the ones guru
+ * read at build time; -ESTALE if not), so a wrong file is refused at
+ * insmod. The consumers are registered only at arm and unregistered at
+ * disarm: the kernel writes a uprobe's breakpoint into every process that
+ * maps the file as soon as a consumer is registered, and redirects the
+ * return address of every call for a uretprobe's, whatever the handler
+ * then does; a loaded module that is not armed must leave the probed
+ * programs alone: a loaded module is inert until armed. Arm and disarm run in
+ * process context under the runtime's control mutex, where registering
+ * may sleep (it takes each mapping mm's mmap lock to write the
+ * breakpoints). Unregistering at disarm waits, where the kernel defers it
+ * (6.12 on) with uprobe_unregister_sync(), until no handler of ours can
+ * still be running, so the runtime's disarm (and unload after it) never
+ * races one. A uretprobe whose function has not returned yet keeps its
  * return address in the task's stack redirected; the kernel calls no
  * consumer of ours for it after unregistering.
  *
@@ -49,9 +57,10 @@
 struct guru_uprobe_impl {
 	struct uprobe_consumer uc;
 	struct guru_uprobe *def;
-	struct file *file;		/* the probed file, open while registered */
+	struct file *file;		/* the probed file, open from load to unload */
 	struct inode *inode;		/* the uprobe's: the real inode of file */
 	struct uprobe *uprobe;		/* 6.12 on: what uprobe_register returned */
+	bool registered;		/* between arm and disarm */
 };
 
 /* ---- the two registration interfaces ------------------------------------ */
@@ -205,27 +214,18 @@ static int load_uprobe(struct guru_uprobe *def)
 	if (!impl)
 		return -ENOMEM;
 	err = open_target(def, &impl->file);
-	if (err)
-		goto out_free;
+	if (err) {
+		kfree(impl);
+		return err;
+	}
 	impl->inode = d_real_inode(impl->file->f_path.dentry);
 	impl->def = def;
 	if (def->entry)
 		impl->uc.handler = __builtin_choose_expr(HANDLERS_TAKE_DATA, on_entry_data, on_entry);
 	if (def->ret)
 		impl->uc.ret_handler = __builtin_choose_expr(RET_HANDLERS_TAKE_DATA, on_return_data, on_return);
-	err = register_one(impl);
-	if (err) {
-		pr_err("%s: registering a uprobe on %s+0x%llx failed: %d\n", guru_this.name, def->path, def->offset, err);
-		goto out_close;
-	}
 	def->impl = impl;
 	return 0;
-
-out_close:
-	filp_close(impl->file, NULL);
-out_free:
-	kfree(impl);
-	return err;
 }
 
 static void free_uprobe(struct guru_uprobe *def)
@@ -233,17 +233,6 @@ static void free_uprobe(struct guru_uprobe *def)
 	filp_close(def->impl->file, NULL);
 	kfree(def->impl);
 	def->impl = NULL;
-}
-
-static void unload_range(struct guru_uprobe *defs, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		unregister_one(defs[i].impl);
-	unregister_wait();
-	for (i = 0; i < n; i++)
-		free_uprobe(&defs[i]);
 }
 
 static int uprobes_load(const struct guru_attach_set *set)
@@ -255,25 +244,64 @@ static int uprobes_load(const struct guru_attach_set *set)
 	for (i = 0; i < set->n; i++) {
 		err = load_uprobe(&defs[i]);
 		if (err) {
-			unload_range(defs, i);
+			while (i--)
+				free_uprobe(&defs[i]);
 			return err;
 		}
 	}
 	return 0;
 }
 
-/* Registered consumers stay inert until armed: guru_enter() checks. */
-static void uprobes_arm(const struct guru_attach_set *set)
-{
-}
-
+/* Unregister what is registered; after this no handler of ours runs. */
 static void uprobes_disarm(const struct guru_attach_set *set)
 {
+	struct guru_uprobe *defs = set->defs;
+	bool any = false;
+	unsigned int i;
+
+	for (i = 0; i < set->n; i++) {
+		if (!defs[i].impl->registered)
+			continue;
+		unregister_one(defs[i].impl);
+		defs[i].impl->registered = false;
+		any = true;
+	}
+	if (any)
+		unregister_wait();
 }
 
+/*
+ * Plant the breakpoints: all or none. A consumer's handlers may run as
+ * soon as it is registered; until the runtime sets armed they do nothing
+ * (guru_enter checks).
+ */
+static int uprobes_arm(const struct guru_attach_set *set)
+{
+	struct guru_uprobe *defs = set->defs;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < set->n; i++) {
+		err = register_one(defs[i].impl);
+		if (err) {
+			pr_err("%s: registering a uprobe on %s+0x%llx failed: %d\n",
+			       guru_this.name, defs[i].path, defs[i].offset, err);
+			uprobes_disarm(set);
+			return err;
+		}
+		defs[i].impl->registered = true;
+	}
+	return 0;
+}
+
+/* After disarm: nothing is registered any more. */
 static void uprobes_unload(const struct guru_attach_set *set)
 {
-	unload_range(set->defs, set->n);
+	struct guru_uprobe *defs = set->defs;
+	unsigned int i;
+
+	for (i = 0; i < set->n; i++)
+		free_uprobe(&defs[i]);
 }
 
 const struct guru_family_ops guru_uprobe_ops = {
