@@ -518,6 +518,19 @@ void guru_emit_fault(struct guru_ctx *ctx);
 		    ctx->fault.line = (spec_line); goto fault; }			\
 	__d == -1 ? 0 : __n % __d; })
 
+/* The same with an unsigned operand (C's usual arithmetic conversions): u64 division, the result's bits as s64. */
+#define GURU_DIVU(a, b, spec_line) ({							\
+	u64 __n = (a), __d = (b);						\
+	if (!__d) { ctx->fault.kind = GURU_FAULT_DIV_ZERO; ctx->fault.addr = 0;	\
+		    ctx->fault.line = (spec_line); goto fault; }			\
+	(s64)(__n / __d); })
+
+#define GURU_MODU(a, b, spec_line) ({							\
+	u64 __n = (a), __d = (b);						\
+	if (!__d) { ctx->fault.kind = GURU_FAULT_DIV_ZERO; ctx->fault.addr = 0;	\
+		    ctx->fault.line = (spec_line); goto fault; }			\
+	(s64)(__n % __d); })
+
 #define GURU_TVAR_SET(id, value, spec_line) do {					\
 	if (!guru_tvar_set(ctx, id, value)) { ctx->fault.line = (spec_line); goto fault; } \
 } while (0)
@@ -525,6 +538,7 @@ void guru_emit_fault(struct guru_ctx *ctx);
 /* Shifts by 64 or more are undefined in C; the language masks the count. */
 #define GURU_SHL(a, b) ((s64)((u64)(a) << ((b) & 63)))
 #define GURU_SHR(a, b) ((s64)(a) >> ((b) & 63))
+#define GURU_SHRU(a, b) ((s64)((u64)(a) >> ((b) & 63)))	/* an unsigned left operand: logical shift */
 
 /*
  * Syscall arguments live in the caller's saved registers, in the x86_64

@@ -148,6 +148,15 @@ function logArgOf(t: Typed): LogArg {
   return t.type === 'int' ? 'int' : 'string';
 }
 
+/**
+ * A literal or constant: its 64-bit value, unsigned when it is above
+ * S64_MAX as C's 0xffffffffffffffff is (unsignedness.ts).
+ */
+function intConstant(v: bigint): IrExpr {
+  const value = BigInt.asIntN(64, v).toString();
+  return v > (1n << 63n) - 1n ? { k: 'int', value, unsigned: true } : { k: 'int', value };
+}
+
 interface Typed {
   ir: IrExpr;
   /** 'error': a part that failed to compile (already reported); checks on it are skipped, so one mistake is reported once. */
@@ -492,7 +501,7 @@ export class ProbeCompiler {
     switch (node.type) {
       case 'Literal': {
         const v = (node as jsep.Literal).value;
-        if (typeof v === 'bigint') return { ir: { k: 'int', value: BigInt.asIntN(64, v).toString() }, type: 'int' };
+        if (typeof v === 'bigint') return { ir: intConstant(v), type: 'int' };
         if (typeof v === 'boolean') return { ir: { k: 'int', value: v ? '1' : '0' }, type: 'int' };
         if (typeof v === 'string') return { ir: { k: 'str', value: v }, type: 'string' };
         this.fail(node, `unsupported literal ${String((node as jsep.Literal).raw)}`);
@@ -504,7 +513,7 @@ export class ProbeCompiler {
         const n = node as jsep.UnaryExpression;
         const arg = this.int(this.sub(n.argument as ExprNode), n.argument as ExprNode, `unary ${n.operator} needs an integer`);
         if (n.operator === '+') return { ir: arg, type: 'int' };
-        if (n.operator === '-' && arg.k === 'int') return { ir: { k: 'int', value: BigInt.asIntN(64, -BigInt(arg.value)).toString() }, type: 'int' };
+        if (n.operator === '-' && arg.k === 'int') return { ir: { ...arg, value: BigInt.asIntN(64, -BigInt(arg.value)).toString() }, type: 'int' };
         return { ir: { k: 'unary', op: n.operator as '-' | '!' | '~', arg }, type: 'int' };
       }
       case 'BinaryExpression':
@@ -609,7 +618,7 @@ export class ProbeCompiler {
       return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
     }
     const c = this.scope.constant(name);
-    if (c !== undefined) return { ir: { k: 'int', value: c.toString() }, type: 'int' };
+    if (c !== undefined) return { ir: intConstant(c), type: 'int' };
     if (LATER_CALLS[name] || (STATEMENT_CALLS as readonly string[]).includes(name) || (VALUE_CALLS as readonly string[]).includes(name)) {
       this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
     }

@@ -77,7 +77,8 @@ export type TargetTypeInfo = { space: 'kernel' | 'user' } & ({ typeId: number } 
 export type LoadCType = 's8' | 'u8' | 's16' | 'u16' | 's32' | 'u32' | 's64' | 'u64';
 
 export type IrExpr =
-  | { k: 'int'; value: string } // decimal text of a 64-bit value (bigint-safe in JSON)
+  /** VALUE: decimal text of a signed 64-bit value (bigint-safe in JSON); UNSIGNED: it was written above 2^63 - 1 (0xffffffffffffffff), a u64. */
+  | { k: 'int'; value: string; unsigned?: true }
   | { k: 'str'; value: string }
   | { k: 'target'; target: TargetVar }
   | { k: 'var'; id: number; scope: 'thread' | 'global' }

@@ -10,6 +10,7 @@ import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { PlanGuard, PlanVar } from '../plan/types.js';
 import { isCommGlob, kernelGlobPattern } from '../patchSpec/commPattern.js';
 import { localAccessor } from '../probeFamilies/statement/statementView.js';
+import { isUnsignedExpr } from '../expr/unsignedness.js';
 
 /** Hands out string slots; one allocator per C statement (strings never outlive one). */
 export class StringSlots {
@@ -23,7 +24,7 @@ export class StringSlots {
 
 export interface EmitContext {
   vars: readonly PlanVar[];
-  params: readonly { name: string }[];
+  params: readonly { name: string; type?: string }[];
   /** The probe being emitted: statement-probe locals go through its accessor functions. */
   probe?: number;
 }
@@ -57,6 +58,13 @@ function intLiteral(value: string): string {
   if (v === -(1n << 63n)) return '(-9223372036854775807LL - 1)';
   if (v >= -(1n << 31n) && v < 1n << 31n) return v < 0n ? `(${v})` : String(v);
   return v < 0n ? `(${v}LL)` : `${v}LL`;
+}
+
+/** C text of an s64 value as a u64 operand: a u64 target read without its round trip through s64, a literal as ULL. */
+function asU64(c: string): string {
+  if (/^\(s64\)\((u64|unsigned long)\)/.test(c)) return c.slice('(s64)'.length);
+  if (/^\d+(LL)?$/.test(c)) return `${c.replace(/LL$/, '')}ULL`;
+  return `(u64)${c}`;
 }
 
 function targetAccess(t: TargetVar): string {
@@ -112,6 +120,13 @@ export class CEmitter {
   /** Spec line of the item being emitted, for faults raised inside it. */
   private line = 0;
 
+  private unsigned(e: IrExpr): boolean {
+    return isUnsignedExpr(e, {
+      varType: (scope, id) => this.ctx.vars.find((v) => v.scope === scope && v.id === id)?.type,
+      paramType: (id) => this.ctx.params[id]?.type,
+    });
+  }
+
   constructor(private readonly ctx: EmitContext) {}
 
   /** A statement-probe local: read through its accessor, which may fault (memory, entry values). */
@@ -143,15 +158,22 @@ export class CEmitter {
       case 'binary': {
         const l = this.expr(e.left, slots);
         const r = this.expr(e.right, slots);
+        // C's usual arithmetic conversions: an unsigned operand makes the operation unsigned (unsignedness.ts).
+        const unsigned = e.op === '>>' ? this.unsigned(e.left) : this.unsigned(e.left) || this.unsigned(e.right);
         switch (e.op) {
           case '/':
-            return `GURU_DIV(${l}, ${r}, ${e.line})`;
+            return `GURU_DIV${unsigned ? 'U' : ''}(${l}, ${r}, ${e.line})`;
           case '%':
-            return `GURU_MOD(${l}, ${r}, ${e.line})`;
+            return `GURU_MOD${unsigned ? 'U' : ''}(${l}, ${r}, ${e.line})`;
           case '<<':
             return `GURU_SHL(${l}, ${r})`;
           case '>>':
-            return `GURU_SHR(${l}, ${r})`;
+            return `GURU_SHR${unsigned ? 'U' : ''}(${l}, ${r})`;
+          case '<':
+          case '>':
+          case '<=':
+          case '>=':
+            return unsigned ? `(${asU64(l)} ${e.op} ${asU64(r)})` : `(${l} ${e.op} ${r})`;
           case '+':
           case '-':
           case '*':

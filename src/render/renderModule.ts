@@ -19,7 +19,7 @@ export interface RenderedModule {
 }
 
 /** The runtime macros that may `goto fault` (kmod/guru_runtime.h). */
-const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIV|MOD|TVAR_SET|LOCAL|SET_LOCAL|READ|WRITE|SYS_SET_ARG)\(/;
+const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIVU?|MODU?|TVAR_SET|LOCAL|SET_LOCAL|READ|WRITE|SYS_SET_ARG)\(/;
 
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);

@@ -25,7 +25,7 @@ static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 12 "examples/echo-clamp-trace.yaml"
-	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
+	if (!((u64)GURU_SYS_ARG(2) > 1ULL))
 		goto miss;
 #line 14 "examples/echo-clamp-trace.yaml"
 	GURU_SYS_SET_ARG(2, (unsigned long)(u64)(1), 14);

@@ -46,7 +46,7 @@ static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 19 "examples/echo-knob.yaml"
-	if (!(GURU_PARAM(PARAM_fix) && ((s64)(u64)GURU_SYS_ARG(2) > 1)))
+	if (!(GURU_PARAM(PARAM_fix) && ((u64)GURU_SYS_ARG(2) > 1ULL)))
 		goto miss;
 #line 21 "examples/echo-knob.yaml"
 	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 21);
@@ -92,7 +92,7 @@ static noinline void probe1_syscall_write_return_run(struct pt_regs *regs, struc
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 24 "examples/echo-knob.yaml"
-	if (!(guru_tvar_get(TVAR_orig) > 0))
+	if (!((u64)guru_tvar_get(TVAR_orig) > 0ULL))
 		goto miss;
 #line 26 "examples/echo-knob.yaml"
 	regs_set_return_value(ctx->regs, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)));

@@ -31,7 +31,7 @@ static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 16 "examples/echo-one-byte.yaml"
-	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
+	if (!((u64)GURU_SYS_ARG(2) > 1ULL))
 		goto miss;
 #line 18 "examples/echo-one-byte.yaml"
 	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 18);
@@ -82,7 +82,7 @@ static noinline void probe1_syscall_write_return_run(struct pt_regs *regs, struc
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 22 "examples/echo-one-byte.yaml"
-	if (!(guru_tvar_get(TVAR_orig) > 0))
+	if (!((u64)guru_tvar_get(TVAR_orig) > 0ULL))
 		goto miss;
 #line 24 "examples/echo-one-byte.yaml"
 	regs_set_return_value(ctx->regs, (unsigned long)(s64)(guru_tvar_get(TVAR_orig)));

@@ -37,7 +37,7 @@ static noinline void probe0_syscall_write_run(struct pt_regs *regs, struct guru_
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 32 "examples/echo-statement.yaml"
-	if (!((s64)(u64)GURU_SYS_ARG(2) > 1))
+	if (!((u64)GURU_SYS_ARG(2) > 1ULL))
 		goto miss;
 #line 34 "examples/echo-statement.yaml"
 	GURU_TVAR_SET(TVAR_orig, (s64)(u64)GURU_SYS_ARG(2), 34);
@@ -143,7 +143,7 @@ static noinline void probe1_statement_ksys_write_include_linux_file__run(struct 
 	ctx->slide = slide;
 	ctx->func_addr = func_addr;
 #line 37 "examples/echo-statement.yaml"
-	if (!(guru_tvar_get(TVAR_orig) > 0))
+	if (!((u64)guru_tvar_get(TVAR_orig) > 0ULL))
 		goto miss;
 #line 39 "examples/echo-statement.yaml"
 	guru_log_begin(ctx, 0);
