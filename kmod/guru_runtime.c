@@ -1305,6 +1305,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	ctx->site = 0;
 	ctx->slide = 0;
 	ctx->record = NULL;
+	ctx->record_size = 0;
 	memset(&ctx->fault, 0, sizeof(ctx->fault));
 	ctx->counts->hits++;
 	return ctx;
@@ -1492,6 +1493,20 @@ const char *guru_try_string(struct guru_ctx *ctx, int slot, unsigned long addr, 
 
 	ctx->fault = kept;	/* an unreadable string is a value here, not a fault */
 	return s;
+}
+
+const char *guru_record_string(struct guru_ctx *ctx, int slot, u32 start, u32 len, int max)
+{
+	char *dst = ctx->str[slot];
+	u32 n = 0;
+
+	if (start <= ctx->record_size) {
+		n = min3(len, ctx->record_size - start, (u32)clamp(max, 1, GURU_STR_MAX) - 1);
+		n = strnlen((const char *)ctx->record + start, n);
+		memcpy(dst, (const char *)ctx->record + start, n);
+	}
+	dst[n] = '\0';
+	return dst;
 }
 
 const char *guru_comm(struct guru_ctx *ctx, int slot)

@@ -364,6 +364,7 @@ struct guru_ctx {
 	unsigned int site;		/* statement probes: which address of the line was hit */
 	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
 	const void *record;		/* tracepoints: the event record the fields are read from */
+	u32 record_size;		/* its bytes, as perf handed it over */
 	struct guru_fault_payload fault;
 	/* stack_trace_save() writes here; guru's own frames are then skipped. */
 	unsigned long stack[GURU_STACK_MAX + 16];
@@ -404,16 +405,60 @@ void guru_leave(struct guru_ctx *ctx);
 void guru_probe_skipped(struct guru_probe *p);
 
 /*
- * Fields of the event record a handler got (ctx->record, tracepoints): a
- * value at OFFSET, the address of an array there, or the address a
- * __data_loc / __rel_loc word there points to (low 16 bits: the offset,
- * from the record's start or from the end of the word). The family's
- * runtime part checks that the record holds every fixed field.
+ * Fields of the event record a handler got (ctx->record, ctx->record_size
+ * bytes; tracepoints): a value at OFFSET, the address of an array there,
+ * or the data a __data_loc / __rel_loc word there describes. The family's
+ * runtime part checks that the record holds every fixed field; the
+ * dynamic data is checked here, on each use.
  */
 #define GURU_RECORD(type, offset)	(*(const type *)((const u8 *)ctx->record + (offset)))
 #define GURU_RECORD_ADDR(offset)	((unsigned long)ctx->record + (offset))
-#define GURU_RECORD_DATA_LOC(offset)	(GURU_RECORD_ADDR(0) + (GURU_RECORD(u32, offset) & 0xffff))
-#define GURU_RECORD_REL_LOC(offset)	(GURU_RECORD_ADDR((offset) + 4) + (GURU_RECORD(u32, offset) & 0xffff))
+
+/*
+ * A __data_loc word: low 16 bits the data's offset from the record's
+ * start (a __rel_loc's: from the end of the word), high 16 bits its
+ * length. The kernel writes both, but nothing makes the length stop at the
+ * record's end, or the data end in a NUL: 7.x's syscall events append up
+ * to syscall_user_buf_size bytes of a write()'s buffer as a
+ * `__data_loc char[]`, unterminated, and perf's per-CPU buffer past the
+ * record holds an older record's bytes. So the span is cut to the record:
+ * false (and an empty span) if it starts beyond it.
+ */
+static inline bool guru_record_loc(const struct guru_ctx *ctx, unsigned int offset, bool rel, u32 *start, u32 *len)
+{
+	u32 loc = GURU_RECORD(u32, offset);
+	u32 at = (rel ? offset + 4 : 0) + (loc & 0xffff);
+
+	if (at > ctx->record_size) {
+		*start = *len = 0;
+		return false;
+	}
+	*start = at;
+	*len = min_t(u32, loc >> 16, ctx->record_size - at);
+	return true;
+}
+
+/* The data's address as a value (a non-text dynamic array): 0, so any read through it faults, if outside the record. */
+static inline unsigned long guru_record_loc_addr(const struct guru_ctx *ctx, unsigned int offset, bool rel)
+{
+	u32 start, len;
+
+	return guru_record_loc(ctx, offset, rel, &start, &len) ? GURU_RECORD_ADDR(start) : 0;
+}
+#define GURU_RECORD_DATA_LOC(offset)	guru_record_loc_addr(ctx, offset, false)
+#define GURU_RECORD_REL_LOC(offset)	guru_record_loc_addr(ctx, offset, true)
+
+/*
+ * Text fields as strings, copied out of the record into string slot SLOT:
+ * at most LEN bytes at START (and MAX - 1), up to a NUL, never past the
+ * record. Cannot fail: a span outside the record reads as "".
+ */
+const char *guru_record_string(struct guru_ctx *ctx, int slot, u32 start, u32 len, int max);
+#define GURU_RECORD_ARRAY_STRING(slot, offset, size, max)	guru_record_string(ctx, slot, offset, size, max)
+#define GURU_RECORD_LOC_STRING(slot, offset, rel, max) ({			\
+	u32 __start, __len;							\
+	guru_record_loc(ctx, offset, rel, &__start, &__len);			\
+	guru_record_string(ctx, slot, __start, __len, max); })
 
 /*
  * Guards and builtins about the current task, inline through guru_layout.

@@ -63,7 +63,7 @@ static void tp_overflow(struct perf_event *event, struct perf_sample_data *data,
 		skip_all(tp);
 		return;
 	}
-	tp->handler(regs, raw->frag.data);
+	tp->handler(regs, raw->frag.data, raw->frag.size);
 }
 
 static void release_events(struct guru_tracepoint *tp)

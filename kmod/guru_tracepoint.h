@@ -12,16 +12,17 @@
 
 /*
  * One trace event the spec probes. HANDLER runs every probe on it, in spec
- * order, with the event's record: struct trace_entry, then the fields as
- * events/SYSTEM/EVENT/format lays them out. A record shorter than MIN_SIZE
- * (the end of the fields the probes may read) is not handed on but counted
- * as skipped in each of PROBES.
+ * order, with the event's record (SIZE bytes): struct trace_entry, then the
+ * fields as events/SYSTEM/EVENT/format lays them out, then dynamic data. A
+ * record shorter than MIN_SIZE (the end of the fields the probes may read)
+ * is not handed on but counted as skipped in each of PROBES; dynamic data
+ * is read only within SIZE (guru_record_loc).
  */
 struct guru_tracepoint {
 	const char *system;
 	const char *event;
 	unsigned int min_size;
-	void (*handler)(struct pt_regs *regs, const void *record);
+	void (*handler)(struct pt_regs *regs, const void *record, u32 size);
 	struct guru_probe *const *probes;
 	unsigned int nprobes;
 	struct guru_tracepoint_impl *impl;	/* the runtime's; NULL until loaded */

@@ -602,7 +602,8 @@ export class ProbeCompiler {
       if (target.string) {
         // Text fields are strings where they are used, as in bpftrace (args->comm).
         this.takeStringSlot(node);
-        const { space, max } = target.string;
+        const { space, max, read } = target.string;
+        if (read) return { ir: { k: 'familyString', ...read }, type: 'string' };
         return { ir: { k: 'readString', space, addr: { k: 'target', target }, max: { k: 'int', value: String(max) }, line: this.lineOf(node) }, type: 'string' };
       }
       return { ir: { k: 'target', target }, type: 'int' };

@@ -62,7 +62,18 @@ export interface TargetVar {
    * `__data_loc char[]`): its value is the address of a NUL-terminated
    * string in SPACE, read (at most MAX bytes, NUL included) wherever it is used.
    */
-  string?: { space: 'kernel' | 'user'; max: number };
+  string?: { space: 'kernel' | 'user'; max: number; read?: FamilyStringRead };
+}
+
+/**
+ * How a family reads one of its text targets into a string slot instead:
+ * the C macro call MACRO(slot, ARGS...), which cannot fault and yields the
+ * slot (the tracepoint family copies a field out of the record, bounded by
+ * it: GURU_RECORD_LOC_STRING(slot, 8, false, 256)).
+ */
+export interface FamilyStringRead {
+  macro: string;
+  args: string[];
 }
 
 /**
@@ -93,6 +104,8 @@ export type IrExpr =
   | { k: 'readString'; space: 'user' | 'kernel'; addr: IrExpr; max: IrExpr; line: number }
   /** A string that may be unreadable, never a fault: empty then (orEmpty, bpftrace's str()), else the "unreadable" mark in a record. */
   | { k: 'tryString'; space: 'user' | 'kernel' | 'any'; addr: IrExpr; max: IrExpr; orEmpty: boolean }
+  /** A text target read the way its family says (TargetVar.string.read): MACRO(slot, ARGS...), never a fault. */
+  | ({ k: 'familyString' } & FamilyStringRead)
   /** The kernel stack at the probe: only as a part of text. */
   | { k: 'stack' }
   /** Text shown in user space as ARG describes, from PARTS recorded in order (logParts(arg)). */

@@ -194,6 +194,8 @@ export class CEmitter {
         const macro = e.space === 'user' ? 'GURU_USER_STRING' : 'GURU_KERNEL_STRING';
         return `${macro}(${slots.take()}, ${this.expr(e.addr, slots)}, ${this.expr(e.max, slots)}, ${e.line})`;
       }
+      case 'familyString':
+        return `${e.macro}(${[slots.take(), ...e.args].join(', ')})`;
       case 'load':
         return `(s64)GURU_READ(${e.space}, ${this.expr(e.addr, slots)}, ${e.ctype}, ${e.line})`;
       case 'tryString': {
@@ -276,7 +278,7 @@ export class CEmitter {
 }
 
 function isStringExpr(e: IrExpr): boolean {
-  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString' || e.k === 'tryString';
+  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString' || e.k === 'tryString' || e.k === 'familyString';
 }
 
 const SPACE_C = { user: 'GURU_SPACE_USER', kernel: 'GURU_SPACE_KERNEL', any: 'GURU_SPACE_ANY' } as const;

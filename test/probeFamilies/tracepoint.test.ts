@@ -61,8 +61,9 @@ test('fields are typed targets; text fields are strings; args->f and args.f are 
   // fd is an unsigned int in an 8-byte slot: read as u32.
   expect(c).toContain('(s64)(u32)GURU_RECORD(u32, 16)');
   expect(c).toContain('GURU_USER_STRING(0, (s64)(unsigned long)GURU_RECORD(unsigned long, 24)');
-  expect(c).toContain('GURU_KERNEL_STRING(0, (s64)(unsigned long)GURU_RECORD_ADDR(8), 16,');
-  expect(c).toContain('GURU_KERNEL_STRING(0, (s64)(unsigned long)GURU_RECORD_DATA_LOC(8), 256,');
+  // Text is copied out of the record, bounded by the field and the record: a char[16], a __data_loc.
+  expect(c).toContain('GURU_RECORD_ARRAY_STRING(0, 8, 16, 16)');
+  expect(c).toContain('GURU_RECORD_LOC_STRING(0, 8, false, 256)');
   // One perf counter set per event, handed to the probes in spec order.
   expect(c).toMatch(/\.system = "sched",\s+\.event = "sched_switch",\s+\.min_size = 64,/);
   expect(renderModule(plan).files['Kbuild']).toContain('probes.o guru_runtime.o guru_tracepoint.o');

@@ -45,8 +45,14 @@ function fieldTarget(e: TracepointEvent, f: TracepointField, name: string): Targ
     case 'dataLoc':
     case 'relLoc': {
       const t: TargetVar = { ...base, registerCType: 'unsigned long', access: { kind: 'c', c: `${RECORD_ADDRESS_MACROS[f.layout]}(${f.offset})` } };
-      // Text reads as a string where it is used; other arrays are their address, as in C.
-      if (isText) t.string = { space: 'kernel', max: f.layout === 'array' ? Math.min(f.size, STRING_MAX) : STRING_MAX };
+      // Text reads as a string where it is used, copied out of the record and bounded by it; other arrays are their address, as in C.
+      if (isText) {
+        const max = f.layout === 'array' ? Math.min(f.size, STRING_MAX) : STRING_MAX;
+        const read = f.layout === 'array'
+          ? { macro: 'GURU_RECORD_ARRAY_STRING', args: [String(f.offset), String(f.size), String(max)] }
+          : { macro: 'GURU_RECORD_LOC_STRING', args: [String(f.offset), String(f.layout === 'relLoc'), String(max)] };
+        t.string = { space: 'kernel', max, read };
+      }
       return t;
     }
     case 'value': {
@@ -139,7 +145,7 @@ export const tracepointFamily: ProbeFamily<TracepointPlacement, 'tracepoint'> = 
   inTask: true,
   runtime: ['guru_tracepoint.c', 'guru_tracepoint.h'],
   resolve: (point, facts, label) => resolveTracepoint(point, facts, label),
-  body: () => ({ params: 'struct pt_regs *regs, const void *record', hasRegs: true, setup: ['ctx->record = record;'] }),
+  body: () => ({ params: 'struct pt_regs *regs, const void *record, u32 size', hasRegs: true, setup: ['ctx->record = record;', 'ctx->record_size = size;'] }),
   render: (probes, ctx) => {
     // One perf counter set per event; its record goes to the spec's probes on it in spec order.
     const keys = [...new Set(probes.map((p) => `${p.category}:${p.event}`))];

@@ -62,13 +62,14 @@ static __always_inline void probe0_kprobe_x64_sys_read(struct pt_regs *regs, uns
 }
 
 /* probe 1: tracepoint:syscalls:sys_enter_read (examples/bpftrace-read.yaml:27) */
-static noinline void probe1_tracepoint_syscalls_sys_enter_read_run(struct pt_regs *regs, const void *record)
+static noinline void probe1_tracepoint_syscalls_sys_enter_read_run(struct pt_regs *regs, const void *record, u32 size)
 {
 	struct guru_ctx *ctx = guru_enter(&guru_probes[1], regs);
 
 	if (!ctx)
 		return;
 	ctx->record = record;
+	ctx->record_size = size;
 #line 28 "examples/bpftrace-read.yaml"
 	guru_log_begin(ctx, 1);
 	guru_log_int(ctx, (s64)(u32)GURU_RECORD(u32, 16));
@@ -78,7 +79,7 @@ static noinline void probe1_tracepoint_syscalls_sys_enter_read_run(struct pt_reg
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 82 "probes.c"
+#line 83 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
@@ -91,7 +92,7 @@ static __always_inline bool probe1_tracepoint_syscalls_sys_enter_read_where(void
 }
 
 /* Probe 1 as every hit runs it, inline: out at once unless armed, and a counted miss unless probe1_tracepoint_syscalls_sys_enter_read_where(). */
-static __always_inline void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, const void *record)
+static __always_inline void probe1_tracepoint_syscalls_sys_enter_read(struct pt_regs *regs, const void *record, u32 size)
 {
 	if (!guru_is_armed())
 		return;
@@ -99,7 +100,7 @@ static __always_inline void probe1_tracepoint_syscalls_sys_enter_read(struct pt_
 		GURU_WHERE_MISS(1);
 		return;
 	}
-	probe1_tracepoint_syscalls_sys_enter_read_run(regs, record);
+	probe1_tracepoint_syscalls_sys_enter_read_run(regs, record, size);
 }
 
 /* probe 2: kprobe:ksys_read (examples/bpftrace-read.yaml:29) */
@@ -118,7 +119,7 @@ static noinline void probe2_kprobe_ksys_read_run(struct pt_regs *regs, unsigned 
 	guru_log_int(ctx, (s64)guru_pid());
 	guru_log_stack(ctx);
 	guru_log_end(ctx);
-#line 122 "probes.c"
+#line 123 "probes.c"
 	goto out;
 out:
 	guru_leave(ctx);
@@ -161,7 +162,7 @@ static noinline void probe3_syscall_read_return_run(struct pt_regs *regs, struct
 	guru_log_int(ctx, (s64)(s64)regs_return_value(ctx->regs));
 	guru_log_str(ctx, GURU_STR_OR_EMPTY(guru_try_string(ctx, 0, (unsigned long)((s64)(unsigned long)GURU_SYS_ARG(1)), ((s64)(s64)(s64)regs_return_value(ctx->regs) + 1), GURU_SPACE_USER)));
 	guru_log_end(ctx);
-#line 165 "probes.c"
+#line 166 "probes.c"
 	goto out;
 miss:
 	GURU_COUNT_MISS();
@@ -268,12 +269,12 @@ static struct guru_kretprobe sys_read_krp = {
 
 /*
  * tracepoint syscalls:sys_enter_read: one perf counter per CPU hands each
- * record (at least 40 bytes: the fields the probes read) to the
- * spec's probes on it, in spec order.
+ * record (SIZE bytes, at least 40: the fields the probes read) to
+ * the spec's probes on it, in spec order.
  */
-static void tp0_sys_enter_read_record(struct pt_regs *regs, const void *record)
+static void tp0_sys_enter_read_record(struct pt_regs *regs, const void *record, u32 size)
 {
-	probe1_tracepoint_syscalls_sys_enter_read(regs, record);
+	probe1_tracepoint_syscalls_sys_enter_read(regs, record, size);
 }
 
 static struct guru_probe *const tp0_sys_enter_read_probes[] = {
