@@ -7,6 +7,7 @@
 //   trace_event_class      .system (the category), .fields_array
 //   trace_event_fields[]   { type, name, size, align, is_signed } per field, ended by a NULL type
 //   syscall_metadata       for syscalls:sys_enter_*: the syscall's argument types and names (.data)
+//                          (and which arguments' user memory newer kernels copy: syscallUserData.ts)
 //
 // So they are read here from the store's uncompressed image (its data
 // sections), with System.map for the addresses and BTF for the layouts of
@@ -20,6 +21,7 @@ import path from 'node:path';
 import type { Btf } from '../../debuginfo/btf.js';
 import { openElf, SHT_NOBITS, type ElfFile } from '../../debuginfo/elf.js';
 import type { KernelFacts } from '../../kernelFacts/kernelFacts.js';
+import { SYSCALL_USER_DATA_ARGS } from './syscallUserData.js';
 import type { FieldLayout, TracepointCatalog, TracepointEvent, TracepointField } from './types.js';
 
 /** Where tracefs is mounted on the running kernel. */
@@ -153,6 +155,8 @@ export function catalogFromImage(image: string, systemMap: string, btf: Btf): Tr
       len: btf.member('trace_event_fields', 'len')?.offset,
     };
     const meta = { nbArgs: offsetOf(btf, 'syscall_metadata', 'nb_args'), types: offsetOf(btf, 'syscall_metadata', 'types'), args: offsetOf(btf, 'syscall_metadata', 'args') };
+    // Kernels that copy syscall arguments' user memory into the record say so in this member (set at boot).
+    const userData = btf.member('syscall_metadata', 'user_mask') !== undefined;
     const entrySize = sizeOfStruct(btf, 'trace_entry');
     const tpName = offsetOf(btf, 'tracepoint', 'name');
 
@@ -178,10 +182,18 @@ export function catalogFromImage(image: string, systemMap: string, btf: Btf): Tr
           const types = mem.pointer(m + BigInt(meta.types));
           const args = mem.pointer(m + BigInt(meta.args));
           offset = Math.ceil(offset / 8) * 8;
+          const argNames: string[] = [];
           for (let i = 0; i < n; i++) {
             const argType = mem.string(mem.pointer(types + BigInt(8 * i)));
-            fields.push({ name: mem.string(mem.pointer(args + BigInt(8 * i))), type: argType, offset, size: 8, signed: false, layout: 'value', argType });
+            argNames.push(mem.string(mem.pointer(args + BigInt(8 * i))));
+            fields.push({ name: argNames[i]!, type: argType, offset, size: 8, signed: false, layout: 'value', argType });
             offset += 8;
+          }
+          // Then a __data_loc word per argument whose user memory the kernel copies, in argument order.
+          const copied = userData ? (SYSCALL_USER_DATA_ARGS[event.replace(/^sys_enter_/, '')] ?? []) : [];
+          for (const arg of argNames.filter((a) => event.startsWith('sys_enter_') && copied.includes(a))) {
+            fields.push({ name: `__${arg}_val`, type: '__data_loc char[]', offset, size: 4, signed: false, layout: 'dataLoc' });
+            offset += 4;
           }
           continue;
         }
