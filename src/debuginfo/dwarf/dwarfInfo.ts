@@ -11,6 +11,7 @@ import { renderDwarfType, dwarfScalarType, dwarfTypeSize, type DwarfScalar } fro
 import type { Die } from './die.js';
 import { decodeExpression, formatExpression, type ExpressionContext } from './expression.js';
 import { fileMatches, readLineTable, type LineTable } from './lineProgram.js';
+import { functionPrototypeAt, type FunctionPrototype } from './prototype.js';
 import { classifyLocation, isWritable, type VariableLocation } from './location.js';
 import { expressionAt, locationDescription } from './locationLists.js';
 import { dieRanges, rangesContain, type AddressRange } from './ranges.js';
@@ -21,6 +22,7 @@ import { DwarfUnit, readUnitHeader, type DwarfContext, type UnitHeader } from '.
 export type { AddressRange } from './ranges.js';
 export type { VariableLocation } from './location.js';
 export type { DwarfScalar } from './cType.js';
+export type { FunctionPrototype, PrototypeParameter, PrototypeType } from './prototype.js';
 
 export interface SourcePosition {
   file: string;
@@ -316,6 +318,11 @@ export class DwarfInfo implements DwarfContext {
     const chain = scopeChainAt(unit.tree(), address);
     for (let i = chain.length - 1; i >= 0; i--) if (isFunctionScope(chain[i]!)) return chain[i];
     return undefined;
+  }
+
+  /** The prototype (return type, typed parameters) of the function whose out-of-line body starts at ADDRESS. */
+  prototypeAt(address: bigint): FunctionPrototype | undefined {
+    return functionPrototypeAt(this.unitsForAddress(address), address, (d, i) => this.fileName(d.unit, i));
   }
 
   // --- lines ------------------------------------------------------------------------

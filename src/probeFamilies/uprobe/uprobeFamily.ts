@@ -3,8 +3,10 @@
 // `u:`/`ur:`). A handler at a user function's entry or return, in every
 // process that runs the binary (a library: every process that maps it).
 // FUNC comes from the binary's ELF symbols (.symtab, else .dynsym), so
-// stripped binaries work too; with no DWARF read yet, the arguments are
-// positional: `$arg1..$arg6`, the x86-64 System V argument registers,
+// stripped binaries work too. Where the binary's DWARF (its own, or a debug
+// file by build-id: userDebuginfo.ts) has the function's prototype, the
+// arguments have their names and types (entryArguments.ts); otherwise they
+// are positional: `$arg1..$arg6`, the x86-64 System V argument registers,
 // readable and writable at entry; `$return` (rax) readable and writable at
 // return. The kernel side is kmod/guru_uprobe.c; templates/partials/
 // uprobe.hbs hands each hit to the spec's probes on that place in spec order.
@@ -16,8 +18,10 @@ import { ARG_REGISTERS } from '../../kernelFacts/kernelFunctionSignature.js';
 import { slug } from '../kernelFunction.js';
 import { globToRegExp } from '../kprobeFunctions.js';
 import type { ListedTarget, ListEntry, ProbeCommon, ProbeFamily, ProbeScope, Resolution, ResolveError, ResolveOptions } from '../types.js';
+import { entryTargets } from './entryArguments.js';
 import { findUserBinary } from './findUserBinary.js';
 import type { UprobePlacement, UprobeSite } from './types.js';
+import { openUserDebuginfo, type UserDebuginfo } from './userDebuginfo.js';
 import { readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
 
 /** What a register holds, untyped: the binary's symbols say nothing of types. */
@@ -68,10 +72,10 @@ function findFunction(binary: UserBinary, func: string, ret: boolean, pathAsWrit
   };
 }
 
-type UserScope = ProbeScope & { listed: ListedTarget[]; note: string };
+type UserScope = ProbeScope & { listed: ListedTarget[]; note?: string; declaration?: string };
 
-/** What a spec sees at a uprobe (entry) or uretprobe (return) on FUNC: the argument registers, or rax. */
-function userScope(binary: UserBinary, func: string, ret: boolean, pathAsWritten: string, label: string): UserScope {
+/** The positional scope: `$arg1..$arg6` at entry, `$return` at return, untyped; WHY says why there are no names. */
+function positionalScope(func: string, ret: boolean, pathAsWritten: string, label: string, why: string): UserScope {
   const scope: ProbeScope = { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map() };
   const listed: ListedTarget[] = [];
   const entry = spell(false, pathAsWritten, func);
@@ -94,8 +98,39 @@ function userScope(binary: UserBinary, func: string, ret: boolean, pathAsWritten
   } else {
     scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${spell(true, pathAsWritten, func)}` });
   }
-  const why = `${binary.path}'s symbols give no argument names or types (guru reads no DWARF of user binaries yet)`;
   return { ...scope, unknownTargetNote: `arguments are positional here: ${why}`, note: `arguments are positional: ${why}`, listed };
+}
+
+/**
+ * What a spec sees at a uprobe (entry) or uretprobe (return) on FN: its
+ * arguments by name and type where DEBUG has its prototype
+ * (entryArguments.ts), else the argument registers or rax, positional.
+ */
+function userScope(debug: UserDebuginfo, fn: UserFunction, ret: boolean, pathAsWritten: string, label: string): UserScope {
+  if ('why' in debug) return positionalScope(fn.name, ret, pathAsWritten, label, `${debug.why}; ${debug.hint}`);
+  const proto = debug.dwarf.prototypeAt(fn.address);
+  if (!proto) return positionalScope(fn.name, ret, pathAsWritten, label, `the DWARF of ${debug.path} does not describe ${fn.name} (0x${fn.address.toString(16)}): its file was built without -g`);
+  const typed = entryTargets(proto, ret, label, spell(false, pathAsWritten, fn.name), spell(true, pathAsWritten, fn.name));
+  const at = proto.declFile ? ` (${proto.declFile}${proto.declLine ? `:${proto.declLine}` : ''})` : '';
+  return {
+    targets: typed.targets,
+    unavailableTargets: typed.unavailableTargets,
+    readOnly: new Map(),
+    writeWarnings: new Map(),
+    unknownTargetNote: `the arguments of ${proto.name} are its DWARF prototype's: ${proto.declaration}${at}`,
+    declaration: proto.declaration,
+    listed: typed.listed,
+  };
+}
+
+/** The debug information of BINARY (userDebuginfo.ts), for the duration of USE. */
+function withDebuginfo<T>(binary: UserBinary, use: (debug: UserDebuginfo) => T): T {
+  const debug = openUserDebuginfo(binary.path, binary.buildId);
+  try {
+    return use(debug);
+  } finally {
+    if ('dwarf' in debug) debug.dwarf.close();
+  }
 }
 
 function siteOf(binary: UserBinary, fn: UserFunction): UprobeSite {
@@ -118,7 +153,8 @@ function resolveWildcard(binary: UserBinary, point: { path: string; func: string
   if (matched.length > options.probeBudget) {
     return { message: `${label} matches ${matched.length} functions, more than the ${options.probeBudget} probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
-  const scope = userScope(binary, point.func, point.ret, point.path, label);
+  // Each match has its own prototype; one handler for all of them sees what they share: the registers.
+  const scope = positionalScope(point.func, point.ret, point.path, label, 'a pattern matches functions of different prototypes');
   const targets = new Map([...scope.targets].map(([name, t]) => [name, { ...t, writable: false }]));
   return { ...scope, targets, writesRefused: 'writes are refused on wildcard probes', placement: placementOf(binary, point.func, point.ret, matched.map((fn) => siteOf(binary, fn))) };
 }
@@ -130,7 +166,7 @@ function resolveUprobe(point: { path: string; func: string; ret: boolean }, labe
   if (point.func.includes('*')) return resolveWildcard(binary, point, label, options);
   const fn = findFunction(binary, point.func, point.ret, point.path);
   if ('message' in fn) return fn;
-  return { ...userScope(binary, fn.name, point.ret, point.path, label), placement: placementOf(binary, fn.name, point.ret, [siteOf(binary, fn)]) };
+  return { ...withDebuginfo(binary, (debug) => userScope(debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, [siteOf(binary, fn)]) };
 }
 
 /** C initializer bytes of a hex string: `0xf3, 0x0f, ...`. */
@@ -200,12 +236,18 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
       const fn = findFunction(binary, query.func, query.ret, query.path);
       if ('message' in fn) throw new UserError(fn.message, fn.hint);
     }
-    const entries = names.map((name): ListEntry => {
-      const point = spell(query.ret, query.path, name);
-      if (!opts.verbose) return { point };
-      const r = userScope(binary, name, query.ret, query.path, point);
-      return { point, targets: r.listed, note: r.note };
-    });
-    return { release: facts.release, entries, sources: [`${binary.path} (ELF symbols)`] };
+    const listOne = (debug: UserDebuginfo | undefined) =>
+      names.map((name): ListEntry => {
+        const point = spell(query.ret, query.path, name);
+        if (!debug) return { point };
+        const r = userScope(debug, binary.functions.get(name)![0]!, query.ret, query.path, point);
+        return { point, ...(r.declaration ? { declaration: r.declaration } : {}), targets: r.listed, ...(r.note ? { note: r.note } : {}) };
+      });
+    if (!opts.verbose) return { release: facts.release, entries: listOne(undefined), sources: [`${binary.path} (ELF symbols)`] };
+    return withDebuginfo(binary, (debug) => ({
+      release: facts.release,
+      entries: listOne(debug),
+      sources: [`${binary.path} (ELF symbols)`, 'dwarf' in debug ? `${debug.path} (DWARF)` : debug.why],
+    }));
   },
 };

@@ -1,0 +1,130 @@
+// A user function's arguments by name at a uprobe on its first
+// instruction, typed from DWARF (the prototype of src/debuginfo/dwarf/
+// prototype.ts), and its return value typed at a uretprobe.
+//
+// Where an argument is read: from the System V argument registers at the
+// entry address, placed by the calling convention from the DWARF types,
+// not from the parameter's DW_AT_location. At the first instruction the
+// caller has just executed `call`, so the ABI alone fixes where each
+// integer-class argument is (rdi, rsi, rdx, rcx, r8, r9 in order). The
+// DWARF location describes the body: with -O0 it is a frame slot
+// (DW_OP_fbreg) the prologue has not written yet at the entry address, so
+// reading it there would read stale stack; with optimisation it is that
+// same register at the entry pc. SystemTap instead probes after the
+// prologue (DW_AT_low_pc, then the line table's next row) and reads the
+// slot; guru does not, because (1) the uprobe stays where the uretprobe on
+// the same function and `$argN` sit (a uretprobe must be at the entry,
+// where the stack holds the return address), (2) the line table's "end of
+// prologue" is a heuristic that scheduled code breaks, and (3) a write to
+// the argument register at the entry is what the body then sees, while
+// past the prologue the body has already copied it.
+import type { PrototypeType, FunctionPrototype } from '../../debuginfo/dwarf/dwarfInfo.js';
+import type { TargetVar } from '../../expr/ir.js';
+import { scalarCType } from '../../expr/localAccess.js';
+import { ARG_REGISTERS } from '../../kernelFacts/kernelFunctionSignature.js';
+import type { UnavailableTarget } from '../../expr/compileExpression.js';
+import type { ListedTarget, ProbeScope } from '../types.js';
+
+/** How one argument is passed: in N integer registers (readable when one holds an integer or pointer), or elsewhere. */
+type Passing =
+  | { kind: 'register' }
+  | { kind: 'notInteger'; why: string; registers: number }
+  /** After a value whose classification guru does not do, no later place is certain. */
+  | { kind: 'unknown'; why: string };
+
+function passing(t: PrototypeType): Passing {
+  if (t.scalar) return { kind: 'register' };
+  if (t.float) return { kind: 'notInteger', why: `${t.cType} is floating point, passed in an SSE register (or on the x87 stack), which guru does not read`, registers: 0 };
+  if (t.size !== undefined && t.size > 16) return { kind: 'notInteger', why: `${t.cType} is passed by value on the stack (${t.size} bytes)`, registers: 0 };
+  if (t.size === 16 && /^(__int128|unsigned __int128|__int128 unsigned)$/.test(t.cType)) return { kind: 'notInteger', why: `${t.cType} is 128 bits wide, passed in two registers`, registers: 2 };
+  return { kind: 'unknown', why: `${t.cType} is passed by value${t.size !== undefined ? ` (${t.size} bytes)` : ''}, in registers or on the stack as its members' types decide, which guru does not work out` };
+}
+
+/** The C type a register is converted through: as wide as the value (the ABI leaves the upper bits undefined). */
+function registerCType(t: PrototypeType): string {
+  return t.scalar!.kind === 'pointer' ? 'unsigned long' : scalarCType(t.scalar!);
+}
+
+export interface EntryTargets extends Pick<ProbeScope, 'targets' | 'unavailableTargets'> {
+  listed: ListedTarget[];
+}
+
+/**
+ * The targets of a uprobe (RET false) or uretprobe (RET true) on the
+ * function PROTO describes: `$name` and its positional alias `$argN` for
+ * each argument at entry, `$return` at return.
+ */
+export function entryTargets(proto: FunctionPrototype, ret: boolean, label: string, entry: string, retSpelling: string): EntryTargets {
+  const targets = new Map<string, TargetVar>();
+  const unavailableTargets = new Map<string, UnavailableTarget>();
+  const listed: ListedTarget[] = [];
+  const aliases: [string, TargetVar | UnavailableTarget][] = [];
+  // A struct returned in memory: the caller passes where to put it in rdi, a hidden first argument.
+  const hidden = !proto.returns.void && !proto.returns.scalar && !proto.returns.float && (proto.returns.size === undefined || proto.returns.size > 16);
+  let next = hidden ? 1 : 0;
+  let lost: string | undefined;
+  proto.params.forEach((p, i) => {
+    const position = i + 1;
+    const display = p.name ? `$${p.name}` : `$arg${position}`;
+    const shown: ListedTarget = { name: display, ctype: p.type.cType, writable: false };
+    if (p.name && position <= ARG_REGISTERS.length) shown.alias = `$arg${position}`;
+    let why: string | undefined;
+    const how = passing(p.type);
+    if (lost) why = lost;
+    else if (how.kind === 'unknown') {
+      why = how.why;
+      lost = `it comes after ${display} (${p.type.cType} by value), whose passing guru does not work out, so where it is is not certain`;
+    } else if (how.kind === 'notInteger') {
+      why = how.why;
+      next += how.registers;
+    } else if (next >= ARG_REGISTERS.length) {
+      why = `it is passed on the stack (only the first ${ARG_REGISTERS.length} integer arguments travel in registers)`;
+    } else if (ret) {
+      why = `at return the argument registers hold whatever ${proto.name} left in them`;
+      next++;
+    } else {
+      const t: TargetVar = { name: display, ctype: p.type.cType, registerCType: registerCType(p.type), access: { kind: 'c', c: `GURU_USER_ARG(${next})` }, writable: true };
+      targets.set(display, t);
+      aliases.push([`$arg${position}`, { ...t, name: `$arg${position}` }]);
+      shown.writable = true;
+      next++;
+    }
+    if (why !== undefined) {
+      const u: UnavailableTarget = {
+        message: `${display} (${p.type.cType}, argument ${position} of ${proto.name}) cannot be read at ${label}: ${why}`,
+        hint: ret ? `read it at ${entry} (and keep it in a thread var for the return)` : `its prototype: ${proto.declaration}`,
+      };
+      unavailableTargets.set(display, u);
+      aliases.push([`$arg${position}`, u]);
+      shown.unavailable = why;
+    }
+    listed.push(shown);
+  });
+  // Positional aliases never shadow a parameter that happens to be called argN.
+  for (const [name, v] of aliases) {
+    if (targets.has(name) || unavailableTargets.has(name)) continue;
+    if ('access' in v) targets.set(name, v);
+    else unavailableTargets.set(name, v);
+  }
+  const arity = proto.params.length;
+  for (let i = arity + 1; i <= ARG_REGISTERS.length; i++) {
+    const name = `$arg${i}`;
+    if (targets.has(name) || unavailableTargets.has(name)) continue;
+    unavailableTargets.set(name, {
+      message: `${proto.name} takes ${arity === 0 ? 'no arguments' : arity === 1 ? 'one argument' : `${arity} arguments`}${proto.variadic ? ' and a variable list' : ''}: there is no ${name}`,
+      hint: `its prototype: ${proto.declaration}`,
+    });
+  }
+  const r = proto.returns;
+  if (!ret) {
+    unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${retSpelling}` });
+  } else if (r.scalar) {
+    targets.set('$return', { name: '$return', ctype: r.cType, registerCType: registerCType(r), access: { kind: 'returnValue' }, writable: true });
+    listed.push({ name: '$return', ctype: r.cType, writable: true });
+  } else {
+    const why = r.void ? `${proto.name} returns void` : r.float ? `${proto.name} returns ${r.cType}, in an SSE register, which guru does not read` : `${proto.name} returns ${r.cType} by value; guru reads integers and pointers only`;
+    unavailableTargets.set('$return', { message: `$return cannot be read at ${label}: ${why}`, hint: `its prototype: ${proto.declaration}` });
+    listed.push({ name: '$return', ctype: r.cType, writable: false, unavailable: why });
+  }
+  return { targets, unavailableTargets, listed };
+}

@@ -1,0 +1,52 @@
+// Where the DWARF of a user binary is: in the file itself (built with -g),
+// or in the separate debug file Debian's -dbgsym packages (and -dbg ones
+// such as libc6-dbg) install under /usr/lib/debug/.build-id/, named by the
+// binary's GNU build-id, as gdb and SystemTap look for it. A debug file
+// found by build-id describes the very same build, so its addresses are
+// the binary's.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DwarfInfo } from '../../debuginfo/dwarf/dwarfInfo.js';
+import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
+import { openElf } from '../../debuginfo/elf.js';
+
+export const BUILD_ID_DEBUG_DIR = '/usr/lib/debug/.build-id';
+
+export type UserDebuginfo = { path: string; dwarf: DwarfInfo } | { why: string; hint: string };
+
+/** /usr/lib/debug/.build-id/ab/cdef....debug for build-id abcdef.... */
+export function buildIdDebugPath(buildId: string, root = BUILD_ID_DEBUG_DIR): string {
+  return path.join(root, buildId.slice(0, 2), `${buildId.slice(2)}.debug`);
+}
+
+function hasDebugInfo(file: string): boolean {
+  const elf = openElf(file);
+  try {
+    return elf.sections.some((s) => s.name === '.debug_info' && s.size > 0 && s.type !== SHT_NOBITS);
+  } finally {
+    elf.close();
+  }
+}
+
+/** A stripped debug file keeps section headers for code it does not hold. */
+const SHT_NOBITS = 8;
+
+/** The DWARF describing BINARY (whose build-id is BUILD_ID, if it has one), or why there is none. */
+export function openUserDebuginfo(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR): UserDebuginfo {
+  const candidates = [binary, ...(buildId ? [buildIdDebugPath(buildId, root)] : [])];
+  for (const file of candidates) {
+    if (file !== binary && !fs.existsSync(file)) continue;
+    try {
+      if (!hasDebugInfo(file)) continue;
+      return { path: file, dwarf: DwarfInfo.open(file) };
+    } catch (err) {
+      if (err instanceof DebugInfoError) return { why: `the debug information in ${file} cannot be read: ${err.message}`, hint: 'rebuild with gcc -g' };
+      throw err;
+    }
+  }
+  const separate = buildId ? `, and there is no ${buildIdDebugPath(buildId, root)}` : ' and no build-id to find a separate debug file by';
+  return {
+    why: `no debuginfo for ${binary}: it has no .debug_info${separate}`,
+    hint: 'build it with -g, or install the package of its debug file (Debian: -dbgsym or -dbg)',
+  };
+}
