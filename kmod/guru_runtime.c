@@ -629,6 +629,7 @@ static DEFINE_MUTEX(ctl_lock);
 static unsigned long ttl_deadline;	/* jiffies; valid while ttl_work is pending */
 static unsigned long opened;		/* bit 0: the control file is open */
 static void ttl_expired(struct work_struct *w);
+static void set_knob_locked(unsigned int id, s64 value, u32 cause, u64 ms);
 static DECLARE_DELAYED_WORK(ttl_work, ttl_expired);
 /* guru set --disable-for: enabled goes back to 1 when reenable_work runs, if still pending. */
 static bool reenable_pending;
@@ -676,6 +677,9 @@ static bool armed_locked(void)
  * refuses at registration), and then nothing else has happened yet, no
  * begin probe ran, and the arm command fails with its error. Their
  * handlers that run before the gate opens below do nothing (guru_enter).
+ * The gate opens only after the begin probes have run (they run on
+ * `lifecycle`, not the gate): a handler on another CPU never sees the vars
+ * before begin has set them, nor emits before begin's records.
  */
 static int arm_locked(void)
 {
@@ -694,8 +698,8 @@ static int arm_locked(void)
 	}
 	tvar_hooks(true);
 	smp_store_release(&streaming, true);
-	WRITE_ONCE(guru_gate, guru_gate | GURU_GATE_ARMED);
 	run_lifecycle(gm->begin);
+	WRITE_ONCE(guru_gate, guru_gate | GURU_GATE_ARMED);
 	set_probes(true);
 	return 0;
 }
@@ -706,9 +710,17 @@ static void disarm_locked(void)
 
 	if (!armed_locked())
 		return;
-	/* A --disable-for re-enable is for this armed session only (reenable_expired checks the flag). */
-	reenable_pending = false;
-	cancel_delayed_work(&reenable_work);
+	/*
+	 * A --disable-for re-enable is for this armed session only
+	 * (reenable_expired checks the flag); the session ends enabled, as it
+	 * would have once the time was up, so that the end probes run and the
+	 * next arm of this module does not start disabled.
+	 */
+	if (reenable_pending) {
+		WRITE_ONCE(reenable_pending, false);
+		cancel_delayed_work(&reenable_work);
+		set_knob_locked(0, 1, GURU_KNOB_REENABLED, 0);
+	}
 	for (i = 0; i < gm->nattach_sets; i++)
 		gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
 	set_probes(false);
@@ -928,8 +940,8 @@ static int knob_command_locked(const char *cmd)
 			return -EINVAL;
 		if (!ms || msecs_to_jiffies(ms) >= MAX_JIFFY_OFFSET)
 			return -ERANGE;
-		reenable_pending = true;
-		reenable_deadline = jiffies + msecs_to_jiffies(ms);
+		WRITE_ONCE(reenable_pending, true);
+		WRITE_ONCE(reenable_deadline, jiffies + msecs_to_jiffies(ms));
 		mod_delayed_work(system_wq, &reenable_work, msecs_to_jiffies(ms));
 		set_knob_locked(0, 0, GURU_KNOB_DISABLE_FOR, ms);
 		return 0;
@@ -944,7 +956,7 @@ static int knob_command_locked(const char *cmd)
 		return err;
 	if (id == 0 && reenable_pending) {
 		/* Not _sync: reenable_expired waits for ctl_lock, and finds the flag clear. */
-		reenable_pending = false;
+		WRITE_ONCE(reenable_pending, false);
 		cancel_delayed_work(&reenable_work);
 	}
 	set_knob_locked(id, value, GURU_KNOB_SET, 0);
@@ -954,8 +966,13 @@ static int knob_command_locked(const char *cmd)
 static void reenable_expired(struct work_struct *w)
 {
 	mutex_lock(&ctl_lock);
-	if (reenable_pending) {
-		reenable_pending = false;
+	/*
+	 * A newer --disable-for may have come while this run waited for the
+	 * lock: it requeued the work, and that later run is the one to
+	 * re-enable (this one is stale).
+	 */
+	if (reenable_pending && !delayed_work_pending(&reenable_work)) {
+		WRITE_ONCE(reenable_pending, false);
 		set_knob_locked(0, 1, GURU_KNOB_REENABLED, 0);
 	}
 	mutex_unlock(&ctl_lock);
