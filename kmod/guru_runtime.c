@@ -1323,6 +1323,7 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	ctx->slide = 0;
 	ctx->record = NULL;
 	ctx->record_size = 0;
+	ctx->user_faults = false;
 	memset(&ctx->fault, 0, sizeof(ctx->fault));
 	ctx->counts->hits++;
 	return ctx;
@@ -1391,12 +1392,49 @@ bool guru_comm_glob(const char *pattern)
 
 /* ---- statement probes: memory and entry values --------------------------- */
 
-/* Read SIZE (at most 8) bytes at ADDR without faulting; a bad address fills ctx->fault. */
+/*
+ * Copy N bytes of user memory at ADDR to DST: 0, or -EFAULT if any of them
+ * could not be read. Kprobe, kretprobe and tracepoint handlers may run in
+ * NMI or interrupt context or under the kernel's locks, where no page may
+ * be faulted in: for them a page that is not present (never touched, or
+ * swapped out) is unreadable. A uprobe handler runs in the probed task
+ * itself, in process context, with no lock of its mm held (the kernel's
+ * handle_swbp() and uretprobe trampoline call it on the way back to user
+ * space, where the kernel's own uprobe_events fetch arguments with
+ * faulting copies): there (ctx->user_faults) a page not present is paged
+ * in as the task's own access would. Only preemption, which guru's
+ * handlers run with disabled, is turned on for that copy; guru_uprobe.c's
+ * run() has pinned the task to this CPU, so CTX stays this CPU's and
+ * busy, and a handler of this module another task runs on this CPU
+ * meanwhile is skipped and counted (guru_enter). Disarm waits for the
+ * copy: unregistering a uprobe waits for its running handlers.
+ */
+static long guru_copy_user(struct guru_ctx *ctx, void *dst, unsigned long addr, size_t n)
+{
+	unsigned long left;
+
+	if (!copy_from_user_nofault(dst, (const void __user *)addr, n))
+		return 0;
+	/*
+	 * Only with preemption disabled once, by run(), and interrupts on:
+	 * should a kernel ever call a uprobe handler in atomic context, its
+	 * reads stay the ones that never fault.
+	 */
+	if (!ctx->user_faults || irqs_disabled() ||
+	    (IS_ENABLED(CONFIG_PREEMPT_COUNT) && preempt_count() != 1))
+		return -EFAULT;
+	preempt_enable();
+	left = copy_from_user(dst, (const void __user *)addr, n);
+	preempt_disable();
+	return left ? -EFAULT : 0;
+}
+
+/* Read SIZE (at most 8) bytes at ADDR (see guru_copy_user); a bad address fills ctx->fault. */
 static bool read_nofault(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 *value, bool user)
 {
 	u64 v = 0;	/* x86 is little endian: the low SIZE bytes are the variable */
 	unsigned int n = min_t(unsigned int, size, sizeof(v));
-	long err = user ? copy_from_user_nofault(&v, (const void __user *)addr, n)
+	long err = user ? guru_copy_user(ctx, &v, addr, n)
 			: copy_from_kernel_nofault(&v, (const void *)addr, n);
 
 	if (err) {
@@ -1457,7 +1495,8 @@ bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int si
 /* ---- strings ------------------------------------------------------------ */
 
 /*
- * Copy a NUL-terminated string without ever faulting. copy_*_nofault needs
+ * Copy a NUL-terminated string without faulting (in uprobes: see
+ * guru_copy_user). copy_*_nofault needs
  * every byte of a request mapped, so read up to each page end at a time: a
  * short string at the end of a mapping must not fail because of the page
  * after it. A string cut off by an unmapped page is returned truncated;
@@ -1472,7 +1511,7 @@ static const char *read_string(struct guru_ctx *ctx, int slot, unsigned long add
 	while (n < max - 1) {
 		unsigned long a = addr + n;
 		size_t chunk = min_t(size_t, max - 1 - n, PAGE_SIZE - offset_in_page(a));
-		long err = user ? copy_from_user_nofault(dst + n, (const void __user *)a, chunk)
+		long err = user ? guru_copy_user(ctx, dst + n, a, chunk)
 				: copy_from_kernel_nofault(dst + n, (const void *)a, chunk);
 		char *nul;
 

@@ -26,7 +26,9 @@
  * handler sleeps, allocates, or takes a lock: events go into a per-CPU
  * ring with a single producer (this CPU's handler) and a single consumer
  * (the reader), counters are per CPU, and thread variables live in a
- * table whose slots are claimed with cmpxchg.
+ * table whose slots are claimed with cmpxchg. One exception: a uprobe
+ * handler, which runs in the probed task with its CPU pinned, may sleep
+ * while it pages user memory in (guru_copy_user in guru_runtime.c).
  *
  * Headers: this file is all that the generated probes.c includes, and it is
  * kept lean on purpose. <linux/kprobes.h>, <linux/module.h> and
@@ -239,8 +241,9 @@ struct guru_probe {
  * sets it had armed before and refuses the arm command with that error.
  * Disarm is called only on an armed set.
  * A handler still in flight after disarm is waited for by the runtime
- * (synchronize_rcu: handlers run with preemption off); unload must not
- * return while the kernel can still call into the set's code.
+ * (synchronize_rcu: handlers run with preemption off); a family whose
+ * handlers may sleep (uprobes) waits for them in its disarm. Unload must
+ * not return while the kernel can still call into the set's code.
  */
 struct guru_attach_set;
 
@@ -365,6 +368,7 @@ struct guru_ctx {
 	unsigned long slide;		/* statement probes: run-time minus link-time address (KASLR) */
 	const void *record;		/* tracepoints: the event record the fields are read from */
 	u32 record_size;		/* its bytes, as perf handed it over */
+	bool user_faults;		/* uprobes: user reads may page memory in (see guru_copy_user) */
 	struct guru_fault_payload fault;
 	/* stack_trace_save() writes here; guru's own frames are then skipped. */
 	unsigned long stack[GURU_STACK_MAX + 16];

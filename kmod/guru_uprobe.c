@@ -10,15 +10,17 @@
  * when the function returns.
  *
  * Contexts: uprobe handlers run in the probed task, in process context,
- * from its breakpoint trap, with preemption and interrupts enabled. guru's
- * per-CPU scratch (guru_enter) and the runtime's disarm (synchronize_rcu
- * waits for handlers that run with preemption disabled) need preemption
- * off, so the handlers here disable it around the spec's code. That code
- * therefore never sleeps: user memory (user_string(), the arguments'
- * pointees) is read with the runtime's nofault copies, which fail instead
- * of paging memory in, and a failure is a fault event with the spec line,
- * never an oops and never a signal to the task. A page the task has never
- * touched (or that was swapped out) reads as such a fault.
+ * on its way back to user space from the breakpoint trap (or the
+ * uretprobe trampoline), with preemption and interrupts enabled, holding
+ * no lock of its mm: they may sleep (6.1 calls them under the uprobe's
+ * register_rwsem, later kernels under sleepable RCU). guru's per-CPU
+ * scratch (guru_enter) needs preemption off, so run() disables it around
+ * the spec's code and pins the task to its CPU; reads of user memory
+ * (user_string(), the arguments' pointees) may then page memory in, with
+ * preemption on for the copy alone (guru_copy_user in guru_runtime.c): a
+ * string in a page the task never touched, or one swapped out, reads as
+ * the task would read it. A bad address is still a fault event with the
+ * spec line, never an oops and never a signal to the task.
  *
  * Lifetime: load opens the file (kept open until unload: see
  * open_target) and checks it (the bytes at the offset are the ones guru
@@ -27,14 +29,15 @@
  * disarm: the kernel writes a uprobe's breakpoint into every process that
  * maps the file as soon as a consumer is registered, and redirects the
  * return address of every call for a uretprobe's, whatever the handler
- * then does; a loaded module that is not armed must leave the probed
- * programs alone: a loaded module is inert until armed. Arm and disarm run in
+ * then does, and a loaded module that is not armed must leave the probed
+ * programs alone. Arm and disarm run in
  * process context under the runtime's control mutex, where registering
  * may sleep (it takes each mapping mm's mmap lock to write the
  * breakpoints). Unregistering at disarm waits, where the kernel defers it
  * (6.12 on) with uprobe_unregister_sync(), until no handler of ours can
- * still be running, so the runtime's disarm (and unload after it) never
- * races one. A uretprobe whose function has not returned yet keeps its
+ * still be running, even one preempted while it pages user memory in
+ * (which the runtime's synchronize_rcu would not wait for), so the
+ * runtime's disarm (and unload after it) never races one. A uretprobe whose function has not returned yet keeps its
  * return address in the task's stack redirected; the kernel calls no
  * consumer of ours for it after unregistering.
  *
@@ -115,12 +118,19 @@ static void unregister_wait(void)
 
 /* ---- handlers ------------------------------------------------------------ */
 
+/*
+ * guru_enter's per-CPU scratch needs preemption off; the task also stays
+ * on this CPU for the whole handler (migrate_disable), so that a user
+ * read may turn preemption on to page memory in (guru_copy_user) and the
+ * scratch is still this CPU's after it.
+ */
 static void run(void (*fn)(struct pt_regs *), struct pt_regs *regs)
 {
-	/* guru_enter's per-CPU scratch and disarm's synchronize_rcu need this. */
+	migrate_disable();
 	preempt_disable();
 	fn(regs);
 	preempt_enable();
+	migrate_enable();
 }
 
 static int on_entry(struct uprobe_consumer *uc, struct pt_regs *regs)

@@ -189,8 +189,9 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
   // kmod/guru_uprobe.c: the file at the path does not hold the bytes guru read at the offset (-ESTALE).
   insmodRefusals: [{ error: 'Stale file handle', hint: 'a probed user binary is not the file the module was built against (dmesg names it): rebuild the module where the probed programs run' }],
   resolve: (point, _facts, label, options) => resolveUprobe(point, label, options),
-  // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup).
-  body: () => ({ params: 'struct pt_regs *regs, const char *func_name', hasRegs: true, setup: ['ctx->func_name = func_name;'] }),
+  // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup);
+  // user_faults: the handler runs in the probed task, where user reads may page memory in (kmod/guru_uprobe.c).
+  body: () => ({ params: 'struct pt_regs *regs, const char *func_name', hasRegs: true, setup: ['ctx->func_name = func_name;', 'ctx->user_faults = true;'] }),
   render: (probes, ctx) => {
     // One uprobe consumer per probed place (path, offset); its hits go to the spec's probes there in spec order.
     const places = new Map<string, { path: string; site: UprobeSite; entryFns: string[]; retFns: string[] }>();
