@@ -82,6 +82,8 @@ export interface CompileScope {
   point?: { kind: string; offset?: number; syscall?: string };
   /** What bpftrace's arg0 ... arg5 are here, as the probe's family says (ProbeFamily.rawArgs); unset: nothing. */
   rawArgs?: RawArgs;
+  /** Why the kernel stack means nothing here (ProbeFamily.kernelStackRefused: uprobes); unset: it is the probed code's. */
+  kernelStackRefused?: { message: string; hint: string };
 }
 
 /**
@@ -347,8 +349,11 @@ export class ProbeCompiler {
     switch (name) {
       case 'log':
         return this.log(node, line);
-      case 'stop':
       case 'backtrace':
+        this.kernelStackHere(node, 'backtrace()');
+        if (node.arguments.length) this.fail(node, 'backtrace() takes no arguments');
+        return { k: name, line };
+      case 'stop':
         if (node.arguments.length) this.fail(node, `${name}() takes no arguments`);
         return { k: name, line };
       case 'raise':
@@ -406,6 +411,7 @@ export class ProbeCompiler {
         case 'println':
           return this.println(node, line);
         case 'print_backtrace':
+          this.kernelStackHere(node, 'print_backtrace()');
           if (node.arguments.length) this.fail(node, 'print_backtrace() takes no arguments');
           return this.printText(textValue({ stack: 'systemtap' }, [{ k: 'stack' }]), node, line);
         case 'signal':
@@ -671,6 +677,7 @@ export class ProbeCompiler {
     if ('alias' in m) return this.aliasOf(node, m.alias, name);
     switch (m.rule) {
       case 'kstack':
+        this.kernelStackHere(node, 'kstack');
         return this.kstack('bpftrace', undefined);
       case 'argN':
         return this.bpftraceArg(node, Number(name.slice(3)));
@@ -715,9 +722,11 @@ export class ProbeCompiler {
       }
       case 'print_backtrace':
       case 'sprint_backtrace':
+        this.kernelStackHere(node, `${word.name}()`);
         if (args.length) this.fail(args[0], `${word.name}() takes no arguments`);
         return this.text({ arg: { stack: 'systemtap' }, parts: [{ k: 'stack' }] });
       case 'kstack':
+        this.kernelStackHere(node, 'kstack');
         return this.kstackCall(node);
       case 'returnstr': {
         const fmt = this.returnFormat(args[0], node, 'returnstr', args.length !== 1);
@@ -859,6 +868,12 @@ export class ProbeCompiler {
       limit = Math.min(Number((v.ir as { value: string }).value), STACK_MAX);
     });
     return this.kstack(style, limit);
+  }
+
+  /** Refuse WHAT where the kernel stack is not the probed code's (scope.kernelStackRefused: uprobes). */
+  private kernelStackHere(node: ExprNode, what: string): void {
+    const r = this.scope.kernelStackRefused;
+    if (r) this.fail(node, `${what} at ${this.scope.probeLabel} ${r.message}`, r.hint);
   }
 
   private kstack(style: StackStyle, limit: number | undefined): Typed {

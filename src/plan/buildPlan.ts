@@ -65,6 +65,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         types: () => targetTypes(s.btfModule),
         point: resolved.placement,
         rawArgs: familyOf(resolved.placement).rawArgs?.(resolved.placement),
+        kernelStackRefused: familyOf(resolved.placement).kernelStackRefused,
       };
       const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats, session.shared), scope, id);
       const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;

@@ -254,6 +254,12 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   /** How that runtime part refuses to load, for the hint `guru apply` gives (carried in the module's manifest). */
   insmodRefusals?: readonly InsmodRefusal[];
   resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
+  /**
+   * Why the kernel stack (backtrace(), print_backtrace(), kstack) shows
+   * nothing of the probed code at this family's probes, and what to use
+   * instead; unset: the kernel stack is the probed code's.
+   */
+  kernelStackRefused?: { message: string; hint: string };
   /** What bpftrace's arg0 ... arg5 are at the placement (raw registers at a kprobe's entry); unset: bpftrace's raw arguments are not known there. */
   rawArgs?(placement: P): RawArgs;
   /** The probe handler's signature and context set-up. */

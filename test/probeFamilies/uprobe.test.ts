@@ -122,6 +122,21 @@ test('refusals are located, with the nearest function from the ELF\'s symbols', 
   expect(text.replaceAll(dir, 'DIR').replaceAll(libc, 'LIBC').replace(/\.build-id\/[0-9a-f]{2}\/[0-9a-f]+\.debug/g, '.build-id/BU/ILDID.debug')).toMatchSnapshot();
 });
 
+test('the kernel stack is refused at uprobes (it is the breakpoint trap\'s), located, pointing at what shows the program\'s calls', () => {
+  const text = refusalText(() =>
+    buildPlan(
+      spec(
+        `  - on: uprobe:${dir}/pie:greet\n    do: backtrace()\n` +
+          `  - on: uretprobe:${dir}/pie:greet\n    do: print_backtrace()\n` +
+          `  - on: u:${dir}/pie:greet\n    do: printf("%s\\n", kstack)\n` +
+          `  - on: process("${dir}/pie").function("gree*")\n    do: log("%s", sprint_backtrace())\n`,
+      ),
+      fakeKernelFacts(),
+    ),
+  );
+  expect(text.replaceAll(dir, 'DIR')).toMatchSnapshot();
+});
+
 test('a pattern sits on every function it matches, read-only, one handler for all; func names the one hit', () => {
   const plan = buildPlan(
     spec(`  - on: process("${dir}/nopie").function("*")\n    do: log("%s(%d)", func, $arg1)\n  - on: ur:${dir}/nopie:greet\n    do: log("%s returns", func)\n`),

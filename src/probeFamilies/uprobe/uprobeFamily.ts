@@ -188,6 +188,11 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
   runtime: ['guru_uprobe.c', 'guru_uprobe.h'],
   // kmod/guru_uprobe.c: the file at the path does not hold the bytes guru read at the offset (-ESTALE).
   insmodRefusals: [{ error: 'Stale file handle', hint: 'a probed user binary is not the file the module was built against (dmesg names it): rebuild the module where the probed programs run' }],
+  // Handlers run from the program's breakpoint trap (int3, or the uretprobe trampoline): the kernel stack is that path alone.
+  kernelStackRefused: {
+    message: "is the kernel stack, and a uprobe's handler runs from the probed program's breakpoint trap: that stack holds only the trap's path (the int3 handler), never the program's calls",
+    hint: 'user stacks (ubacktrace(), ustack) are not supported yet; func names the probed function, and probes on its callers show who called it (process("PATH").function("*").call and .return: the call flow)',
+  },
   resolve: (point, _facts, label, options) => resolveUprobe(point, label, options),
   // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup);
   // user_faults: the handler runs in the probed task, where user reads may page memory in (kmod/guru_uprobe.c).
