@@ -630,6 +630,11 @@ static unsigned long ttl_deadline;	/* jiffies; valid while ttl_work is pending *
 static unsigned long opened;		/* bit 0: the control file is open */
 static void ttl_expired(struct work_struct *w);
 static void set_knob_locked(unsigned int id, s64 value, u32 cause, u64 ms);
+/*
+ * The delayed works below run on system_long_wq: a disarm waits for RCU
+ * grace periods, and 7.x warns about system_wq (and system_unbound_wq),
+ * whose replacements 6.1 does not have; system_long_wq is in both.
+ */
 static DECLARE_DELAYED_WORK(ttl_work, ttl_expired);
 /* guru set --disable-for: enabled goes back to 1 when reenable_work runs, if still pending. */
 static bool reenable_pending;
@@ -942,7 +947,7 @@ static int knob_command_locked(const char *cmd)
 			return -ERANGE;
 		WRITE_ONCE(reenable_pending, true);
 		WRITE_ONCE(reenable_deadline, jiffies + msecs_to_jiffies(ms));
-		mod_delayed_work(system_wq, &reenable_work, msecs_to_jiffies(ms));
+		mod_delayed_work(system_long_wq, &reenable_work, msecs_to_jiffies(ms));
 		set_knob_locked(0, 0, GURU_KNOB_DISABLE_FOR, ms);
 		return 0;
 	}
@@ -1065,7 +1070,7 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 			detached = true;
 			if (ttl) {
 				ttl_deadline = jiffies + ttl * HZ;
-				mod_delayed_work(system_wq, &ttl_work, ttl * HZ);
+				mod_delayed_work(system_long_wq, &ttl_work, ttl * HZ);
 			}
 		}
 	} else {

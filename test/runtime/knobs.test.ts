@@ -45,7 +45,8 @@ describeOnFirstKernel((storedKernel) => {
       600_000,
     );
     const seen = markers(run.stdout);
-    expect(seen.get('exit')).toBe('0');
+    // The summary and the steps' output say why, should the session fail.
+    if (seen.get('exit') !== '0') throw new Error(`guru apply exited ${seen.get('exit')}:\n${run.stdout.slice(-4000)}`);
     expect(seen.get('param')).toBe('h'); // --param fix=1 before arming: the spec's initial value is 0
     expect(seen.get('set-exit')).toBe('0');
     expect(seen.get('fix0')).toBe('hello\n');
