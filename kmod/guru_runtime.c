@@ -846,37 +846,50 @@ static s64 knob_value(unsigned int id)
 	return id ? READ_ONCE(gm->params[id - 1]) : !(READ_ONCE(guru_gate) & GURU_GATE_DISABLED);
 }
 
-static void rec_start(struct guru_ctx *ctx, u16 type, u16 id);
-static void rec_put(struct guru_ctx *ctx, const void *data, u32 len);
-static void rec_finish(struct guru_ctx *ctx);
-
 /*
  * Report a change to the supervisor's stream, if there is one (the module
  * is armed; otherwise the params file has the value). This runs in process
  * context (a write to the control or params file, or reenable_work), not in
- * a handler, but builds the record in this CPU's scratch as a handler does:
- * with preemption off, and ctx->busy set so that a probe hit in an
- * interrupt on this CPU meanwhile is counted as nested instead of sharing
- * the scratch. No handler can own the scratch here: handlers run to the
- * end without sleeping, and begin/end probes run under ctl_lock, which we
- * hold.
+ * a handler. The record is built here, not in this CPU's scratch (ctx):
+ * a uprobe handler may own that scratch, busy set, while it sleeps paging
+ * in user memory (guru_copy_user), and this task may be the one the CPU
+ * runs meanwhile. Pushing is still safe: the ring has one producer at a
+ * time on this CPU, and no handler ever sleeps inside ring_push. With
+ * preemption off and busy set for the push, a probe hit in an interrupt
+ * here is skipped; busy is given back only if it was not already set.
  */
 static void emit_knob_locked(unsigned int id, s64 old, s64 value, u32 cause, u64 ms)
 {
-	struct guru_knob_payload p = { .old = old, .value = value, .cause = cause, .ms = ms };
-	struct guru_ctx *ctx;
+	struct {
+		struct guru_rec_hdr h;
+		struct guru_knob_payload p;
+	} __aligned(8) rec;
+	struct guru_cpu *c;
+	bool owned;
 
 	if (!armed_locked())
 		return;
+	memset(&rec, 0, sizeof(rec));
+	rec.p.old = old;
+	rec.p.value = value;
+	rec.p.cause = cause;
+	rec.p.ms = ms;
+	rec.h.size = sizeof(rec);
+	rec.h.type = GURU_REC_KNOB;
+	rec.h.id = id;
+	rec.h.pid = current->tgid;
+	rec.h.tid = current->pid;
 	preempt_disable();
-	ctx = &this_cpu_ptr(cpus)->ctx;
-	WRITE_ONCE(ctx->busy, true);
+	c = this_cpu_ptr(cpus);
+	owned = READ_ONCE(c->ctx.busy);
+	WRITE_ONCE(c->ctx.busy, true);
 	barrier();
-	rec_start(ctx, GURU_REC_KNOB, id);
-	rec_put(ctx, &p, sizeof(p));
-	rec_finish(ctx);
+	rec.h.cpu = smp_processor_id();
+	rec.h.nsecs = ktime_get_mono_fast_ns();
+	ring_push(c, &rec, sizeof(rec));
 	barrier();
-	WRITE_ONCE(ctx->busy, false);
+	if (!owned)
+		WRITE_ONCE(c->ctx.busy, false);
 	preempt_enable();
 }
 
