@@ -74,8 +74,9 @@ function describeOnKernels(refs: string[], body: (kernel: () => Promise<StoredKe
  * modules, drops, record sizes) and for the long tests whose
  * kernel-specific part the core set checks on every kernel already
  * (kbuild/examples, echoOneByte, echoStatement, typedWildcards,
- * moduleFunctions, uprobes, tracepointCounts, seedWords use
- * describeEachKernel). The
+ * moduleFunctions, uprobes, uprobeArming and uprobeUserReads (the uprobe
+ * API and its handlers' context differ per kernel), tracepointCounts,
+ * seedWords use describeEachKernel). The
  * whole matrix took npm test past CI's hour: measured at 04:20-05:30 on
  * 2026-12-02, 30 of 79 files in 64 min of jest time at load 8-13.
  */

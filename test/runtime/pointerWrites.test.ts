@@ -7,7 +7,7 @@
 // unharmed. The event read back through @cast(...) and current-> shows the
 // flag set and the reader's own pid.
 import fs from 'node:fs';
-import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 let dir: string;
 beforeAll(() => {
@@ -15,7 +15,7 @@ beforeAll(() => {
 });
 afterAll(() => dir && fs.rmSync(dir, { recursive: true, force: true }));
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('a member written through a pointer changes what the kernel does; a write to read-only memory is a fault', async () => {
     const kernel = await storedKernel();
     const ko = await buildFor(kernel, 'test/fixtures/runtime/pointer-writes.yaml');

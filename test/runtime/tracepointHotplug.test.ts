@@ -8,11 +8,11 @@
 // program on the CPU, until the probe sees it (at most 200 tries), then
 // runs the counted one.
 import fs from 'node:fs';
-import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 const CALLS = 50;
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('cpu1 offline and online again while armed: a program pinned to it is counted', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();

@@ -7,11 +7,11 @@
 // probe finds the CPU busy. Before, such hits went only into the module's
 // `nested` total and the tracepoint probe's row said nmissed 0.
 import fs from 'node:fs';
-import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 const CALLS = 5;
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('a tracepoint hit inside another probe is counted in its own nmissed', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();

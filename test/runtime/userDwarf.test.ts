@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { buildFor, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { buildFor, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 const TRACE = path.resolve('test/fixtures/programs/trace.c');
 const PROTOTYPES = path.resolve('test/fixtures/programs/prototypes.c');
@@ -30,7 +30,7 @@ probes:
 `;
 }
 
-describeEachKernel((storedKernel) => {
+describeOnFirstKernel((storedKernel) => {
   test('arguments by name from DWARF at the entry of user functions, read and rewritten (seed 003 at -O0, a -O2 build with a string, a bool and a double)', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();
