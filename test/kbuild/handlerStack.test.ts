@@ -13,8 +13,8 @@ import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
 const env = usePrivateBuildCache();
 /** Bytes a handler-side function may put on the stack. */
 const FRAME_LIMIT = 256;
-/** Functions that run in process context only: the control file, stats, load and unload. */
-const PROCESS_CONTEXT = /^(ctl_|stats_|wildcards_|guru_module_|guru_init|guru_exit|register_|unregister_|alloc_|free_|load_|unload_|tvar_init|tvar_exit|tvar_clear|arm_locked|disarm_locked|ttl_|run_lifecycle|set_probes|note_addresses|copy_records|kprobe_new|kretprobe_new|set_param|init_module|cleanup_module)/;
+/** Functions that run in process context only: the control, stats and params files (knob commands), load and unload. */
+const PROCESS_CONTEXT = /^(ctl_|stats_|params_|knob_|set_knob_|reenable_|wildcards_|guru_module_|guru_init|guru_exit|register_|unregister_|alloc_|free_|load_|unload_|tvar_init|tvar_exit|tvar_clear|arm_locked|disarm_locked|ttl_|run_lifecycle|set_probes|note_addresses|copy_records|kprobe_new|kretprobe_new|set_param|init_module|cleanup_module)/;
 
 test('no function a probe handler runs takes more than 256 bytes of stack (ptrace-return-codes: backtrace(), strings, a kretprobe)', async () => {
   const { koPath } = await buildModule(buildPlan(readSpecFile('examples/ptrace-return-codes.yaml'), headersKernelFacts(env.target)), env.target);
