@@ -846,6 +846,17 @@ static s64 knob_value(unsigned int id)
 	return id ? READ_ONCE(gm->params[id - 1]) : !(READ_ONCE(guru_gate) & GURU_GATE_DISABLED);
 }
 
+/* A record's header, all but its size: who and when, on this CPU (preemption off). */
+static void rec_header(struct guru_rec_hdr *h, u16 type, u16 id)
+{
+	h->type = type;
+	h->id = id;
+	h->cpu = smp_processor_id();
+	h->pid = current->tgid;
+	h->tid = current->pid;
+	h->nsecs = ktime_get_mono_fast_ns();
+}
+
 /*
  * Report a change to the supervisor's stream, if there is one (the module
  * is armed; otherwise the params file has the value). This runs in process
@@ -875,17 +886,12 @@ static void emit_knob_locked(unsigned int id, s64 old, s64 value, u32 cause, u64
 	rec.p.cause = cause;
 	rec.p.ms = ms;
 	rec.h.size = sizeof(rec);
-	rec.h.type = GURU_REC_KNOB;
-	rec.h.id = id;
-	rec.h.pid = current->tgid;
-	rec.h.tid = current->pid;
 	preempt_disable();
 	c = this_cpu_ptr(cpus);
 	owned = READ_ONCE(c->ctx.busy);
 	WRITE_ONCE(c->ctx.busy, true);
 	barrier();
-	rec.h.cpu = smp_processor_id();
-	rec.h.nsecs = ktime_get_mono_fast_ns();
+	rec_header(&rec.h, GURU_REC_KNOB, id);
 	ring_push(c, &rec, sizeof(rec));
 	barrier();
 	if (!owned)
@@ -1606,15 +1612,8 @@ const char *guru_func_name(struct guru_ctx *ctx, int slot)
 
 static void rec_start(struct guru_ctx *ctx, u16 type, u16 id)
 {
-	struct guru_rec_hdr *h = (struct guru_rec_hdr *)ctx->rec;
-
-	h->type = type;
-	h->id = id;
-	h->cpu = smp_processor_id();
-	h->pid = current->tgid;
-	h->tid = current->pid;
-	h->nsecs = ktime_get_mono_fast_ns();
-	ctx->rec_len = sizeof(*h);
+	rec_header((struct guru_rec_hdr *)ctx->rec, type, id);
+	ctx->rec_len = sizeof(struct guru_rec_hdr);
 }
 
 /* Append LEN bytes; a record never grows past GURU_REC_MAX (a log() always fits: see there). */
