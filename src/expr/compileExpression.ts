@@ -69,6 +69,8 @@ export interface CompileScope {
   varIds: ReadonlyMap<string, number>;
   params: readonly ParamDecl[];
   constant: (name: string) => bigint | undefined;
+  /** Whether the constant's C type is 64-bit unsigned (KernelFacts.constantUnsigned). */
+  constantUnsigned?: (name: string) => boolean;
   constantNames: () => string[];
   /** False where handlers run in the supervisor, not a probed task (begin, end): raise() would signal guru. */
   inTask?: boolean;
@@ -152,11 +154,12 @@ function logArgOf(t: Typed): LogArg {
 
 /**
  * A literal or constant: its 64-bit value, unsigned when it is above
- * S64_MAX as C's 0xffffffffffffffff is (unsignedness.ts).
+ * S64_MAX as C's 0xffffffffffffffff is, or when its C type is a 64-bit
+ * unsigned one as a header's `8UL` is (unsignedness.ts).
  */
-function intConstant(v: bigint): IrExpr {
+function intConstant(v: bigint, unsigned64 = false): IrExpr {
   const value = BigInt.asIntN(64, v).toString();
-  return v > (1n << 63n) - 1n ? { k: 'int', value, unsigned: true } : { k: 'int', value };
+  return unsigned64 || v > (1n << 63n) - 1n ? { k: 'int', value, unsigned: true } : { k: 'int', value };
 }
 
 interface Typed {
@@ -507,7 +510,8 @@ export class ProbeCompiler {
     switch (node.type) {
       case 'Literal': {
         const v = (node as jsep.Literal).value;
-        if (typeof v === 'bigint') return { ir: intConstant(v), type: 'int' };
+        // `8UL`, `1ULL`: C's 64-bit unsigned literals, unsigned as in C.
+        if (typeof v === 'bigint') return { ir: intConstant(v, /^(?=[^ ]*[uU])(?=[^ ]*[lL])[0-9a-fA-FxX]+[uUlL]+$/.test(String((node as jsep.Literal).raw))), type: 'int' };
         if (typeof v === 'boolean') return { ir: { k: 'int', value: v ? '1' : '0' }, type: 'int' };
         if (typeof v === 'string') return { ir: { k: 'str', value: v }, type: 'string' };
         this.fail(node, `unsupported literal ${String((node as jsep.Literal).raw)}`);
@@ -625,7 +629,7 @@ export class ProbeCompiler {
       return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
     }
     const c = this.scope.constant(name);
-    if (c !== undefined) return { ir: intConstant(c), type: 'int' };
+    if (c !== undefined) return { ir: intConstant(c, this.scope.constantUnsigned?.(name)), type: 'int' };
     if (LATER_CALLS[name] || (STATEMENT_CALLS as readonly string[]).includes(name) || (VALUE_CALLS as readonly string[]).includes(name)) {
       this.fail(node, `${name} is a function`, `call it: ${name}(...)`);
     }

@@ -12,7 +12,7 @@ import type { KernelFacts, SyscallPrototype, SyscallArg } from './kernelFacts.js
 import { kernelModules, type KernelModules } from './kernelModules.js';
 import type { KernelTarget } from './kernelTarget.js';
 import { parseSyscallPrototypes, parseSyscallTable } from './parseSyscallPrototypes.js';
-import { parseHeaderConstants } from './parseHeaderConstants.js';
+import { parseHeaderConstants, type HeaderConstants } from './parseHeaderConstants.js';
 
 /**
  * Debian splits headers into an arch part (the KDIR, whose Makefile is one
@@ -78,8 +78,8 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     // still probe-able; its arguments are then positional only.
     syscalls.set(name, { name, args: args ?? [], symbol: `__x64_sys_${name}` });
   }
-  let constants: Map<string, bigint> | undefined;
-  const loadConstants = (): Map<string, bigint> => {
+  let constants: HeaderConstants | undefined;
+  const loadConstants = (): HeaderConstants => {
     constants ??= parseHeaderConstants(
       CONSTANT_HEADERS.map((h) => path.join(source, h))
         .filter((f) => fs.existsSync(f))
@@ -130,8 +130,9 @@ export function headersKernelFacts(opts: HeadersKernelFactsOptions): KernelFacts
     functionSymbols: loadSymbols,
     // A #define of the headers, else an enumerator of the kernel's BTF
     // (PERF_TYPE_SOFTWARE, TCP_ESTABLISHED): only then is BTF read.
-    constant: (name) => loadConstants().get(name) ?? (/^[A-Z][A-Z0-9_]*$/.test(name) ? loadBtf()?.enumValue(name) : undefined),
-    constantNames: () => [...loadConstants().keys()].sort(),
+    constant: (name) => loadConstants().values.get(name) ?? (/^[A-Z][A-Z0-9_]*$/.test(name) ? loadBtf()?.enumValue(name) : undefined),
+    constantUnsigned: (name) => loadConstants().unsigned64.has(name),
+    constantNames: () => [...loadConstants().values.keys()].sort(),
   };
 }
 

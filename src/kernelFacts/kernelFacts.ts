@@ -62,5 +62,11 @@ export interface KernelFacts {
   debuginfo?(): ProgramDebuginfo;
   /** errno names, open flags and mode bits from the target's headers. */
   constant(name: string): bigint | undefined;
+  /**
+   * Whether a constant's C type is a 64-bit unsigned one (`8UL`,
+   * `(unsigned long) 0xffffffff`): comparisons with it are then unsigned,
+   * as in C. Optional: without it only values above S64_MAX count so.
+   */
+  constantUnsigned?(name: string): boolean;
   constantNames(): string[];
 }

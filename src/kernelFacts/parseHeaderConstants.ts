@@ -11,7 +11,13 @@ import { evaluateCConstant, type CInt } from './cConstantExpression.js';
 const NAME_FILTER =
   /^(E[A-Z0-9]+|O_[A-Z0-9_]+|S_I[A-Z0-9_]+|AT_[A-Z0-9_]+|SEEK_[A-Z]+|SIG(?!STKSZ)[A-Z0-9]+|(AF|PF|MSG|SOL|SO|RLIMIT|RLIM|PROT|MAP|CLONE|IPPROTO|CAP|PTRACE|SG)_[A-Z0-9_]+|U?(INT|LONG|LLONG|SHRT)_(MAX|MIN)|S?SIZE_MAX|[US](8|16|32|64)_(MAX|MIN))$/;
 
-export function parseHeaderConstants(headerTexts: string[]): Map<string, bigint> {
+/** Each constant's value (a 64-bit unsigned one as its u64 value), and the names of those whose C type is 64-bit unsigned. */
+export interface HeaderConstants {
+  values: Map<string, bigint>;
+  unsigned64: Set<string>;
+}
+
+export function parseHeaderConstants(headerTexts: string[]): HeaderConstants {
   const raw = new Map<string, string>();
   for (const text of headerTexts) {
     const clean = text.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/[^\n]*/g, ' ');
@@ -28,11 +34,13 @@ export function parseHeaderConstants(headerTexts: string[]): Map<string, bigint>
     values.set(name, v);
     return v;
   };
-  const out = new Map<string, bigint>();
+  const out: HeaderConstants = { values: new Map(), unsigned64: new Set() };
   for (const name of raw.keys()) {
     if (!NAME_FILTER.test(name)) continue;
     const v = evaluate(name, 0);
-    if (v !== undefined) out.set(name, v.v);
+    if (v === undefined) continue;
+    out.values.set(name, v.v);
+    if (v.bits === 64 && !v.signed) out.unsigned64.add(name);
   }
   return out;
 }

@@ -61,6 +61,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         varIds,
         params: spec.params,
         constant: (n) => facts.constant(n),
+        constantUnsigned: (n) => facts.constantUnsigned?.(n) ?? false,
         constantNames: () => facts.constantNames(),
         types: () => targetTypes(s.btfModule),
         point: resolved.placement,

@@ -67,3 +67,17 @@ test('RLIM_INFINITY (~0UL in the headers) is unsigned: no longer -1 in a compari
     '(((u64)(s64)(u32)GURU_SYS_ARG(0) < (u64)(-1)) && (0ULL < (u64)(-1)))',
   );
 });
+
+test('a constant whose C type is 64-bit unsigned (8UL, (unsigned long) 0xffffffff) compares unsigned, as in C, whatever its value', () => {
+  const base = fakeKernelFacts();
+  const facts = {
+    ...base,
+    constant: (n: string) => (n === 'INADDR_NONE' ? 0xffffffffn : base.constant(n)),
+    constantUnsigned: (n: string) => n === 'INADDR_NONE',
+  };
+  const plan = buildPlan(parseSpec('u.yaml', `${HEAD}  - on: syscall:write\n    if: '$fd < INADDR_NONE && $fd < 8UL && $fd < 8 && $fd < EPERM'\n`), facts);
+  const p = plan.probes[0]!;
+  expect(new CEmitter({ vars: plan.vars, params: plan.params, probe: 0 }).condition(p.cond!, p.line)).toBe(
+    '(((((u64)(s64)(u32)GURU_SYS_ARG(0) < 4294967295ULL) && ((u64)(s64)(u32)GURU_SYS_ARG(0) < 8ULL)) && ((s64)(u32)GURU_SYS_ARG(0) < 8)) && ((s64)(u32)GURU_SYS_ARG(0) < 1))',
+  );
+});

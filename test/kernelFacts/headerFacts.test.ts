@@ -61,6 +61,31 @@ test('limits, rlimits, socket, mmap, clone, capability, ptrace and SCSI constant
   }
 });
 
+test('which constants are of a 64-bit unsigned C type agrees with gcc (comparisons with them are unsigned)', async () => {
+  const { testKernel } = await import('../helpers/guest.js');
+  const { storedKernelTarget } = await import('../../src/kernelFacts/kernelTarget.js');
+  const f = headersKernelFacts(storedKernelTarget(await testKernel('debian:6.1')));
+  const names = ['INADDR_NONE', 'INADDR_ANY', 'CLONE_INTO_CGROUP', 'CLONE_NEWUSER', 'RLIM_INFINITY', 'ULONG_MAX', 'SIZE_MAX', 'LONG_MAX', 'INT_MAX', 'UINT_MAX', 'O_CREAT', 'EPERM'];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-consts-'));
+  try {
+    const includes = ['limits.h', 'stdint.h', 'sys/resource.h', 'netinet/in.h', 'linux/sched.h', 'fcntl.h', 'errno.h'];
+    const src = `${includes.map((h) => `#include <${h}>`).join('\n')}\n#include <stdio.h>\nint main(void){\n${names
+      .map((n) => `printf("${n} %d\\n", sizeof(${n}) == 8 && (__typeof__(${n}))-1 > 0);`)
+      .join('\n')}\nreturn 0;}\n`;
+    fs.writeFileSync(path.join(dir, 'c.c'), src);
+    await execa('gcc', ['-D_GNU_SOURCE', '-o', path.join(dir, 'c'), path.join(dir, 'c.c')]);
+    const { stdout } = await execa(path.join(dir, 'c'));
+    const lines = stdout.split('\n');
+    expect(lines.filter((l) => l.endsWith(' 1')).length).toBeGreaterThan(2); // the check can tell them apart
+    for (const line of lines) {
+      const [name, unsigned] = line.split(' ');
+      expect([name, f.constantUnsigned?.(name!)]).toEqual([name, unsigned === '1']);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('syscall arguments come from include/linux/syscalls.h and the x86_64 table', async () => {
   const f = await facts();
   expect(f.syscall('write')).toEqual({
