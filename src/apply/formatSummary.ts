@@ -61,7 +61,14 @@ const REFUSALS: Readonly<Record<number, string>> = {
  */
 function wildcardLine(p: ManifestProbe, stats: ModuleStats): string {
   const matched = p.matched!;
-  const states = stats.wildcards.filter((w) => w.probe === p.id);
+  // A match sharing another probe's kernel probe has that one's state: probed
+  // when a named probe's (the module armed), else as its owner's line says.
+  const shared = (p.sharedMatches ?? []).map((m) => ({
+    probe: p.id,
+    match: m.match,
+    error: m.owner ? stats.wildcards.find((w) => w.probe === m.owner!.probe && w.match === m.owner!.match)?.error ?? 0 : 0,
+  }));
+  const states = [...stats.wildcards.filter((w) => w.probe === p.id), ...shared];
   const probed = states.filter((w) => w.error === 0).length;
   const not = [
     ...(p.leftOut ?? []).map((l) => `${l.symbol} (${l.why})`),

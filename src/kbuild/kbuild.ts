@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cacheDir } from '../cacheDir.js';
 import { EnvironmentError, InternalError } from '../errors.js';
 import type { KernelTarget } from '../kernelFacts/kernelTarget.js';
@@ -55,19 +56,26 @@ function sha256(...parts: string[]): string {
 
 let sourcesFingerprint: string | undefined;
 
-/** Everything besides the plan that shapes a module: templates/ and kmod/. */
+/**
+ * Everything besides the plan that shapes a module: templates/ and kmod/,
+ * and guru's own code that renders the plan (the families' render hooks,
+ * the C emitter): the code running now, src/ under jest or dist/src/ after
+ * tsc. Without it a change to how guru renders C would be served the
+ * module an older guru built for the same plan.
+ */
 function guruSourcesFingerprint(): string {
   if (sourcesFingerprint) return sourcesFingerprint;
   const h = crypto.createHash('sha256');
-  const walk = (dir: string): void => {
+  const walk = (dir: string, keep: (name: string) => boolean = () => true): void => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else h.update(`${path.relative(projectRoot(), p)}\0`).update(fs.readFileSync(p)).update('\0');
+      if (e.isDirectory()) walk(p, keep);
+      else if (keep(e.name)) h.update(`${path.relative(projectRoot(), p)}\0`).update(fs.readFileSync(p)).update('\0');
     }
   };
   walk(path.join(projectRoot(), 'templates'));
   walk(path.join(projectRoot(), 'kmod'));
+  walk(path.dirname(path.dirname(fileURLToPath(import.meta.url))), (n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts'));
   sourcesFingerprint = h.digest('hex');
   return sourcesFingerprint;
 }

@@ -12,6 +12,7 @@ import type { KernelFunctionQualifiers } from '../patchSpec/types.js';
 import { addKernelFunctionTargets } from './kernelFunctionTargets.js';
 import { kprobeSymbolName, resolveFunctionSite, siteBtf, type FunctionSite } from './kernelFunctionSite.js';
 import { globToRegExp, isProbeableName, kprobeFunctions } from './kprobeFunctions.js';
+import { kernelProbePlaces } from './sharedKernelProbes.js';
 import { canonicalModuleName } from '../kernelFacts/kernelModules.js';
 import type { CPart, FamilyRender, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError, ResolveOptions } from './types.js';
 
@@ -180,45 +181,32 @@ export function renderFunctionProbes(
   ctx: RenderContext,
   prefix: string,
 ): FamilyRender & { definitions: CPart[] } {
-  // Probes on one function (and offset) share one kernel probe that runs
-  // their handlers in spec order: the kernel would run kprobes that share an
-  // address newest first, so a var one sets would be read by the next before
-  // it is written. A wildcard's matches are its variants, a kprobe each.
-  const groups = new Map<string, (ProbeCommon & FunctionPlacement & { on: string })[]>();
-  for (const p of probes) {
-    if (p.variants) continue;
-    const key = `${kprobeSymbolName(p)}+${p.kind === 'kprobe' ? p.offset : 0}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
-  }
-  const definitions = probes.flatMap((p) => {
-    if (p.variants) {
-      return p.variants.map((v, i) => ({
-        partial: p.kind,
-        name: `${prefix}${p.id}_${v.index}_${slug(v.label)}`,
-        label: `${p.on} (match ${v.index + 1} of ${p.symbols!.length})`,
-        symbol: kprobeSymbolName({ symbol: v.label, module: p.module }),
-        offset: 0,
-        probeFns: [ctx.probeFn(p, i)],
-        dispatch: false,
-        probes: [p.id],
-        match: v.index,
-        wildcard: true,
-      }));
-    }
-    const group = groups.get(`${kprobeSymbolName(p)}+${p.kind === 'kprobe' ? p.offset : 0}`)!;
-    if (group[0] !== p) return [];
-    return [{
+  // One kernel probe per place, its handler calling the spec's probes there
+  // in spec order (sharedKernelProbes.ts says why); a wildcard's match
+  // joins the place's kprobe when another probe is there too.
+  const definitions = kernelProbePlaces(probes).map((place) => {
+    const first = place.members[0]!;
+    const p = first.probe;
+    const v = first.variant === undefined ? undefined : p.variants![first.variant]!;
+    const symbol = v ? v.label : p.symbol;
+    const named = place.members.filter((m) => m.variant === undefined).map((m) => m.probe);
+    const label = place.members.length === 1
+      ? v ? `${p.on} (match ${v.index + 1} of ${p.symbols!.length})` : p.on
+      : `probes ${place.members.map((m) => m.probe.id).join(', ')} (${place.members.map((m) => (m.variant === undefined ? m.probe.on : `${m.probe.on} match ${m.probe.variants![m.variant]!.label}`)).join(', ')}), in spec order`;
+    return {
       partial: p.kind,
-      name: `${prefix}${p.id}_${slug(p.symbol)}`,
-      label: group.length === 1 ? p.on : `probes ${group.map((g) => g.id).join(', ')} (${group.map((g) => g.on).join(', ')}), in spec order`,
-      symbol: kprobeSymbolName(p),
-      offset: p.kind === 'kprobe' ? p.offset : 0,
-      probeFns: group.map((g) => ctx.probeFn(g)),
-      dispatch: group.length > 1,
-      probes: group.map((g) => g.id),
-      match: 0,
-      wildcard: false,
-    }];
+      name: v ? `${prefix}${p.id}_${v.index}_${slug(v.label)}` : `${prefix}${p.id}_${slug(p.symbol)}`,
+      label,
+      symbol: kprobeSymbolName({ symbol, module: p.module }),
+      offset: p.kind === 'kprobe' && !v ? p.offset : 0,
+      probeFns: place.members.map((m) => ctx.probeFn(m.probe, m.variant)),
+      dispatch: place.members.length > 1,
+      probes: place.members.map((m) => m.probe.id),
+      // Named probes whose nmissed this kprobe's is; none at a place only wildcards reach.
+      named: named.map((n) => n.id),
+      match: v ? v.index : 0,
+      wildcard: !place.required,
+    };
   });
   const required = definitions.filter((d) => !d.wildcard).map((d) => d.name);
   const wild = definitions.filter((d) => d.wildcard).map((d) => d.name);
@@ -226,7 +214,7 @@ export function renderFunctionProbes(
   // report; a wildcard's many kprobes are not linked.
   const field = prefix === 'kp' ? '.kp' : '.krp';
   const links = new Map<number, string[]>(probes.map((p) => [p.id, []]));
-  for (const d of definitions) if (!d.wildcard) for (const id of d.probes) links.get(id)!.push(`${field} = &${d.name}`);
+  for (const d of definitions) for (const id of d.named) links.get(id)!.push(`${field} = &${d.name}`);
   return prefix === 'kp'
     ? { definitions, kprobes: required, wildKprobes: wild, links }
     : { definitions, kretprobes: required, wildKretprobes: wild, links };

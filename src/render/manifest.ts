@@ -4,6 +4,7 @@
 import type { LogFormatEntry } from '../expr/compileExpression.js';
 import type { Plan, PlanParam, PlanProbeKind } from '../plan/types.js';
 import type { InsmodRefusal } from '../probeFamilies/types.js';
+import { sharedMatches, type SharedMatch } from '../probeFamilies/sharedKernelProbes.js';
 
 export const MANIFEST_SECTION = '.guru_manifest';
 
@@ -20,6 +21,8 @@ export interface ManifestProbe {
   matched?: string[];
   /** Matches guru did not probe because the spec's expressions do not compile there, and why. */
   leftOut?: { symbol: string; why: string }[];
+  /** Matches that sit in a kernel probe another of the spec's probes stands for (sharedKernelProbes.ts): not in the wildcards file under this probe. */
+  sharedMatches?: SharedMatch[];
 }
 
 export interface Manifest {
@@ -48,6 +51,10 @@ export interface Manifest {
 
 /** REFUSALS: the insmodRefusals of the plan's families (renderModule knows them; this file stays light for `guru apply X.ko`). */
 export function manifestOf(plan: Plan, refusals: readonly InsmodRefusal[] = []): Manifest {
+  const shared = new Map([
+    ...sharedMatches(plan.probes.flatMap((p) => (p.kind === 'kprobe' ? [p] : []))),
+    ...sharedMatches(plan.probes.flatMap((p) => (p.kind === 'kretprobe' ? [p] : []))),
+  ]);
   return {
     manifestVersion: 1,
     module: plan.module,
@@ -66,6 +73,7 @@ export function manifestOf(plan: Plan, refusals: readonly InsmodRefusal[] = []):
       line: p.line,
       matched: 'symbols' in p ? p.symbols : undefined,
       leftOut: p.leftOut?.map((l) => ({ symbol: l.label, why: l.why })),
+      ...(shared.has(p.id) ? { sharedMatches: shared.get(p.id) } : {}),
     })),
     formats: plan.formats,
     ...(plan.errnoNames ? { errnoNames: plan.errnoNames } : {}),

@@ -41,3 +41,19 @@ test('matched, probed, and each match that is not, with its reason', () => {
     '  probe 0 kretprobe:*ptrace*: 4 matched, 2 probed; not probed: d_ptrace ($return cannot be used at kretprobe:d_ptrace: the function returns void), b_ptrace (EINVAL: the kernel refuses kprobes there (its blacklist, notrace or __kprobes code))',
   );
 });
+
+test("matches in another probe's kernel probe count as that one is: probed with a named probe's, else as its owner's line says", () => {
+  const probe = (id: number, on: string, sharedMatches: NonNullable<Manifest['probes'][number]['sharedMatches']>) => ({
+    id, on, canonical: on, kind: 'kprobe' as const, symbol: on.slice(7), line: 4 + id, matched: ['ksys_read', 'ksys_write'], sharedMatches,
+  });
+  const manifest: Manifest = {
+    manifestVersion: 1, module: 'guru_w', name: 'w', specFile: 'w.yaml', release: '6.1.0-test-amd64',
+    probes: [probe(0, 'kprobe:ksys_*', [{ match: 1 }]), probe(1, 'kprobe:ksys_*', [{ match: 0, owner: { probe: 0, match: 0 } }, { match: 1 }])],
+    formats: [], vars: [], params: [],
+  };
+  const stats = parseModuleStats('state disarmed\nemitted 0\ndropped 0\nprobe 0 hits 3 misses 0 writes 0 faults 0 nmissed 0\nprobe 1 hits 3 misses 0 writes 0 faults 0 nmissed 0\n');
+  stats.wildcards = parseWildcards('probe 0 match 0 error -22\n');
+  const lines = formatSummary(manifest, stats, 0, 1, 'command ended').split('\n');
+  expect(lines).toContain('  probe 0 kprobe:ksys_*: 2 matched, 1 probed; not probed: ksys_read (EINVAL: the kernel refuses kprobes there (its blacklist, notrace or __kprobes code))');
+  expect(lines).toContain('  probe 1 kprobe:ksys_*: 2 matched, 1 probed; not probed: ksys_read (EINVAL: the kernel refuses kprobes there (its blacklist, notrace or __kprobes code))');
+});

@@ -3,6 +3,7 @@
 // newest first); the VM test is test/runtime/specOrder.test.ts.
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { manifestOf } from '../../src/render/manifest.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 
@@ -22,4 +23,29 @@ test('two kprobes and two kretprobes on ksys_write: one kernel probe each, handl
   expect(c.match(/static struct guru_kprobe kp\d_\w+ = \{/g)).toHaveLength(2);
   expect(c.match(/static struct guru_kretprobe krp\d_\w+ = \{/g)).toHaveLength(1);
   expect(c).toMatch(/\{ \.label = "kprobe:ksys_write", \.kp = &kp0_ksys_write \},\n\t\{ \.label = "kretprobe:ksys_write", \.krp = &krp1_ksys_write \},\n\t\{ \.label = "kprobe:ksys_write", \.kp = &kp0_ksys_write \}/);
+});
+
+test("a wildcard's match on a named probe's function joins its kernel probe, in spec order; matches only wildcards reach share one too", () => {
+  const spec = parseSpec(
+    'order.yaml',
+    'guru: 1\nname: order\nprobes:\n' +
+      ['kprobe:ksys_*', 'kprobe:ksys_write', 'kprobe:ksys_*', 'kprobe:*_read'].map((on) => `  - on: ${on}\n    do: [ 'log("x")' ]\n`).join(''),
+  );
+  const plan = buildPlan(spec, fakeKernelFacts(['ksys_write', 'ksys_read', 'vfs_read']));
+  const c = renderModule(plan).files['probes.c']!;
+  // ksys_write: the named probe's place, so registered all or nothing; probes 0, 1, 2 in spec order.
+  expect(c).toMatch(/static int kp0_0_ksys_read_pre[\s\S]*?probe0_kprobe_ksys_m0\(regs, kp0_0_ksys_read\.addr\);\n\tprobe2_kprobe_ksys_m0\(regs, kp0_0_ksys_read\.addr\);\n\tprobe3_kprobe_read_m0\(regs, kp0_0_ksys_read\.addr\);\n\treturn 0;/);
+  expect(c).toMatch(/static int kp0_1_ksys_write_pre[\s\S]*?probe0_kprobe_ksys_m1\(regs, kp0_1_ksys_write\.addr\);\n\tprobe1_kprobe_ksys_write\(regs, kp0_1_ksys_write\.addr\);\n\tprobe2_kprobe_ksys_m1\(regs, kp0_1_ksys_write\.addr\);\n\treturn 0;/);
+  expect(c.match(/static struct guru_kprobe kp\w+ = \{/g)).toEqual(['static struct guru_kprobe kp0_0_ksys_read = {', 'static struct guru_kprobe kp0_1_ksys_write = {', 'static struct guru_kprobe kp3_1_vfs_read = {']);
+  expect(c).toContain('guru_kprobes[] = {\n\t&kp0_1_ksys_write,\n};');
+  expect(c).toContain('guru_wild_kprobes[] = {\n\t&kp0_0_ksys_read,\n\t&kp3_1_vfs_read,\n};');
+  // The named probe's nmissed is the shared kprobe's; the wildcards file names ksys_read's by probe 0's match 0.
+  expect(c).toMatch(/\{ \.label = "kprobe:ksys_write", \.kp = &kp0_1_ksys_write \}/);
+  expect(c).toMatch(/static struct guru_kprobe kp0_0_ksys_read = \{[^}]*\.probe = 0,\n\t\.match = 0,/);
+  expect(manifestOf(plan).probes.map((p) => [p.id, p.sharedMatches])).toEqual([
+    [0, [{ match: 1 }]],
+    [1, undefined],
+    [2, [{ match: 0, owner: { probe: 0, match: 0 } }, { match: 1 }]],
+    [3, [{ match: 0, owner: { probe: 0, match: 0 } }]],
+  ]);
 });

@@ -1,6 +1,7 @@
 // Probes on one function run in spec order (the kernel runs kprobes that
 // share an address newest first): the second of two probes on vfs_read
-// reads what the first stored in this very call, at entry and at return.
+// reads what the first stored in this very call, at entry and at return;
+// so do a wildcard's matches on vfs_read, listed before or after them.
 import { buildFor, debianKernel, guruCommand, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
 test('the second probe on vfs_read sees what the first stored in the same call', async () => {
@@ -17,8 +18,9 @@ test('the second probe on vfs_read sees what the first stored in the same call',
   const returns = lines.filter((l) => l.startsWith('return'));
   expect(entries.length).toBeGreaterThanOrEqual(2);
   expect(returns.length).toBe(entries.length);
+  for (const who of ['second', 'after a wildcard', 'wildcard after them']) expect(entries.filter((l) => l.startsWith(`entry ${who} sees`)).length).toBe(entries.length / 3);
   for (const l of lines) {
-    const m = /^(?:entry|return) second sees (-?\d+) of (-?\d+)$/.exec(l);
+    const m = /^(?:entry|return) (?:second|after a wildcard|wildcard after them) sees (-?\d+) of (-?\d+)$/.exec(l);
     expect({ line: l, same: m !== null && m[1] === m[2] }).toEqual({ line: l, same: true });
   }
 }, 600_000);

@@ -221,12 +221,13 @@ static struct guru_kprobe kp0_0_ptrace_may_access = {
 	.match = 0,
 };
 
-/* kernel.function("*ptrace*") (match 2 of 4): a kprobe on cap_ptrace_access_check */
+/* probes 0, 1 (kernel.function("*ptrace*") match cap_ptrace_access_check, kernel.function("cap_ptrace_access_check")), in spec order: one kprobe on cap_ptrace_access_check */
 static struct guru_kprobe kp0_1_cap_ptrace_access_check;
 
 static int kp0_1_cap_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
 {
 	probe0_kprobe_ptrace_m1(regs, kp0_1_cap_ptrace_access_check.addr);
+	probe1_kprobe_cap_ptrace_access_check(regs, kp0_1_cap_ptrace_access_check.addr);
 	return 0;
 }
 
@@ -234,8 +235,6 @@ static struct guru_kprobe kp0_1_cap_ptrace_access_check = {
 	.symbol_name = "cap_ptrace_access_check",
 	.offset = 0x0,
 	.pre_handler = kp0_1_cap_ptrace_access_check_pre,
-	.probe = 0,
-	.match = 1,
 };
 
 /* kernel.function("*ptrace*") (match 3 of 4): a kprobe on ptrace_may_access */
@@ -272,36 +271,20 @@ static struct guru_kprobe kp0_3_security_ptrace_access_check = {
 	.match = 3,
 };
 
-/* kernel.function("cap_ptrace_access_check"): a kprobe on cap_ptrace_access_check */
-static struct guru_kprobe kp1_cap_ptrace_access_check;
-
-static int kp1_cap_ptrace_access_check_pre(struct kprobe *p, struct pt_regs *regs)
-{
-	probe1_kprobe_cap_ptrace_access_check(regs, kp1_cap_ptrace_access_check.addr);
-	return 0;
-}
-
-static struct guru_kprobe kp1_cap_ptrace_access_check = {
-	.symbol_name = "cap_ptrace_access_check",
-	.offset = 0x0,
-	.pre_handler = kp1_cap_ptrace_access_check_pre,
-};
-
 static struct guru_kprobe *const guru_kprobes[] = {
-	&kp1_cap_ptrace_access_check,
+	&kp0_1_cap_ptrace_access_check,
 };
 
 /* Wildcard matches: registered one by one; the kernel may refuse some. */
 static struct guru_kprobe *const guru_wild_kprobes[] = {
 	&kp0_0_ptrace_may_access,
-	&kp0_1_cap_ptrace_access_check,
 	&kp0_2_ptrace_may_access,
 	&kp0_3_security_ptrace_access_check,
 };
 
 static struct guru_probe guru_probes[2] = {
 	{ .label = "kernel.function(\"*ptrace*\")" },
-	{ .label = "kernel.function(\"cap_ptrace_access_check\")", .kp = &kp1_cap_ptrace_access_check },
+	{ .label = "kernel.function(\"cap_ptrace_access_check\")", .kp = &kp0_1_cap_ptrace_access_check },
 };
 
 /* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
@@ -325,9 +308,10 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"File\":\"examples/stap-ptrace-maps.yaml\",\"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"kern"
 	"el.function(\\\"*ptrace*\\\")\",\"canonical\":\"kprobe:*ptrace*\",\"kind\":\"kprobe\",\"symbol\":\"*ptrace*\",\"li"
 	"ne\":22,\"matched\":[\"__ptrace_may_access\",\"cap_ptrace_access_check\",\"ptrace_may_access\",\"security_"
-	"ptrace_access_check\"]},{\"id\":1,\"on\":\"kernel.function(\\\"cap_ptrace_access_check\\\")\",\"canonical\":\""
-	"kprobe:cap_ptrace_access_check\",\"kind\":\"kprobe\",\"symbol\":\"cap_ptrace_access_check\",\"line\":24}],\""
-	"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s\\n\",\"args\":[\"string\"],\"line\":23,\"exact\":true},{\"id\":1,\"prob"
-	"e\":1,\"fmt\":\"%s -> %s\\n\",\"args\":[\"string\",{\"stack\":\"systemtap\"}],\"line\":26,\"exact\":true},{\"id\":2,"
-	"\"probe\":1,\"fmt\":\"%s\",\"args\":[\"string\"],\"line\":27,\"exact\":true},{\"id\":3,\"probe\":1,\"fmt\":\"%s\",\"arg"
-	"s\":[{\"stack\":\"systemtap\"}],\"line\":28,\"exact\":true}],\"vars\":[],\"params\":[]}";
+	"ptrace_access_check\"],\"sharedMatches\":[{\"match\":1}]},{\"id\":1,\"on\":\"kernel.function(\\\"cap_ptrace_"
+	"access_check\\\")\",\"canonical\":\"kprobe:cap_ptrace_access_check\",\"kind\":\"kprobe\",\"symbol\":\"cap_ptra"
+	"ce_access_check\",\"line\":24}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s\\n\",\"args\":[\"string\"],\"line\":"
+	"23,\"exact\":true},{\"id\":1,\"probe\":1,\"fmt\":\"%s -> %s\\n\",\"args\":[\"string\",{\"stack\":\"systemtap\"}],\"l"
+	"ine\":26,\"exact\":true},{\"id\":2,\"probe\":1,\"fmt\":\"%s\",\"args\":[\"string\"],\"line\":27,\"exact\":true},{\"i"
+	"d\":3,\"probe\":1,\"fmt\":\"%s\",\"args\":[{\"stack\":\"systemtap\"}],\"line\":28,\"exact\":true}],\"vars\":[],\"par"
+	"ams\":[]}";

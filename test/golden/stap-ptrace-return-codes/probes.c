@@ -332,8 +332,8 @@ static __always_inline void probe1_kretprobe_ptrace_m3(struct pt_regs *regs, con
 }
 
 /*
- * kernel.function("*ptrace*").return (match 1 of 4): a kretprobe on __ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
+ * probes 0, 1 (kernel.function("*ptrace*").return match __ptrace_may_access, kernel.function("*ptrace*").return match __ptrace_may_access), in spec order: a kretprobe on __ptrace_may_access. At entry the runtime saves the
+ * argument registers (guru_save_args), so the return probes can still read
  * them; a call made by a task the where: guard turns away is not followed.
  */
 static struct guru_kretprobe krp0_0_ptrace_may_access;
@@ -342,8 +342,9 @@ static int krp0_0_ptrace_may_access_entry(struct kretprobe_instance *ri, struct 
 {
 	if (!guru_is_armed())
 		return 1;
-	if (!(probe0_kretprobe_ptrace_m0_where())) {
+	if (!(probe0_kretprobe_ptrace_m0_where() || probe1_kretprobe_ptrace_m0_where())) {
 		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
 		return 1;
 	}
 	return guru_save_args(ri, regs);
@@ -352,6 +353,7 @@ static int krp0_0_ptrace_may_access_entry(struct kretprobe_instance *ri, struct 
 static int krp0_0_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	probe0_kretprobe_ptrace_m0(regs, guru_ri_data(ri), krp0_0_ptrace_may_access.addr);
+	probe1_kretprobe_ptrace_m0(regs, guru_ri_data(ri), krp0_0_ptrace_may_access.addr);
 	return 0;
 }
 
@@ -365,8 +367,8 @@ static struct guru_kretprobe krp0_0_ptrace_may_access = {
 };
 
 /*
- * kernel.function("*ptrace*").return (match 2 of 4): a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
+ * probes 0, 1 (kernel.function("*ptrace*").return match cap_ptrace_access_check, kernel.function("*ptrace*").return match cap_ptrace_access_check), in spec order: a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
+ * argument registers (guru_save_args), so the return probes can still read
  * them; a call made by a task the where: guard turns away is not followed.
  */
 static struct guru_kretprobe krp0_1_cap_ptrace_access_check;
@@ -375,8 +377,9 @@ static int krp0_1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, s
 {
 	if (!guru_is_armed())
 		return 1;
-	if (!(probe0_kretprobe_ptrace_m1_where())) {
+	if (!(probe0_kretprobe_ptrace_m1_where() || probe1_kretprobe_ptrace_m1_where())) {
 		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
 		return 1;
 	}
 	return guru_save_args(ri, regs);
@@ -385,6 +388,7 @@ static int krp0_1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, s
 static int krp0_1_cap_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	probe0_kretprobe_ptrace_m1(regs, guru_ri_data(ri), krp0_1_cap_ptrace_access_check.addr);
+	probe1_kretprobe_ptrace_m1(regs, guru_ri_data(ri), krp0_1_cap_ptrace_access_check.addr);
 	return 0;
 }
 
@@ -398,8 +402,8 @@ static struct guru_kretprobe krp0_1_cap_ptrace_access_check = {
 };
 
 /*
- * kernel.function("*ptrace*").return (match 3 of 4): a kretprobe on ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
+ * probes 0, 1 (kernel.function("*ptrace*").return match ptrace_may_access, kernel.function("*ptrace*").return match ptrace_may_access), in spec order: a kretprobe on ptrace_may_access. At entry the runtime saves the
+ * argument registers (guru_save_args), so the return probes can still read
  * them; a call made by a task the where: guard turns away is not followed.
  */
 static struct guru_kretprobe krp0_2_ptrace_may_access;
@@ -408,8 +412,9 @@ static int krp0_2_ptrace_may_access_entry(struct kretprobe_instance *ri, struct 
 {
 	if (!guru_is_armed())
 		return 1;
-	if (!(probe0_kretprobe_ptrace_m2_where())) {
+	if (!(probe0_kretprobe_ptrace_m2_where() || probe1_kretprobe_ptrace_m2_where())) {
 		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
 		return 1;
 	}
 	return guru_save_args(ri, regs);
@@ -418,6 +423,7 @@ static int krp0_2_ptrace_may_access_entry(struct kretprobe_instance *ri, struct 
 static int krp0_2_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	probe0_kretprobe_ptrace_m2(regs, guru_ri_data(ri), krp0_2_ptrace_may_access.addr);
+	probe1_kretprobe_ptrace_m2(regs, guru_ri_data(ri), krp0_2_ptrace_may_access.addr);
 	return 0;
 }
 
@@ -431,8 +437,8 @@ static struct guru_kretprobe krp0_2_ptrace_may_access = {
 };
 
 /*
- * kernel.function("*ptrace*").return (match 4 of 4): a kretprobe on security_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
+ * probes 0, 1 (kernel.function("*ptrace*").return match security_ptrace_access_check, kernel.function("*ptrace*").return match security_ptrace_access_check), in spec order: a kretprobe on security_ptrace_access_check. At entry the runtime saves the
+ * argument registers (guru_save_args), so the return probes can still read
  * them; a call made by a task the where: guard turns away is not followed.
  */
 static struct guru_kretprobe krp0_3_security_ptrace_access_check;
@@ -441,8 +447,9 @@ static int krp0_3_security_ptrace_access_check_entry(struct kretprobe_instance *
 {
 	if (!guru_is_armed())
 		return 1;
-	if (!(probe0_kretprobe_ptrace_m3_where())) {
+	if (!(probe0_kretprobe_ptrace_m3_where() || probe1_kretprobe_ptrace_m3_where())) {
 		GURU_WHERE_MISS(0);
+		GURU_WHERE_MISS(1);
 		return 1;
 	}
 	return guru_save_args(ri, regs);
@@ -451,6 +458,7 @@ static int krp0_3_security_ptrace_access_check_entry(struct kretprobe_instance *
 static int krp0_3_security_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
 {
 	probe0_kretprobe_ptrace_m3(regs, guru_ri_data(ri), krp0_3_security_ptrace_access_check.addr);
+	probe1_kretprobe_ptrace_m3(regs, guru_ri_data(ri), krp0_3_security_ptrace_access_check.addr);
 	return 0;
 }
 
@@ -463,148 +471,12 @@ static struct guru_kretprobe krp0_3_security_ptrace_access_check = {
 	.match = 3,
 };
 
-/*
- * kernel.function("*ptrace*").return (match 1 of 4): a kretprobe on __ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
- * them; a call made by a task the where: guard turns away is not followed.
- */
-static struct guru_kretprobe krp1_0_ptrace_may_access;
-
-static int krp1_0_ptrace_may_access_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	if (!guru_is_armed())
-		return 1;
-	if (!(probe1_kretprobe_ptrace_m0_where())) {
-		GURU_WHERE_MISS(1);
-		return 1;
-	}
-	return guru_save_args(ri, regs);
-}
-
-static int krp1_0_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	probe1_kretprobe_ptrace_m0(regs, guru_ri_data(ri), krp1_0_ptrace_may_access.addr);
-	return 0;
-}
-
-static struct guru_kretprobe krp1_0_ptrace_may_access = {
-	.symbol_name = "__ptrace_may_access",
-	.entry_handler = krp1_0_ptrace_may_access_entry,
-	.handler = krp1_0_ptrace_may_access_return,
-	.data_size = 6 * sizeof(unsigned long),
-	.probe = 1,
-	.match = 0,
-};
-
-/*
- * kernel.function("*ptrace*").return (match 2 of 4): a kretprobe on cap_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
- * them; a call made by a task the where: guard turns away is not followed.
- */
-static struct guru_kretprobe krp1_1_cap_ptrace_access_check;
-
-static int krp1_1_cap_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	if (!guru_is_armed())
-		return 1;
-	if (!(probe1_kretprobe_ptrace_m1_where())) {
-		GURU_WHERE_MISS(1);
-		return 1;
-	}
-	return guru_save_args(ri, regs);
-}
-
-static int krp1_1_cap_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	probe1_kretprobe_ptrace_m1(regs, guru_ri_data(ri), krp1_1_cap_ptrace_access_check.addr);
-	return 0;
-}
-
-static struct guru_kretprobe krp1_1_cap_ptrace_access_check = {
-	.symbol_name = "cap_ptrace_access_check",
-	.entry_handler = krp1_1_cap_ptrace_access_check_entry,
-	.handler = krp1_1_cap_ptrace_access_check_return,
-	.data_size = 6 * sizeof(unsigned long),
-	.probe = 1,
-	.match = 1,
-};
-
-/*
- * kernel.function("*ptrace*").return (match 3 of 4): a kretprobe on ptrace_may_access. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
- * them; a call made by a task the where: guard turns away is not followed.
- */
-static struct guru_kretprobe krp1_2_ptrace_may_access;
-
-static int krp1_2_ptrace_may_access_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	if (!guru_is_armed())
-		return 1;
-	if (!(probe1_kretprobe_ptrace_m2_where())) {
-		GURU_WHERE_MISS(1);
-		return 1;
-	}
-	return guru_save_args(ri, regs);
-}
-
-static int krp1_2_ptrace_may_access_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	probe1_kretprobe_ptrace_m2(regs, guru_ri_data(ri), krp1_2_ptrace_may_access.addr);
-	return 0;
-}
-
-static struct guru_kretprobe krp1_2_ptrace_may_access = {
-	.symbol_name = "ptrace_may_access",
-	.entry_handler = krp1_2_ptrace_may_access_entry,
-	.handler = krp1_2_ptrace_may_access_return,
-	.data_size = 6 * sizeof(unsigned long),
-	.probe = 1,
-	.match = 2,
-};
-
-/*
- * kernel.function("*ptrace*").return (match 4 of 4): a kretprobe on security_ptrace_access_check. At entry the runtime saves the
- * argument registers (guru_save_args), so the return probe can still read
- * them; a call made by a task the where: guard turns away is not followed.
- */
-static struct guru_kretprobe krp1_3_security_ptrace_access_check;
-
-static int krp1_3_security_ptrace_access_check_entry(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	if (!guru_is_armed())
-		return 1;
-	if (!(probe1_kretprobe_ptrace_m3_where())) {
-		GURU_WHERE_MISS(1);
-		return 1;
-	}
-	return guru_save_args(ri, regs);
-}
-
-static int krp1_3_security_ptrace_access_check_return(struct kretprobe_instance *ri, struct pt_regs *regs)
-{
-	probe1_kretprobe_ptrace_m3(regs, guru_ri_data(ri), krp1_3_security_ptrace_access_check.addr);
-	return 0;
-}
-
-static struct guru_kretprobe krp1_3_security_ptrace_access_check = {
-	.symbol_name = "security_ptrace_access_check",
-	.entry_handler = krp1_3_security_ptrace_access_check_entry,
-	.handler = krp1_3_security_ptrace_access_check_return,
-	.data_size = 6 * sizeof(unsigned long),
-	.probe = 1,
-	.match = 3,
-};
-
 /* Wildcard matches: registered one by one; the kernel may refuse some. */
 static struct guru_kretprobe *const guru_wild_kretprobes[] = {
 	&krp0_0_ptrace_may_access,
 	&krp0_1_cap_ptrace_access_check,
 	&krp0_2_ptrace_may_access,
 	&krp0_3_security_ptrace_access_check,
-	&krp1_0_ptrace_may_access,
-	&krp1_1_cap_ptrace_access_check,
-	&krp1_2_ptrace_may_access,
-	&krp1_3_security_ptrace_access_check,
 };
 
 static struct guru_probe guru_probes[2] = {
@@ -633,8 +505,10 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"race*\",\"line\":15,\"matched\":[\"__ptrace_may_access\",\"cap_ptrace_access_check\",\"ptrace_may_access\","
 	"\"security_ptrace_access_check\"]},{\"id\":1,\"on\":\"kernel.function(\\\"*ptrace*\\\").return\",\"canonical\""
 	":\"kretprobe:*ptrace*\",\"kind\":\"kretprobe\",\"symbol\":\"*ptrace*\",\"line\":19,\"matched\":[\"__ptrace_may_"
-	"access\",\"cap_ptrace_access_check\",\"ptrace_may_access\",\"security_ptrace_access_check\"]}],\"formats"
-	"\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s -> \",\"args\":[\"string\"],\"line\":17,\"exact\":true},{\"id\":1,\"probe\":0,"
-	"\"fmt\":\"%s\",\"args\":[{\"returnStr\":1}],\"line\":18},{\"id\":2,\"probe\":1,\"fmt\":\"%s -> %d\\n\",\"args\":[\"str"
-	"ing\",\"int\"],\"line\":20,\"exact\":true}],\"errnoNames\":{\"1\":\"EPERM\",\"2\":\"ENOENT\",\"12\":\"ENOMEM\",\"13\":\""
-	"EACCES\",\"22\":\"EINVAL\"},\"vars\":[],\"params\":[]}";
+	"access\",\"cap_ptrace_access_check\",\"ptrace_may_access\",\"security_ptrace_access_check\"],\"sharedMat"
+	"ches\":[{\"match\":0,\"owner\":{\"probe\":0,\"match\":0}},{\"match\":1,\"owner\":{\"probe\":0,\"match\":1}},{\"mat"
+	"ch\":2,\"owner\":{\"probe\":0,\"match\":2}},{\"match\":3,\"owner\":{\"probe\":0,\"match\":3}}]}],\"formats\":[{\"i"
+	"d\":0,\"probe\":0,\"fmt\":\"%s -> \",\"args\":[\"string\"],\"line\":17,\"exact\":true},{\"id\":1,\"probe\":0,\"fmt\":"
+	"\"%s\",\"args\":[{\"returnStr\":1}],\"line\":18},{\"id\":2,\"probe\":1,\"fmt\":\"%s -> %d\\n\",\"args\":[\"string\",\""
+	"int\"],\"line\":20,\"exact\":true}],\"errnoNames\":{\"1\":\"EPERM\",\"2\":\"ENOENT\",\"12\":\"ENOMEM\",\"13\":\"EACCES"
+	"\",\"22\":\"EINVAL\"},\"vars\":[],\"params\":[]}";
