@@ -11,7 +11,7 @@ import { EnvironmentError } from '../errors.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { canonicalModuleName } from '../kernelFacts/kernelModules.js';
 import type { KernelFunctionQualifiers } from '../patchSpec/types.js';
-import { sameFile } from './statement/resolveStatement.js';
+import { sameFile } from './sourceLine/resolveLine.js';
 import type { ResolveError } from './types.js';
 
 /** Where a probe on one kernel function goes. */

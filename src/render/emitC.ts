@@ -9,7 +9,7 @@ import { STRING_SLOTS } from '../expr/compileExpression.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { PlanGuard, PlanVar } from '../plan/types.js';
 import { isCommGlob, kernelGlobPattern } from '../patchSpec/commPattern.js';
-import { localAccessor } from '../probeFamilies/statement/statementView.js';
+import { localAccessor } from '../probeFamilies/sourceLine/localAccessors.js';
 import { isUnsignedExpr } from '../expr/unsignedness.js';
 
 /** Hands out string slots; one allocator per C statement (strings never outlive one). */

@@ -4,7 +4,7 @@
 import type { CallFrameInfo, CallFrameRow, RegisterRule } from '../../src/debuginfo/dwarf/callFrames.js';
 import { x86RegisterName } from '../../src/debuginfo/dwarf/registers.js';
 import type { RegsAddress } from '../../src/expr/localAccess.js';
-import { ptRegsFieldByName } from '../../src/probeFamilies/statement/ptRegs.js';
+import { ptRegsFieldByName } from '../../src/probeFamilies/sourceLine/ptRegs.js';
 
 export interface ReadelfFde {
   low: bigint;

@@ -4,7 +4,7 @@
 // where every usable variable is at every address, in pt_regs terms.
 import type { LocalLocation, LocalScalar, RegsAddress } from '../../src/expr/localAccess.js';
 import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
-import { ptRegsFieldByName } from '../../src/probeFamilies/statement/ptRegs.js';
+import { ptRegsFieldByName } from '../../src/probeFamilies/sourceLine/ptRegs.js';
 import { resolveStatementProbe } from '../../src/probeFamilies/statement/resolveStatement.js';
 import type { StatementPlacement } from '../../src/probeFamilies/statement/types.js';
 import type { Resolution } from '../../src/probeFamilies/types.js';

@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseObjdump } from '../../src/debuginfo/disassemble.js';
-import { mayWrite } from '../../src/probeFamilies/statement/copyWarning.js';
+import { mayWrite } from '../../src/probeFamilies/sourceLine/copyWarning.js';
 import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
 import { hostTempDir } from '../helpers/guest.js';
 

@@ -6,10 +6,10 @@
 // kprobes (entry-capture.hbs) in thread-variable slots.
 import { EnvironmentError } from '../../errors.js';
 import type { ProbeFamily } from '../types.js';
-import { describeStatement } from './describeStatement.js';
+import { describeStatement } from '../sourceLine/describeStatement.js';
 import { resolveStatementProbe } from './resolveStatement.js';
 import { listStatementLines } from './statementLines.js';
-import { entryCaptures, localAccessors, statementView } from './statementView.js';
+import { entryCaptures, kernelLocalAccessors, statementView } from './statementView.js';
 import type { StatementPlacement } from './types.js';
 
 export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
@@ -26,7 +26,7 @@ export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
     hasRegs: true,
     setup: ['ctx->site = site;', 'ctx->slide = slide;', 'ctx->func_addr = func_addr;'],
   }),
-  helpers: localAccessors,
+  helpers: kernelLocalAccessors,
   render: (probes, ctx) => {
     const statements = probes.map((p) => statementView(p, ctx.probeFn(p)));
     // Entry kprobes for the entry values the statements read.

@@ -1,6 +1,7 @@
 // One variable at one address of a statement probe: its DWARF location
-// (as the reader classified it) turned into something a kprobe handler can
-// do with struct pt_regs, or the reason it cannot be reached there.
+// (as the reader classified it) turned into something a kprobe handler (or,
+// at a user statement, a uprobe handler: the task's user registers) can do
+// with struct pt_regs, or the reason it cannot be reached there.
 import type { ScopeVariable, VariableLocation } from '../../debuginfo/dwarf/dwarfInfo.js';
 import type { LocalLocation, LocalScalar, RegsAddress } from '../../expr/localAccess.js';
 import { ptRegsField, ptRegsFieldByName } from './ptRegs.js';
@@ -13,6 +14,10 @@ export interface SiteFrame {
   entryFunction: string;
   /** The CFA at that function's first instruction. */
   entryCfa: RegsAddress | undefined;
+  /** What runs at the address, for messages: `kprobe handler`, `uprobe handler`. */
+  handler: string;
+  /** Whether a register's value at the function's entry can be captured (kernel statements: an entry kprobe). */
+  entryValues: boolean;
 }
 
 export type LocalResolution = { ok: true; where: LocalLocation } | { ok: false; why: string };
@@ -43,7 +48,7 @@ export function localLocation(location: VariableLocation, scalar: LocalScalar, f
   switch (location.kind) {
     case 'register': {
       const reg = ptRegsField(location.dwarfReg);
-      if (!reg || reg === 'ip') return fail(`it is in ${location.reg}, which a kprobe handler cannot reach`);
+      if (!reg || reg === 'ip') return fail(`it is in ${location.reg}, which a ${frame.handler} cannot reach`);
       return ok({ kind: 'register', reg });
     }
     case 'memory': {
@@ -56,7 +61,7 @@ export function localLocation(location: VariableLocation, scalar: LocalScalar, f
     }
     case 'computed': {
       const base = ptRegsField(location.dwarfReg);
-      if (!base || base === 'ip') return fail(`it is computed from ${location.reg}, which a kprobe handler cannot reach`);
+      if (!base || base === 'ip') return fail(`it is computed from ${location.reg}, which a ${frame.handler} cannot reach`);
       return ok({ kind: 'address', at: { base, offset: location.offset } });
     }
     case 'static':
@@ -73,6 +78,7 @@ export function localLocation(location: VariableLocation, scalar: LocalScalar, f
     case 'entry_value': {
       const reg = ptRegsField(location.dwarfReg);
       if (!reg || reg === 'ip' || reg === 'sp') return fail(`it is the value ${location.reg} had on entry to ${frame.entryFunction}, which guru cannot capture`);
+      if (!frame.entryValues) return fail(`it is the value ${location.reg} had on entry to ${frame.entryFunction}, which guru captures at kernel statement probes only`);
       if (!frame.cfa || !frame.entryCfa) {
         return fail(`it is the value ${location.reg} had on entry to ${frame.entryFunction}, and without call-frame information guru cannot tell a capture of this very call from an older one`);
       }
