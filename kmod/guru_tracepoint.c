@@ -190,7 +190,14 @@ static DECLARE_WORK(hotplug_work, hotplug_fn);
 static int tp_cpu_online(unsigned int cpu)
 {
 	cpumask_set_cpu(cpu, &hp_pending);
-	schedule_work(&hotplug_work);
+	/*
+	 * system_long_wq: making perf counters for every event may take long
+	 * under emulation, and 7.x warns about (and may move) works that hog
+	 * system_wq's CPU, as it did for the ttl work (guru_runtime.c).
+	 * Events on CPU before the work has run are not seen, nor counted:
+	 * CPU has no counter to count them yet.
+	 */
+	queue_work(system_long_wq, &hotplug_work);
 	return 0;
 }
 
