@@ -761,6 +761,13 @@ static void ttl_expired(struct work_struct *w)
 
 static int ctl_open(struct inode *inode, struct file *file)
 {
+	/*
+	 * Without write access the file is no supervisor's: it reads a
+	 * snapshot of the aggregates (guru metrics, the session summary),
+	 * which any number of readers may take while the supervisor runs.
+	 */
+	if (!(file->f_mode & FMODE_WRITE))
+		return gm->agg_open ? gm->agg_open(inode, file) : -ENODATA;
 	if (test_and_set_bit(0, &opened))
 		return -EBUSY;	/* one supervisor at a time */
 	return 0;
@@ -1289,7 +1296,33 @@ static struct bin_attribute wildcards_attr = {
 	.attr = { .name = "wildcards", .mode = 0444 },
 	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, wildcards_read_const, wildcards_read_plain),
 };
-static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, &wildcards_attr, NULL };
+/* The module's manifest (JSON): guru metrics and guru ps name a loaded module's probes and maps from it. */
+static ssize_t manifest_read(char *buf, loff_t off, size_t count)
+{
+	if (off >= gm->manifest_len)
+		return 0;
+	count = min_t(size_t, count, gm->manifest_len - off);
+	memcpy(buf, gm->manifest + off, count);
+	return count;
+}
+
+static ssize_t __maybe_unused manifest_read_const(struct file *file, struct kobject *kobj,
+						  const struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return manifest_read(buf, off, count);
+}
+
+static ssize_t __maybe_unused manifest_read_plain(struct file *file, struct kobject *kobj,
+						  struct bin_attribute *attr, char *buf, loff_t off, size_t count)
+{
+	return manifest_read(buf, off, count);
+}
+
+static struct bin_attribute manifest_attr = {
+	.attr = { .name = "manifest", .mode = 0444 },
+	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, manifest_read_const, manifest_read_plain),
+};
+static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, &wildcards_attr, &manifest_attr, NULL };
 static struct attribute *ctl_attrs[] = { &params_attr.attr, NULL };
 static const struct attribute_group ctl_group = {
 	.attrs = ctl_attrs,

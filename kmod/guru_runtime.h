@@ -54,6 +54,8 @@
 
 struct kprobe;
 struct kretprobe_instance;
+struct inode;
+struct file;
 
 #define GURU_STR_MAX	256	/* longest string value, NUL included */
 #define GURU_STR_SLOTS	16	/* string temporaries per probe handler */
@@ -61,6 +63,7 @@ struct kretprobe_instance;
 #define GURU_MAX_TVARS	32	/* per-thread variables per module */
 #define GURU_STACK_MAX	31	/* kernel stack frames in a log() argument: 2 + 8 * 31 bytes, no more than a string */
 #define GURU_STR_UNREADABLE	0xffff	/* string length that marks an unreadable address */
+#define GURU_AGG_KEY_MAX	256	/* bytes of one aggregate key (AGG_KEY_MAX in src/expr/aggregates.ts) */
 
 /* Event record types; the user-space decoder lives in src/apply/decodeRecords.ts. */
 enum guru_rec_type {
@@ -304,6 +307,11 @@ struct guru_module {
 	unsigned int nparams;
 	void (*begin)(void);		/* begin probes, run when armed */
 	void (*end)(void);		/* end probes, run when disarmed */
+	/* Aggregates (kmod/guru_agg.c): a read-only open of the control device reads them; NULL: none. */
+	int (*agg_open)(struct inode *inode, struct file *file);
+	/* The manifest embedded in the module (its .guru_manifest section), served as /sys/class/misc/<name>/manifest. */
+	const char *manifest;
+	unsigned int manifest_len;
 };
 
 /* Defined by the generated probes.c; the runtime's module_init loads it. */
@@ -373,6 +381,8 @@ struct guru_ctx {
 	/* stack_trace_save() writes here; guru's own frames are then skipped. */
 	unsigned long stack[GURU_STACK_MAX + 16];
 	bool busy;			/* owned by a handler (see guru_enter) */
+	u32 key_len;			/* aggregates: the key being built (kmod/guru_agg.h) */
+	u8 key[GURU_AGG_KEY_MAX] __aligned(8);
 	u32 rec_len;
 	u8 rec[GURU_REC_MAX] __aligned(8);
 	char str[GURU_STR_SLOTS][GURU_STR_MAX];

@@ -15,6 +15,9 @@ export interface ApplyOptions extends KernelTargetOptions {
   param?: string[];
   json?: boolean;
   output?: string;
+  /** --metrics-file: a node_exporter textfile kept current; --metrics-port: /metrics on 127.0.0.1. */
+  metricsFile?: string;
+  metricsPort?: number;
   /** Kernel to apply in, inside a disposable VM. */
   vm?: string;
   vmTimeout?: string;

@@ -14,6 +14,9 @@ import { readModuleStats, type ModuleStats } from './moduleStats.js';
 import { formatSummary } from './formatSummary.js';
 import { knobCommand, readModuleKnobs, type KnobAssignment } from './knobs.js';
 import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
+import { readAggregates, type MapValues } from './aggregateSnapshot.js';
+import { aggregatesJson, formatAggregates } from './formatAggregates.js';
+import type { MetricsExport } from './metricsExport.js';
 
 /** The loadable modules the manifest's probes sit in, each once, with the first probe that needs it. */
 function targetModules(manifest: Manifest): TargetModule[] {
@@ -35,6 +38,8 @@ export interface SessionOptions {
   /** Leave the probes armed and exit; the kernel disarms after ttlMs (0: never). */
   detach?: { ttlMs: number };
   json: boolean;
+  /** --metrics-file, --metrics-port: started (listening) by the caller; shows the patch once armed, finished here. */
+  metrics?: MetricsExport;
   events: NodeJS.WritableStream;
   messages: NodeJS.WritableStream;
 }
@@ -42,6 +47,8 @@ export interface SessionOptions {
 export interface SessionResult {
   exitCode: number;
   stats?: ModuleStats;
+  /** The maps and counters at the end (after disarm: every hit counted). */
+  aggregates?: MapValues[];
   delivered: number;
   endReason: string;
 }
@@ -103,6 +110,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
       return { exitCode: 0, delivered: 0, endReason: 'detached' };
     }
 
+    opts.metrics?.watch(module, manifest);
     if (opts.durationMs !== undefined) timer = setTimeout(() => end('duration'), opts.durationMs);
     if (opts.run) {
       const as = opts.runAs;
@@ -162,11 +170,16 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     }
     const stats = readModuleStats(module);
     const knobs = readModuleKnobs(module);
-    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }));
-    return { exitCode, stats, delivered, endReason };
+    const aggregates = readAggregates(module, manifest.maps ?? []);
+    if (opts.json && aggregates.length) opts.events.write(JSON.stringify({ type: 'maps', maps: aggregatesJson(aggregates) }) + '\n');
+    await opts.metrics?.finish({ patch: manifest.name, stats, probes: manifest.probes, knobs: knobs?.knobs, aggregates });
+    const maps = formatAggregates(aggregates);
+    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }) + (maps ? `\n${maps}` : ''));
+    return { exitCode, stats, aggregates, delivered, endReason };
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
     if (timer) clearTimeout(timer);
+    await opts.metrics?.finish();
     kernelLog?.kill();
     control?.close();
     if (loaded && !detached) await removeModule(module);

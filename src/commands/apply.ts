@@ -25,6 +25,8 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       .option('param', { type: 'string', array: true, describe: 'set a knob before arming: NAME=VALUE (a param of the spec, or enabled); repeat for several' })
       .option('json', { type: 'boolean', describe: 'events as JSON lines' })
       .option('output', { alias: 'o', type: 'string', describe: 'write events to this file instead of stdout' })
+      .option('metrics-file', { type: 'string', describe: "keep this Prometheus text file current (node_exporter's textfile collector): every 10 s, and the final counts at the end" })
+      .option('metrics-port', { type: 'number', describe: 'serve the patch\'s metrics at http://127.0.0.1:PORT/metrics while it runs' })
       .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1); several, comma-separated (debian:6.1,debian:7.3): one VM each, and a table of exit codes and outputs' })
       .option('vm-timeout', { type: 'string', describe: 'with --vm: hard limit for the whole VM run (default 10m)' })
       .example('$0 apply examples/echo-one-byte.yaml --vm debian:6.1 --as 1000 --run "/bin/echo hello"', 'echo, run as uid 1000, prints only h')
@@ -36,6 +38,10 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
     }
     if (args.ttl !== undefined && !args.detach) throw new UserError('--ttl only applies with --detach');
     if (args.detach && (args.run || args.duration)) throw new UserError('--detach cannot be combined with --run or --duration');
+    const metricsWanted = args.metricsFile !== undefined || args.metricsPort !== undefined;
+    if (metricsWanted && args.detach) throw new UserError('--metrics-file and --metrics-port need the session guru apply supervises; --detach leaves none', 'with --detach, run guru metrics NAME where the metrics are collected (cron, a textfile script)');
+    if (metricsWanted && args.vm) throw new UserError('--metrics-file and --metrics-port cannot be combined with --vm: the VM cannot write host files or take host ports', "inside a VM: guru vm --kernel K -- sh -c 'guru apply X.ko --metrics-file /tmp/guru.prom ...; cat /tmp/guru.prom'");
+    const metricsPort = args.metricsPort !== undefined ? (await import('../apply/metricsExport.js')).parseMetricsPort(args.metricsPort) : undefined;
     if (args.as !== undefined && args.run === undefined) throw new UserError('--as needs --run', 'it names the user the --run command runs as: --run "/bin/echo hello" --as 1000');
     // Resolved now, before anything is built or booted, so a typo fails at once.
     const runAs = args.as !== undefined ? resolveRunAsUser(args.as) : undefined;
@@ -70,8 +76,10 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
     const { manifestKnobs, parseKnobAssignments } = await import('../apply/knobs.js');
     const params = parseKnobAssignments(args.param ?? [], manifestKnobs(manifest), '--param');
     const events = args.output ? fs.createWriteStream(args.output) : process.stdout;
+    const metrics = metricsWanted ? await (await import('../apply/metricsExport.js')).MetricsExport.start({ file: args.metricsFile, port: metricsPort, messages: process.stderr }) : undefined;
     try {
       const result = await superviseSession({
+        metrics,
         koPath,
         manifest,
         run: args.run,

@@ -6,6 +6,7 @@ import { buildCommand } from './build.js';
 import { applyCommand } from './apply.js';
 import { psCommand } from './ps.js';
 import { setCommand } from './set.js';
+import { metricsCommand } from './metrics.js';
 import { rmCommand } from './rm.js';
 import { doctorCommand } from './doctor.js';
 import { vmCommand } from './vm.js';
@@ -19,6 +20,7 @@ export const commands: GuruCommand[] = [
   applyCommand,
   setCommand,
   psCommand,
+  metricsCommand,
   rmCommand,
   listCommand,
   doctorCommand,

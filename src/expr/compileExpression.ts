@@ -15,6 +15,8 @@ import { conversionType, FormatError, parseLogFormat, type Conversion } from './
 import type { LogArg, StackStyle } from './logArg.js';
 import { contextTargets, contextVars, isCharPointer, pointerSpace, prettyTarget, quotedString, syscallArgstr, textValue, type ContextVarSet, type TextValue } from './textValues.js';
 import { lookupWord, wordSpelling, wordSpellings, type Word, type WordRule } from './words.js';
+import { AGG_KEY_MAX, AGG_KINDS, COMM_KEY_SIZE, keyBytes, LHIST_MAX_BUCKETS, lhistBuckets, STRING_KEY_SIZE, type AggKeyPart, type AggKind, type LhistBounds } from './aggregates.js';
+import { MapRegistry } from './mapRegistry.js';
 
 export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'ppid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
 export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
@@ -25,7 +27,6 @@ export const VALUE_CALLS = ['user_string', 'kernel_string'] as const;
 /** Named in the spec language (docs/spec.md) but not built yet: refused with a clear message, never stubbed. */
 const LATER_CALLS: Record<string, string> = {
   ubacktrace: 'ubacktrace() (user stacks) is not supported yet',
-  count: 'count() counters are not supported yet',
 };
 
 /** Largest string a probe reads, NUL included (GURU_STR_MAX in kmod). */
@@ -113,6 +114,8 @@ export interface SharedOutputs {
   errnoNames?: Record<string, string>;
   /** Thread variables the spec did not declare: SystemTap's thread_indent() keeps its indent and start time in two. */
   hiddenVars: HiddenVar[];
+  /** The maps the probes use (count("key") counters, @name[key] = count()), in order of first use. */
+  maps: MapRegistry;
 }
 
 /** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list), the log format table, errno names for returnstr(). */
@@ -121,7 +124,7 @@ export class CompileSession {
     readonly diagnostics: Diagnostic[] = [],
     readonly formats: LogFormatEntry[] = [],
     /** Shared by every compile of the spec's probes (each wildcard match is compiled on its own). */
-    readonly shared: SharedOutputs = { hiddenVars: [] },
+    readonly shared: SharedOutputs = { hiddenVars: [], maps: new MapRegistry() },
   ) {}
 }
 
@@ -269,11 +272,14 @@ export class ProbeCompiler {
     switch (node.type) {
       case 'AssignmentExpression': {
         const n = node as jsep.BinaryExpression;
+        if (mapReference(n.left as ExprNode)) return this.mapAssign(n, line);
         const value = n.operator === '=' ? n.right : this.desugar(n.left, n.operator.slice(0, -1), n.right);
         return this.assign(n.left as ExprNode, value as ExprNode, line);
       }
       case 'UpdateExpression': {
         const n = node as unknown as { operator: '++' | '--'; argument: ExprNode };
+        const map = mapReference(n.argument);
+        if (map) this.fail(n.argument, `${map.name}${n.operator} is not how a map counts`, `write ${map.written} = count()`);
         const one = { type: 'Literal', value: 1n, raw: '1' } as unknown as ExprNode;
         return this.assign(n.argument, this.desugar(n.argument, n.operator[0], one), line);
       }
@@ -361,7 +367,13 @@ export class ProbeCompiler {
         return { k: name, line };
       case 'raise':
         return this.raise(node, line);
+      case 'count':
+        return this.counter(node as jsep.CallExpression & ExprNode, line);
       default: {
+        if ((AGG_KINDS as readonly string[]).includes(name)) {
+          this.fail(node, `${name}() is the value of a map, not a statement`, `assign it to one: @name = ${name}(${name === 'count' ? '' : 'x'}), or @name[key] = ...`);
+        }
+        if (mapReference(node as ExprNode)) this.fail(node, 'a map by itself does nothing', 'assign it an aggregate: @name[key] = count()');
         if ((VALUE_CALLS as readonly string[]).includes(name)) {
           this.fail(node, `the value of ${name}() is unused`, `log it: log("%s", ${name}(...))`);
         }
@@ -504,6 +516,93 @@ export class ProbeCompiler {
     return this.logStmt(node, fmt, typed.map((t) => t.ir), typed.map(logArgOf), line, true);
   }
 
+  // ---- aggregates ----------------------------------------------------------
+
+  /** count("NAME"): one more in the counter NAME (the summary and guru metrics show it). */
+  private counter(node: jsep.CallExpression & ExprNode, line: number): IrStmt {
+    const [nameNode, ...extra] = node.arguments as ExprNode[];
+    const hint = 'count("blocked") counts under a fixed name; to count by a value, write @name[value] = count()';
+    if (!nameNode || extra.length) this.fail(node, 'count() as a statement takes one name: count("NAME")', hint);
+    if (nameNode.type !== 'Literal' || typeof (nameNode as jsep.Literal).value !== 'string') this.fail(nameNode, "count()'s name is a string literal", hint);
+    const name = (nameNode as jsep.Literal).value as string;
+    if (!/^[\x20-\x7e]{1,64}$/.test(name)) this.fail(nameNode, 'a counter name is 1 to 64 printable ASCII characters', 'e.g. count("blocked")');
+    const use = this.session.shared.maps.counter(name, line);
+    if ('error' in use) this.fail(node, use.error, use.hint);
+    return { k: 'aggregate', map: use.id, keys: [], slot: use.slot, value: { k: 'int', value: '1' }, line };
+  }
+
+  /** `@name[k1, k2] = AGG(...)` (bpftrace's spelling; `@name = AGG(...)` has no key). */
+  private mapAssign(n: jsep.BinaryExpression, line: number): IrStmt {
+    const left = n.left as ExprNode;
+    const map = mapReference(left)!;
+    const right = n.right as ExprNode;
+    const aggHint = 'count(), sum(x), avg(x), min(x), max(x), stats(x), hist(x) or lhist(x, min, max, step)';
+    if (n.operator !== '=') this.fail(left, `${map.name} ${n.operator} ... : a map is given an aggregate with =`, `${map.written} = sum(x) adds x up`);
+    if (!/^@([A-Za-z_][A-Za-z0-9_]*)?$/.test(map.name)) this.fail(left, `'${map.name}' is not a map name`, 'maps are @ followed by letters, digits and _ (bpftrace\'s @name), or @ alone');
+    const keys = map.keys.map((k) => this.mapKey(k));
+    const call = right.type === 'CallExpression' && (right as jsep.CallExpression).callee.type === 'Identifier' ? (right as jsep.CallExpression) : undefined;
+    const fn = call ? ((call.callee as jsep.Identifier).name as AggKind) : undefined;
+    if (!call || !(AGG_KINDS as readonly string[]).includes(fn!)) {
+      this.sub(right);
+      this.fail(right, `a map is given an aggregate: ${aggHint}`, 'a plain value goes in a var (declare it under vars:)');
+    }
+    const { value, lhist } = this.aggregateArgs(call as jsep.CallExpression & ExprNode, fn!);
+    if (keys.some((k) => k === undefined)) throw new CompileFailure();
+    const parts = keys as { ir: IrExpr; part: AggKeyPart }[];
+    if (keyBytes(parts.map((k) => k.part)) > AGG_KEY_MAX) {
+      this.fail(left, `the key of ${map.name} is larger than ${AGG_KEY_MAX} bytes (an integer takes 8, comm 16, another string ${STRING_KEY_SIZE})`, 'use fewer or smaller keys');
+    }
+    const use = this.session.shared.maps.use(map.name, fn!, parts.map((k) => k.part), line, lhist);
+    if ('error' in use) this.fail(left, use.error, use.hint);
+    return { k: 'aggregate', map: use.id, keys: parts.map((k) => k.ir), ...(use.slot !== undefined ? { slot: use.slot } : {}), value, line };
+  }
+
+  /** One part of a map's key: an integer, or a string (comm keeps its 16 bytes, another string its first 63). */
+  private mapKey(node: ExprNode): { ir: IrExpr; part: AggKeyPart } | undefined {
+    const t = this.sub(node);
+    if (t.type === 'error') return undefined;
+    if (t.type === 'text') {
+      this.reportAt(node, 'a map key is an integer or a string, not text (a stack, argstr, $$vars, ...)', 'key by what the text is made of, e.g. func or comm');
+      return undefined;
+    }
+    if (t.type === 'int') return { ir: t.ir, part: { type: 'int' } };
+    const isComm = t.ir.k === 'strBuiltin' && t.ir.name === 'comm';
+    const ir: IrExpr = t.ir.k === 'tryString' ? { ...t.ir, orEmpty: true } : t.ir;
+    return { ir, part: { type: 'string', size: isComm ? COMM_KEY_SIZE : STRING_KEY_SIZE } };
+  }
+
+  /** The value an aggregate function adds (count(): 1), and lhist's bounds. */
+  private aggregateArgs(call: jsep.CallExpression & ExprNode, fn: AggKind): { value: IrExpr; lhist?: LhistBounds } {
+    const args = call.arguments as ExprNode[];
+    if (fn === 'count') {
+      if (args.length) this.fail(call, 'count() takes no arguments in a map', 'count("NAME") as a do: item of its own is a named counter; @name[key] = count() counts by key');
+      return { value: { k: 'int', value: '1' } };
+    }
+    if (fn !== 'lhist') {
+      if (args.length !== 1) this.fail(call, `${fn}() takes one value: ${fn}(x)`);
+      return { value: this.int(this.sub(args[0]!), args[0]!, `${fn}() takes an integer`) };
+    }
+    const usage = 'lhist(x, min, max, step): buckets of step from min to max, e.g. lhist($count, 0, 1000, 100)';
+    if (args.length !== 4) this.fail(call, 'lhist() takes a value, a minimum, a maximum and a step', usage);
+    const value = this.int(this.sub(args[0]!), args[0]!, 'lhist() takes an integer');
+    const bound = (node: ExprNode, what: string): bigint => {
+      const b = this.int(this.sub(node), node, `lhist()'s ${what} is an integer`);
+      if (b.k !== 'int') this.fail(node, `lhist()'s ${what} is a constant`, usage);
+      return BigInt(b.value);
+    };
+    const [min, max, step] = [bound(args[1]!, 'minimum'), bound(args[2]!, 'maximum'), bound(args[3]!, 'step')];
+    if (step <= 0n) this.fail(args[3]!, "lhist()'s step is above 0", usage);
+    if (max <= min) this.fail(args[2]!, "lhist()'s maximum is above its minimum", usage);
+    const lhist = { min: String(min), max: String(max), step: String(step) };
+    if (lhistBuckets(lhist) > LHIST_MAX_BUCKETS) this.fail(args[3]!, `lhist() with these bounds has ${lhistBuckets(lhist)} buckets, more than ${LHIST_MAX_BUCKETS}`, 'take a larger step, or use hist() for a wide range');
+    return { value, lhist };
+  }
+
+  private mapRead(node: ExprNode): never {
+    const map = mapReference(node)!;
+    this.fail(node, `${map.name} is a map: its values are shown in the session's summary and by guru metrics, not read in expressions`, 'keep a value to read in a var (vars:)');
+  }
+
   // ---- expressions ---------------------------------------------------------
 
   private expr(node: ExprNode): Typed {
@@ -578,7 +677,11 @@ export class ProbeCompiler {
   }
 
   private valueCall(node: jsep.CallExpression & ExprNode): Typed {
+    if (mapReference(node)) this.mapRead(node);
     const name = this.calleeName(node);
+    if ((AGG_KINDS as readonly string[]).includes(name)) {
+      this.fail(node, `${name}() is the value of a map, not of an expression`, `assign it to a map in its own do: item: @name = ${name}(${name === 'count' ? '' : 'x'})`);
+    }
     if (name === 'user_string' || name === 'kernel_string') return this.readString(node, name, name === 'user_string' ? 'user' : 'kernel');
     if ((STATEMENT_CALLS as readonly string[]).includes(name)) {
       this.fail(node, `${name}() is a statement, not a value`, 'put it in its own do: item');
@@ -606,6 +709,7 @@ export class ProbeCompiler {
   }
 
   private identifier(node: ExprNode, name: string): Typed {
+    if (mapReference(node)) this.mapRead(node);
     if (name.startsWith('$$') || /^\$[A-Za-z_][A-Za-z0-9_]*\$\$?$/.test(name)) return this.contextVariable(node, name);
     if (name.startsWith('$')) {
       const target = this.lookupTarget(node, name);
@@ -1250,4 +1354,22 @@ function anchorChain(node: jsep.MemberExpression & ExprNode): void {
   let inner: ExprNode = node;
   while (inner.type === 'MemberExpression') inner = (inner as jsep.MemberExpression).object as ExprNode;
   if (inner.start === undefined) inner.start = node.start;
+}
+
+/**
+ * A reference to a map: `@name`, `@`, or with keys `@name[k1, k2]` (which
+ * parseExpression hands over as the call `@name(k1, k2)`); not SystemTap's
+ * @cast. WRITTEN is how the spec wrote it, for hints.
+ */
+function mapReference(node: ExprNode): { name: string; keys: ExprNode[]; written: string } | undefined {
+  const isMapName = (n: string): boolean => n.startsWith('@') && n !== '@cast';
+  if (node.type === 'Identifier' && isMapName((node as jsep.Identifier).name)) {
+    const name = (node as jsep.Identifier).name;
+    return { name, keys: [], written: name };
+  }
+  if (node.type !== 'CallExpression') return undefined;
+  const callee = (node as jsep.CallExpression).callee;
+  if (callee.type !== 'Identifier' || !isMapName((callee as jsep.Identifier).name)) return undefined;
+  const name = (callee as jsep.Identifier).name;
+  return { name, keys: (node as jsep.CallExpression).arguments as ExprNode[], written: `${name}[key]` };
 }

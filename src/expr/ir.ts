@@ -124,4 +124,10 @@ export type IrStmt =
   | { k: 'block'; stmts: IrStmt[]; line: number }
   | { k: 'stop'; line: number }
   /** raise(SIG): signal the task the probe runs in (its process) with SIG, 1 ... 64. */
-  | { k: 'raise'; sig: number; line: number };
+  | { k: 'raise'; sig: number; line: number }
+  /**
+   * Add VALUE to map MAP (Plan.maps[MAP]) under KEYS (one per key part,
+   * evaluated in order), or, for a dense map, to its SLOT (count("key"), a
+   * map without a key). count() adds 1.
+   */
+  | { k: 'aggregate'; map: number; keys: IrExpr[]; slot?: number; value: IrExpr; line: number };

@@ -52,6 +52,8 @@ export function stmtExprs(s: IrStmt): IrExpr[] {
       return s.args;
     case 'block':
       return s.stmts.flatMap(stmtExprs);
+    case 'aggregate':
+      return [...s.keys, s.value];
     default:
       return [];
   }

@@ -62,12 +62,17 @@ interface JsepParser {
 }
 
 /**
- * Replace C's `->` by ` .` outside string literals: same length, so columns
- * stay right, and jsep reads it as member access.
+ * Outside string literals: replace C's `->` by ` .`, so jsep reads it as
+ * member access; and a map's keys, bpftrace's `@name[k1, k2]`, by
+ * `@name(k1, k2)`, which jsep reads as a call with the keys as its
+ * arguments (it has no comma lists inside brackets). Both keep the length,
+ * so columns stay right.
  */
 function translateArrows(text: string): string {
   let out = '';
   let quote: string | undefined;
+  // For each open bracket: whether it opened a map's keys (its ] becomes a )).
+  const brackets: boolean[] = [];
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quote) {
@@ -80,6 +85,12 @@ function translateArrows(text: string): string {
     } else if (c === '-' && text[i + 1] === '>') {
       out += ' .';
       i++;
+    } else if (c === '[') {
+      const keys = /(^|[^A-Za-z0-9_@$])@[A-Za-z0-9_]*$/.test(out);
+      brackets.push(keys);
+      out += keys ? '(' : c;
+    } else if (c === ']') {
+      out += brackets.pop() ? ')' : c;
     } else out += c;
   }
   return out;

@@ -24,6 +24,7 @@ import { DiagnosticBag } from '../diagnostics/diagnosticBag.js';
 import { SpecError } from '../errors.js';
 import { parseGuard } from './parseGuard.js';
 import { parseParams, parseVars } from './parseDeclarations.js';
+import { parseMaps } from './parseMaps.js';
 import { parseProbes } from './parseProbes.js';
 import { describeNode, integerValue, isNullNode, stringValue, SpecSource, type MapEntry } from './specSource.js';
 import type { Guard, Spec } from './types.js';
@@ -33,7 +34,7 @@ export const SPEC_VERSION = 1;
 /** Module names are guru_<name>; the kernel caps module names at 55 characters. */
 export const SPEC_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 
-const TOP_LEVEL_KEYS = ['guru', 'name', 'description', 'where', 'vars', 'params', 'probes'] as const;
+const TOP_LEVEL_KEYS = ['guru', 'name', 'description', 'where', 'vars', 'params', 'maps', 'probes'] as const;
 
 const REQUIRED_KEYS: Readonly<Record<string, string>> = {
   guru: 'start the spec with guru: 1 (the spec format version)',
@@ -44,6 +45,7 @@ const REQUIRED_KEYS: Readonly<Record<string, string>> = {
 const TOP_LEVEL_SYNONYMS: Readonly<Record<string, string>> = {
   version: 'guru', filter: 'where', guard: 'where', global: 'vars', globals: 'vars', variables: 'vars',
   var: 'vars', probe: 'probes', parameters: 'params', param: 'params', desc: 'description',
+  map: 'maps', aggregates: 'maps', aggregations: 'maps',
 };
 
 /**
@@ -72,7 +74,10 @@ export function parseSpecInto(bag: DiagnosticBag, file: string, sourceText: stri
   // After a syntax error the document's shape is a guess: checking it, or
   // listing the YAML parser's later complaints (nearly always consequences of
   // the first, such as an unclosed '['), only adds confusing follow-on errors.
-  const yamlProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
+  // YAML reserves a leading @ (bpftrace's `- @[comm] = count()`), yet reads
+  // the value as the plain text it is: guru takes it as written.
+  const atStart = (p: YAMLError): boolean => p.code === 'BAD_SCALAR_START' && sourceText[p.pos[0]] === '@';
+  const yamlProblems = [...doc.errors.filter((p) => !atStart(p)), ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
   if (yamlProblems.length > 0) {
     reportYamlProblem(source, yamlProblems[0]);
     return undefined;
@@ -109,11 +114,13 @@ function validate(source: SpecSource): Spec | undefined {
   const params = paramsEntry ? parseParams(source, paramsEntry) : [];
   const varsEntry = entries.get('vars');
   const vars = varsEntry ? parseVars(source, varsEntry, params) : [];
+  const mapsEntry = entries.get('maps');
+  const maps = mapsEntry ? parseMaps(source, mapsEntry) : [];
   const probesEntry = entries.get('probes');
   const probes = probesEntry ? parseProbes(source, probesEntry) : [];
 
   // A missing or invalid name has been reported; the placeholder only lets the other passes run.
-  const spec: Spec = { file: source.file, sourceText: source.text, version: 1, name: name ?? 'unnamed', where, vars, params, probes };
+  const spec: Spec = { file: source.file, sourceText: source.text, version: 1, name: name ?? 'unnamed', where, vars, params, maps, probes };
   if (description !== undefined) spec.description = description;
   return spec;
 }

@@ -30,6 +30,16 @@ export interface ParamDecl {
   span: SourceSpan;
 }
 
+/**
+ * `maps:` — the size of a map the probes use (`@opens[comm] = count()`):
+ * how many keys each CPU holds. NAME is as expressions write it, `@opens`.
+ */
+export interface MapDecl {
+  name: string;
+  size: number;
+  span: SourceSpan;
+}
+
 /** `where:` — every key present must hold. Lists mean "any of". */
 export interface Guard {
   uid?: number[];
@@ -114,5 +124,7 @@ export interface Spec {
   where: Guard;
   vars: VarDecl[];
   params: ParamDecl[];
+  /** Sizes of maps; a map the probes use without one here has the default size. */
+  maps: MapDecl[];
   probes: ProbeSpec[];
 }

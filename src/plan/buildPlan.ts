@@ -16,7 +16,8 @@ import { formatProbePoint } from '../patchSpec/parseProbePoint.js';
 import type { Guard, ProbeSpec, Spec } from '../patchSpec/types.js';
 import { DEFAULT_MAX_PROBES, familyOf, resolveProbePoint } from '../probeFamilies/registry.js';
 import { isResolveError, type ProbeScope, type ProbeVariant } from '../probeFamilies/types.js';
-import type { Plan, PlanGuard, PlanProbe, PlanVar } from './types.js';
+import type { Plan, PlanGuard, PlanMap, PlanProbe, PlanVar } from './types.js';
+import { DEFAULT_MAP_SIZE } from '../expr/aggregates.js';
 
 export interface PlanOptions {
   /** Most kernel probes the spec may place (--max-probes); each wildcard match is one. */
@@ -112,6 +113,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
   if (bag.hasErrors()) throw new SpecError(bag.sorted(), spec.sourceText);
   warnUnusedVars(spec, probes, bag);
   vars.push(...session.shared.hiddenVars);
+  const maps = planMaps(spec, session, bag);
   return {
     planVersion: 1,
     name: spec.name,
@@ -121,6 +123,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     kernel: { release: facts.release, ...addressesBuild(probes, facts) },
     vars,
     params: spec.params.map((p) => ({ name: p.name, type: p.type, initial: String(p.initial), min: String(p.min), max: String(p.max) })),
+    ...(maps.length ? { maps } : {}),
     probes,
     formats: session.formats,
     ...(session.shared.errnoNames ? { errnoNames: session.shared.errnoNames } : {}),
@@ -178,6 +181,26 @@ function compileVariants(
 function addressesBuild(probes: readonly PlanProbe[], facts: KernelFacts): { buildId?: string } {
   const buildId = probes.some((p) => familyOf(p).oneBuild) ? facts.debuginfo?.().buildId : undefined;
   return buildId ? { buildId } : {};
+}
+
+/** The maps the probes use, each with the size maps: gives it (a dense map: its slots); a size for a map no probe uses is a warning. */
+function planMaps(spec: Spec, session: CompileSession, bag: DiagnosticBag): PlanMap[] {
+  const uses = session.shared.maps.maps;
+  for (const d of spec.maps) {
+    const use = uses.find((u) => u.name === d.name);
+    if (!use) bag.warning(d.span, `map ${d.name} is given a size but no probe uses it`, uses.length ? `maps the probes use: ${uses.map((u) => u.name).join(', ')}` : 'remove it, or use it: @name[key] = count()');
+    else if (use.slots) bag.warning(d.span, `map ${d.name} has no key, so it holds one value: its size does not matter`, 'remove its size, or give it a key: @name[key] = ...');
+  }
+  return uses.map((u, id) => ({
+    id,
+    name: u.name,
+    kind: u.kind,
+    keys: u.keys,
+    capacity: u.slots ? Math.max(u.slots.length, 1) : (spec.maps.find((d) => d.name === u.name)?.size ?? DEFAULT_MAP_SIZE),
+    ...(u.slots ? { slots: u.slots } : {}),
+    ...(u.lhist ? { lhist: u.lhist } : {}),
+    line: u.line,
+  }));
 }
 
 function planVars(spec: Spec): PlanVar[] {

@@ -5,9 +5,11 @@
 import type { LogFormatEntry } from '../expr/compileExpression.js';
 import type { ParamType, VarScope, VarType } from '../patchSpec/types.js';
 import type { PlanProbe } from '../probeFamilies/registry.js';
+import type { PlanMap } from '../expr/aggregates.js';
 
 export type { PlanProbe, PlanProbeKind } from '../probeFamilies/registry.js';
 export type { PlanGuard } from '../probeFamilies/types.js';
+export type { PlanMap } from '../expr/aggregates.js';
 
 export interface PlanVar {
   name: string;
@@ -45,6 +47,8 @@ export interface Plan {
   };
   vars: PlanVar[];
   params: PlanParam[];
+  /** Maps and count("key") counters the probes use (kmod/guru_agg.c keeps them per CPU); absent when none. */
+  maps?: PlanMap[];
   probes: PlanProbe[];
   formats: LogFormatEntry[];
   /** errno value → name, for formats that show return codes (returnstr()); from the target's headers. */

@@ -7,7 +7,7 @@
 import { InternalError } from '../errors.js';
 import { STRING_SLOTS } from '../expr/compileExpression.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
-import type { PlanGuard, PlanVar } from '../plan/types.js';
+import type { PlanGuard, PlanMap, PlanVar } from '../plan/types.js';
 import { isCommGlob, kernelGlobPattern } from '../patchSpec/commPattern.js';
 import { localAccessor } from '../probeFamilies/sourceLine/localAccessors.js';
 import { isUnsignedExpr } from '../expr/unsignedness.js';
@@ -27,6 +27,8 @@ export interface EmitContext {
   params: readonly { name: string; type?: string }[];
   /** The probe being emitted: statement-probe locals go through its accessor functions. */
   probe?: number;
+  /** The plan's maps, whose keys' layouts the aggregate statements follow. */
+  maps?: readonly PlanMap[];
 }
 
 /** A C string literal that reproduces `s` byte for byte and cannot break out. */
@@ -266,8 +268,29 @@ export class CEmitter {
         return [`guru_raise(ctx, ${s.sig});`];
       case 'block':
         return s.stmts.flatMap((x) => this.stmt(x));
+      case 'aggregate':
+        return this.aggregate(s, slots);
     }
     throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
+  }
+
+  /**
+   * An update of a map (kmod/guru_agg.h): the key built part by part in
+   * the CPU's scratch, then the value added; a dense map's slot is known.
+   */
+  private aggregate(s: Extract<IrStmt, { k: 'aggregate' }>, slots: StringSlots): string[] {
+    const m = this.ctx.maps?.[s.map];
+    if (!m) throw new InternalError(`map ${s.map} is not in the plan`);
+    const map = `${s.map} /* ${cComment(m.name)} */`;
+    if (s.slot !== undefined) {
+      const name = m.slots?.[s.slot];
+      return [`guru_agg_slot_add(ctx, ${map}, ${s.slot}${name ? ` /* ${cComment(JSON.stringify(name))} */` : ''}, ${this.expr(s.value, slots)});`];
+    }
+    const parts = s.keys.map((k, i) => {
+      const part = m.keys[i]!;
+      return part.type === 'int' ? `guru_agg_key_int(ctx, ${this.expr(k, slots)});` : `guru_agg_key_str(ctx, ${this.expr(k, slots)}, ${part.size});`;
+    });
+    return ['guru_agg_key_begin(ctx);', ...parts, `guru_agg_add(ctx, ${map}, ${this.expr(s.value, slots)});`];
   }
 
   /** C for an if: condition; LINE is its spec line (faults inside it report it). */

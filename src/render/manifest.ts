@@ -2,7 +2,7 @@
 // `guru apply X.ko` to arm the module and format its events with no spec,
 // compiler or headers at hand.
 import type { LogFormatEntry } from '../expr/compileExpression.js';
-import type { Plan, PlanParam, PlanProbeKind } from '../plan/types.js';
+import type { Plan, PlanMap, PlanParam, PlanProbeKind } from '../plan/types.js';
 import type { InsmodRefusal } from '../probeFamilies/types.js';
 import { sharedMatches, type SharedMatch } from '../probeFamilies/sharedKernelProbes.js';
 
@@ -45,6 +45,8 @@ export interface Manifest {
    * readManifest.
    */
   params: PlanParam[];
+  /** Maps and count("key") counters (Plan.maps): how to read the kernel's snapshot of them (src/apply/aggregateSnapshot.ts). */
+  maps?: PlanMap[];
   /** How the runtime parts of the module's families refuse to load, for apply's hint (ProbeFamily.insmodRefusals). */
   insmodRefusals?: InsmodRefusal[];
 }
@@ -79,6 +81,7 @@ export function manifestOf(plan: Plan, refusals: readonly InsmodRefusal[] = []):
     ...(plan.errnoNames ? { errnoNames: plan.errnoNames } : {}),
     vars: plan.vars.map((v) => ({ name: v.name, type: v.type, scope: v.scope })),
     params: plan.params,
+    ...(plan.maps?.length ? { maps: plan.maps } : {}),
     ...(refusals.length ? { insmodRefusals: [...refusals] } : {}),
   };
 }

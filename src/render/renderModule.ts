@@ -6,9 +6,10 @@ import path from 'node:path';
 import type { ParamType } from '../patchSpec/types.js';
 import type { Plan, PlanProbe } from '../plan/types.js';
 import { FAMILIES, familyOf, type AnyProbeFamily } from '../probeFamilies/registry.js';
-import type { FamilyRender, InsmodRefusal, ProbeCommon } from '../probeFamilies/types.js';
+import type { CPart, FamilyRender, InsmodRefusal, ProbeCommon } from '../probeFamilies/types.js';
 import { projectRoot } from '../projectRoot.js';
-import { CEmitter, cString, guardCondition } from './emitC.js';
+import { CEmitter, cComment, cString, guardCondition } from './emitC.js';
+import { aggValueWords, COUNTERS_MAP, keyBytes, type PlanMap } from '../expr/aggregates.js';
 import { manifestOf } from './manifest.js';
 import { templates, type Templates } from './templates.js';
 
@@ -42,7 +43,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     const condLine = p.condLine ?? p.line;
     const forms = p.variants?.map((v, i) => ({ fn: probeFunctionName(p, i), cond: v.cond, actions: v.actions })) ?? [{ fn: probeFunctionName(p), cond: p.cond, actions: p.actions }];
     return forms.map((form) => {
-      const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id });
+      const emitter = new CEmitter({ vars: plan.vars, params: plan.params, probe: p.id, maps: plan.maps });
       const cond = form.cond ? { line: condLine, c: emitter.condition(form.cond, condLine) } : undefined;
       const actions = form.actions.map((a) => ({ line: a.line, c: emitter.stmt(a) }));
       const allC = [cond?.c ?? '', ...actions.flatMap((a) => a.c)].join('\n');
@@ -91,6 +92,15 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     parts.push({ declarations: [{ partial: 'signal' }], attachSets: ['{ .ops = &guru_signal_ops, .defs = NULL, .n = 0 }'] });
     runtimeSources.push('guru_signal.c', 'guru_signal.h');
   }
+  // Maps and counters: the runtime's per-CPU tables (kmod/guru_agg.c), allocated and freed like a family's attach set.
+  if (plan.maps?.length) {
+    parts.push({
+      declarations: [{ partial: 'aggregates', maps: plan.maps.map(aggregateView) } as CPart],
+      attachSets: [`{ .ops = &guru_agg_ops, .defs = (void *)guru_agg_maps, .n = ${plan.maps.length} }`],
+      moduleFields: ['.agg_open = guru_agg_open'],
+    });
+    runtimeSources.push('guru_agg.c', 'guru_agg.h');
+  }
   const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
   const links = new Map<number, string[]>();
   for (const part of parts) for (const [id, fields] of part.links ?? []) links.set(id, fields);
@@ -130,6 +140,23 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   };
   for (const f of runtimeSources) files[f] = fs.readFileSync(path.join(runtimeDir, f), 'utf8');
   return { module: plan.module, files };
+}
+
+/** A map's struct guru_agg_map, for templates/partials/aggregates.hbs. */
+function aggregateView(m: PlanMap): Record<string, unknown> {
+  const keys = m.keys.map((k) => (k.type === 'int' ? 'int' : `string[${k.size}]`)).join(', ');
+  const about = m.slots ? (m.name === COUNTERS_MAP ? `count(): ${m.slots.map((n) => JSON.stringify(n)).join(', ')}` : `${m.name} = ${m.kind}()`) : `${m.name}[${keys}] = ${m.kind}()`;
+  return {
+    id: m.id,
+    nameC: cString(m.name),
+    kind: `GURU_AGG_${m.kind.toUpperCase()}`,
+    dense: m.slots !== undefined,
+    keySize: keyBytes(m.keys),
+    nvals: aggValueWords(m.kind, m.lhist),
+    capacity: m.capacity,
+    lhist: m.lhist && { minC: knobLiteral(m.lhist.min, 's64'), stepC: knobLiteral(m.lhist.step, 's64') },
+    about: cComment(about),
+  };
 }
 
 /**

@@ -18,6 +18,7 @@ test('the echo example (docs/spec.md) parses to the expected Spec', () => {
     where: { uid: [1000], comm: ['echo'], span: span(file, 5, 3, 9) },
     vars: [{ name: 'orig', type: 'u64', scope: 'thread', span: span(file, 9, 3, 4) }],
     params: [],
+    maps: [],
     probes: [
       {
         on: 'syscall:write',

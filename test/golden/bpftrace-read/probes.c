@@ -313,22 +313,6 @@ static struct guru_probe guru_probes[4] = {
 	{ .label = "syscall:read:return", .krp = &sys_read_krp },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_bpftrace_read",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kprobes = guru_kprobes,
-	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
-	.attach_sets = guru_attach_sets,
-	.nattach_sets = ARRAY_SIZE(guru_attach_sets),
-	.nthread_vars = 0,
-};
-
-GURU_MODULE_DESCRIPTION("read() by kprobe, wrong and right, with kernel stacks");
-
 /* What `guru apply guru_bpftrace_read.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_bpftrace_read\",\"name\":\"bpftrace_read\",\"description\":\"read() "
@@ -345,3 +329,21 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	",\"fmt\":\"ksys_read(%d, %zu) %s/%d [%s]\\n\",\"args\":[\"int\",\"int\",\"string\",\"int\",{\"stack\":\"bpftrace\","
 	"\"limit\":2}],\"line\":30,\"exact\":true},{\"id\":3,\"probe\":3,\"fmt\":\"read(%d) = %d: %s\\n\",\"args\":[\"int\","
 	"\"int\",\"string\"],\"line\":33,\"exact\":true}],\"vars\":[],\"params\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_bpftrace_read",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
+	.kretprobes = guru_kretprobes,
+	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.attach_sets = guru_attach_sets,
+	.nattach_sets = ARRAY_SIZE(guru_attach_sets),
+	.nthread_vars = 0,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("read() by kprobe, wrong and right, with kernel stacks");

@@ -105,18 +105,6 @@ static struct guru_probe guru_probes[1] = {
 	{ .label = "syscall:openat", .kp = &sys_openat_kp },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_c_injection",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kprobes = guru_kprobes,
-	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.nthread_vars = 0,
-};
-
-GURU_MODULE_DESCRIPTION("ends a comment */ #include <evil.h> /* and \"quotes\"");
-
 /* What `guru apply guru_c_injection.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_c_injection\",\"name\":\"c_injection\",\"description\":\"ends a comm"
@@ -125,3 +113,17 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	",\"kind\":\"syscall\",\"symbol\":\"__x64_sys_openat\",\"line\":10}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"ta"
 	"b\\there, newline\\n, trigraph \?\?= and 100%% %s\",\"args\":[\"string\"],\"line\":13},{\"id\":1,\"probe\":0,\"f"
 	"mt\":\"%s\",\"args\":[\"string\"],\"line\":14}],\"vars\":[],\"params\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_c_injection",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
+	.nthread_vars = 0,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("ends a comment */ #include <evil.h> /* and \"quotes\"");

@@ -106,6 +106,14 @@ static struct guru_probe guru_probes[1] = {
 	{ .label = "syscall.write", .kp = &sys_write_kp },
 };
 
+/* What `guru apply guru_echo_clamp_trace.ko` needs, with no spec or compiler at hand. */
+static const char guru_manifest[] __used __section(".guru_manifest") =
+	"{\"manifestVersion\":1,\"module\":\"guru_echo_clamp_trace\",\"name\":\"echo_clamp_trace\",\"description\":\"c"
+	"lamp echo's writes to one byte and watch it retry\",\"specFile\":\"examples/echo-clamp-trace.yaml\",\""
+	"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall.write\",\"canonical\":\"syscall:write\",\""
+	"kind\":\"syscall\",\"symbol\":\"__x64_sys_write\",\"line\":11}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"count"
+	":%d, buf:%s\",\"args\":[\"int\",\"string\"],\"line\":15}],\"vars\":[],\"params\":[]}";
+
 /* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
 struct guru_module guru_this = {
 	.name = "guru_echo_clamp_trace",
@@ -115,14 +123,8 @@ struct guru_module guru_this = {
 	.nkprobes = ARRAY_SIZE(guru_kprobes),
 	.nthread_vars = 0,
 	.syscall_copies = true,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
 };
 
 GURU_MODULE_DESCRIPTION("clamp echo's writes to one byte and watch it retry");
-
-/* What `guru apply guru_echo_clamp_trace.ko` needs, with no spec or compiler at hand. */
-static const char guru_manifest[] __used __section(".guru_manifest") =
-	"{\"manifestVersion\":1,\"module\":\"guru_echo_clamp_trace\",\"name\":\"echo_clamp_trace\",\"description\":\"c"
-	"lamp echo's writes to one byte and watch it retry\",\"specFile\":\"examples/echo-clamp-trace.yaml\",\""
-	"release\":\"6.1.0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall.write\",\"canonical\":\"syscall:write\",\""
-	"kind\":\"syscall\",\"symbol\":\"__x64_sys_write\",\"line\":11}],\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"count"
-	":%d, buf:%s\",\"args\":[\"int\",\"string\"],\"line\":15}],\"vars\":[],\"params\":[]}";

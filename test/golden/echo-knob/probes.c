@@ -187,6 +187,16 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "syscall:write:return", .krp = &sys_write_krp },
 };
 
+/* What `guru apply guru_echo_knob.ko` needs, with no spec or compiler at hand. */
+static const char guru_manifest[] __used __section(".guru_manifest") =
+	"{\"manifestVersion\":1,\"module\":\"guru_echo_knob\",\"name\":\"echo_knob\",\"description\":\"while fix is 1,"
+	" echo writes only its first byte\",\"specFile\":\"examples/echo-knob.yaml\",\"release\":\"6.1.0-test-amd"
+	"64\",\"probes\":[{\"id\":0,\"on\":\"syscall:write\",\"canonical\":\"syscall:write\",\"kind\":\"syscall\",\"symbol\""
+	":\"__x64_sys_write\",\"line\":18},{\"id\":1,\"on\":\"syscall:write:return\",\"canonical\":\"syscall:write:ret"
+	"urn\",\"kind\":\"syscall-return\",\"symbol\":\"__x64_sys_write\",\"line\":23}],\"formats\":[],\"vars\":[{\"name\""
+	":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"params\":[{\"name\":\"fix\",\"type\":\"bool\",\"initial\":\"0\",\"min"
+	"\":\"0\",\"max\":\"1\"}]}";
+
 /* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
 struct guru_module guru_this = {
 	.name = "guru_echo_knob",
@@ -198,16 +208,8 @@ struct guru_module guru_this = {
 	.params = guru_params,
 	.param_defs = guru_param_defs,
 	.nparams = ARRAY_SIZE(guru_params),
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
 };
 
 GURU_MODULE_DESCRIPTION("while fix is 1, echo writes only its first byte");
-
-/* What `guru apply guru_echo_knob.ko` needs, with no spec or compiler at hand. */
-static const char guru_manifest[] __used __section(".guru_manifest") =
-	"{\"manifestVersion\":1,\"module\":\"guru_echo_knob\",\"name\":\"echo_knob\",\"description\":\"while fix is 1,"
-	" echo writes only its first byte\",\"specFile\":\"examples/echo-knob.yaml\",\"release\":\"6.1.0-test-amd"
-	"64\",\"probes\":[{\"id\":0,\"on\":\"syscall:write\",\"canonical\":\"syscall:write\",\"kind\":\"syscall\",\"symbol\""
-	":\"__x64_sys_write\",\"line\":18},{\"id\":1,\"on\":\"syscall:write:return\",\"canonical\":\"syscall:write:ret"
-	"urn\",\"kind\":\"syscall-return\",\"symbol\":\"__x64_sys_write\",\"line\":23}],\"formats\":[],\"vars\":[{\"name\""
-	":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"params\":[{\"name\":\"fix\",\"type\":\"bool\",\"initial\":\"0\",\"min"
-	"\":\"0\",\"max\":\"1\"}]}";

@@ -177,18 +177,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "syscall:write:return", .krp = &sys_write_krp },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_echo_one_byte",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
-	.nthread_vars = 1,
-};
-
-GURU_MODULE_DESCRIPTION("echo writes only its first byte, yet believes it wrote all of it");
-
 /* What `guru apply guru_echo_one_byte.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_echo_one_byte\",\"name\":\"echo_one_byte\",\"description\":\"echo wr"
@@ -198,3 +186,17 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"canonical\":\"syscall:write:return\",\"kind\":\"syscall-return\",\"symbol\":\"__x64_sys_write\",\"line\":21}]"
 	",\"formats\":[{\"id\":0,\"probe\":0,\"fmt\":\"count:%d, buf:%s\",\"args\":[\"int\",\"string\"],\"line\":20}],\"vars"
 	"\":[{\"name\":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"params\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_echo_one_byte",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kretprobes = guru_kretprobes,
+	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.nthread_vars = 1,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("echo writes only its first byte, yet believes it wrote all of it");

@@ -293,19 +293,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "statement:ksys_write@include/linux/file.h:82", .sites = st1_sites, .nsites = ARRAY_SIZE(st1_sites) },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_echo_statement",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kprobes = guru_kprobes,
-	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.nthread_vars = 5,
-	.syscall_copies = true,
-};
-
-GURU_MODULE_DESCRIPTION("echo writes only its first byte; ksys_write's ret says it wrote all");
-
 /* What `guru apply guru_echo_statement.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_echo_statement\",\"name\":\"echo_statement\",\"description\":\"echo "
@@ -317,3 +304,18 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"],\"formats\":[{\"id\":0,\"probe\":1,\"fmt\":\"fd %d, ksys_write wrote %d of %d bytes, reports %d\",\"args\""
 	":[\"int\",\"int\",\"int\",\"int\"],\"line\":39}],\"vars\":[{\"name\":\"orig\",\"type\":\"u64\",\"scope\":\"thread\"}],\"p"
 	"arams\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_echo_statement",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
+	.nthread_vars = 5,
+	.syscall_copies = true,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("echo writes only its first byte; ksys_write's ret says it wrote all");

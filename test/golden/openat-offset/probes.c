@@ -112,20 +112,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "end" },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_openat_offset",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kprobes = guru_kprobes,
-	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.nthread_vars = 0,
-	.global_vars = guru_globals,
-	.end = guru_end,
-};
-
-GURU_MODULE_DESCRIPTION("count do_sys_openat2 calls from a probe past its first instruction");
-
 /* What `guru apply guru_openat_offset.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_openat_offset\",\"name\":\"openat_offset\",\"description\":\"count d"
@@ -136,3 +122,19 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"file (%d so far)\",\"args\":[\"string\",\"int\"],\"line\":18},{\"id\":1,\"probe\":1,\"fmt\":\"cat opened %d file"
 	"s\",\"args\":[\"int\"],\"line\":21}],\"vars\":[{\"name\":\"opens\",\"type\":\"u64\",\"scope\":\"global\"}],\"params\":["
 	"]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_openat_offset",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
+	.nthread_vars = 0,
+	.global_vars = guru_globals,
+	.end = guru_end,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("count do_sys_openat2 calls from a probe past its first instruction");

@@ -152,20 +152,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "kretprobe:cap_ptrace_access_check", .krp = &krp1_cap_ptrace_access_check },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_ptrace_return_codes",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kprobes = guru_kprobes,
-	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
-	.nthread_vars = 0,
-};
-
-GURU_MODULE_DESCRIPTION("backtrace and return code of cap_ptrace_access_check");
-
 /* What `guru apply guru_ptrace_return_codes.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_ptrace_return_codes\",\"name\":\"ptrace_return_codes\",\"descripti"
@@ -177,3 +163,19 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"ats\":[{\"id\":0,\"probe\":0,\"fmt\":\"%s called by %s (pid %d)\",\"args\":[\"string\",\"string\",\"int\"],\"line\""
 	":13},{\"id\":1,\"probe\":1,\"fmt\":\"%s -> %d\",\"args\":[\"string\",\"int\"],\"line\":17}],\"vars\":[],\"params\":["
 	"]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_ptrace_return_codes",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
+	.kretprobes = guru_kretprobes,
+	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.nthread_vars = 0,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("backtrace and return code of cap_ptrace_access_check");

@@ -164,18 +164,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "syscall.chmod.return", .krp = &sys_chmod_krp },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_stap_chmod",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kretprobes = guru_kretprobes,
-	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
-	.nthread_vars = 0,
-};
-
-GURU_MODULE_DESCRIPTION("syscall.chmod with name, $$vars, argstr and retstr");
-
 /* What `guru apply guru_stap_chmod.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_stap_chmod\",\"name\":\"stap_chmod\",\"description\":\"syscall.chmod"
@@ -189,3 +177,17 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"mt\":\"%s\\n%s\\n%s\\n\",\"args\":[\"string\",{\"sprintf\":\"filename=%p mode=%p\",\"args\":[\"int\",\"int\"]},{\"ret"
 	"urnStr\":1}],\"line\":26,\"exact\":true}],\"errnoNames\":{\"1\":\"EPERM\",\"2\":\"ENOENT\",\"12\":\"ENOMEM\",\"13\":\""
 	"EACCES\",\"22\":\"EINVAL\"},\"vars\":[],\"params\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_stap_chmod",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kretprobes = guru_kretprobes,
+	.nkretprobes = ARRAY_SIZE(guru_kretprobes),
+	.nthread_vars = 0,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("syscall.chmod with name, $$vars, argstr and retstr");

@@ -287,20 +287,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "kernel.function(\"cap_ptrace_access_check\")", .kp = &kp0_1_cap_ptrace_access_check },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_stap_ptrace_maps",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.kprobes = guru_kprobes,
-	.nkprobes = ARRAY_SIZE(guru_kprobes),
-	.wild_kprobes = guru_wild_kprobes,
-	.nwild_kprobes = ARRAY_SIZE(guru_wild_kprobes),
-	.nthread_vars = 0,
-};
-
-GURU_MODULE_DESCRIPTION("which ptrace functions a /proc/PID/maps read runs, and how it reaches the capability check");
-
 /* What `guru apply guru_stap_ptrace_maps.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_stap_ptrace_maps\",\"name\":\"stap_ptrace_maps\",\"description\":\"w"
@@ -315,3 +301,19 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"ine\":26,\"exact\":true},{\"id\":2,\"probe\":1,\"fmt\":\"%s\",\"args\":[\"string\"],\"line\":27,\"exact\":true},{\"i"
 	"d\":3,\"probe\":1,\"fmt\":\"%s\",\"args\":[{\"stack\":\"systemtap\"}],\"line\":28,\"exact\":true}],\"vars\":[],\"par"
 	"ams\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_stap_ptrace_maps",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.kprobes = guru_kprobes,
+	.nkprobes = ARRAY_SIZE(guru_kprobes),
+	.wild_kprobes = guru_wild_kprobes,
+	.nwild_kprobes = ARRAY_SIZE(guru_wild_kprobes),
+	.nthread_vars = 0,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("which ptrace functions a /proc/PID/maps read runs, and how it reaches the capability check");

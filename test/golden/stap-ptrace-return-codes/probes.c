@@ -484,18 +484,6 @@ static struct guru_probe guru_probes[2] = {
 	{ .label = "kernel.function(\"*ptrace*\").return" },
 };
 
-/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
-struct guru_module guru_this = {
-	.name = "guru_stap_ptrace_return_codes",
-	.probes = guru_probes,
-	.nprobes = ARRAY_SIZE(guru_probes),
-	.wild_kretprobes = guru_wild_kretprobes,
-	.nwild_kretprobes = ARRAY_SIZE(guru_wild_kretprobes),
-	.nthread_vars = 0,
-};
-
-GURU_MODULE_DESCRIPTION("return codes of the ptrace functions a /proc/PID/maps read runs");
-
 /* What `guru apply guru_stap_ptrace_return_codes.ko` needs, with no spec or compiler at hand. */
 static const char guru_manifest[] __used __section(".guru_manifest") =
 	"{\"manifestVersion\":1,\"module\":\"guru_stap_ptrace_return_codes\",\"name\":\"stap_ptrace_return_codes\","
@@ -512,3 +500,17 @@ static const char guru_manifest[] __used __section(".guru_manifest") =
 	"\"%s\",\"args\":[{\"returnStr\":1}],\"line\":18},{\"id\":2,\"probe\":1,\"fmt\":\"%s -> %d\\n\",\"args\":[\"string\",\""
 	"int\"],\"line\":20,\"exact\":true}],\"errnoNames\":{\"1\":\"EPERM\",\"2\":\"ENOENT\",\"12\":\"ENOMEM\",\"13\":\"EACCES"
 	"\",\"22\":\"EINVAL\"},\"vars\":[],\"params\":[]}";
+
+/* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
+struct guru_module guru_this = {
+	.name = "guru_stap_ptrace_return_codes",
+	.probes = guru_probes,
+	.nprobes = ARRAY_SIZE(guru_probes),
+	.wild_kretprobes = guru_wild_kretprobes,
+	.nwild_kretprobes = ARRAY_SIZE(guru_wild_kretprobes),
+	.nthread_vars = 0,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
+};
+
+GURU_MODULE_DESCRIPTION("return codes of the ptrace functions a /proc/PID/maps read runs");
