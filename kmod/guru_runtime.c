@@ -694,10 +694,11 @@ static int arm_locked(void)
 	if (armed_locked())
 		return 0;
 	for (i = 0; i < gm->nattach_sets; i++) {
-		err = gm->attach_sets[i].ops->arm(&gm->attach_sets[i]);
+		err = gm->attach_sets[i].ops->arm ? gm->attach_sets[i].ops->arm(&gm->attach_sets[i]) : 0;
 		if (err) {
 			while (i--)
-				gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
+				if (gm->attach_sets[i].ops->disarm)
+					gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
 			return err;
 		}
 	}
@@ -706,6 +707,9 @@ static int arm_locked(void)
 	run_lifecycle(gm->begin);
 	WRITE_ONCE(guru_gate, guru_gate | GURU_GATE_ARMED);
 	set_probes(true);
+	for (i = 0; i < gm->nattach_sets; i++)
+		if (gm->attach_sets[i].ops->start)
+			gm->attach_sets[i].ops->start(&gm->attach_sets[i]);
 	return 0;
 }
 
@@ -715,6 +719,10 @@ static void disarm_locked(void)
 
 	if (!armed_locked())
 		return;
+	/* Handlers that run on their own (timers) stop first: none runs after this. */
+	for (i = 0; i < gm->nattach_sets; i++)
+		if (gm->attach_sets[i].ops->stop)
+			gm->attach_sets[i].ops->stop(&gm->attach_sets[i]);
 	/*
 	 * A --disable-for re-enable is for this armed session only
 	 * (reenable_expired checks the flag); the session ends enabled, as it
@@ -727,7 +735,8 @@ static void disarm_locked(void)
 		set_knob_locked(0, 1, GURU_KNOB_REENABLED, 0);
 	}
 	for (i = 0; i < gm->nattach_sets; i++)
-		gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
+		if (gm->attach_sets[i].ops->disarm)
+			gm->attach_sets[i].ops->disarm(&gm->attach_sets[i]);
 	set_probes(false);
 	tvar_hooks(false);
 	WRITE_ONCE(guru_gate, guru_gate & ~GURU_GATE_ARMED);
@@ -1339,13 +1348,12 @@ static struct miscdevice ctl_dev = {
 
 /* ---- handler entry and exit --------------------------------------------- */
 
-struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
+/* The CPU's ctx for P's handler, or NULL if another handler owns it. */
+static struct guru_ctx *enter_cpu(struct guru_probe *p, struct pt_regs *regs)
 {
 	struct guru_cpu *c;
 	struct guru_ctx *ctx;
 
-	if (unlikely(!(regs ? guru_is_armed() : READ_ONCE(lifecycle))))
-		return NULL;
 	c = this_cpu_ptr(cpus);
 	ctx = &c->ctx;
 	/*
@@ -1384,6 +1392,21 @@ struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
 	memset(&ctx->fault, 0, sizeof(ctx->fault));
 	ctx->counts->hits++;
 	return ctx;
+}
+
+struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs)
+{
+	if (unlikely(!(regs ? guru_is_armed() : READ_ONCE(lifecycle))))
+		return NULL;
+	return enter_cpu(p, regs);
+}
+
+/* Timers are started after the gate opens and stopped before it closes; the check is for a run racing a stop. */
+struct guru_ctx *guru_enter_timer(struct guru_probe *p)
+{
+	if (unlikely(!guru_is_armed()))
+		return NULL;
+	return enter_cpu(p, NULL);
 }
 
 void guru_leave(struct guru_ctx *ctx)

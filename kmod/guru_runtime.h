@@ -247,6 +247,15 @@ struct guru_probe {
  * (synchronize_rcu: handlers run with preemption off); a family whose
  * handlers may sleep (uprobes) waits for them in its disarm. Unload must
  * not return while the kernel can still call into the set's code.
+ *
+ * A set whose handlers run on their own rather than when probed code runs
+ * (timers) has start and stop instead of, or besides, arm and disarm:
+ * start is called once the gate is open, after the begin probes; stop
+ * first thing at disarm, before the gate closes and the end probes run,
+ * and must not return while one of its handlers runs. So those handlers
+ * run only between begin and end. Both in process context under the
+ * control lock; start cannot fail. Each of arm, disarm, start and stop
+ * may be NULL.
  */
 struct guru_attach_set;
 
@@ -255,6 +264,8 @@ struct guru_family_ops {
 	int (*load)(const struct guru_attach_set *set);
 	int (*arm)(const struct guru_attach_set *set);
 	void (*disarm)(const struct guru_attach_set *set);
+	void (*start)(const struct guru_attach_set *set);
+	void (*stop)(const struct guru_attach_set *set);
 	void (*unload)(const struct guru_attach_set *set);
 };
 
@@ -411,9 +422,11 @@ static __always_inline bool guru_enabled(void)
 /*
  * Enter/leave a handler: NULL from enter means "do not run" (not armed, or
  * nested). REGS is NULL for begin/end probes, which run only while the
- * module arms or disarms.
+ * module arms or disarms. A timer probe has no regs either but runs while
+ * armed, with preemption off (kmod/guru_timer.c): guru_enter_timer.
  */
 struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs);
+struct guru_ctx *guru_enter_timer(struct guru_probe *p);
 void guru_leave(struct guru_ctx *ctx);
 /* A family's runtime part did not run P's handler (counted in its nmissed); any context. */
 void guru_probe_skipped(struct guru_probe *p);

@@ -7,6 +7,7 @@ import type jsep from 'jsep';
 import type { Diagnostic, SourceSpan } from '../diagnostics/diagnostic.js';
 import { nearestName } from '../diagnostics/nearestName.js';
 import type { ExprSource, ParamDecl, VarDecl } from '../patchSpec/types.js';
+import type { HandlerContext } from './handlerContext.js';
 import { spanInExpr } from '../patchSpec/exprSpan.js';
 import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
@@ -20,6 +21,8 @@ import { MapRegistry } from './mapRegistry.js';
 
 export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'ppid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
 export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
+/** Builtins about the current task: meaningless where a handler runs for no task (timers). */
+const TASK_BUILTINS: readonly string[] = ['pid', 'tid', 'ppid', 'uid', 'gid', 'euid'];
 export const STATEMENT_CALLS = ['log', 'stop', 'backtrace', 'raise'] as const;
 /** Signal numbers raise() takes (the kernel's _NSIG is 64 on x86-64). */
 const SIGNAL_MAX = 64;
@@ -73,8 +76,8 @@ export interface CompileScope {
   /** Whether the constant's C type is 64-bit unsigned (KernelFacts.constantUnsigned). */
   constantUnsigned?: (name: string) => boolean;
   constantNames: () => string[];
-  /** False where handlers run in the supervisor, not a probed task (begin, end): raise() would signal guru. */
-  inTask?: boolean;
+  /** Where the handler runs (ProbeFamily.context): task builtins mean the supervisor at begin/end, nothing at timers. */
+  context?: HandlerContext;
   /**
    * The target kernel's types (BTF), for member access; undefined when
    * there are none. Called only when a spec uses member access: loading
@@ -317,6 +320,7 @@ export class ProbeCompiler {
     }
     const decl = this.scope.vars.find((v) => v.name === name);
     if (decl) {
+      if (decl.scope === 'thread') this.threadVarHere(left, name);
       const value = this.int(rhs, right, `var ${name} is an integer (${decl.type}); strings can only be logged or compared`);
       return { k: 'setVar', id: this.scope.varIds.get(name)!, scope: decl.scope, varType: decl.type, value, line };
     }
@@ -389,7 +393,8 @@ export class ProbeCompiler {
     const hint = 'raise(SIGKILL), raise(SIGTERM), raise(SIGSEGV), or a number from 1 to 64';
     const [sigNode, ...extra] = node.arguments as ExprNode[];
     if (!sigNode || extra.length) this.fail(node, 'raise() takes one signal', hint);
-    if (this.scope.inTask === false) this.fail(node, `raise() at ${this.scope.probeLabel} would signal guru itself: begin and end probes run in the supervisor`, 'raise() signals the task a probe hit: put it in a probe on what that task does');
+    if (this.scope.context === 'supervisor') this.fail(node, `raise() at ${this.scope.probeLabel} would signal guru itself: begin and end probes run in the supervisor`, 'raise() signals the task a probe hit: put it in a probe on what that task does');
+    this.taskHere(node, 'raise()', 'raise() signals the task a probe hit: put it in a probe on what that task does');
     const sig = this.int(this.sub(sigNode), sigNode, 'raise() takes a signal (an integer)');
     if (sig.k !== 'int') this.fail(sigNode, 'raise() takes a signal known when the spec is checked', hint);
     const n = Number(BigInt(sig.value));
@@ -693,6 +698,7 @@ export class ProbeCompiler {
 
   /** user_string(p[, max]) and kernel_string(p[, max]): a fault when nothing at p can be read. */
   private readString(node: jsep.CallExpression & ExprNode, name: string, space: 'user' | 'kernel'): Typed {
+    if (space === 'user') this.taskHere(node, `${name}()`, 'user memory is a task\'s: read it in a probe on what the task does');
     const [addrNode, maxNode, ...extra] = node.arguments as ExprNode[];
     if (!addrNode || extra.length) this.fail(node, `${name}() takes a pointer and an optional maximum length`, `${name}($buf) or ${name}($buf, 64)`);
     const addr = this.int(this.sub(addrNode), addrNode, `${name}() takes a pointer (an integer)`);
@@ -723,12 +729,22 @@ export class ProbeCompiler {
       return { ir: { k: 'target', target }, type: 'int' };
     }
     const decl = this.scope.vars.find((v) => v.name === name);
-    if (decl) return { ir: { k: 'var', id: this.scope.varIds.get(name)!, scope: decl.scope }, type: 'int' };
+    if (decl) {
+      if (decl.scope === 'thread') this.threadVarHere(node, name);
+      return { ir: { k: 'var', id: this.scope.varIds.get(name)!, scope: decl.scope }, type: 'int' };
+    }
     const param = this.scope.params.findIndex((p) => p.name === name);
     if (param >= 0) return { ir: { k: 'param', id: param }, type: 'int' };
-    if ((INT_BUILTINS as readonly string[]).includes(name)) return { ir: { k: 'builtin', name: name as IntBuiltin }, type: 'int' };
+    if ((INT_BUILTINS as readonly string[]).includes(name)) {
+      if (TASK_BUILTINS.includes(name)) this.taskHere(node, name);
+      return { ir: { k: 'builtin', name: name as IntBuiltin }, type: 'int' };
+    }
     if (name === 'probe') return { ir: { k: 'str', value: this.scope.probeLabel }, type: 'string' };
     if ((STRING_BUILTINS as readonly string[]).includes(name)) {
+      if (name === 'comm') this.taskHere(node, name);
+      if (name === 'func' && this.scope.context === 'timer') {
+        this.fail(node, `func at ${this.scope.probeLabel} names no function: a timer probe runs in the kernel's timer softirq, not at a probed function`, 'probe is the probe point as written (log("%s", probe))');
+      }
       this.takeStringSlot(node);
       return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
     }
@@ -849,6 +865,7 @@ export class ProbeCompiler {
       case 'kernel_string_quoted': {
         const n = word.name === 'user_string_n_quoted' ? 2 : 1;
         if (args.length !== n) this.fail(node, `${word.name}() takes ${n === 2 ? 'a pointer and a maximum length' : 'a pointer'}`, `${word.name}(${n === 2 ? '$filename, 64' : '$filename'})`);
+        if (rule === 'user_string_quoted') this.taskHere(node, `${word.name}()`, 'user memory is a task\'s: read it in a probe on what the task does');
         const addr = this.int(this.expr(args[0]), args[0], `${word.name}() takes a pointer (an integer)`);
         this.takeStringSlot(node);
         const max = n === 2 ? this.maxLength(args[1], word.name, STRING_MAX) : undefined;
@@ -878,6 +895,7 @@ export class ProbeCompiler {
    * before the do: item.
    */
   private threadIndent(node: jsep.CallExpression & ExprNode): Typed {
+    this.taskHere(node, 'thread_indent()');
     const [deltaNode, ...extra] = node.arguments as ExprNode[];
     if (!deltaNode || extra.length) this.fail(node, 'thread_indent() takes the change of indent', 'thread_indent(1) on the way in, thread_indent(-1) on the way out');
     const d = this.expr(deltaNode);
@@ -976,6 +994,18 @@ export class ProbeCompiler {
       limit = Math.min(Number((v.ir as { value: string }).value), STACK_MAX);
     });
     return this.kstack(style, limit);
+  }
+
+  /** Refuse WHAT, which is the current task's, where the handler runs for no task (timers). */
+  private taskHere(node: ExprNode, what: string, hint?: string): void {
+    if (this.scope.context !== 'timer') return;
+    this.fail(node, `${what} at ${this.scope.probeLabel} names no task: a timer probe runs in the kernel's timer softirq, on whatever task the CPU was running`, hint ?? `a timer probe reads global vars, params, nsecs and cpu; read ${what} in a probe on what the task does and keep it in a global var`);
+  }
+
+  /** Refuse thread var NAME where the handler runs for no task (timers). */
+  private threadVarHere(node: ExprNode, name: string): void {
+    if (this.scope.context !== 'timer') return;
+    this.fail(node, `${name} is a thread var: at ${this.scope.probeLabel} there is no thread to hold it, a timer probe runs in the kernel's timer softirq`, `declare it with scope: global to share it with the timer, or use it only in probes on what tasks do`);
   }
 
   /** Refuse WHAT where the kernel stack is not the probed code's (scope.kernelStackRefused: uprobes). */
@@ -1098,7 +1128,10 @@ export class ProbeCompiler {
       if (shape.kind === 'pointer' && shape.to !== undefined) return this.pointee(this.load(place, 'u64', inner), shape.to, place.space, inner, innerName, types);
       this.failAtProperty(inner, `${innerName} is ${types.cType(place.typeId)}, not a struct, a union or a pointer to one`, 'member access (-> or .) reads members of structs and unions');
     }
-    if (this.isCurrentTask(object)) return this.namedRecordBase({ k: 'builtin', name: 'task' }, 'struct', 'task_struct', object, types);
+    if (this.isCurrentTask(object)) {
+      this.taskHere(object, object.type === 'Identifier' ? 'current' : 'task_current()');
+      return this.namedRecordBase({ k: 'builtin', name: 'task' }, 'struct', 'task_struct', object, types);
+    }
     if (object.type === 'CallExpression' && (object as jsep.CallExpression).callee.type === 'Identifier' && ((object as jsep.CallExpression).callee as jsep.Identifier).name === '@cast') {
       return this.castBase(object as jsep.CallExpression & ExprNode, types);
     }

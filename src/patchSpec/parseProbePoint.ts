@@ -25,8 +25,17 @@ export function isProbePointError<T extends object>(result: T | ProbePointError)
 /** The kind `*` stands for in `tracepoint:*:EVENT`: category unknown, the resolver finds it. */
 export const ANY_TRACEPOINT_CATEGORY = '*';
 
-/** Shortest and longest timer period: a C `int` of milliseconds. */
-export const TIMER_MIN_MS = 1;
+/**
+ * Shortest and longest timer period. A timer probe is for periodic reports
+ * and re-checks (SystemTap's band-aids report every 60s), not for sampling:
+ * each run owns its CPU's probe scratch for its duration (a kprobe hitting
+ * that CPU meanwhile is a counted miss) and may put a record of up to 4 KiB
+ * into the event channel. 10ms (100 runs a second per timer) keeps that far
+ * below what the supervisor drains, and is above a HZ=250 kernel's tick,
+ * so the period is what the spec says on any kernel. The longest is a C
+ * `int` of milliseconds (24 days).
+ */
+export const TIMER_MIN_MS = 10;
 export const TIMER_MAX_MS = 2_147_483_647;
 
 /** The expected shape of each kind, shown in hints. */
@@ -40,7 +49,7 @@ export const PROBE_POINT_SHAPES: Readonly<Record<ProbeKind, string>> = {
   ustatement: 'ustatement:PATH:FUNC@FILE:LINE, e.g. ustatement:./trace:main@trace.c:36',
   begin: 'begin',
   end: 'end',
-  timer: 'timer:Ns or timer:Nms (at least 1ms), e.g. timer:1s',
+  timer: 'timer:Ns or timer:Nms (at least 10ms), e.g. timer:1s',
 };
 
 const GURU_KINDS = [
@@ -487,8 +496,9 @@ const LONGER_UNITS_IN_SECONDS: Readonly<Record<string, number>> = { m: 60, min: 
 function timerUnitHint(spelling: string, amount: number, unit: string): string {
   const seconds = LONGER_UNITS_IN_SECONDS[unit];
   if (seconds !== undefined) return `timers take ms or s: ${spelling}${amount * seconds}s`;
-  if (unit === 'us' || unit === 'ns') return `timers take ms or s, and the shortest period is 1ms: ${spelling}1ms`;
-  return `timers take ms or s, at least 1ms: ${spelling}${amount}ms or ${spelling}${amount}s`;
+  if (unit === 'us' || unit === 'ns') return `timers take ms or s, and the shortest period is ${TIMER_MIN_MS}ms: ${spelling}${TIMER_MIN_MS}ms`;
+  const inMs = amount >= TIMER_MIN_MS ? `${spelling}${amount}ms or ` : '';
+  return `timers take ms or s, at least ${TIMER_MIN_MS}ms: ${inMs}${spelling}${amount}s`;
 }
 
 function timerPoint(amount: number, unit: string, offset: number, length: number, amountText: string): ProbePoint | ProbePointError {
@@ -496,7 +506,10 @@ function timerPoint(amount: number, unit: string, offset: number, length: number
     return fail(`malformed timer period '${amountText}'`, offset, length, `write it without leading zeros: ${Number(amountText)}`);
   }
   const periodMs = amount * (TIMER_UNITS[unit] ?? 1);
-  if (periodMs < TIMER_MIN_MS) return fail('timer period must be at least 1ms', offset, length, 'e.g. timer:1ms or timer:1s');
+  if (periodMs < TIMER_MIN_MS) {
+    const why = periodMs === 0 ? 'a timer needs a period' : 'timer probes are for periodic reports and checks, not sampling';
+    return fail(`timer period must be at least ${TIMER_MIN_MS}ms`, offset, length, `${why}: e.g. timer:${TIMER_MIN_MS}ms, timer:100ms or timer:1s`);
+  }
   if (!Number.isSafeInteger(periodMs) || periodMs > TIMER_MAX_MS) {
     return fail(`timer period is too long (more than ${TIMER_MAX_MS}ms)`, offset, length, 'use a period under 24 days');
   }
@@ -510,7 +523,7 @@ function parseInterval(text: string, from: number): ProbePoint | ProbePointError
   const unit = text.slice(from, colon);
   const amountText = text.slice(colon + 1);
   if (TIMER_UNITS[unit] === undefined) {
-    return fail(`unsupported interval unit '${unit}'`, from, unit.length, 'intervals take ms or s, at least 1ms: interval:ms:100 or interval:s:1');
+    return fail(`unsupported interval unit '${unit}'`, from, unit.length, `intervals take ms or s, at least ${TIMER_MIN_MS}ms: interval:ms:100 or interval:s:1`);
   }
   if (!/^[0-9]+$/.test(amountText)) {
     return fail(`malformed interval '${amountText}'`, colon + 1, amountText.length, `expected interval:${unit}:N, e.g. interval:s:1`);
@@ -668,7 +681,7 @@ function stapTimer(text: string, components: StapComponent[]): ProbePoint | Prob
   if (!unit || head.arg) return fail('malformed SystemTap timer', head.start, text.length, 'write timer.s(N) or timer.ms(N)');
   const canonicalUnit = STAP_TIMER_UNITS[unit.name];
   if (canonicalUnit === undefined) {
-    return fail(`unsupported timer unit '${unit.name}'`, unit.start, unit.name.length, 'timers take ms or s, at least 1ms: timer.ms(N) or timer.s(N)');
+    return fail(`unsupported timer unit '${unit.name}'`, unit.start, unit.name.length, `timers take ms or s, at least ${TIMER_MIN_MS}ms: timer.ms(N) or timer.s(N)`);
   }
   if (rest.length > 0) return fail(`unsupported suffix '.${rest[0].name}'`, rest[0].start, rest[0].end - rest[0].start, 'write timer.s(N) or timer.ms(N)');
   if (!unit.arg || unit.arg.quoted || !/^[0-9]+$/.test(unit.arg.value)) {

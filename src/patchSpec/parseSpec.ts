@@ -14,7 +14,7 @@
 // * `vars: { n: }` / `{ n: {} }` declare n as s64, global.
 // * `kernel.trace("EVENT")` gives tracepoint category `*` (ANY_TRACEPOINT_CATEGORY):
 //   the resolver finds the category; guru's spelling is `tracepoint:*:EVENT`.
-// * Timers take whole ms or s, 1ms .. 2^31-1 ms (see parseProbePoint.ts).
+// * Timers take whole ms or s, 10ms .. 2^31-1 ms (see parseProbePoint.ts).
 // * `description` is free text: whoever puts it into C must escape it. Every
 //   other string that reaches C (probe point parts, comm patterns) has a
 //   closed character set checked here.

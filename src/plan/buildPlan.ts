@@ -48,10 +48,14 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
       bag.error(probe.span, resolved.message, resolved.hint);
       return;
     }
+    const w = probe.where;
+    if (familyOf(resolved.placement).context === 'timer' && w && (w.uid || w.pid || w.comm)) {
+      bag.error(w.span ?? probe.span, `${probe.on} runs for no task: its where: has nothing to test`, "a timer probe runs in the kernel's timer softirq; drop its where: (the spec's where: does not apply to timers)");
+    }
     const compileIn = (s: ProbeScope, diagnostics: Diagnostic[]) => {
       const scope: CompileScope = {
         probeLabel: probe.on,
-        inTask: familyOf(resolved.placement).inTask,
+        context: familyOf(resolved.placement).context,
         targets: s.targets,
         unavailableTargets: s.unavailableTargets,
         writesRefused: s.writesRefused,
@@ -96,9 +100,10 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
       line: probe.span.line,
       ...resolved.placement,
       targets,
-      // begin/end run in the supervisor's context when it arms/disarms: a
-      // uid/comm guard there would only ever test the supervisor itself.
-      guard: familyOf(resolved.placement).inTask ? planGuard(probe.where ?? spec.where) : {},
+      // begin/end run in the supervisor's context when it arms/disarms, and
+      // timers in a softirq: a uid/comm guard there would only ever test the
+      // supervisor itself, or whatever task the CPU happened to be running.
+      guard: familyOf(resolved.placement).context === 'task' ? planGuard(probe.where ?? spec.where) : {},
       cond,
       condText: probe.cond?.text.replace(/\s+/g, ' ').trim(),
       condLine: probe.cond?.span.line,

@@ -11,7 +11,7 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
   spelling: 'kprobe',
   kinds: ['kprobe'],
   points: ['kprobe'],
-  inTask: true,
+  context: 'task',
   listsWithoutHeaders: true,
   resolve: (point, facts, label, options) => resolveKernelFunction('kprobe', point, facts, label, options),
   // Raw registers at the entry only: at an offset the function may have moved them.

@@ -10,7 +10,7 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
   spelling: 'kretprobe',
   kinds: ['kretprobe'],
   points: ['kretprobe'],
-  inTask: true,
+  context: 'task',
   listsWithoutHeaders: true,
   resolve: (point, facts, label, options) => resolveKernelFunction('kretprobe', point, facts, label, options),
   // As saved at entry.

@@ -13,7 +13,7 @@ export const lifecycleFamily: ProbeFamily<LifecyclePlacement, 'begin' | 'end'> =
   spelling: 'begin, end',
   kinds: ['begin', 'end'],
   points: ['begin', 'end'],
-  inTask: false,
+  context: 'supervisor',
   resolve: (point) => ({ targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map(), placement: { kind: point.kind } }),
   body: () => ({ params: 'void', hasRegs: false, setup: [] }),
   render: (probes, ctx) => ({

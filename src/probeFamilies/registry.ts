@@ -12,6 +12,7 @@ import { kretprobeFamily } from './kretprobe.js';
 import { lifecycleFamily } from './lifecycle.js';
 import { statementFamily } from './statement/statementFamily.js';
 import { syscallFamily } from './syscall.js';
+import { timerFamily } from './timer/timerFamily.js';
 import { tracepointFamily } from './tracepoint/tracepointFamily.js';
 import { uprobeFamily } from './uprobe/uprobeFamily.js';
 import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError, ResolveOptions } from './types.js';
@@ -19,7 +20,7 @@ import type { ListQuery, ProbeCommon, ProbeFamily, Resolution, ResolveError, Res
 /** Most kernel probes one spec may place (--max-probes): each wildcard match is one. */
 export const DEFAULT_MAX_PROBES = 1000;
 
-export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, uprobeFamily, lifecycleFamily] as const;
+export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, uprobeFamily, timerFamily, lifecycleFamily] as const;
 
 type PlacementOf<F> = F extends ProbeFamily<infer P, infer _K> ? P : never;
 
@@ -43,7 +44,6 @@ const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as r
  */
 const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
   ustatement: 'user statement probes are not supported yet',
-  timer: 'timer probes are not supported yet',
 };
 
 export function familyOfPoint(kind: ProbeKind): AnyProbeFamily | undefined {

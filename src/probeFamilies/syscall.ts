@@ -66,7 +66,7 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
   spelling: 'syscall, syscall:...:return',
   kinds: ['syscall', 'syscall-return'],
   points: ['syscall'],
-  inTask: true,
+  context: 'task',
   resolve: (point, facts, label) => {
     const sc = facts.syscall(point.name);
     if (!sc) {

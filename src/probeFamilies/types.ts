@@ -4,6 +4,7 @@
 // how `guru list` lists its points. src/probeFamilies/registry.ts holds the
 // table of families; everything else in the pipeline goes through it.
 import type { RawArgs, UnavailableTarget } from '../expr/compileExpression.js';
+import type { HandlerContext } from '../expr/handlerContext.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
@@ -138,8 +139,14 @@ export function isResolveError(r: object): r is ResolveError {
 /** The handler of one probe: its C parameters and the context it fills in (templates/partials/probe-body.hbs). */
 export interface BodyShape {
   params: string;
-  /** Whether the handler has `regs` (begin/end have none). */
+  /** Whether the handler has `regs` (begin/end and timers have none). */
   hasRegs: boolean;
+  /**
+   * The runtime function that enters a handler without regs, when it is not
+   * guru_enter(probe, NULL) (begin/end, which run only while arming and
+   * disarming): `guru_enter_timer` for timers, which run while armed.
+   */
+  enter?: string;
   setup: string[];
 }
 
@@ -235,8 +242,12 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   kinds: readonly P['kind'][];
   /** The probe-point kinds it resolves. */
   points: readonly K[];
-  /** Whether handlers run in the probed task (where: guards apply), or in the supervisor (begin/end). */
-  inTask: boolean;
+  /**
+   * Where its handlers run (src/expr/handlerContext.ts): in the probed task
+   * (where: guards apply), in the supervisor (begin/end), or in a timer
+   * while armed, with no task of their own.
+   */
+  context: HandlerContext;
   /**
    * Its probes sit at addresses of one kernel build (statement probes: from
    * its DWARF): the plan records that build's id, and the module loads on

@@ -52,6 +52,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
         fn: form.fn,
         params: shape.params,
         hasRegs: shape.hasRegs,
+        enter: shape.enter,
         setup: shape.setup,
         guard,
         cond,
@@ -60,7 +61,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
         args: shape.params === 'void' ? '' : shape.params.split(',').map((d) => /(\w+)\s*$/.exec(d)![1]).join(', '),
         // Emit only the labels something jumps to (no -Wunused-label). A
         // handler with regs checks enabled and its where: guard before it
-        // enters (probe-body.hbs); one without (begin, end) checks them inside.
+        // enters (probe-body.hbs); one without (begin, end, timers) checks them inside.
         usesMiss: cond !== undefined || !shape.hasRegs,
         usesFault: FAULTING_MACROS.test(allC),
         specFile: plan.specFile,

@@ -17,7 +17,7 @@ export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
   spelling: 'statement',
   kinds: ['statement'],
   points: ['statement'],
-  inTask: true,
+  context: 'task',
   oneBuild: true,
   resolve: (point, facts, label) => resolveStatementProbe(point, facts, label),
   // SITE: which address of the line was hit (locals live in different places at each).

@@ -142,7 +142,7 @@ export const tracepointFamily: ProbeFamily<TracepointPlacement, 'tracepoint'> = 
   spelling: 'tracepoint',
   kinds: ['tracepoint'],
   points: ['tracepoint'],
-  inTask: true,
+  context: 'task',
   runtime: ['guru_tracepoint.c', 'guru_tracepoint.h'],
   resolve: (point, facts, label) => resolveTracepoint(point, facts, label),
   body: () => ({ params: 'struct pt_regs *regs, const void *record, u32 size', hasRegs: true, setup: ['ctx->record = record;', 'ctx->record_size = size;'] }),

@@ -184,7 +184,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
   spelling: 'uprobe, uretprobe',
   kinds: ['uprobe', 'uretprobe'],
   points: ['uprobe'],
-  inTask: true,
+  context: 'task',
   runtime: ['guru_uprobe.c', 'guru_uprobe.h'],
   // kmod/guru_uprobe.c: the file at the path does not hold the bytes guru read at the offset (-ESTALE).
   insmodRefusals: [{ error: 'Stale file handle', hint: 'a probed user binary is not the file the module was built against (dmesg names it): rebuild the module where the probed programs run' }],
