@@ -198,6 +198,20 @@ static struct guru_probe guru_probes[3] = {
 	{ .label = "end" },
 };
 
+/* What `guru apply guru_open_report.ko` needs, with no spec or compiler at hand. */
+static const char guru_manifest[] __used __section(".guru_manifest") =
+	"{\"manifestVersion\":1,\"module\":\"guru_open_report\",\"name\":\"open_report\",\"description\":\"count opena"
+	"t(2) calls and report them once a second\",\"specFile\":\"examples/open-report.yaml\",\"release\":\"6.1."
+	"0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall:openat\",\"canonical\":\"syscall:openat\",\"kind\":\"sysca"
+	"ll\",\"symbol\":\"__x64_sys_openat\",\"line\":21},{\"id\":1,\"on\":\"timer.s(1)\",\"canonical\":\"timer:1s\",\"kin"
+	"d\":\"timer\",\"line\":25},{\"id\":2,\"on\":\"end\",\"canonical\":\"end\",\"kind\":\"end\",\"line\":31}],\"formats\":[{"
+	"\"id\":0,\"probe\":1,\"fmt\":\"report %u, %u opens in the last second, %u in all, %u by root\",\"args\":[\""
+	"int\",\"int\",\"int\",\"int\"],\"line\":29},{\"id\":1,\"probe\":2,\"fmt\":\"%u opens in %u reports\",\"args\":[\"int"
+	"\",\"int\"],\"line\":32}],\"vars\":[{\"name\":\"opens\",\"type\":\"u64\",\"scope\":\"global\"},{\"name\":\"root_opens\""
+	",\"type\":\"u64\",\"scope\":\"global\"},{\"name\":\"reported\",\"type\":\"u64\",\"scope\":\"global\"},{\"name\":\"repor"
+	"ts\",\"type\":\"u64\",\"scope\":\"global\"}],\"params\":[{\"name\":\"quiet\",\"type\":\"bool\",\"initial\":\"0\",\"min\":"
+	"\"0\",\"max\":\"1\"}]}";
+
 /* The module; the runtime's module_init (kmod/guru_runtime.c) registers its probes. */
 struct guru_module guru_this = {
 	.name = "guru_open_report",
@@ -213,20 +227,8 @@ struct guru_module guru_this = {
 	.param_defs = guru_param_defs,
 	.nparams = ARRAY_SIZE(guru_params),
 	.end = guru_end,
+	.manifest = guru_manifest,
+	.manifest_len = sizeof(guru_manifest) - 1,
 };
 
 GURU_MODULE_DESCRIPTION("count openat(2) calls and report them once a second");
-
-/* What `guru apply guru_open_report.ko` needs, with no spec or compiler at hand. */
-static const char guru_manifest[] __used __section(".guru_manifest") =
-	"{\"manifestVersion\":1,\"module\":\"guru_open_report\",\"name\":\"open_report\",\"description\":\"count opena"
-	"t(2) calls and report them once a second\",\"specFile\":\"examples/open-report.yaml\",\"release\":\"6.1."
-	"0-test-amd64\",\"probes\":[{\"id\":0,\"on\":\"syscall:openat\",\"canonical\":\"syscall:openat\",\"kind\":\"sysca"
-	"ll\",\"symbol\":\"__x64_sys_openat\",\"line\":21},{\"id\":1,\"on\":\"timer.s(1)\",\"canonical\":\"timer:1s\",\"kin"
-	"d\":\"timer\",\"line\":25},{\"id\":2,\"on\":\"end\",\"canonical\":\"end\",\"kind\":\"end\",\"line\":31}],\"formats\":[{"
-	"\"id\":0,\"probe\":1,\"fmt\":\"report %u, %u opens in the last second, %u in all, %u by root\",\"args\":[\""
-	"int\",\"int\",\"int\",\"int\"],\"line\":29},{\"id\":1,\"probe\":2,\"fmt\":\"%u opens in %u reports\",\"args\":[\"int"
-	"\",\"int\"],\"line\":32}],\"vars\":[{\"name\":\"opens\",\"type\":\"u64\",\"scope\":\"global\"},{\"name\":\"root_opens\""
-	",\"type\":\"u64\",\"scope\":\"global\"},{\"name\":\"reported\",\"type\":\"u64\",\"scope\":\"global\"},{\"name\":\"repor"
-	"ts\",\"type\":\"u64\",\"scope\":\"global\"}],\"params\":[{\"name\":\"quiet\",\"type\":\"bool\",\"initial\":\"0\",\"min\":"
-	"\"0\",\"max\":\"1\"}]}";
