@@ -1489,19 +1489,24 @@ bool guru_comm_glob(const char *pattern)
  * meanwhile is skipped and counted (guru_enter). Disarm waits for the
  * copy: unregistering a uprobe waits for its running handlers.
  */
+static bool user_may_fault(struct guru_ctx *ctx)
+{
+	/*
+	 * Only with preemption disabled once, by run(), and interrupts on:
+	 * should a kernel ever call a uprobe handler in atomic context, its
+	 * user copies stay the ones that never fault.
+	 */
+	return ctx->user_faults && !irqs_disabled() &&
+	       !(IS_ENABLED(CONFIG_PREEMPT_COUNT) && preempt_count() != 1);
+}
+
 static long guru_copy_user(struct guru_ctx *ctx, void *dst, unsigned long addr, size_t n)
 {
 	unsigned long left;
 
 	if (!copy_from_user_nofault(dst, (const void __user *)addr, n))
 		return 0;
-	/*
-	 * Only with preemption disabled once, by run(), and interrupts on:
-	 * should a kernel ever call a uprobe handler in atomic context, its
-	 * reads stay the ones that never fault.
-	 */
-	if (!ctx->user_faults || irqs_disabled() ||
-	    (IS_ENABLED(CONFIG_PREEMPT_COUNT) && preempt_count() != 1))
+	if (!user_may_fault(ctx))
 		return -EFAULT;
 	preempt_enable();
 	left = copy_from_user(dst, (const void __user *)addr, n);
@@ -1566,6 +1571,36 @@ bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int si
 {
 	if (!write_kernel_nofault(addr, value, size)) {
 		ctx->fault.kind = GURU_FAULT_KERNEL_WRITE;
+		ctx->fault.addr = addr;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A user statement's write of a local in the probed task's memory (its
+ * stack, its data), from a uprobe handler: the task's own store, as
+ * guru_copy_user is its own load. First without faulting; a page not
+ * present, or still shared copy-on-write after a fork, is then faulted in
+ * writable with preemption on for the copy alone, on this CPU (run() in
+ * guru_uprobe.c). Memory the task cannot write (read-only mappings, a bad
+ * address) is a fault event, as a read's is; copy_to_user checks the
+ * address is user memory, so a bad location never writes the kernel.
+ */
+bool guru_write_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value)
+{
+	unsigned int n = min_t(unsigned int, size, sizeof(value));	/* little endian: the low N bytes */
+	unsigned long left = 1;
+
+	if (!copy_to_user_nofault((void __user *)addr, &value, n))
+		return true;
+	if (user_may_fault(ctx)) {
+		preempt_enable();
+		left = copy_to_user((void __user *)addr, &value, n);
+		preempt_disable();
+	}
+	if (left) {
+		ctx->fault.kind = GURU_FAULT_USER_WRITE;
 		ctx->fault.addr = addr;
 		return false;
 	}

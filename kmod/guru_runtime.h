@@ -101,6 +101,7 @@ enum guru_fault_kind {
 	GURU_FAULT_TVAR_FULL = 4,	/* thread variable table full */
 	GURU_FAULT_KERNEL_WRITE = 5,	/* kernel address not writable */
 	GURU_FAULT_NO_ENTRY_VALUE = 6,	/* entry value not captured for this call */
+	GURU_FAULT_USER_WRITE = 7,	/* user memory not writable */
 };
 
 struct guru_fault_payload {
@@ -681,6 +682,8 @@ bool guru_read_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size,
 	}									\
 	(type)__v; })
 bool guru_write_kernel(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value);
+/* A user statement's local in the probed task's memory (uprobe handlers only: see guru_copy_user). */
+bool guru_write_user(struct guru_ctx *ctx, unsigned long addr, unsigned int size, u64 value);
 
 /*
  * A write through a pointer (`$file->f_pos = 0`): store VALUE as a TYPE at

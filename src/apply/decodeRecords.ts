@@ -42,6 +42,7 @@ const FAULT_KINDS: Record<number, string> = {
   4: 'thread variable table full',
   5: 'kernel address not writable',
   6: 'entry value not captured for this call (the function was entered before the probes were armed, or again since)',
+  7: 'user memory not writable',
 };
 
 interface RecordBase {

@@ -6,6 +6,7 @@
 import { lastAtOrBelow } from './lastAtOrBelow.js';
 import { CallFrameInfo, type CfaRule } from './dwarf/callFrames.js';
 import { disassemble, type Instruction } from './disassemble.js';
+import { openElf } from './elf.js';
 import { DwarfInfo, type DwarfFunction, type FunctionLine, type LineAddress, type ScopeVariable } from './dwarf/dwarfInfo.js';
 
 export interface FunctionSymbol {
@@ -41,7 +42,6 @@ export interface ProgramDebuginfo {
   close(): void;
 }
 
-/** Open PATH (vmlinux with DWARF, or a program built with -g). */
 /** Text ranges the kernel refuses kprobes in, by their start/end symbols. */
 const REFUSED_TEXT: readonly { from: string; to: string; what: string }[] = [
   { from: '__kprobes_text_start', to: '__kprobes_text_end', what: 'kprobes code' },
@@ -50,8 +50,20 @@ const REFUSED_TEXT: readonly { from: string; to: string; what: string }[] = [
   { from: '__noinstr_text_start', to: '__noinstr_text_end', what: 'noinstr code' },
 ];
 
-export function openProgramDebuginfo(path: string): ProgramDebuginfo {
+export interface ProgramDebuginfoOptions {
+  /**
+   * The file holding the program's code and its .eh_frame, when the DWARF
+   * is in a separate debug file (found by build-id), whose copies of them
+   * are empty (SHT_NOBITS); call-frame information and disassembly come
+   * from it. Default: PATH itself.
+   */
+  code?: string;
+}
+
+/** Open PATH (vmlinux with DWARF, or a program built with -g, or a program's debug file). */
+export function openProgramDebuginfo(path: string, options: ProgramDebuginfoOptions = {}): ProgramDebuginfo {
   const dwarf = DwarfInfo.open(path);
+  const codePath = options.code ?? path;
   let refusals: { blacklist: Set<string>; ranges: { low: bigint; high: bigint; what: string }[] } | undefined;
   const kernelRefusals = (): NonNullable<typeof refusals> => {
     if (refusals) return refusals;
@@ -90,7 +102,17 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
     functionLines: (f) => dwarf.functionLines(f),
     variablesAt: (address) => dwarf.variablesAt(address),
     cfaAt: (address) => {
-      if (cfi === null) cfi = CallFrameInfo.fromElf(dwarf.elf);
+      if (cfi === null) {
+        if (codePath === path) cfi = CallFrameInfo.fromElf(dwarf.elf);
+        else {
+          const code = openElf(codePath);
+          try {
+            cfi = CallFrameInfo.fromElf(code);
+          } finally {
+            code.close();
+          }
+        }
+      }
       return cfi?.rowAt(address)?.cfa;
     },
     functionSymbolAt: (address) => {
@@ -112,7 +134,7 @@ export function openProgramDebuginfo(path: string): ProgramDebuginfo {
       const range = r.ranges.find((x) => address >= x.low && address < x.high);
       return range ? `${symbol.name} is ${range.what}, which the kernel never lets a kprobe into` : undefined;
     },
-    disassemble: (from, to) => disassemble(path, from, to),
+    disassemble: (from, to) => disassemble(codePath, from, to),
     close: () => dwarf.close(),
   };
 }

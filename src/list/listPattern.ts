@@ -27,6 +27,6 @@ export function parseListPattern(pattern: string): ListQuery {
     throw new UserError(`guru list does not list ${point.kind} probe points yet`, `it lists ${listed} patterns, e.g. guru list 'kprobe:*ptrace*'`);
   }
   const query = Object.fromEntries(Object.entries(point).map(([k, v]) => [k, typeof v === 'string' ? unmask(v) : v])) as ProbePoint;
-  if (query.kind === 'statement' && query.line === LINE_WILDCARD) query.line = ANY_LINE;
+  if ((query.kind === 'statement' || query.kind === 'ustatement') && query.line === LINE_WILDCARD) query.line = ANY_LINE;
   return query;
 }

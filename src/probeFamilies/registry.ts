@@ -43,7 +43,6 @@ const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as r
  * uprobe family does, with its own message).
  */
 const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
-  ustatement: 'user statement probes are not supported yet',
 };
 
 export function familyOfPoint(kind: ProbeKind): AnyProbeFamily | undefined {

@@ -113,7 +113,7 @@ test('refusals are located, with the nearest function from the ELF\'s symbols', 
           `  - on: uprobe:${dir}/pie:greet\n    do: log("%d", $return)\n` +
           `  - on: uretprobe:${dir}/pie:greet\n    do: log("%d", $arg1)\n` +
           `  - on: ur:${dir}/pie:greet\n    do: log("%d", $name)\n` +
-          '  - on: ustatement:./trace:main@trace.c:36\n',
+          `  - on: ustatement:${dir}/pie:main@greeter.c:36\n`,
       ),
       fakeKernelFacts(),
     ),

@@ -11,7 +11,10 @@
 // and another build of the binary at the probed path refused at load time.
 // Seed 003's trace.c (gcc -g -O0): its call flow from wildcard entry and
 // return probes, and traceme's return rewritten so traceme2(1, 1) takes the
-// other branch (larger instead of smaller). One boot per kernel does it all.
+// other branch (larger instead of smaller); user statements: main's $ret
+// read at the talk's line 36 (38 here), and traceme2's local $number
+// written in its stack frame before the branch reads it, so
+// traceme2(5, 5) takes smaller. One boot per kernel does it all.
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -70,7 +73,7 @@ probes:
 `;
 }
 
-/** Seed 003's call flow: entries and returns of the talk's functions, and traceme's 2 made 20. */
+/** Seed 003's call flow: entries and returns of the talk's functions, traceme's 2 made 20, and user statements. */
 function traceSpec(dir: string): string {
   return `guru: 1
 name: rt_trace_flow
@@ -89,6 +92,11 @@ probes:
     do: log("-> %s", func)
   - on: u:${dir}/trace:larger
     do: log("-> %s", func)
+  - on: process("${dir}/trace").statement("main@trace.c:38")
+    do: log("ret val here is %d", $ret)
+  - on: ustatement:${dir}/trace:traceme2@trace.c:27
+    if: $x == 5
+    do: $number = $number - 9
 `;
 }
 
@@ -172,14 +180,18 @@ describeEachKernel((storedKernel) => {
         ].join('\n'),
       );
       expect(seen.get('trace-exit')).toBe('0');
-      // traceme(1, 1) returned 20 instead of 2: traceme2 took larger() where the program alone prints smaller.
-      expect(seen.get('trace-out')).toBe('larger\nlarger\nlarger\n');
+      // traceme2(5, 5)'s number made 1 at line 27: smaller; traceme(1, 1) returned 20 instead of 2: traceme2
+      // took larger() where the program alone prints smaller.
+      expect(seen.get('trace-out')).toBe('smaller\nlarger\nlarger\n');
       const flow = (calls: string) => calls.trim().split(/\s+/).map((c) => (c.startsWith('<') ? `<- ${c.slice(1).replace(':', ' return ')}` : `-> ${c.slice(1)}`));
-      expect(seen.get('flow')!.split('\n').filter(Boolean)).toEqual(
-        flow(`>main >traceme <traceme:3 >traceme2 >traceme <traceme:10 >larger <traceme2:0
+      expect(seen.get('flow')!.split('\n').filter(Boolean)).toEqual([
+        ...flow('>main >traceme <traceme:3'),
+        // The talk's `statement("main@code/talk/trace.c:36")`: ret is traceme(1, 2)'s 3.
+        'ret val here is 3',
+        ...flow(`>traceme2 >traceme <traceme:10 >smaller <traceme2:0
               >traceme2 >traceme <traceme:2 >larger <traceme2:0
               >traceme <traceme:6 >traceme2 >traceme <traceme:10 >larger <traceme2:0`),
-      );
+      ]);
       expect(seen.get('other-exit')).not.toBe('0');
       expect(seen.get('other-dmesg')).toContain(`guru_rt_uprobes: uprobe on ${dir}/greeter+0x`);
       expect(seen.get('other')).toMatch(/Stale file handle\nhint: a probed user binary is not the file the module was built against/);

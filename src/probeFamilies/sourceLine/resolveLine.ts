@@ -320,7 +320,7 @@ export function resolveLine(point: StatementPoint, program: LineProgram, label: 
   const fns = dbg.findFunctions(point.func);
   if (fns.length === 0) {
     return {
-      message: `no function ${point.func} in the debug information of ${program.name} (${dbg.path})`,
+      message: `no function ${point.func} in the debug information of ${program.name}${dbg.path === program.name ? '' : ` (${dbg.path})`}`,
       hint: unknownFunctionHint(program, point),
     };
   }

@@ -1,5 +1,6 @@
 // The uprobe family's part of a plan probe: where in which user binary it
 // sits. Pure data (guru check --json prints it).
+import type { PlanStatement } from '../sourceLine/types.js';
 
 /** One function a uprobe sits on. */
 export interface UprobeSite {
@@ -24,4 +25,22 @@ export interface UprobePlacement {
   /** ET_DYN (PIE executable or shared library), loaded wherever the kernel puts it. */
   pie: boolean;
   buildId?: string;
+}
+
+/**
+ * A user statement probe (ustatement:PATH:FUNC@FILE:LINE): a uprobe at
+ * every address of a source line of the binary, its locals from DWARF.
+ */
+export interface UserStatementPlacement {
+  kind: 'ustatement';
+  /** The binary, found (findUserBinary): absolute, symlinks resolved. */
+  path: string;
+  /** FUNC as written. */
+  func: string;
+  /** One uprobe per address of the line, in the order of statement.sites (the locals' accessors switch on it). */
+  sites: UprobeSite[];
+  pie: boolean;
+  buildId?: string;
+  /** The line as resolved through the binary's DWARF: addresses, locals that cannot be used. */
+  statement: PlanStatement;
 }

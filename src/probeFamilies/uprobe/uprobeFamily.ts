@@ -8,8 +8,11 @@
 // arguments have their names and types (entryArguments.ts); otherwise they
 // are positional: `$arg1..$arg6`, the x86-64 System V argument registers,
 // readable and writable at entry; `$return` (rax) readable and writable at
-// return. The kernel side is kmod/guru_uprobe.c; templates/partials/
-// uprobe.hbs hands each hit to the spec's probes on that place in spec order.
+// return. User statements (`ustatement:PATH:FUNC@FILE:LINE`,
+// userStatement.ts) are uprobes too, one per address of the line, their
+// locals from DWARF. The kernel side is kmod/guru_uprobe.c;
+// templates/partials/uprobe.hbs hands each hit to the spec's probes on that
+// place in spec order.
 import { nearestName } from '../../diagnostics/nearestName.js';
 import { UserError } from '../../errors.js';
 import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
@@ -17,17 +20,19 @@ import type { TargetVar } from '../../expr/ir.js';
 import { ARG_REGISTERS } from '../../kernelFacts/kernelFunctionSignature.js';
 import { slug } from '../kernelFunction.js';
 import { globToRegExp } from '../kprobeFunctions.js';
-import type { ListedTarget, ListEntry, ProbeCommon, ProbeFamily, ProbeScope, Resolution, ResolveError, ResolveOptions } from '../types.js';
+import { ANY_LINE, type ListedTarget, type ListEntry, type ProbeCommon, type ProbeFamily, type ProbeScope, type Resolution, type ResolveError, type ResolveOptions } from '../types.js';
 import { entryTargets } from './entryArguments.js';
 import { findUserBinary } from './findUserBinary.js';
-import type { UprobePlacement, UprobeSite } from './types.js';
+import { describeStatement } from '../sourceLine/describeStatement.js';
+import { listSourceLines } from '../sourceLine/listLines.js';
+import { localAccessors } from '../sourceLine/localAccessors.js';
+import type { UprobePlacement, UprobeSite, UserStatementPlacement } from './types.js';
+import { EXPECT_BYTES, resolveUserStatement, resolveUserStatementIn, spellUserStatement, userStatementLines, withUserProgram } from './userStatement.js';
 import { openUserDebuginfo, type UserDebuginfo } from './userDebuginfo.js';
 import { readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
 
 /** What a register holds, untyped: the binary's symbols say nothing of types. */
 const REGISTER_CTYPE = 'long';
-/** Bytes of the probed place the module compares with the target's file (an x86 instruction is at most 15). */
-const EXPECT_BYTES = 16;
 
 type BinaryOrError = { binary: UserBinary } | ResolveError;
 
@@ -179,11 +184,19 @@ function isSingle(p: UprobePlacement): boolean {
   return p.sites.length === 1 && p.sites[0]!.func === p.func;
 }
 
-export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
+type UserProbe = ProbeCommon & (UprobePlacement | UserStatementPlacement);
+
+/** `ustatement:PATH:FUNC@FILE:LINE` for guru check. */
+function statementWhere(p: UserStatementPlacement): string {
+  const st = p.statement;
+  return ` on ${p.path}:${st.func}@${st.file}:${st.line} (${p.sites.length} address${p.sites.length === 1 ? '' : 'es'}${p.pie ? ', PIE' : ''})`;
+}
+
+export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement, 'uprobe' | 'ustatement'> = {
   name: 'uprobe',
-  spelling: 'uprobe, uretprobe',
-  kinds: ['uprobe', 'uretprobe'],
-  points: ['uprobe'],
+  spelling: 'uprobe, uretprobe, ustatement',
+  kinds: ['uprobe', 'uretprobe', 'ustatement'],
+  points: ['uprobe', 'ustatement'],
   context: 'task',
   runtime: ['guru_uprobe.c', 'guru_uprobe.h'],
   // kmod/guru_uprobe.c: the file at the path does not hold the bytes guru read at the offset (-ESTALE).
@@ -193,25 +206,46 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
     message: "is the kernel stack, and a uprobe's handler runs from the probed program's breakpoint trap: that stack holds only the trap's path (the int3 handler), never the program's calls",
     hint: 'user stacks (ubacktrace(), ustack) are not supported yet; func names the probed function, and probes on its callers show who called it (process("PATH").function("*").call and .return: the call flow)',
   },
-  resolve: (point, _facts, label, options) => resolveUprobe(point, label, options),
+  resolve: (point, _facts, label, options) => {
+    if (point.kind === 'uprobe') return resolveUprobe(point, label, options);
+    const opened = openBinary(point.path);
+    return 'message' in opened ? opened : resolveUserStatement(opened.binary, point, label);
+  },
   // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup);
   // user_faults: the handler runs in the probed task, where user reads may page memory in (kmod/guru_uprobe.c).
-  body: () => ({ params: 'struct pt_regs *regs, const char *func_name', hasRegs: true, setup: ['ctx->func_name = func_name;', 'ctx->user_faults = true;'] }),
+  // A user statement's handler also gets which address of the line was hit (SITE: its locals live in
+  // different places at each) and that address as linked: the uprobe handler's regs->ip is where the
+  // breakpoint is, so the difference is the binary's load bias (a PIE's, or 0), which moves DW_OP_addr locals.
+  body: (p) =>
+    p.kind === 'ustatement'
+      ? {
+          params: 'struct pt_regs *regs, const char *func_name, unsigned int site, unsigned long link_address',
+          hasRegs: true,
+          setup: ['ctx->func_name = func_name;', 'ctx->user_faults = true;', 'ctx->site = site;', 'ctx->slide = regs->ip - link_address;'],
+        }
+      : { params: 'struct pt_regs *regs, const char *func_name', hasRegs: true, setup: ['ctx->func_name = func_name;', 'ctx->user_faults = true;'] },
+  // A user statement's locals in memory are the task's: the user reader and writer, which may page memory in.
+  helpers: (p) => (p.kind === 'ustatement' ? localAccessors(p, 'user') : []),
   render: (probes, ctx) => {
     // One uprobe consumer per probed place (path, offset); its hits go to the spec's probes there in spec order.
-    const places = new Map<string, { path: string; site: UprobeSite; entryFns: string[]; retFns: string[] }>();
+    // A call is the handler and what it takes after (regs, func_name): a user statement's site and its address.
+    type Call = { fn: string; extra: string };
+    const places = new Map<string, { path: string; site: UprobeSite; statement?: string; entryFns: Call[]; retFns: Call[] }>();
     for (const p of probes) {
-      for (const site of p.sites) {
+      p.sites.forEach((site, i) => {
         const key = `${p.path}\0${site.offset}`;
         const place = places.get(key) ?? { path: p.path, site, entryFns: [], retFns: [] };
-        (p.kind === 'uprobe' ? place.entryFns : place.retFns).push(ctx.probeFn(p));
+        if (p.kind === 'ustatement') place.statement = `${p.statement.sites[i]!.file.split('/').pop()}:${p.statement.sites[i]!.line}`;
+        const call = { fn: ctx.probeFn(p), extra: p.kind === 'ustatement' ? `, ${i}, ${site.address}UL` : '' };
+        (p.kind === 'uretprobe' ? place.retFns : place.entryFns).push(call);
         places.set(key, place);
-      }
+      });
     }
     const views = [...places.values()].map((place, i) => ({
       name: `up${i}_${slug(place.site.func)}`,
       path: place.path,
       func: place.site.func,
+      ...(place.statement ? { statement: place.statement } : {}),
       offset: place.site.offset,
       expect: cBytes(place.site.expect),
       entryFns: place.entryFns,
@@ -224,10 +258,15 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
     };
   },
   where: (p) =>
-    isSingle(p)
+    p.kind === 'ustatement'
+      ? statementWhere(p)
+      : isSingle(p)
       ? ` on ${p.path}:${p.func} (${p.sites[0]!.address}, file offset 0x${p.sites[0]!.offset.toString(16)}${p.pie ? ', PIE' : ''})`
       : ` on ${p.sites.length} functions of ${p.path}${p.pie ? ' (PIE)' : ''}`,
-  describe: (p: ProbeCommon & UprobePlacement) => [
+  describe: (p: UserProbe) =>
+    p.kind === 'ustatement'
+      ? [...describeStatement(p.statement, p.targets), `    uprobes at file offsets ${p.sites.map((s) => `0x${s.offset.toString(16)}`).join(', ')}`]
+      : [
     ...(p.targets.length ? [`    ${p.targets.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ')}`] : []),
     ...(isSingle(p) ? [] : p.sites.map((s) => `      ${s.func} (${s.address}, file offset 0x${s.offset.toString(16)})`)),
   ],
@@ -235,6 +274,15 @@ export const uprobeFamily: ProbeFamily<UprobePlacement, 'uprobe'> = {
     const opened = openBinary(query.path);
     if ('message' in opened) throw new UserError(opened.message, opened.hint);
     const { binary } = opened;
+    if (query.kind === 'ustatement') {
+      const { path, func, file } = query;
+      const spellLine = (line: number | '*') => spellUserStatement(path, func, file, line);
+      const entries = withUserProgram(binary, query, spellLine(query.line === ANY_LINE ? '*' : query.line), (program) =>
+        listSourceLines(query, { spell: spellLine, lines: () => userStatementLines(program, func, file), resolve: (line, point) => resolveUserStatementIn(binary, program, { path, func, file, line }, point) }, opts.verbose),
+      );
+      if ('message' in entries) throw new UserError(entries.message, entries.hint);
+      return { release: facts.release, entries, sources: [`${binary.path} (DWARF)`] };
+    }
     if (binary.functions.size === 0) throw new UserError(`${binary.path} has no function symbols (.symtab and .dynsym are empty or stripped)`, 'probe a binary built with symbols, or a library function it calls');
     const re = globToRegExp(query.func);
     const names = [...binary.functions.keys()].filter((n) => re.test(n) && binary.functions.get(n)!.length === 1).sort();

@@ -31,14 +31,13 @@ function hasDebugInfo(file: string): boolean {
 /** A stripped debug file keeps section headers for code it does not hold. */
 const SHT_NOBITS = 8;
 
-/** The DWARF describing BINARY (whose build-id is BUILD_ID, if it has one), or why there is none. */
-export function openUserDebuginfo(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR): UserDebuginfo {
+/** The file with the DWARF describing BINARY (whose build-id is BUILD_ID, if it has one), or why there is none. */
+export function findUserDebugFile(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR): { path: string } | { why: string; hint: string } {
   const candidates = [binary, ...(buildId ? [buildIdDebugPath(buildId, root)] : [])];
   for (const file of candidates) {
     if (file !== binary && !fs.existsSync(file)) continue;
     try {
-      if (!hasDebugInfo(file)) continue;
-      return { path: file, dwarf: DwarfInfo.open(file) };
+      if (hasDebugInfo(file)) return { path: file };
     } catch (err) {
       if (err instanceof DebugInfoError) return { why: `the debug information in ${file} cannot be read: ${err.message}`, hint: 'rebuild with gcc -g' };
       throw err;
@@ -49,4 +48,16 @@ export function openUserDebuginfo(binary: string, buildId: string | undefined, r
     why: `no debuginfo for ${binary}: it has no .debug_info${separate}`,
     hint: 'build it with -g, or install the package of its debug file (Debian: -dbgsym or -dbg)',
   };
+}
+
+/** The DWARF describing BINARY (findUserDebugFile), opened, or why there is none. */
+export function openUserDebuginfo(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR): UserDebuginfo {
+  const found = findUserDebugFile(binary, buildId, root);
+  if ('why' in found) return found;
+  try {
+    return { path: found.path, dwarf: DwarfInfo.open(found.path) };
+  } catch (err) {
+    if (err instanceof DebugInfoError) return { why: `the debug information in ${found.path} cannot be read: ${err.message}`, hint: 'rebuild with gcc -g' };
+    throw err;
+  }
 }

@@ -6,7 +6,7 @@
 // non-PIE executables and for libraries, whatever address they load at.
 import fs from 'node:fs';
 import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
-import { openElf, type ElfFile, type ElfSymbol } from '../../debuginfo/elf.js';
+import { openElf, type ElfFile, type ElfSegment, type ElfSymbol } from '../../debuginfo/elf.js';
 
 const EM_X86_64 = 62;
 const PT_LOAD = 1;
@@ -36,11 +36,17 @@ export interface UserBinary {
   ifuncs: Set<string>;
   /** LENGTH bytes of the file at OFFSET (fewer at its end). */
   bytesAt(offset: number, length: number): Buffer;
+  /** Where the code at ADDRESS (as linked) is in the file, if in an executable segment: what the kernel probes. */
+  fileOffset(address: bigint): number | undefined;
 }
 
 /** The file offset of ADDRESS: inside an executable PT_LOAD segment's file bytes, or undefined. */
 function fileOffsetOf(elf: ElfFile, address: bigint): number | undefined {
-  for (const seg of elf.segments) {
+  return fileOffsetIn(elf.segments, address);
+}
+
+function fileOffsetIn(segments: readonly ElfSegment[], address: bigint): number | undefined {
+  for (const seg of segments) {
     if (seg.type !== PT_LOAD || (seg.flags & PF_X) === 0) continue;
     if (address >= seg.vaddr && address < seg.vaddr + BigInt(seg.filesz)) return Number(address - seg.vaddr) + seg.offset;
   }
@@ -94,6 +100,7 @@ export function readUserBinary(path: string): UserBinary {
       if (!hidden.has(i)) add(s, 'dynsym');
     });
     const buildId = elf.buildId();
+    const segments = elf.segments;
     return {
       path,
       pie: elf.type === 'dyn',
@@ -101,6 +108,7 @@ export function readUserBinary(path: string): UserBinary {
       functions,
       ifuncs,
       bytesAt: (offset, length) => readBytes(path, offset, length),
+      fileOffset: (address) => fileOffsetIn(segments, address),
     };
   } finally {
     elf.close();
