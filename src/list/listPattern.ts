@@ -4,7 +4,7 @@
 // (`syscall:*`, `syscall.**` as in `stap -l`) and statement lines
 // (`FUNC@FILE:*`). The family that owns the kind lists it.
 import { UserError } from '../errors.js';
-import { isProbePointError, parseProbePoint } from '../patchSpec/parseProbePoint.js';
+import { isProbePointError, parseProbePoint, TIMER_MIN_MS } from '../patchSpec/parseProbePoint.js';
 import type { ProbePoint } from '../patchSpec/types.js';
 import { FAMILIES, familyOfPoint } from '../probeFamilies/registry.js';
 import { ANY_LINE, type ListQuery } from '../probeFamilies/types.js';
@@ -15,6 +15,13 @@ const NAME_WILDCARD = 'zzgurulistanyzz';
 const LINE_WILDCARD = 999_999_999;
 
 export function parseListPattern(pattern: string): ListQuery {
+  if (/^(timer|interval)[:.]/.test(pattern)) {
+    // Nothing to look up: every period of at least TIMER_MIN_MS is a timer probe point.
+    throw new UserError(
+      `timer probe points are not listed: any whole number of ms or s from ${TIMER_MIN_MS}ms is one`,
+      'write it in on:, e.g. timer:100ms or timer:1s (SystemTap timer.ms(N), timer.s(N); bpftrace interval:ms:N, interval:s:N)',
+    );
+  }
   const lineMasked = pattern.includes('@') ? pattern.replace(/:\*(?=("\))?$)/, `:${LINE_WILDCARD}`) : pattern;
   const masked = lineMasked.replaceAll('*', NAME_WILDCARD);
   const point = parseProbePoint(masked);

@@ -56,6 +56,7 @@ test('patterns that name no set of probe points are user errors with a hint', ()
   expect(() => list('ustatement:/bin/sh:main@sh.c:1', false)).toThrow(/statement probes need the binary's DWARF: no debuginfo for/);
   expect(fail('fentry:vfs_read')).toMatch(/'fentry' probes are not supported by guru \| use kprobe:FUNC/);
   expect(fail('syscall:sys_write')).toMatch(/not its kernel symbol/);
+  for (const timer of ['timer:*', 'interval:s:*', 'timer.s(*)']) expect(fail(timer)).toMatch(/^timer probe points are not listed: any whole number of ms or s from 10ms is one \| write it in on:, e.g. timer:100ms/);
 });
 
 test('on the running kernel, tracefs adds functions and the kprobe blacklist removes them', () => {
