@@ -50,4 +50,21 @@ static inline unsigned long *guru_user_arg_slot(struct pt_regs *r, int n)
 }
 #define GURU_USER_ARG(n)	(*guru_user_arg_slot(ctx->regs, n))
 
+/* Go's register ABI (ABIInternal, Go 1.17 on): arguments and results in rax, rbx, rcx, rdi, rsi, r8-r11. */
+static inline unsigned long *guru_go_arg_slot(struct pt_regs *r, int n)
+{
+	switch (n) {
+	case 0: return &r->ax;
+	case 1: return &r->bx;
+	case 2: return &r->cx;
+	case 3: return &r->di;
+	case 4: return &r->si;
+	case 5: return &r->r8;
+	case 6: return &r->r9;
+	case 7: return &r->r10;
+	default: return &r->r11;
+	}
+}
+#define GURU_GO_ARG(n)	(*guru_go_arg_slot(ctx->regs, n))
+
 #endif /* GURU_UPROBE_H */

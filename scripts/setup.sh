@@ -16,6 +16,7 @@ packages=(
   xz-utils zstd util-linux                             # kernel store: unpack Debian's vmlinuz (xz, zstd) and .ko.xz; setpriv ties QEMU to guru; unshare enters build roots
   debootstrap debian-archive-keyring gpgv              # kernel store: build roots (trixie's gcc-14 and glibc for kernels from trixie on), verified archives
   gdb                                                  # oracle for the DWARF reader tests
+  golang-go                                            # the Go programs of the uprobe tests (seed 003's main.go)
   shellcheck ruby                                      # CI lints the provisioning script and the Vagrantfile
 )
 # On a machine that runs a Debian kernel (e.g. the Vagrant box), patches can

@@ -18,6 +18,15 @@
 // prologue" is a heuristic that scheduled code breaks, and (3) a write to
 // the argument register at the entry is what the body then sees, while
 // past the prologue the body has already copied it.
+//
+// Go (DW_LANG_Go) has a calling convention of its own: since Go 1.17 its
+// register ABI (ABIInternal) passes integer and pointer arguments in rax,
+// rbx, rcx, rdi, rsi, r8, r9, r10, r11 in order, a string in two of them
+// (pointer, length) and a slice in three, floats in X0-X14 apart from
+// those; results come back the same way starting from rax again. So at a
+// uretprobe a Go function's results are readable (and writable) by name:
+// `$return` is its first. Before Go 1.17 everything is on the stack, which
+// guru does not read at a uprobe.
 import type { PrototypeType, FunctionPrototype } from '../../debuginfo/dwarf/dwarfInfo.js';
 import type { TargetVar } from '../../expr/ir.js';
 import { scalarCType } from '../../expr/localAccess.js';
@@ -31,6 +40,17 @@ type Passing =
   | { kind: 'notInteger'; why: string; registers: number }
   /** After a value whose classification guru does not do, no later place is certain. */
   | { kind: 'unknown'; why: string };
+
+/** Go's integer registers for arguments and results, in order (ABIInternal on amd64). */
+export const GO_ARG_REGISTERS = ['rax', 'rbx', 'rcx', 'rdi', 'rsi', 'r8', 'r9', 'r10', 'r11'] as const;
+
+function goPassing(t: PrototypeType): Passing {
+  if (t.scalar) return { kind: 'register' };
+  if (t.float) return { kind: 'notInteger', why: `${t.cType} is floating point, passed in an X register, which guru does not read`, registers: 0 };
+  if (t.cType === 'string') return { kind: 'notInteger', why: 'a Go string travels as a pointer and a length in two registers, which guru does not read as one value', registers: 2 };
+  if (t.cType.startsWith('[]')) return { kind: 'notInteger', why: `a Go slice (${t.cType}) travels as pointer, length and capacity in three registers, which guru does not read as one value`, registers: 3 };
+  return { kind: 'unknown', why: `${t.cType} is passed by value, in registers or on the stack as Go's register assignment of its parts decides, which guru does not work out` };
+}
 
 function passing(t: PrototypeType): Passing {
   if (t.scalar) return { kind: 'register' };
@@ -59,17 +79,22 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
   const unavailableTargets = new Map<string, UnavailableTarget>();
   const listed: ListedTarget[] = [];
   const aliases: [string, TargetVar | UnavailableTarget][] = [];
+  const go = proto.convention !== 'sysv';
+  const registers: readonly string[] = go ? GO_ARG_REGISTERS : ARG_REGISTERS;
+  const access = (n: number): string => (go ? `GURU_GO_ARG(${n})` : `GURU_USER_ARG(${n})`);
+  const passed = go ? goPassing : passing;
   // A struct returned in memory: the caller passes where to put it in rdi, a hidden first argument.
-  const hidden = !proto.returns.void && !proto.returns.scalar && !proto.returns.float && (proto.returns.size === undefined || proto.returns.size > 16);
+  const hidden = !go && !proto.returns.void && !proto.returns.scalar && !proto.returns.float && (proto.returns.size === undefined || proto.returns.size > 16);
   let next = hidden ? 1 : 0;
-  let lost: string | undefined;
+  let lost: string | undefined =
+    proto.convention === 'go-stack' ? `${proto.name} is built without Go's register ABI (before Go 1.17): its arguments are on the stack, which guru does not read at a uprobe` : undefined;
   proto.params.forEach((p, i) => {
     const position = i + 1;
     const display = p.name ? `$${p.name}` : `$arg${position}`;
     const shown: ListedTarget = { name: display, ctype: p.type.cType, writable: false };
-    if (p.name && position <= ARG_REGISTERS.length) shown.alias = `$arg${position}`;
+    if (p.name && position <= registers.length) shown.alias = `$arg${position}`;
     let why: string | undefined;
-    const how = passing(p.type);
+    const how = passed(p.type);
     if (lost) why = lost;
     else if (how.kind === 'unknown') {
       why = how.why;
@@ -77,13 +102,13 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
     } else if (how.kind === 'notInteger') {
       why = how.why;
       next += how.registers;
-    } else if (next >= ARG_REGISTERS.length) {
-      why = `it is passed on the stack (only the first ${ARG_REGISTERS.length} integer arguments travel in registers)`;
+    } else if (next >= registers.length) {
+      why = `it is passed on the stack (only the first ${registers.length} integer arguments travel in registers)`;
     } else if (ret) {
-      why = `at return the argument registers hold whatever ${proto.name} left in them`;
+      why = go ? `at return the registers hold ${proto.name}'s results` : `at return the argument registers hold whatever ${proto.name} left in them`;
       next++;
     } else {
-      const t: TargetVar = { name: display, ctype: p.type.cType, registerCType: registerCType(p.type), access: { kind: 'c', c: `GURU_USER_ARG(${next})` }, writable: true };
+      const t: TargetVar = { name: display, ctype: p.type.cType, registerCType: registerCType(p.type), access: { kind: 'c', c: access(next) }, writable: true };
       targets.set(display, t);
       aliases.push([`$arg${position}`, { ...t, name: `$arg${position}` }]);
       shown.writable = true;
@@ -106,8 +131,9 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
     if ('access' in v) targets.set(name, v);
     else unavailableTargets.set(name, v);
   }
+  if (go) goResults(proto, ret, label, targets, unavailableTargets, listed);
   const arity = proto.params.length;
-  for (let i = arity + 1; i <= ARG_REGISTERS.length; i++) {
+  for (let i = arity + 1; i <= registers.length; i++) {
     const name = `$arg${i}`;
     if (targets.has(name) || unavailableTargets.has(name)) continue;
     unavailableTargets.set(name, {
@@ -116,7 +142,9 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
     });
   }
   const r = proto.returns;
-  if (!ret) {
+  if (proto.convention === 'go-stack' && ret) {
+    unavailableTargets.set('$return', { message: `$return cannot be read at ${label}: ${proto.name} is built without Go's register ABI (before Go 1.17), its results are on the stack`, hint: 'rebuild it with Go 1.17 or later' });
+  } else if (!ret) {
     unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${retSpelling}` });
   } else if (r.scalar) {
     targets.set('$return', { name: '$return', ctype: r.cType, registerCType: registerCType(r), access: { kind: 'returnValue' }, writable: true });
@@ -127,4 +155,44 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
     listed.push({ name: '$return', ctype: r.cType, writable: false, unavailable: why });
   }
   return { targets, unavailableTargets, listed };
+}
+
+/**
+ * A Go function's named results: at return each in its register (the
+ * first is `$return` as well), at entry not yet set. Unnamed ones (`~r0`)
+ * are only `$return`.
+ */
+function goResults(proto: FunctionPrototype, ret: boolean, label: string, targets: Map<string, TargetVar>, unavailableTargets: Map<string, UnavailableTarget>, listed: ListedTarget[]): void {
+  let next = 0;
+  let lost: string | undefined = proto.convention === 'go-stack' ? 'its results are on the stack (built before Go 1.17)' : undefined;
+  for (const r of proto.results) {
+    const named = r.name !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(r.name);
+    const display = named ? `$${r.name}` : undefined;
+    const how = goPassing(r.type);
+    let why: string | undefined;
+    if (lost) why = lost;
+    else if (how.kind === 'unknown') {
+      why = how.why;
+      lost = `it comes after a result whose passing guru does not work out`;
+    } else if (how.kind === 'notInteger') {
+      why = how.why;
+      next += how.registers;
+    } else if (next >= GO_ARG_REGISTERS.length) {
+      why = 'it is returned on the stack';
+    } else if (!ret) {
+      why = `it is a result of ${proto.name}, set when it returns`;
+      next++;
+    } else if (display) {
+      targets.set(display, { name: display, ctype: r.type.cType, registerCType: registerCType(r.type), access: { kind: 'c', c: `GURU_GO_ARG(${next})` }, writable: true });
+      listed.push({ name: display, ctype: r.type.cType, writable: true });
+      next++;
+      continue;
+    } else {
+      next++;
+      continue;
+    }
+    if (!display) continue;
+    unavailableTargets.set(display, { message: `${display} (${r.type.cType}, a result of ${proto.name}) cannot be read at ${label}: ${why}`, hint: ret ? `its prototype: ${proto.declaration}` : `read it at the return probe: ${label.replace(/\)$/, ').return')}` });
+    if (ret) listed.push({ name: display, ctype: r.type.cType, writable: false, unavailable: why });
+  }
 }
