@@ -54,6 +54,7 @@ async function applyOnKernel(kernel: StoredKernel, ref: string, args: ApplyOptio
   if (args.as !== undefined) guestArgv.push('--as', args.as);
   if (args.duration !== undefined) guestArgv.push('--duration', args.duration);
   if (args.json) guestArgv.push('--json');
+  if (args.top !== undefined) guestArgv.push('--top', String(args.top));
   return runInVm({
     kernel,
     argv: guestArgv,

@@ -18,6 +18,8 @@ export interface ApplyOptions extends KernelTargetOptions {
   /** --metrics-file: a node_exporter textfile kept current; --metrics-port: /metrics on 127.0.0.1. */
   metricsFile?: string;
   metricsPort?: number;
+  /** --top N: keyed maps in the summary show their N largest keys. */
+  top?: number;
   /** Kernel to apply in, inside a disposable VM. */
   vm?: string;
   vmTimeout?: string;

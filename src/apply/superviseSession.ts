@@ -38,6 +38,8 @@ export interface SessionOptions {
   /** Leave the probes armed and exit; the kernel disarms after ttlMs (0: never). */
   detach?: { ttlMs: number };
   json: boolean;
+  /** --top N: keyed maps in the summary show their N largest keys. */
+  top?: number;
   /** --metrics-file, --metrics-port: started (listening) by the caller; shows the patch once armed, finished here. */
   metrics?: MetricsExport;
   events: NodeJS.WritableStream;
@@ -173,7 +175,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     const aggregates = readAggregates(module, manifest.maps ?? []);
     if (opts.json && aggregates.length) opts.events.write(JSON.stringify({ type: 'maps', maps: aggregatesJson(aggregates) }) + '\n');
     await opts.metrics?.finish({ patch: manifest.name, stats, probes: manifest.probes, knobs: knobs?.knobs, aggregates });
-    const maps = formatAggregates(aggregates);
+    const maps = formatAggregates(aggregates, { top: opts.top });
     opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }) + (maps ? `\n${maps}` : ''));
     return { exitCode, stats, aggregates, delivered, endReason };
   } finally {

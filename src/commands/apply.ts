@@ -26,6 +26,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
       .option('json', { type: 'boolean', describe: 'events as JSON lines' })
       .option('output', { alias: 'o', type: 'string', describe: 'write events to this file instead of stdout' })
       .option('metrics-file', { type: 'string', describe: "keep this Prometheus text file current (node_exporter's textfile collector): every 10 s, and the final counts at the end" })
+      .option('top', { type: 'number', describe: "in the summary, show each keyed map's N largest keys only" })
       .option('metrics-port', { type: 'number', describe: 'serve the patch\'s metrics at http://127.0.0.1:PORT/metrics while it runs' })
       .option('vm', { type: 'string', describe: 'run in a disposable VM booted on this kernel (e.g. debian:6.1); several, comma-separated (debian:6.1,debian:7.3): one VM each, and a table of exit codes and outputs' })
       .option('vm-timeout', { type: 'string', describe: 'with --vm: hard limit for the whole VM run (default 10m)' })
@@ -38,6 +39,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
     }
     if (args.ttl !== undefined && !args.detach) throw new UserError('--ttl only applies with --detach');
     if (args.detach && (args.run || args.duration)) throw new UserError('--detach cannot be combined with --run or --duration');
+    if (args.top !== undefined && !(Number.isInteger(args.top) && args.top > 0)) throw new UserError(`--top ${args.top}: not a number of keys`, 'e.g. --top 5');
     const metricsWanted = args.metricsFile !== undefined || args.metricsPort !== undefined;
     if (metricsWanted && args.detach) throw new UserError('--metrics-file and --metrics-port need the session guru apply supervises; --detach leaves none', 'with --detach, run guru metrics NAME where the metrics are collected (cron, a textfile script)');
     if (metricsWanted && args.vm) throw new UserError('--metrics-file and --metrics-port cannot be combined with --vm: the VM cannot write host files or take host ports', "inside a VM: guru vm --kernel K -- sh -c 'guru apply X.ko --metrics-file /tmp/guru.prom ...; cat /tmp/guru.prom'");
@@ -88,6 +90,7 @@ export const applyCommand: GuruCommand<ApplyOptions> = {
         durationMs,
         detach: args.detach ? { ttlMs: ttlMs ?? 0 } : undefined,
         json: Boolean(args.json),
+        top: args.top,
         events,
         messages: process.stderr,
       });

@@ -374,6 +374,10 @@ export class ProbeCompiler {
       case 'count':
         return this.counter(node as jsep.CallExpression & ExprNode, line);
       default: {
+        const [first] = node.arguments as ExprNode[];
+        if (['print', 'clear', 'zero', 'delete'].includes(name) && first && mapReference(first)) {
+          this.fail(node, `${name}(${mapReference(first)!.name}) is not supported yet`, 'maps are printed at the end of the session, and read while it runs by guru metrics (and the --metrics-file, --metrics-port exports)');
+        }
         if ((AGG_KINDS as readonly string[]).includes(name)) {
           this.fail(node, `${name}() is the value of a map, not a statement`, `assign it to one: @name = ${name}(${name === 'count' ? '' : 'x'}), or @name[key] = ...`);
         }

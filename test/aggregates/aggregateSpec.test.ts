@@ -99,6 +99,8 @@ test('mistakes are refused with the place and a hint', () => {
           '      - log("%d", @a[comm])',
           '      - "@i[$$parms] = count()"',
           '      - "x = sum(1)"',
+          '      - print(@a)',
+          '      - clear(@a)',
           '',
         ].join('\n'),
         'vars:\n  x:\n',
