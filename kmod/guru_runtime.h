@@ -102,6 +102,7 @@ enum guru_fault_kind {
 	GURU_FAULT_KERNEL_WRITE = 5,	/* kernel address not writable */
 	GURU_FAULT_NO_ENTRY_VALUE = 6,	/* entry value not captured for this call */
 	GURU_FAULT_USER_WRITE = 7,	/* user memory not writable */
+	GURU_FAULT_CALL_BUSY = 8,	/* kernel call not made: every deferred-call slot in use */
 };
 
 struct guru_fault_payload {

@@ -11,13 +11,15 @@ import type { HandlerContext } from './handlerContext.js';
 import { spanInExpr } from '../patchSpec/exprSpan.js';
 import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
-import type { TargetTypes, TypeShape } from './targetTypes.js';
+import type { FunctionPrototype, TargetTypes, TypeShape } from './targetTypes.js';
 import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
 import type { LogArg, StackStyle } from './logArg.js';
 import { contextTargets, contextVars, isCharPointer, pointerSpace, prettyTarget, quotedString, syscallArgstr, textValue, type ContextVarSet, type TextValue } from './textValues.js';
 import { lookupWord, wordSpelling, wordSpellings, type Word, type WordRule } from './words.js';
 import { AGG_KEY_MAX, AGG_KINDS, COMM_KEY_SIZE, keyBytes, LHIST_MAX_BUCKETS, lhistBuckets, STRING_KEY_SIZE, type AggKeyPart, type AggKind, type LhistBounds } from './aggregates.js';
 import { MapRegistry } from './mapRegistry.js';
+import { KERNEL_CALLS, kernelCallEntry } from './kernelCalls.js';
+import type { KernelCallEntry } from './kernelCallTypes.js';
 
 export const INT_BUILTINS: readonly IntBuiltin[] = ['pid', 'tid', 'ppid', 'uid', 'gid', 'euid', 'cpu', 'nsecs'];
 export const STRING_BUILTINS: readonly (StringBuiltin | 'probe')[] = ['comm', 'func', 'probe'];
@@ -90,6 +92,8 @@ export interface CompileScope {
   rawArgs?: RawArgs;
   /** Why the kernel stack means nothing here (ProbeFamily.kernelStackRefused: uprobes); unset: it is the probed code's. */
   kernelStackRefused?: { message: string; hint: string };
+  /** Whether the target exports kernel function NAME to modules (its Module.symvers); undefined when unknown. */
+  exported?: (name: string) => boolean | undefined;
 }
 
 /**
@@ -172,6 +176,24 @@ interface Typed {
   ir: IrExpr;
   /** 'error': a part that failed to compile (already reported); checks on it are skipped, so one mistake is reported once. */
   type: ValueType | 'error';
+}
+
+/**
+ * Whether a BTF prototype has the types of the C declaration DECL (an
+ * allow-list entry's `void key_put(struct key *key)`): the return type and
+ * each parameter's, whatever the parameters are called.
+ */
+function sameTypes(proto: FunctionPrototype, decl: string): boolean {
+  const spaced = (c: string) => c.replace(/\s+/g, ' ').replace(/ \*/g, '*').trim();
+  const m = /^(.*?)\b[A-Za-z_][A-Za-z0-9_]*\s*\((.*)\)$/.exec(decl.trim());
+  if (!m) return false;
+  const params = m[2]!.trim() === 'void' ? [] : m[2]!.split(',').map((p) => p.trim().replace(/[A-Za-z_][A-Za-z0-9_]*$/, ''));
+  return (
+    !proto.variadic &&
+    spaced(m[1]!) === spaced(proto.returns) &&
+    params.length === proto.params.length &&
+    params.every((p, i) => spaced(p) === spaced(proto.params[i]!.cType))
+  );
 }
 
 /** What a failed subexpression compiles to while the rest of its item is still checked. */
@@ -385,6 +407,8 @@ export class ProbeCompiler {
         if ((VALUE_CALLS as readonly string[]).includes(name)) {
           this.fail(node, `the value of ${name}() is unused`, `log it: log("%s", ${name}(...))`);
         }
+        const entry = kernelCallEntry(name);
+        if (entry) return this.kernelCall(node as jsep.CallExpression & ExprNode, entry, line);
         const word = lookupWord(name, 'call');
         if (word) return this.wordStatement(node as jsep.CallExpression & ExprNode, word, line);
         return this.unknownCall(node, name);
@@ -404,6 +428,81 @@ export class ProbeCompiler {
     const n = Number(BigInt(sig.value));
     if (n < 1 || n > SIGNAL_MAX) this.fail(sigNode, `${n} is not a signal: they run from 1 to ${SIGNAL_MAX}`, hint);
     return { k: 'raise', sig: n, line };
+  }
+
+  /**
+   * A kernel function of guru's allow-list (kernelCalls.ts), checked here
+   * against the probe's kind, the target's BTF prototype and exports, and
+   * each argument against its parameter.
+   */
+  private kernelCall(node: jsep.CallExpression & ExprNode, entry: KernelCallEntry, line: number): IrStmt {
+    const kind = this.scope.point?.kind;
+    if (entry.context === 'sleeps') this.fail(node, `${entry.name}() cannot be called at ${this.scope.probeLabel}: ${entry.refusedWhy}`, entry.hint);
+    if (!kind || !(entry.kinds as readonly string[]).includes(kind)) {
+      this.fail(node, `${entry.name}() cannot be called at ${this.scope.probeLabel}, only at ${entry.kinds.join(', ')} probes: ${entry.refusedWhy}`, entry.hint);
+    }
+    const types = this.scope.types?.();
+    const proto = types?.functionPrototype?.(entry.name);
+    if (!types || !proto) this.fail(node, `${entry.name}() needs the target kernel's BTF prototype of ${entry.name}, and guru found ${types ? 'none for it' : 'no BTF'}`, 'guru doctor shows where guru looks for BTF');
+    if (!sameTypes(proto, entry.prototype)) {
+      this.fail(node, `${entry.name} is \`${proto.declaration}\` in this kernel's BTF, not \`${entry.prototype}\` as guru's allow-list has it`, `guru's entry (src/expr/kernelCalls.ts) was reviewed for ${entry.prototype}: what the function does on this kernel must be checked before the entry takes its prototype`);
+    }
+    if (this.scope.exported?.(entry.name) === false) this.fail(node, `${entry.name} is not exported to modules by this kernel (its Module.symvers)`, 'a module can only call exported functions');
+    const argNodes = node.arguments as ExprNode[];
+    if (argNodes.length !== proto.params.length) {
+      this.fail(argNodes[proto.params.length] ?? node, `${entry.name}() takes ${proto.params.length} argument${proto.params.length === 1 ? '' : 's'}, not ${argNodes.length}: ${entry.prototype}`, entry.hint);
+    }
+    const args = argNodes.map((a, i) => this.kernelCallArg(a, i, entry, proto.params[i]!, types));
+    const pinTasks = (entry.pinTasks ?? []).reduce((bits, i) => bits | (1 << i), 0);
+    return { k: 'kernelCall', name: entry.name, prototype: entry.prototype, args, pinTasks, line };
+  }
+
+  /** Argument I of a kernel call, as its parameter PARAM takes it: a pointer of the parameter's type, or an integer. */
+  private kernelCallArg(node: ExprNode, i: number, entry: KernelCallEntry, param: { name: string; typeId: number; cType: string }, types: TargetTypes): { value: IrExpr; ctype: string } {
+    const what = `argument ${i + 1} of ${entry.name}() (${param.cType}${param.cType.endsWith('*') ? '' : ' '}${param.name})`;
+    const shape = types.shape(param.typeId);
+    if (shape.kind === 'pointer') {
+      const typed = this.typedPointer(node, types);
+      const bare = (c: string) => c.replace(/\b(const|volatile)\b/g, '').replace(/\s+/g, ' ').replace(/ \*/g, '*').trim();
+      if (!typed) this.fail(node, `${what} is a pointer: pass one whose type guru knows`, `a target variable ($${param.name}), a member ($p->${param.name}), current, or @cast(ADDR, "${param.cType.replace(/\s*\*$/, '')}")`);
+      if (typed.space === 'user') this.fail(node, `${what} points to kernel memory, and this pointer is a user-space one`, entry.hint);
+      if (bare(typed.cType) !== bare(param.cType)) this.fail(node, `${what} takes ${param.cType}, not ${typed.cType}`, entry.hint);
+      return { value: typed.value, ctype: param.cType };
+    }
+    if (shape.kind !== 'int') this.fail(node, `${what} is neither an integer nor a pointer; guru cannot pass it`, entry.hint);
+    const value = this.int(this.sub(node), node, `${what} is an integer`);
+    const constant = entry.constantArgs?.[i];
+    if (constant) {
+      if (value.k !== 'int') this.fail(node, `${what} must be known when the spec is checked: ${constant.what}`, entry.hint);
+      const n = BigInt(value.value);
+      if (n < BigInt(constant.min) || n > BigInt(constant.max)) this.fail(node, `${n} is not ${constant.what}: ${constant.min} to ${constant.max}`, entry.hint);
+    }
+    return { value, ctype: param.cType };
+  }
+
+  /** NODE as a pointer of a type the target's BTF names: a typed target, a pointer member, current, or @cast(ADDR, "T"). */
+  private typedPointer(node: ExprNode, types: TargetTypes): { value: IrExpr; cType: string; space: 'kernel' | 'user' } | undefined {
+    if (this.isCurrentTask(node)) return { value: { k: 'builtin', name: 'task' }, cType: 'struct task_struct *', space: 'kernel' };
+    if (node.type === 'CallExpression' && (node as jsep.CallExpression).callee.type === 'Identifier' && ((node as jsep.CallExpression).callee as jsep.Identifier).name === '@cast') {
+      const base = this.castBase(node as jsep.CallExpression & ExprNode, types);
+      return { value: base.addr, cType: `${base.record.text} *`, space: base.space };
+    }
+    if (node.type === 'Identifier' && (node as jsep.Identifier).name.startsWith('$')) {
+      const target = this.lookupTarget(node, (node as jsep.Identifier).name);
+      const info = target.typeInfo;
+      if (!info) return undefined;
+      const cType = 'pointerTo' in info ? `${info.pointerTo.record} ${info.pointerTo.name} *` : types.cType(info.typeId);
+      if ('typeId' in info && types.shape(info.typeId).kind !== 'pointer') return undefined;
+      return { value: { k: 'target', target }, cType, space: info.space };
+    }
+    if (node.type === 'MemberExpression') {
+      anchorChain(node as jsep.MemberExpression & ExprNode);
+      const member = (this.argsMember(node) ?? node) as jsep.MemberExpression & ExprNode;
+      const place = this.memberPlace(member, types);
+      if (types.shape(place.typeId).kind !== 'pointer') return undefined;
+      return { value: this.load(place, 'u64', member), cType: types.cType(place.typeId), space: place.space };
+    }
+    return undefined;
   }
 
   /** bpftrace's signal("KILL") / signal("SIGKILL") / signal(9) as guru's raise(SIGKILL): a name becomes the constant. */
@@ -1293,9 +1392,12 @@ export class ProbeCompiler {
 
   private unknownCall(node: jsep.CallExpression, name: string): never {
     if (LATER_CALLS[name]) this.fail(node, LATER_CALLS[name]);
+    if (kernelCallEntry(name)) this.fail(node, `${name}() is a kernel call: a do: item of its own, whose result guru does not use`, `- ${name}(...) as a do: item`);
     const all = [...STATEMENT_CALLS, ...VALUE_CALLS];
-    const near = nearestName(name, [...all, ...wordSpellings('call')]);
-    this.fail(node, `unknown function ${name}()`, near ? `did you mean ${near}()? guru's functions: ${all.join(' ')}` : `guru's functions: ${all.join(' ')} (and SystemTap's and bpftrace's, see the spec language's word tables)`);
+    const kernel = KERNEL_CALLS.map((c) => c.name);
+    const near = nearestName(name, [...all, ...kernel, ...wordSpellings('call')]);
+    const lists = `guru's functions: ${all.join(' ')}; kernel functions on guru's allow-list (src/expr/kernelCalls.ts): ${kernel.join(' ')}`;
+    this.fail(node, `unknown function ${name}()`, near ? `did you mean ${near}()? ${lists}` : `${lists} (and SystemTap's and bpftrace's words, see the spec language's word tables)`);
   }
 
   private calleeName(node: jsep.CallExpression): string {

@@ -130,4 +130,11 @@ export type IrStmt =
    * evaluated in order), or, for a dense map, to its SLOT (count("key"), a
    * map without a key). count() adds 1.
    */
-  | { k: 'aggregate'; map: number; keys: IrExpr[]; slot?: number; value: IrExpr; line: number };
+  | { k: 'aggregate'; map: number; keys: IrExpr[]; slot?: number; value: IrExpr; line: number }
+  /**
+   * A kernel function of guru's allow-list (kernelCalls.ts), checked against
+   * the target's BTF: PROTOTYPE is its C declaration there, each argument
+   * converted to its parameter's C type; bit i of PIN_TASKS: argument i is
+   * a task held while a deferred call waits (kmod/guru_call.c).
+   */
+  | { k: 'kernelCall'; name: string; prototype: string; args: { value: IrExpr; ctype: string }[]; pinTasks: number; line: number };

@@ -50,6 +50,8 @@ export function stmtExprs(s: IrStmt): IrExpr[] {
       return [s.addr, s.value];
     case 'log':
       return s.args;
+    case 'kernelCall':
+      return s.args.map((a) => a.value);
     case 'block':
       return s.stmts.flatMap(stmtExprs);
     case 'aggregate':

@@ -33,4 +33,15 @@ export interface TargetTypes {
   memberNames(record: number): string[];
   /** The complete struct or union named NAME, if the types have it. */
   findRecord(kind: 'struct' | 'union', name: string): number | undefined;
+  /** Kernel function NAME's prototype, for typed kernel calls; undefined when the types have none. */
+  functionPrototype?(name: string): FunctionPrototype | undefined;
+}
+
+export interface FunctionPrototype {
+  /** The C declaration, e.g. `void key_put(struct key *key)`. */
+  declaration: string;
+  /** The return type's C text (`void`, `int`). */
+  returns: string;
+  params: { name: string; typeId: number; cType: string }[];
+  variadic: boolean;
 }

@@ -45,5 +45,9 @@ export function btfTargetTypes(btf: Btf): TargetTypes {
     },
     memberNames,
     findRecord: (kind, name) => btf.findStruct(name, kind)?.id,
+    functionPrototype: (name) => {
+      const proto = btf.findFunction(name);
+      return proto && { declaration: proto.declaration, returns: proto.returnType.cType || 'void', params: proto.params.map((p) => ({ name: p.name, typeId: p.typeId, cType: p.cType })), variadic: proto.variadic };
+    },
   };
 }

@@ -9,6 +9,7 @@ import { SpecError } from '../errors.js';
 import { CompileSession, ProbeCompiler, type CompileScope } from '../expr/compileExpression.js';
 import type { TargetTypes } from '../expr/targetTypes.js';
 import { btfTargetTypes } from '../kernelFacts/btfTargetTypes.js';
+import { exportedSymbols } from '../kernelFacts/exportedSymbols.js';
 import type { IrExpr, IrStmt } from '../expr/ir.js';
 import { forEachExprOf } from '../expr/irWalk.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
@@ -72,6 +73,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         point: resolved.placement,
         rawArgs: familyOf(resolved.placement).rawArgs?.(resolved.placement),
         kernelStackRefused: familyOf(resolved.placement).kernelStackRefused,
+        exported: (name) => exportedSymbols(facts.headersDir)?.has(name),
       };
       const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats, session.shared), scope, id);
       const cond: IrExpr | undefined = probe.cond ? compiler.compileCondition(probe.cond) : undefined;

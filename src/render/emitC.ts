@@ -266,6 +266,11 @@ export class CEmitter {
         return ['guru_emit_stop(ctx);'];
       case 'raise':
         return [`guru_raise(ctx, ${s.sig});`];
+      case 'kernelCall': {
+        // The arguments as u64s, converted back to the parameters' types by the call's wrapper (kernelCallWrapper).
+        const values = s.args.map((a) => `(u64)(${this.expr(a.value, slots)})`);
+        return [`{ u64 __call[${Math.max(values.length, 1)}] = { ${values.join(', ') || '0'} }; GURU_KERNEL_CALL(${kernelCallWrapperName(s.name)}, __call, ${values.length}, ${s.pinTasks}, ${s.line}); }`];
+      }
       case 'block':
         return s.stmts.flatMap((x) => this.stmt(x));
       case 'aggregate':
@@ -298,6 +303,26 @@ export class CEmitter {
     this.line = line;
     return this.expr(e, new StringSlots());
   }
+}
+
+/** The C function that calls kernel function NAME with its arguments as u64s. */
+export function kernelCallWrapperName(name: string): string {
+  return `guru_call_${name}`;
+}
+
+/**
+ * C for a kernel call's wrapper (kmod/guru_call.h's guru_call_fn): the
+ * function's declaration as BTF has it (and the structs it names), then a
+ * function that converts each u64 back to its parameter's type.
+ */
+export function kernelCallWrapper(call: { name: string; prototype: string; args: { ctype: string }[] }): { structs: string[]; prototype: string; wrapper: string; body: string } {
+  const converted = call.args.map((a, i) => `(${a.ctype})${isPointerType(a.ctype) ? '(unsigned long)' : ''}a[${i}]`);
+  return {
+    structs: [...call.prototype.matchAll(/\b(struct|union) ([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => `${m[1]} ${m[2]}`),
+    prototype: call.prototype,
+    wrapper: kernelCallWrapperName(call.name),
+    body: `${/^void\s/.test(call.prototype) ? '' : '(void)'}${call.name}(${converted.join(', ')})`,
+  };
 }
 
 function isStringExpr(e: IrExpr): boolean {

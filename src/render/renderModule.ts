@@ -8,8 +8,9 @@ import type { Plan, PlanProbe } from '../plan/types.js';
 import { FAMILIES, familyOf, type AnyProbeFamily } from '../probeFamilies/registry.js';
 import type { CPart, FamilyRender, InsmodRefusal, ProbeCommon } from '../probeFamilies/types.js';
 import { projectRoot } from '../projectRoot.js';
-import { CEmitter, cComment, cString, guardCondition } from './emitC.js';
+import { CEmitter, cComment, cString, guardCondition, kernelCallWrapper } from './emitC.js';
 import { aggValueWords, COUNTERS_MAP, keyBytes, type PlanMap } from '../expr/aggregates.js';
+import type { IrStmt } from '../expr/ir.js';
 import { manifestOf } from './manifest.js';
 import { templates, type Templates } from './templates.js';
 
@@ -20,7 +21,7 @@ export interface RenderedModule {
 }
 
 /** The runtime macros that may `goto fault` (kmod/guru_runtime.h). */
-const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIVU?|MODU?|TVAR_SET|LOCAL|SET_LOCAL|READ|WRITE|SYS_SET_ARG)\(/;
+const FAULTING_MACROS = /\bGURU_(USER_STRING|KERNEL_STRING|DIVU?|MODU?|TVAR_SET|LOCAL|SET_LOCAL|READ|WRITE|SYS_SET_ARG|KERNEL_CALL)\(/;
 
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
@@ -29,6 +30,17 @@ function slug(s: string): string {
 function probeFunctionName(p: ProbeCommon, variant?: number): string {
   const base = `probe${p.id}_${slug(p.canonical)}`;
   return variant === undefined || !p.variants ? base : `${base}_m${p.variants[variant]!.index}`;
+}
+
+/** The distinct kernel functions the plan's probes call, in the order they first appear. */
+function kernelCallsOf(plan: Plan): Extract<IrStmt, { k: 'kernelCall' }>[] {
+  const found = new Map<string, Extract<IrStmt, { k: 'kernelCall' }>>();
+  const visit = (s: IrStmt): void => {
+    if (s.k === 'kernelCall' && !found.has(s.name)) found.set(s.name, s);
+    if (s.k === 'block') s.stmts.forEach(visit);
+  };
+  for (const p of plan.probes) for (const actions of [p.actions, ...(p.variants ?? []).map((v) => v.actions)]) actions.forEach(visit);
+  return [...found.values()];
 }
 
 /** TEMPLATES: which form of them renders (tests compare the precompiled and the compiled). */
@@ -101,6 +113,16 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
       moduleFields: ['.agg_open = guru_agg_open'],
     });
     runtimeSources.push('guru_agg.c', 'guru_agg.h');
+  }
+  // Kernel calls (the allow-list's functions) bring theirs too: each function's wrapper, and the deferral pool.
+  const calls = kernelCallsOf(plan);
+  if (calls.length) {
+    const wrappers = calls.map(kernelCallWrapper);
+    parts.push({
+      declarations: [{ partial: 'kernel-calls', structs: [...new Set(wrappers.flatMap((w) => w.structs))], calls: wrappers } as CPart],
+      attachSets: ['{ .ops = &guru_call_ops, .defs = NULL, .n = 0 }'],
+    });
+    runtimeSources.push('guru_call.c', 'guru_call.h');
   }
   const gather = <T>(pick: (part: FamilyRender) => T[] | undefined): T[] => parts.flatMap((part) => pick(part) ?? []);
   const links = new Map<number, string[]>();

@@ -16,10 +16,11 @@ export interface BtfFixture {
   cleanup(): void;
 }
 
-export function buildBtfFixture(source = 'functions.c'): BtfFixture {
+/** CFLAGS: extra gcc flags (-DNAME for a variant of the source). */
+export function buildBtfFixture(source = 'functions.c', cflags: string[] = []): BtfFixture {
   const dir = makeTempDir('btf-fixture');
   const object = path.join(dir, 'functions.o');
-  run('gcc', ['-g', '-O0', '-c', '-I', BTF_FIXTURE_DIR, path.join(BTF_FIXTURE_DIR, source), '-o', object], dir);
+  run('gcc', ['-g', '-O0', '-c', ...cflags, '-I', BTF_FIXTURE_DIR, path.join(BTF_FIXTURE_DIR, source), '-o', object], dir);
   run('pahole', ['-J', object], dir);
   return { dir, object, btf: readBtf(object), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

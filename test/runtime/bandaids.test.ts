@@ -11,6 +11,10 @@
 //     refused (EINVAL) by a write through the request's pointer
 //     (tp_block_size = 0), while a ring without one is not.
 // The kernels carry the upstream fixes: the paths, not the bugs, are shown.
+// The same boot calls a kernel function of guru's allow-list (typed kernel
+// calls, issue #10 step 5): send_sig() to the parent of a child, at once
+// from a syscall probe and from an irq_work out of an int3 kprobe (NMI
+// context), each signal delivered once.
 import fs from 'node:fs';
 import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 
@@ -29,6 +33,8 @@ describeEachKernel((storedKernel) => {
     const cow = await compileProgram('procmem_write.c', dir, 'procmem_write');
     const alg = await compileProgram('afalg_send.c', dir, 'afalg_send');
     const ring = await compileProgram('packet_ring.c', dir, 'packet_ring');
+    const callsKo = await buildFor(kernel, 'test/fixtures/runtime/kernel-calls.yaml');
+    const sigparent = await compileProgram('sigparent.c', dir, 'sigparent');
     const guru = guruCommand();
     // One line per reproducer; a killed one says so by its exit code.
     const exploits = (mark: string) =>
@@ -54,8 +60,17 @@ describeEachKernel((storedKernel) => {
         `${guru} set bandaid_af_alg kill=1 > /dev/null`,
         `printf '[kill:%s]<<\\n' "$(${alg} 2>&1; echo "exit $?")"`,
         `printf '[ps:%s]<<\\n' "$(${guru} ps)"`,
+        `${guru} metrics > /tmp/metrics; echo "[metrics-exit:$?]<<"`,
+        showFile('metrics', '/tmp/metrics'),
         ...['bandaid_dirtycow', 'bandaid_af_alg', 'bandaid_packet_ring'].map((n) => showFile(`stats-${n}`, `/sys/class/misc/guru_${n}/stats`)),
         `${guru} rm --all > /dev/null; printf '[loaded:%s]<<\\n' "$(grep -c '^guru_' /proc/modules)"`,
+        // Kernel calls; the offset kprobe stays an int3 breakpoint (no jump optimisation).
+        'echo 0 > /proc/sys/debug/kprobes-optimization',
+        `${guru} apply ${callsKo} -o /tmp/calls --run '${sigparent} > /tmp/sigparent; grep do_sys_openat2 /sys/kernel/debug/kprobes/list > /tmp/kp; cat /sys/class/misc/guru_kernel_calls/stats > /tmp/calls-stats' 2> /tmp/calls-summary; echo "[calls:$?]<<"`,
+        showFile('sigparent', '/tmp/sigparent'),
+        showFile('kp', '/tmp/kp'),
+        showFile('calls-stats', '/tmp/calls-stats'),
+        showFile('calls-summary', '/tmp/calls-summary'),
       ].join('\n'),
       600_000,
     );
@@ -81,12 +96,25 @@ describeEachKernel((storedKernel) => {
     // (the shell says Killed before the exit code.)
     expect(seen.get('kill')).toMatch(/^(Killed\n)?exit 137$/);
     expect(seen.get('ps')).toMatch(/^guru_bandaid_af_alg\s+detached\s.*\benabled=1 fix=1 kill=1 notify=1$/m);
-    // Blocked attempts, per probe: the fix probes wrote twice (fixed, on) and the kill once.
+    // Blocked attempts, per probe: the fix probes wrote twice (fixed, on), af_alg's once more (kill, with fix=1).
     const writes = (module: string, probe: number) => Number(new RegExp(`^probe ${probe} hits \\d+ misses \\d+ writes (\\d+)`, 'm').exec(seen.get(`stats-${module}`) ?? '')?.[1]);
-    expect(writes('bandaid_dirtycow', 1)).toBe(2);
-    expect(writes('bandaid_dirtycow', 2)).toBe(2);
-    expect(writes('bandaid_af_alg', 2)).toBe(3);
-    expect(writes('bandaid_packet_ring', 2)).toBe(2);
+    expect([writes('bandaid_dirtycow', 2), writes('bandaid_dirtycow', 3), writes('bandaid_af_alg', 3), writes('bandaid_packet_ring', 3)]).toEqual([2, 2, 3, 2]);
+    // And as guru metrics shows them: each band-aid's count("...") counters, in Prometheus text.
+    expect(seen.get('metrics-exit')).toBe('0');
+    const counters = (patch: string) =>
+      Object.fromEntries([...(seen.get('metrics') ?? '').matchAll(new RegExp(`^guru_counter_total\\{patch="${patch}",counter="(\\w+)"\\} (\\d+)$`, 'gm'))].map((m) => [m[1], Number(m[2])]));
+    // Attempts while applied: fixed, off, on (and af_alg's kill run).
+    expect(counters('bandaid_dirtycow')).toEqual({ hit: 3, blocked: 2 });
+    expect(counters('bandaid_af_alg')).toEqual({ hit: 4, killed: 1, blocked: 3 });
+    expect(counters('bandaid_packet_ring')).toEqual({ hit: 3, blocked: 2 });
     expect(seen.get('loaded')).toBe('0');
+
+    expect({ exit: seen.get('calls'), summary: seen.get('calls-summary') }).toEqual({ exit: '0', summary: expect.any(String) });
+    expect(seen.get('sigparent')).toBe('SIGUSR1 1 SIGUSR2 1\n');
+    expect(seen.get('kp')).toMatch(/do_sys_openat2\+0x5/);
+    expect(seen.get('kp')).not.toMatch(/OPTIMIZED|FTRACE/);
+    // Each call made counts as a write of its probe; none was left undone (faults 0).
+    expect(seen.get('calls-stats')).toMatch(/^probe 0 hits \d+ misses \d+ writes 1 faults 0 /m);
+    expect(seen.get('calls-stats')).toMatch(/^probe 1 hits \d+ misses \d+ writes 1 faults 0 /m);
   }, 900_000);
 });
