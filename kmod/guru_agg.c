@@ -113,13 +113,19 @@ void guru_agg_key_str(struct guru_ctx *ctx, const char *s, unsigned int size)
 	ctx->key_len += size;
 }
 
-/* This CPU's entry for KEY in M, made if new; NULL (counted) when the table is full. */
-static u8 *lookup(struct agg_table *t, const struct guru_agg_map *m, const u8 *key)
+/*
+ * This CPU's entry for KEY in M; NULL (counted) when the table is full. A
+ * new key's entry is made but not yet published: *SLOT is then its index
+ * slot, for publish() once the first update is in, so that a reader never
+ * sees a key with no value yet (a count() key counted 0 times).
+ */
+static u8 *lookup(struct agg_table *t, const struct guru_agg_map *m, const u8 *key, int *slot)
 {
 	u32 h = jhash2((const u32 *)key, m->key_size / 4, 0);
 	u32 i = h & t->mask, n;
 	u8 *e;
 
+	*slot = -1;
 	/* At most capacity entries in twice as many slots: an empty slot ends every search. */
 	for (;; i = (i + 1) & t->mask) {
 		u32 idx = t->index[i];
@@ -138,9 +144,17 @@ static u8 *lookup(struct agg_table *t, const struct guru_agg_map *m, const u8 *k
 	e = entry_at(t, m, n);
 	((u32 *)e)[1] = h;
 	memcpy(e + 8, key, m->key_size);
-	t->index[i] = n + 1;	/* the index is this CPU's writer's alone */
-	smp_store_release(&t->used, n + 1);	/* the reader sees the key before it counts the entry */
+	*slot = i;
 	return e;
+}
+
+/* Make the entry lookup() made at index SLOT visible: to the next lookup, and to the reader. */
+static void publish(struct agg_table *t, int slot)
+{
+	u32 n = t->used;
+
+	t->index[slot] = n + 1;	/* the index is this CPU's writer's alone */
+	smp_store_release(&t->used, n + 1);	/* the reader sees key and first values before it counts the entry */
 }
 
 /* hist(): see GURU_HIST_BUCKETS. */
@@ -161,8 +175,8 @@ static unsigned int lhist_bucket(const struct guru_agg_map *m, s64 v)
 
 	if (v < m->lmin)
 		return 0;
-	b = 1 + ((u64)v - (u64)m->lmin) / (u64)m->lstep;	/* v >= lmin: the difference is right as u64 */
-	return b > last ? last : b;
+	b = ((u64)v - (u64)m->lmin) / (u64)m->lstep;	/* v >= lmin: the difference is right as u64 */
+	return b >= last ? last : b + 1;	/* not 1 + b: that wraps for lmin S64_MIN, lstep 1 */
 }
 
 #define BUMP(x, by)	WRITE_ONCE(x, (s64)((u64)(x) + (u64)(by)))	/* wraps like the language's integers */
@@ -216,10 +230,15 @@ static void update(const struct guru_agg_map *m, u8 *e, s64 v)
 void guru_agg_add(struct guru_ctx *ctx, unsigned int map, s64 v)
 {
 	const struct guru_agg_map *m = &maps[map];
-	u8 *e = lookup(this_cpu_ptr(tables) + map, m, ctx->key);
+	struct agg_table *t = this_cpu_ptr(tables) + map;
+	int slot;
+	u8 *e = lookup(t, m, ctx->key, &slot);
 
-	if (e)
-		update(m, e, v);
+	if (!e)
+		return;
+	update(m, e, v);
+	if (slot >= 0)
+		publish(t, slot);
 }
 
 void guru_agg_slot_add(struct guru_ctx *ctx, unsigned int map, unsigned int slot, s64 v)

@@ -19,5 +19,9 @@ IFS=, read -r -a kernels <<< "$GURU_TEST_KERNELS"
 for k in "${kernels[@]}"; do
   node bin/guru.js kernel add "$k" --debuginfo
 done
+# Two jest workers: most of the suite's time is VM tests, and each TCG guest
+# runs on one host thread (src/vm/vmPolicy.ts), so two of them use this
+# machine's two cores where one worker (jest's default on 2 cores) left one
+# idle and took about 56 minutes. --maxWorkers=N on the command line wins.
 NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules --no-warnings=ExperimentalWarning" \
-  npx jest --ci "$@"
+  npx jest --ci --maxWorkers="${GURU_TEST_WORKERS:-2}" "$@"
