@@ -17,6 +17,7 @@
 // context), each signal delivered once.
 import fs from 'node:fs';
 import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
+import { parsePrometheus } from '../helpers/prometheusParse.js';
 
 let dir: string;
 beforeAll(() => {
@@ -101,8 +102,10 @@ describeEachKernel((storedKernel) => {
     expect([writes('bandaid_dirtycow', 2), writes('bandaid_dirtycow', 3), writes('bandaid_af_alg', 3), writes('bandaid_packet_ring', 3)]).toEqual([2, 2, 3, 2]);
     // And as guru metrics shows them: each band-aid's count("...") counters, in Prometheus text.
     expect(seen.get('metrics-exit')).toBe('0');
+    // Parsed as Prometheus text (a real parser, and each line held to the format's grammar).
+    const counterFamily = parsePrometheus(seen.get('metrics') ?? '').find((f) => f.name === 'guru_counter_total');
     const counters = (patch: string) =>
-      Object.fromEntries([...(seen.get('metrics') ?? '').matchAll(new RegExp(`^guru_counter_total\\{patch="${patch}",counter="(\\w+)"\\} (\\d+)$`, 'gm'))].map((m) => [m[1], Number(m[2])]));
+      Object.fromEntries((counterFamily?.metrics ?? []).filter((m) => m.labels?.patch === patch).map((m) => [m.labels!.counter, Number(m.value)]));
     // Attempts while applied: fixed, off, on (and af_alg's kill run).
     expect(counters('bandaid_dirtycow')).toEqual({ hit: 3, blocked: 2 });
     expect(counters('bandaid_af_alg')).toEqual({ hit: 4, killed: 1, blocked: 3 });
