@@ -25,14 +25,15 @@
 //   node0  node -e 0: node's own start-up
 //
 // Usage: node dist/bench/build.js [--kernel RELEASE] [--runs N]
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { installedHeaderReleases, resolveKernelTarget } from '../src/kernelFacts/kernelTarget.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { median } from './median.js';
+import { timed as timedProcess, type Time } from './timedProcess.js';
+
+const timed = (command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Time => timedProcess(command, args, { cwd: projectRoot(), env });
 
 const SPEC = 'examples/echo-one-byte.yaml';
 /** Built into the per-kernel tree before each `new` run, so the tree is warm but holds another spec. */
@@ -63,33 +64,6 @@ function defaultRelease(): string {
   if (releases.length === 0) throw new Error('no Debian 6.1 kernel headers in /usr/src; fix: bash scripts/setup.sh (or pass --kernel RELEASE)');
   return releases[releases.length - 1];
 }
-
-interface Time {
-  wall: number;
-  cpu: number;
-}
-
-const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU seconds (user + sys) of all children this process has waited for: cutime + cstime of /proc/self/stat. */
-function childrenCpu(): number {
-  const stat = fs.readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3, state
-  return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
-}
-
-/** Run a command to completion and time it. Fails loudly on a non-zero exit. */
-function timed(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Time {
-  const cpuBefore = childrenCpu();
-  const start = performance.now();
-  const r = spawnSync(command, args, { cwd: projectRoot(), env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const wall = (performance.now() - start) / 1000;
-  const cpu = childrenCpu() - cpuBefore;
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${r.status}:\n${r.stderr}${r.stdout}`);
-  return { wall, cpu };
-}
-
 
 /** Every temp dir made, removed at the end however the run ends. */
 const tempDirs: string[] = [];

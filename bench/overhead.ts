@@ -93,7 +93,7 @@ probes:
  * a global var for @c (count() is not in guru yet). The guard never
  * matches, so what the body does is never run.
  */
-const READ_ONLY_SPEC = `guru: 1
+export const READ_ONLY_SPEC = `guru: 1
 name: bench_ro
 vars:
   c: { type: u64, scope: global }
@@ -189,7 +189,7 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
         floor: 'floor kretprobe hit',
       },
       { name: 'guru read-only', shell: detached(roKo, 'guru_bench_ro', 'bench_miss'), floor: 'bpftrace read-only' },
-      { name: 'bpftrace read-only', shell: anchor(`bpftrace -q -e '${BPFTRACE_READ_ONLY}' -c ${dir}/run_miss.sh`) },
+      { name: 'bpftrace read-only', shell: anchor(`bpftrace -q -e '${BPFTRACE_READ_ONLY}' -c '/bin/sh ${dir}/run_miss.sh'`) },
       {
         name: 'stap read-only',
         shell: stap.ko ? anchor(`staprun -c ${dir}/run_miss.sh ${stap.ko}`) : { unavailable: stap.error ?? 'stap built no module' },
@@ -270,7 +270,7 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
     const section: Section = {
       title: `Probe overhead on ${ref}`,
       how: [
-        `${writes} write(2)s of 2 bytes to /dev/null per run (bench/overhead/write_loop.c, timed with CLOCK_MONOTONIC around the loop), ${rounds} runs of each condition, conditions interleaved in each run, one guest boot per measure (2 CPUs)`,
+        `${writes} write(2)s of 2 bytes to /dev/null per run (bench/overhead/write_loop.c, timed with CLOCK_MONOTONIC around the loop), ${rounds} runs of each condition, conditions interleaved in each run, one guest boot per measure`,
         'instructions: QEMU TCG -icount shift=0,sleep=off: the guest clock advances 1 ns per guest instruction, so a loop time is its instruction count: deterministic, the decisive measure on this shared host. It does not price atomics (lock prefix), cache misses or cache lines shared between CPUs, which cost more on real hardware than their count says (the disassembly check below covers the guard-miss path)',
         'wall time: plain TCG on this shared host (no usable KVM), indicative only; the load average is beside it',
         'added = (loop with the condition - loop with none, same run) / writes; ratio = median added / median added of the baseline',

@@ -85,6 +85,8 @@ export async function inAnchorRoot(script: string, binds: readonly string[] = []
 export function anchorRootInGuest(binds: readonly string[]): string {
   const root = anchorRootTree();
   return [
+    // The guest's devtmpfs lacks what udev adds; bpftrace's LLVM writes its object to /dev/fd/N.
+    '[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd',
     ...mounts(root, binds, true).map((l) => `${l} || echo "anchor root: ${l.replace(/["$`\\]/g, '')} failed"`),
     `anchor() { chroot ${shellQuote(root)} /usr/bin/env -i PATH=${PATH} HOME=/root "$@"; }`,
   ].join('\n');

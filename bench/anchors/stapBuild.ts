@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StoredKernel } from '../../src/kernelStore/storedKernel.js';
 import { shellQuote } from '../../src/vm/shellQuote.js';
+import { anchorRootTree } from './anchorRoot.js';
 import { inAnchorRoot, prepareKernel } from './inAnchorRoot.js';
 
 export interface StapBuild {
@@ -17,10 +18,12 @@ export interface StapBuild {
   seconds: number;
   /** stap -v's real milliseconds per pass (1 parse, 2 elaborate, 3 translate to C, 4 compile). */
   passMs: Record<number, number>;
+  /** stap took the module from its cache (Pass 4: using cached). */
+  cached?: boolean;
 }
 
 export interface StapBuildOptions {
-  /** Module name (stap -m). */
+  /** The module's file name in OUTDIR (NAME.ko; the module inside keeps stap's own name, stap_HASH). */
   name: string;
   /** Guru mode (-g): writes to $vars. */
   guru?: boolean;
@@ -40,11 +43,20 @@ export async function stapBuild(kernel: StoredKernel, script: string, opts: Stap
   fs.mkdirSync(opts.outDir, { recursive: true });
   const file = path.join(opts.outDir, `${opts.name}.stp`);
   fs.writeFileSync(file, script);
-  const args = ['stap', '-v', '-p4', '-r', kernel.release, '-m', opts.name, ...(opts.guru ? ['-g'] : []), file];
+  // No -m: stap does not use its cache for a module named on the command line.
+  const args = ['stap', '-v', '-p4', '-r', kernel.release, ...(opts.guru ? ['-g'] : []), file];
   const sh = [`cd ${shellQuote(opts.outDir)}`, ...(opts.cold ? ['rm -rf /root/.systemtap'] : []), args.map(shellQuote).join(' ')].join(' && ');
   const r = await inAnchorRoot(sh, [opts.outDir]);
-  const ko = path.join(opts.outDir, `${opts.name}.ko`);
-  if (r.exitCode === 0 && fs.existsSync(ko)) return { ko, seconds: r.seconds, passMs: parsePassTimes(r.stderr) };
-  const tail = r.stderr.split('\n').filter((l) => l.trim() && !/^Pass \d: .* in \d+usr/.test(l)).slice(-12).join('\n');
+  // -p4 prints the module's path: in stap's cache (the root's /root/.systemtap), or the cwd.
+  const built = r.stdout.trim().split('\n').pop()?.trim();
+  if (r.exitCode === 0 && built?.endsWith('.ko')) {
+    const ko = path.join(opts.outDir, `${opts.name}.ko`);
+    fs.copyFileSync(path.isAbsolute(built) ? path.join(anchorRootTree(), built) : path.join(opts.outDir, built), ko);
+    return { ko, seconds: r.seconds, passMs: parsePassTimes(r.stderr), cached: /^Pass 4: using cached/m.test(r.stderr) };
+  }
+  // The compiler's first errors say why; stap's last lines say which pass gave up.
+  const lines = r.stderr.split('\n').filter((l) => l.trim() && !/^Pass \d: .* in \d+usr/.test(l));
+  const errors = lines.filter((l) => /\berror\b/i.test(l) && !/^make|WARNING: kbuild/.test(l)).slice(0, 4);
+  const tail = [...errors, ...(errors.length ? ['...'] : []), ...lines.slice(-4)].join('\n');
   return { error: `stap -p4 -r ${kernel.release} exited ${r.exitCode}:\n${tail}`, seconds: r.seconds, passMs: parsePassTimes(r.stderr) };
 }

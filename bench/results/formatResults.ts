@@ -53,6 +53,7 @@ export function formatTable(t: MeasureTable): string[] {
 
 function formatSection(s: Section): string[] {
   const lines = [`## ${s.title}`, ''];
+  if (s.measuredAt) lines.push(`- measured ${s.measuredAt}, by an earlier run (this one ran other benchmarks only)`);
   for (const h of s.how) lines.push(`- ${h}`);
   if (s.load) lines.push(`- load average (1 min) on the host: ${s.load.before.toFixed(2)} before, ${s.load.after.toFixed(2)} after`);
   for (const t of s.tables) lines.push('', ...formatTable(t));

@@ -36,6 +36,10 @@ export interface ToolVersion {
 /** One benchmark: how it measured, what, and the targets it checks. */
 export interface Section {
   title: string;
+  /** Which benchmark of bench/run.ts made it (overhead, module, armed). */
+  benchmark?: string;
+  /** When it was measured, if not in this run (`--only` keeps the other benchmarks' sections of the last run). */
+  measuredAt?: string;
   /** How it was measured: tool, runs, interleaving, boots; one line each. */
   how: string[];
   /** Load average (1 min) before and after, beside every wall-time figure. */
