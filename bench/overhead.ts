@@ -90,8 +90,8 @@ probes:
 
 /**
  * The read-only case, in bpftrace's words (guru takes them as they are);
- * a global var for @c (count() is not in guru yet). The guard never
- * matches, so what the body does is never run.
+ * a global var for @c (written before guru had count()). The guard never
+ * matches, so what the body does is never run: only the guard is priced.
  */
 export const READ_ONLY_SPEC = `guru: 1
 name: bench_ro

@@ -8,7 +8,7 @@
 //   guru cold   guru build with an empty GURU_CACHE: the runtime compiles too
 //   guru new    a spec new to a per-kernel tree another spec was built in
 //   guru warm   the same build again: a cache hit
-//   stap cold   stap -v -p4 -g with an empty ~/.systemtap (its cache: it then also
+//   stap cold   stap -v -p4 -g with an empty SYSTEMTAP_DIR (its cache: it then also
 //               runs its kernel feature tests, stapconf, as guru cold compiles its runtime)
 //   stap new    the script edited, stap's cache kept (stap compiles its whole
 //               runtime into every new module: no per-kernel object to reuse)
@@ -119,7 +119,7 @@ export async function measureTimeToModule(opts: ModuleTimeOptions): Promise<Modu
     const stapRun = async (key: string, script: string, cold: boolean): Promise<Time | undefined> => {
       if (stapError) return undefined;
       const cpu0 = childrenCpu();
-      const r: StapBuild = await stapBuild(kernel, script, { name: 'stap_echo', guru: true, cold, outDir: stapDir });
+      const r: StapBuild = await stapBuild(kernel, script, { name: 'stap_echo', guru: true, cold, outDir: stapDir, stapDir: '/root/.systemtap-time-to-module' });
       if (r.error) {
         stapError = r.error;
         return undefined;
@@ -170,7 +170,7 @@ export async function measureTimeToModule(opts: ModuleTimeOptions): Promise<Modu
         `${SPEC} with guru build against the same patch in SystemTap's guru mode (stap -v -p4 -g, in the sid root), and a bare kbuild of an empty module`,
         `each a whole process as a user runs it (wall clock; CPU = user + sys of it and its children), ${opts.runs} runs of each condition, interleaved round by round`,
         'guru cold: empty GURU_CACHE (guru\'s runtime compiles too); guru new: a spec new to a per-kernel tree another spec was built in; guru warm: cache hit',
-        'stap cold: empty ~/.systemtap (so it also runs its kernel feature tests, stapconf, cached afterwards, as guru cold compiles its runtime); stap new: the script with one constant changed, cache kept; stap warm: the same script again (cache hit)',
+        'stap cold: an empty SYSTEMTAP_DIR (its cache; so it also runs its kernel feature tests, stapconf, cached afterwards, as guru cold compiles its runtime); stap new: the script with one constant changed, cache kept; stap warm: the same script again (cache hit)',
         `the stap script: ${STAP_ECHO.replace(/\s+/g, ' ').trim()}`,
       ],
       load: { before: loadBefore, after: loadAfter },

@@ -23,12 +23,18 @@ export interface StapBuild {
 }
 
 export interface StapBuildOptions {
-  /** The module's file name in OUTDIR (NAME.ko; the module inside keeps stap's own name, stap_HASH). */
+  /** The script's file name in OUTDIR (NAME.stp); the module is stap's own stap_HASH.ko there. */
   name: string;
   /** Guru mode (-g): writes to $vars. */
   guru?: boolean;
-  /** Empty stap's cache first (~/.systemtap in the root): a cold build. */
+  /** Empty stap's cache first: a cold build. */
   cold?: boolean;
+  /**
+   * stap's cache and its kernel feature tests (SYSTEMTAP_DIR, in the root):
+   * a benchmark that empties it has one of its own, so benchmarks run at
+   * once (npm run bench -- --parallel) do not empty each other's.
+   */
+  stapDir?: string;
   outDir: string;
 }
 
@@ -45,13 +51,15 @@ export async function stapBuild(kernel: StoredKernel, script: string, opts: Stap
   fs.writeFileSync(file, script);
   // No -m: stap does not use its cache for a module named on the command line.
   const args = ['stap', '-v', '-p4', '-r', kernel.release, ...(opts.guru ? ['-g'] : []), file];
-  const sh = [`cd ${shellQuote(opts.outDir)}`, ...(opts.cold ? ['rm -rf /root/.systemtap'] : []), args.map(shellQuote).join(' ')].join(' && ');
+  const stapDir = opts.stapDir ?? '/root/.systemtap';
+  const sh = [`cd ${shellQuote(opts.outDir)}`, ...(opts.cold ? [`rm -rf ${shellQuote(stapDir)}`] : []), `SYSTEMTAP_DIR=${shellQuote(stapDir)} ${args.map(shellQuote).join(' ')}`].join(' && ');
   const r = await inAnchorRoot(sh, [opts.outDir]);
-  // -p4 prints the module's path: in stap's cache (the root's /root/.systemtap), or the cwd.
+  // -p4 prints the module's path: in stap's cache (in the root), or the cwd.
   const built = r.stdout.trim().split('\n').pop()?.trim();
   if (r.exitCode === 0 && built?.endsWith('.ko')) {
-    const ko = path.join(opts.outDir, `${opts.name}.ko`);
-    fs.copyFileSync(path.isAbsolute(built) ? path.join(anchorRootTree(), built) : path.join(opts.outDir, built), ko);
+    // Under its own file name: staprun takes the module's name (its control channel) from it.
+    const ko = path.join(opts.outDir, path.basename(built));
+    if (path.isAbsolute(built)) fs.copyFileSync(path.join(anchorRootTree(), built), ko);
     return { ko, seconds: r.seconds, passMs: parsePassTimes(r.stderr), cached: /^Pass 4: using cached/m.test(r.stderr) };
   }
   // The compiler's first errors say why; stap's last lines say which pass gave up.
