@@ -39,6 +39,16 @@ struct deferred_call {
 
 static struct deferred_call deferred[DEFERRED_CALLS];
 
+/*
+ * Set on a CPU while a deferred call runs there. The call may reach a
+ * place the spec probes (send_sig: the signal_generate tracepoint; key_put:
+ * queueing a work), whose handler, in this hardirq, would defer another
+ * call, and so on: the CPU would never leave interrupt context. A call
+ * made under a deferred one is refused instead (counted: the probe's
+ * fault). Kprobes do not nest, so the immediate path cannot loop so.
+ */
+static DEFINE_PER_CPU(bool, in_deferred_call);
+
 static void unpin(const u64 *args, unsigned int pin_tasks)
 {
 	unsigned int i;
@@ -52,7 +62,9 @@ static void deferred_run(struct irq_work *work)
 {
 	struct deferred_call *d = container_of(work, struct deferred_call, work);
 
+	this_cpu_write(in_deferred_call, true);
 	d->fn(d->args);
+	this_cpu_write(in_deferred_call, false);
 	unpin(d->args, d->pin_tasks);
 	smp_store_release(&d->fn, NULL);
 }
@@ -80,6 +92,8 @@ static int defer(guru_call_fn fn, const u64 *args, unsigned int nargs, unsigned 
 
 int guru_call(guru_call_fn fn, const u64 *args, unsigned int nargs, unsigned int pin_tasks)
 {
+	if (this_cpu_read(in_deferred_call))
+		return -EBUSY;
 	if (in_nmi() || irqs_disabled())
 		return defer(fn, args, nargs, pin_tasks);
 	fn(args);

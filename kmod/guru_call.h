@@ -20,7 +20,8 @@ typedef void (*guru_call_fn)(const u64 *args);
  * function's locks may not be taken), from an irq_work as soon as
  * interrupts are on again on this CPU. Bit i of PIN_TASKS: ARGS[i] is a
  * task_struct *, held (get_task_struct) until a deferred call is done.
- * 0 when called or queued; -EBUSY when every deferred slot is in use.
+ * 0 when called or queued; -EBUSY when every deferred slot is in use, or
+ * when this CPU is running a deferred call (see in_deferred_call).
  */
 int guru_call(guru_call_fn fn, const u64 *args, unsigned int nargs, unsigned int pin_tasks);
 

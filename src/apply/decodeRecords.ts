@@ -43,7 +43,7 @@ const FAULT_KINDS: Record<number, string> = {
   5: 'kernel address not writable',
   6: 'entry value not captured for this call (the function was entered before the probes were armed, or again since)',
   7: 'user memory not writable',
-  8: 'kernel call not made: it had to wait for interrupts (NMI context or interrupts off) and every waiting slot was in use',
+  8: 'kernel call not made: it had to wait for interrupts (NMI context or interrupts off) and every waiting slot was in use, or it was made from inside another deferred call',
 };
 
 interface RecordBase {
