@@ -27,7 +27,7 @@
 // uretprobe a Go function's results are readable (and writable) by name:
 // `$return` is its first. Before Go 1.17 everything is on the stack, which
 // guru does not read at a uprobe.
-import type { PrototypeType, FunctionPrototype } from '../../debuginfo/dwarf/dwarfInfo.js';
+import type { PrototypeParameter, PrototypeType, FunctionPrototype } from '../../debuginfo/dwarf/dwarfInfo.js';
 import type { TargetVar } from '../../expr/ir.js';
 import { scalarCType } from '../../expr/localAccess.js';
 import { ARG_REGISTERS } from '../../kernelFacts/kernelFunctionSignature.js';
@@ -60,6 +60,44 @@ function passing(t: PrototypeType): Passing {
   return { kind: 'unknown', why: `${t.cType} is passed by value${t.size !== undefined ? ` (${t.size} bytes)` : ''}, in registers or on the stack as its members' types decide, which guru does not work out` };
 }
 
+/** Where one value of a list travels: integer register N of the convention's, or why it cannot be placed. */
+type Placement = { register: number } | { why: string };
+
+/**
+ * Place VALUES (a prototype's arguments, or Go's results) in order, as the
+ * calling convention does: each integer or pointer takes the next of
+ * COUNT integer registers from FIRST; a value that is not an integer takes
+ * its own registers (or none) and cannot be read; after one whose passing
+ * guru does not work out (LOST_AFTER says so), nothing is certain; LOST
+ * from the start when no value can be placed at all; ON_STACK says why a
+ * value past the registers cannot be read.
+ */
+function assignRegisters(
+  values: readonly PrototypeParameter[],
+  passed: (t: PrototypeType) => Passing,
+  count: number,
+  first: number,
+  lostAfter: (v: PrototypeParameter, index: number) => string,
+  lost?: string,
+  onStack = `it is passed on the stack (only the first ${count} integer arguments travel in registers)`,
+): Placement[] {
+  let next = first;
+  return values.map((v, i) => {
+    if (lost) return { why: lost };
+    const how = passed(v.type);
+    if (how.kind === 'unknown') {
+      lost = lostAfter(v, i);
+      return { why: how.why };
+    }
+    if (how.kind === 'notInteger') {
+      next += how.registers;
+      return { why: how.why };
+    }
+    if (next >= count) return { why: onStack };
+    return { register: next++ };
+  });
+}
+
 /** The C type a register is converted through: as wide as the value (the ABI leaves the upper bits undefined). */
 function registerCType(t: PrototypeType): string {
   return t.scalar!.kind === 'pointer' ? 'unsigned long' : scalarCType(t.scalar!);
@@ -82,37 +120,30 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
   const go = proto.convention !== 'sysv';
   const registers: readonly string[] = go ? GO_ARG_REGISTERS : ARG_REGISTERS;
   const access = (n: number): string => (go ? `GURU_GO_ARG(${n})` : `GURU_USER_ARG(${n})`);
-  const passed = go ? goPassing : passing;
   // A struct returned in memory: the caller passes where to put it in rdi, a hidden first argument.
   const hidden = !go && !proto.returns.void && !proto.returns.scalar && !proto.returns.float && (proto.returns.size === undefined || proto.returns.size > 16);
-  let next = hidden ? 1 : 0;
-  let lost: string | undefined =
-    proto.convention === 'go-stack' ? `${proto.name} is built without Go's register ABI (before Go 1.17): its arguments are on the stack, which guru does not read at a uprobe` : undefined;
+  const placements = assignRegisters(
+    proto.params,
+    go ? goPassing : passing,
+    registers.length,
+    hidden ? 1 : 0,
+    (p, i) => `it comes after ${p.name ? `$${p.name}` : `$arg${i + 1}`} (${p.type.cType} by value), whose passing guru does not work out, so where it is is not certain`,
+    proto.convention === 'go-stack' ? `${proto.name} is built without Go's register ABI (before Go 1.17): its arguments are on the stack, which guru does not read at a uprobe` : undefined,
+  );
   proto.params.forEach((p, i) => {
     const position = i + 1;
     const display = p.name ? `$${p.name}` : `$arg${position}`;
     const shown: ListedTarget = { name: display, ctype: p.type.cType, writable: false };
     if (p.name && position <= registers.length) shown.alias = `$arg${position}`;
+    const place = placements[i]!;
     let why: string | undefined;
-    const how = passed(p.type);
-    if (lost) why = lost;
-    else if (how.kind === 'unknown') {
-      why = how.why;
-      lost = `it comes after ${display} (${p.type.cType} by value), whose passing guru does not work out, so where it is is not certain`;
-    } else if (how.kind === 'notInteger') {
-      why = how.why;
-      next += how.registers;
-    } else if (next >= registers.length) {
-      why = `it is passed on the stack (only the first ${registers.length} integer arguments travel in registers)`;
-    } else if (ret) {
-      why = go ? `at return the registers hold ${proto.name}'s results` : `at return the argument registers hold whatever ${proto.name} left in them`;
-      next++;
-    } else {
-      const t: TargetVar = { name: display, ctype: p.type.cType, registerCType: registerCType(p.type), access: { kind: 'c', c: access(next) }, writable: true };
+    if ('why' in place) why = place.why;
+    else if (ret) why = go ? `at return the registers hold ${proto.name}'s results` : `at return the argument registers hold whatever ${proto.name} left in them`;
+    else {
+      const t: TargetVar = { name: display, ctype: p.type.cType, registerCType: registerCType(p.type), access: { kind: 'c', c: access(place.register) }, writable: true };
       targets.set(display, t);
       aliases.push([`$arg${position}`, { ...t, name: `$arg${position}` }]);
       shown.writable = true;
-      next++;
     }
     if (why !== undefined) {
       const u: UnavailableTarget = {
@@ -163,36 +194,27 @@ export function entryTargets(proto: FunctionPrototype, ret: boolean, label: stri
  * are only `$return`.
  */
 function goResults(proto: FunctionPrototype, ret: boolean, label: string, targets: Map<string, TargetVar>, unavailableTargets: Map<string, UnavailableTarget>, listed: ListedTarget[]): void {
-  let next = 0;
-  let lost: string | undefined = proto.convention === 'go-stack' ? 'its results are on the stack (built before Go 1.17)' : undefined;
-  for (const r of proto.results) {
-    const named = r.name !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(r.name);
-    const display = named ? `$${r.name}` : undefined;
-    const how = goPassing(r.type);
-    let why: string | undefined;
-    if (lost) why = lost;
-    else if (how.kind === 'unknown') {
-      why = how.why;
-      lost = `it comes after a result whose passing guru does not work out`;
-    } else if (how.kind === 'notInteger') {
-      why = how.why;
-      next += how.registers;
-    } else if (next >= GO_ARG_REGISTERS.length) {
-      why = 'it is returned on the stack';
-    } else if (!ret) {
-      why = `it is a result of ${proto.name}, set when it returns`;
-      next++;
-    } else if (display) {
-      targets.set(display, { name: display, ctype: r.type.cType, registerCType: registerCType(r.type), access: { kind: 'c', c: `GURU_GO_ARG(${next})` }, writable: true });
+  const placements = assignRegisters(
+    proto.results,
+    goPassing,
+    GO_ARG_REGISTERS.length,
+    0,
+    () => 'it comes after a result whose passing guru does not work out',
+    proto.convention === 'go-stack' ? 'its results are on the stack (built before Go 1.17)' : undefined,
+    'it is returned on the stack',
+  );
+  proto.results.forEach((r, i) => {
+    // Unnamed results (`~r0`) have no name to write: they are $return only.
+    if (r.name === undefined || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(r.name)) return;
+    const display = `$${r.name}`;
+    const place = placements[i]!;
+    const why = 'why' in place ? place.why : !ret ? `it is a result of ${proto.name}, set when it returns` : undefined;
+    if (why === undefined && 'register' in place) {
+      targets.set(display, { name: display, ctype: r.type.cType, registerCType: registerCType(r.type), access: { kind: 'c', c: `GURU_GO_ARG(${place.register})` }, writable: true });
       listed.push({ name: display, ctype: r.type.cType, writable: true });
-      next++;
-      continue;
-    } else {
-      next++;
-      continue;
+      return;
     }
-    if (!display) continue;
     unavailableTargets.set(display, { message: `${display} (${r.type.cType}, a result of ${proto.name}) cannot be read at ${label}: ${why}`, hint: ret ? `its prototype: ${proto.declaration}` : `read it at the return probe: ${label.replace(/\)$/, ').return')}` });
     if (ret) listed.push({ name: display, ctype: r.type.cType, writable: false, unavailable: why });
-  }
+  });
 }
