@@ -75,6 +75,12 @@ const SYMBOL_TYPES: readonly ElfSymbolType[] = ['notype', 'object', 'func', 'sec
 const SYMBOL_BINDS: readonly ElfSymbolBind[] = ['local', 'global', 'weak'];
 const STT_GNU_IFUNC = 10;
 
+/** LENGTH bytes at POSITION of a file or a buffer (fewer at its end). */
+function readBytes(source: number | Buffer, position: number, length: number): Buffer {
+  if (typeof source === 'number') return readExactly(source, position, length);
+  return source.subarray(Math.min(position, source.length), Math.min(position + length, source.length));
+}
+
 export class ElfFile {
   readonly sections: readonly ElfSection[];
   readonly segments: readonly ElfSegment[];
@@ -85,7 +91,8 @@ export class ElfFile {
 
   private constructor(
     readonly path: string,
-    private readonly fd: number,
+    /** The open file, or the file's bytes (ElfFile.fromBuffer). */
+    private readonly fd: number | Buffer,
     readonly fileSize: number,
     readonly type: ElfType,
     readonly machine: number,
@@ -109,9 +116,18 @@ export class ElfFile {
     }
   }
 
-  private static fromFd(path: string, fd: number): ElfFile {
-    const fileSize = fs.fstatSync(fd).size;
-    const header = readExactly(fd, 0, 64);
+  /**
+   * An ELF file already in memory (a decompressed .ko.xz): nothing is
+   * opened, close() only marks it closed.
+   */
+  static fromBuffer(path: string, bytes: Buffer): ElfFile {
+    return ElfFile.fromFd(path, bytes);
+  }
+
+  private static fromFd(path: string, source: number | Buffer): ElfFile {
+    const fileSize = typeof source === 'number' ? fs.fstatSync(source).size : source.length;
+    const read = (position: number, length: number): Buffer => readBytes(source, position, length);
+    const header = read(0, 64);
     if (header.length < 64 || header.readUInt32BE(0) !== 0x7f454c46) {
       throw new DebugInfoError(`${path}: not an ELF file`);
     }
@@ -132,11 +148,11 @@ export class ElfFile {
     const nameOffsets: number[] = [];
     if (shoff !== 0) {
       // Extended numbering: counts that do not fit 16 bits live in section 0.
-      const first = readExactly(fd, shoff, shentsize);
+      const first = read(shoff, shentsize);
       if (shnum === 0) shnum = Number(first.readBigUInt64LE(32));
       if (shstrndx === SHN_XINDEX) shstrndx = first.readUInt32LE(40);
       if (phnum === 0xffff) phnum = first.readUInt32LE(44);
-      const table = readExactly(fd, shoff, shnum * shentsize);
+      const table = read(shoff, shnum * shentsize);
       if (table.length < shnum * shentsize) throw new DebugInfoError(`${path}: truncated section header table`);
       for (let i = 0; i < shnum; i++) {
         const b = i * shentsize;
@@ -157,7 +173,7 @@ export class ElfFile {
     }
     let names: Buffer = Buffer.alloc(0);
     const strtab = rawSections[shstrndx];
-    if (strtab && shstrndx !== SHN_UNDEF) names = readExactly(fd, strtab.offset, strtab.size);
+    if (strtab && shstrndx !== SHN_UNDEF) names = read(strtab.offset, strtab.size);
     const sections: ElfSection[] = rawSections.map((s, i) => {
       const start = nameOffsets[i]!;
       const end = names.indexOf(0, start);
@@ -166,7 +182,7 @@ export class ElfFile {
 
     const segments: ElfSegment[] = [];
     if (phoff !== 0 && phnum > 0) {
-      const table = readExactly(fd, phoff, phnum * phentsize);
+      const table = read(phoff, phnum * phentsize);
       for (let i = 0; i * phentsize + 56 <= table.length; i++) {
         const b = i * phentsize;
         segments.push({
@@ -180,7 +196,7 @@ export class ElfFile {
       }
     }
     const type: ElfType = (['none', 'rel', 'exec', 'dyn', 'core'] as const)[eType] ?? 'other';
-    return new ElfFile(path, fd, fileSize, type, machine, entry, sections, segments);
+    return new ElfFile(path, source, fileSize, type, machine, entry, sections, segments);
   }
 
   /** The first section called NAME. */
@@ -191,7 +207,7 @@ export class ElfFile {
   /** Read LENGTH bytes at file OFFSET. */
   readAt(offset: number, length: number): Buffer {
     this.assertOpen();
-    return readExactly(this.fd, offset, length);
+    return readBytes(this.fd, offset, length);
   }
 
   /**
@@ -217,6 +233,7 @@ export class ElfFile {
     if (s.type === SHT_NOBITS) return new BufferSource(Buffer.alloc(0));
     if ((s.flags & SHF_COMPRESSED) !== 0n) return new BufferSource(this.readSection(s)!);
     this.assertOpen();
+    if (typeof this.fd !== 'number') return new BufferSource(readBytes(this.fd, s.offset, s.size));
     return new FileRegion(this.fd, s.offset, s.size);
   }
 
@@ -291,7 +308,7 @@ export class ElfFile {
   close(): void {
     if (!this.closed) {
       this.closed = true;
-      fs.closeSync(this.fd);
+      if (typeof this.fd === 'number') fs.closeSync(this.fd);
     }
   }
 

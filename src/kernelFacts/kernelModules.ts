@@ -6,9 +6,10 @@
 //
 // A bare `kprobe:af_alg_sendmsg` that is not in vmlinux is looked up in an
 // index of every module's functions. Building it reads all of the target's
-// modules (~4000: 7 s for 6.1's uncompressed ones, about a minute for the
-// .ko.xz of 6.12 and 7.x), so it is built once per kernel and kept in guru's
-// cache (module-functions/RELEASE.tsv).
+// modules (~4000: 7 s for 6.1's uncompressed ones; the .ko.xz of 6.12 and
+// 7.x are decompressed by a few xz processes at once, see forEachXzModule),
+// so it is built once per kernel and kept in guru's cache
+// (module-functions/RELEASE.tsv).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -80,18 +81,85 @@ function textFunctions(elf: ElfFile): Set<string> {
   return out;
 }
 
-/**
- * A module file opened as ELF. Compressed modules are decompressed into
- * SCRATCH (one file reused); uncompressed ones are opened where they are.
- */
-function withModuleElf<T>(file: string, scratch: () => string, use: (elf: ElfFile) => T): T {
-  const elfPath = file.endsWith('.ko') ? file : scratch();
-  if (elfPath !== file) fs.writeFileSync(elfPath, readModuleFile(file));
-  const elf = ElfFile.open(elfPath);
+/** A module file opened as ELF: compressed ones are decompressed into memory. */
+function withModuleElf<T>(file: string, use: (elf: ElfFile) => T): T {
+  const elf = file.endsWith('.ko') ? ElfFile.open(file) : ElfFile.fromBuffer(file, readModuleFile(file));
   try {
     return use(elf);
   } finally {
     elf.close();
+  }
+}
+
+/** How many .ko.xz one xz process decompresses in a go, and how many such processes run at once. */
+const XZ_BATCH = 150;
+const XZ_PARALLEL = Math.max(1, Math.min(4, os.availableParallelism()));
+
+/** Each .ko.xz's uncompressed size, from `xz --robot --list` (its index: nothing is decompressed). */
+function xzSizes(files: readonly string[]): number[] {
+  const sizes: number[] = [];
+  for (let i = 0; i < files.length; i += 1000) {
+    const out = execFileSync('xz', ['--robot', '--list', '--', ...files.slice(i, i + 1000)], { maxBuffer: 1 << 26 }).toString('utf8');
+    for (const line of out.split('\n')) {
+      const cols = line.split('\t');
+      if (cols[0] === 'file') sizes.push(Number(cols[4]));
+    }
+  }
+  if (sizes.length !== files.length || sizes.some((n) => !Number.isSafeInteger(n))) {
+    throw new EnvironmentError(`xz --list gave ${sizes.length} sizes for ${files.length} modules`);
+  }
+  return sizes;
+}
+
+/**
+ * Call USE with each of FILES (.ko.xz) as ELF, in order. Spawning xz once
+ * per module was most of the index's first build (4230 modules of 6.12: 77 s
+ * at load 2-4): here each of XZ_PARALLEL xz processes decompresses a batch of
+ * XZ_BATCH modules into one scratch file, and the sizes from xz's index split
+ * it into modules again.
+ */
+export function forEachXzModule(files: readonly string[], use: (file: string, elf: ElfFile) => void, batch = XZ_BATCH): void {
+  if (files.length === 0) return;
+  const sizes = xzSizes(files);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'guru-ko-'));
+  try {
+    const round = batch * XZ_PARALLEL;
+    for (let start = 0; start < files.length; start += round) {
+      const batches: { from: number; to: number }[] = [];
+      for (let from = start; from < Math.min(start + round, files.length); from += batch) {
+        batches.push({ from, to: Math.min(from + batch, files.length) });
+      }
+      batches.forEach((b, i) => fs.writeFileSync(path.join(scratch, `list${i}`), files.slice(b.from, b.to).join('\0')));
+      // One xargs per batch (it runs xz over its list in order: the output is the modules in list order), all at once.
+      const script = batches.map((_, i) => `xargs -0 xz -dc -- <list${i} >out${i} & p${i}=$!`).join('\n') +
+        '\n' + batches.map((_, i) => `wait $p${i} || exit 1`).join('\n');
+      try {
+        execFileSync('sh', ['-c', script], { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (err) {
+        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+        throw new EnvironmentError(
+          missing ? 'reading .ko.xz modules needs sh, xargs and xz' : `cannot decompress modules: ${String((err as { stderr?: Buffer }).stderr ?? (err as Error).message).trim()}`,
+          'apt-get install xz-utils (scripts/setup.sh does)',
+        );
+      }
+      batches.forEach((b, i) => {
+        const out = fs.readFileSync(path.join(scratch, `out${i}`));
+        let at = 0;
+        for (let f = b.from; f < b.to; f++) {
+          const bytes = out.subarray(at, at + sizes[f]!);
+          at += sizes[f]!;
+          const elf = ElfFile.fromBuffer(files[f]!, bytes);
+          try {
+            use(files[f]!, elf);
+          } finally {
+            elf.close();
+          }
+        }
+        if (at !== out.length) throw new EnvironmentError(`decompressing ${b.to - b.from} modules gave ${out.length} bytes, xz --list said ${at}`);
+      });
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -125,15 +193,6 @@ export function kernelModules(opts: KernelModulesOptions): KernelModules | undef
   const functionCache = new Map<string, Set<string>>();
   const btfCache = new Map<string, Btf | undefined>();
   let index: Map<string, string[]> | undefined;
-  let scratchDir: string | undefined;
-  const scratch = (): string => {
-    scratchDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'guru-ko-'));
-    return path.join(scratchDir, 'module.ko');
-  };
-  const cleanup = (): void => {
-    if (scratchDir) fs.rmSync(scratchDir, { recursive: true, force: true });
-    scratchDir = undefined;
-  };
   const fileOf = (name: string): string => {
     const file = files.get(canonicalModuleName(name));
     if (!file) throw new EnvironmentError(`${opts.release} has no module ${name} in ${opts.dir}`);
@@ -148,11 +207,7 @@ export function kernelModules(opts: KernelModulesOptions): KernelModules | undef
     const key = canonicalModuleName(name);
     let found = functionCache.get(key);
     if (!found) {
-      try {
-        found = withModuleElf(fileOf(key), scratch, textFunctions);
-      } finally {
-        cleanup();
-      }
+      found = withModuleElf(fileOf(key), textFunctions);
       functionCache.set(key, found);
     }
     return found;
@@ -170,15 +225,18 @@ export function kernelModules(opts: KernelModulesOptions): KernelModules | undef
       // Not built yet.
     }
     if (!lines) {
+      const found = new Map<string, Set<string>>();
+      const sorted = [...files].sort(([a], [b]) => a.localeCompare(b));
+      const nameOf = new Map(sorted.map(([name, file]) => [file, name]));
+      for (const [name, file] of sorted) if (!file.endsWith('.xz')) found.set(name, withModuleElf(file, textFunctions));
+      forEachXzModule(sorted.filter(([, file]) => file.endsWith('.xz')).map(([, file]) => file), (file, elf) => {
+        found.set(nameOf.get(file)!, textFunctions(elf));
+      });
       lines = [];
-      try {
-        for (const [name, file] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
-          const fns = withModuleElf(file, scratch, textFunctions);
-          functionCache.set(name, fns);
-          lines.push(`${name}\t${[...fns].join(' ')}`);
-        }
-      } finally {
-        cleanup();
+      for (const [name] of sorted) {
+        const fns = found.get(name)!;
+        functionCache.set(name, fns);
+        lines.push(`${name}\t${[...fns].join(' ')}`);
       }
       try {
         fs.mkdirSync(path.dirname(indexFile), { recursive: true });
@@ -226,14 +284,10 @@ export function kernelModules(opts: KernelModulesOptions): KernelModules | undef
         let btf: Btf | undefined;
         if (live) btf = Btf.fromFile(live, base);
         else {
-          try {
-            btf = withModuleElf(fileOf(key), scratch, (elf) => {
-              const data = elf.readSection('.BTF');
-              return data ? Btf.fromBuffer(data, base) : undefined;
-            });
-          } finally {
-            cleanup();
-          }
+          btf = withModuleElf(fileOf(key), (elf) => {
+            const data = elf.readSection('.BTF');
+            return data ? Btf.fromBuffer(data, base) : undefined;
+          });
         }
         btfCache.set(key, btf);
       }
