@@ -33,6 +33,8 @@ export interface KernelModules {
   functions(name: string): ReadonlySet<string>;
   /** Module NAME's types: its split BTF over BASE (vmlinux's); undefined when the module has no BTF. */
   btf(name: string, base: Btf): Btf | undefined;
+  /** Module NAME's file relative to lib/modules/RELEASE (`kernel/fs/xfs/xfs.ko`), as modules.dep has it. */
+  file(name: string): string | undefined;
   /** Where btf(NAME) reads from, for messages. */
   btfPath(name: string): string | undefined;
   /**
@@ -276,6 +278,10 @@ export function kernelModules(opts: KernelModulesOptions): KernelModules | undef
     isBuiltin: (name) => builtin.has(canonicalModuleName(name)),
     names: () => [...files.keys()].sort(),
     functions,
+    file: (name) => {
+      const f = files.get(canonicalModuleName(name));
+      return f === undefined ? undefined : path.relative(opts.dir, f);
+    },
     btfPath: (name) => runningBtf(name) ?? files.get(canonicalModuleName(name)),
     btf: (name, base) => {
       const key = canonicalModuleName(name);

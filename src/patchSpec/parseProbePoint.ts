@@ -283,7 +283,8 @@ function parseKprobe(text: string, from: number, ret: boolean): ProbePoint | Pro
   const colon = text.indexOf(':', from);
   if (colon >= 0 && colon < siteEnd) {
     if (colon === from) return missing('module name before :', from, kind);
-    const badModule = checkChars(text, from, colon, MODULE_CHARS, kind, false);
+    // bpftrace's kprobe:*:FUNC, kprobe:xfs*:xfs_file_*: a wildcard over the modules too (read-only, as a function wildcard).
+    const badModule = checkChars(text, from, colon, MODULE_CHARS, kind, true);
     if (badModule) return badModule;
     module = text.slice(from, colon);
     from = colon + 1;
@@ -291,6 +292,7 @@ function parseKprobe(text: string, from: number, ret: boolean): ProbePoint | Pro
   const site = functionAtFile(text, from, siteEnd, kind);
   if (isProbePointError(site)) return site;
   const { func, file } = site;
+  if (module?.includes('*') && file !== undefined) return moduleWildcardWithFile(text, kind, module, func);
   const q = qualifiers(module, file);
   if (plus < 0) return ret ? { kind: 'kretprobe', func, ...q } : { kind: 'kprobe', func, offset: 0, ...q };
   if (ret) {
@@ -298,6 +300,9 @@ function parseKprobe(text: string, from: number, ret: boolean): ProbePoint | Pro
   }
   if (func.includes('*')) {
     return fail('an offset needs one function, not a wildcard', plus, text.length - plus, `write kprobe:${func} or name a single function`);
+  }
+  if (module?.includes('*')) {
+    return fail('an offset needs one module, not a wildcard', plus, text.length - plus, `write kprobe:${module}:${func} or name the module`);
   }
   const offset = parseOffset(text.slice(plus + 1));
   if (offset === undefined) {
@@ -325,6 +330,14 @@ function functionAtFile(text: string, from: number, to: number, kind: 'kprobe' |
   if (badFile) return badFile;
   if (func.includes('*')) return fail('a file qualifier needs one function, not a wildcard', at, to - at, `write ${kind}:${func} or name a single function`);
   return { func, file: text.slice(at + 1, to) };
+}
+
+/** `kprobe:xfs*:f@file.c`: a file names one function's body, of one module. */
+function moduleWildcardWithFile(text: string, kind: 'kprobe' | 'kretprobe', module: string, func: string): ProbePointError {
+  const at = text.indexOf('@');
+  const stop = /[+"]/.exec(text.slice(at));
+  const end = stop ? at + stop.index : text.length;
+  return fail('a file qualifier needs one module, not a wildcard', at, end - at, `write ${kind}:${module}:${func} or name the module`);
 }
 
 function parseOffset(text: string): number | undefined {
@@ -638,9 +651,14 @@ function parseSystemTap(text: string): ProbePoint | ProbePointError {
   if (head.name === 'module') {
     const mod = head.arg!;
     if (mod.value === '') return missing('module name', mod.start, ret ? 'kretprobe' : 'kprobe');
-    const badModule = checkChars(text, mod.start, mod.start + mod.value.length, MODULE_CHARS, ret ? 'kretprobe' : 'kprobe', false);
+    // SystemTap's module("*").function("F"), module("xfs*"): as kprobe:*:F.
+    const badModule = checkChars(text, mod.start, mod.start + mod.value.length, MODULE_CHARS, ret ? 'kretprobe' : 'kprobe', true);
     if (badModule) return badModule;
-    return stapFunction(text, arg.start, argEnd, ret, mod.value);
+    const point = stapFunction(text, arg.start, argEnd, ret, mod.value);
+    if (!isProbePointError(point) && mod.value.includes('*') && 'file' in point && point.file !== undefined) {
+      return moduleWildcardWithFile(text, ret ? 'kretprobe' : 'kprobe', mod.value, point.func);
+    }
+    return point;
   }
   const path = head.arg;
   if (!path) return unsupported(head, 'process needs the binary path in quotes');

@@ -61,6 +61,7 @@ export function resolveKernelFunction(
   label: string,
   options: ResolveOptions,
 ): Resolution<FunctionPlacement> | ResolveError {
+  if (point.module?.includes('*')) return resolveModuleWildcard(kind, point.module, point.func, facts, options);
   if (point.func.includes('*')) return resolveWildcard(kind, point.func, facts, options, point.module);
   const site = resolveFunctionSite(point, facts, kind);
   if ('message' in site) return site;
@@ -132,23 +133,72 @@ function resolveWildcard(kind: FunctionKind, pattern: string, facts: KernelFunct
     };
   }
   const re = globToRegExp(pattern);
-  const matched = [...symbols].filter((s) => re.test(s) && !s.includes('.') && !s.startsWith('__pfx_')).sort();
+  const matched = [...symbols].filter((s) => re.test(s) && isProbeableName(s)).sort();
   const spelt = module !== undefined ? `${kind}:${module}:${pattern}` : `${kind}:${pattern}`;
   if (matched.length === 0) return { message: `${spelt} matches no function of ${where}`, hint: `guru list '${spelt}'` };
-  if (matched.length > options.probeBudget) {
-    return { message: `${spelt} matches ${matched.length} functions, more than the ${options.probeBudget} kernel probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
+  const sites = matched.map((symbol): FunctionSite => ({ symbol, notes: [], ...(module !== undefined && { module }) }));
+  return wildcardResolution(kind, spelt, pattern, sites, facts, options, module !== undefined ? { module } : {});
+}
+
+/** Every match of a wildcard, each typed on its own, read-only. SITES are the matches; labels are their symbols, or MODULE:SYMBOL when the module is a wildcard too. */
+function wildcardResolution(
+  kind: FunctionKind,
+  spelt: string,
+  pattern: string,
+  sites: FunctionSite[],
+  facts: KernelFunctionFacts,
+  options: ResolveOptions,
+  inModule: { module?: string },
+): Resolution<FunctionPlacement> | ResolveError {
+  if (sites.length > options.probeBudget) {
+    return { message: `${spelt} matches ${sites.length} functions, more than the ${options.probeBudget} kernel probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
   const writesRefused = 'writes are refused on wildcard probes';
-  const variants = matched.map((symbol) => {
-    const site = { symbol, notes: [], ...(module !== undefined && { module }) };
+  const labelOf = (site: FunctionSite): string => (inModule.module === undefined && site.module !== undefined ? kprobeSymbolName(site) : site.symbol);
+  const variants = sites.map((site) => {
     const r = functionEntryOrReturn(kind, site, facts, `${kind}:${kprobeSymbolName(site)}`);
     const targets = new Map([...r.targets].map(([name, t]) => [name, { ...t, writable: false }]));
-    return { label: symbol, scope: { targets, unavailableTargets: r.unavailableTargets, readOnly: r.readOnly, writeWarnings: r.writeWarnings, writesRefused, unknownTargetNote: r.unknownTargetNote, btfModule: r.btfModule } };
+    return { label: labelOf(site), scope: { targets, unavailableTargets: r.unavailableTargets, readOnly: r.readOnly, writeWarnings: r.writeWarnings, writesRefused, unknownTargetNote: r.unknownTargetNote, btfModule: r.btfModule } };
   });
   const first = variants[0]!.scope;
-  const inModule = module !== undefined ? { module } : {};
-  const placement: FunctionPlacement = kind === 'kretprobe' ? { kind, symbol: pattern, symbols: matched, ...inModule } : { kind, symbol: pattern, symbols: matched, offset: 0, ...inModule };
+  const symbols = sites.map(labelOf);
+  const placement: FunctionPlacement = kind === 'kretprobe' ? { kind, symbol: pattern, symbols, ...inModule } : { kind, symbol: pattern, symbols, offset: 0, ...inModule };
   return { ...first, placement, variants };
+}
+
+/**
+ * bpftrace's `kprobe:*:FUNC` / `kprobe:xfs*:xfs_file_*` (SystemTap's
+ * `module("*").function(...)`): FUNC (a name or a wildcard) in every
+ * loadable module whose name matches, from the index of all modules'
+ * functions. A wildcard probe like the others: read-only, each match typed
+ * from its module's BTF, registered best effort (a match in a module that
+ * is not loaded is not probed, and the summary says so). The kprobe of
+ * each match looks up MODULE:FUNC, and the match is labelled so.
+ */
+function resolveModuleWildcard(kind: FunctionKind, modulePattern: string, pattern: string, facts: KernelFunctionFacts, options: ResolveOptions): Resolution<FunctionPlacement> | ResolveError {
+  const { release } = facts;
+  const spelt = `${kind}:${modulePattern}:${pattern}`;
+  const modules = facts.modules?.();
+  if (!modules) {
+    return { message: `${spelt} needs the module files of ${release}, and none were found`, hint: `use a kernel from the store (--kernel debian:6.1), or install the kernel's modules (/lib/modules/${release})` };
+  }
+  const moduleRe = globToRegExp(canonicalModuleName(modulePattern));
+  const funcRe = globToRegExp(pattern);
+  const sites: FunctionSite[] = [];
+  for (const [func, defining] of modules.functionIndex()) {
+    if (!funcRe.test(func) || !isProbeableName(func)) continue;
+    for (const module of defining) if (moduleRe.test(module)) sites.push({ symbol: func, module, notes: [] });
+  }
+  sites.sort((a, b) => a.module!.localeCompare(b.module!) || a.symbol.localeCompare(b.symbol));
+  if (sites.length === 0) {
+    const inVmlinux = !pattern.includes('*') && facts.functionSymbols()?.has(pattern);
+    const anyModule = modules.names().some((m) => moduleRe.test(m));
+    return {
+      message: anyModule ? `${spelt} matches no function of the loadable modules matching ${modulePattern}` : `${release} has no loadable module matching ${modulePattern}`,
+      hint: inVmlinux ? `${pattern} is a function of the kernel itself: write ${kind}:${pattern}` : `guru list '${kind}:${modulePattern}:*' lists the functions of those modules`,
+    };
+  }
+  return wildcardResolution(kind, spelt, `${modulePattern}:${pattern}`, sites, facts, options, {});
 }
 
 export function slug(s: string): string {
@@ -250,14 +300,23 @@ function listModuleFunctions(kind: FunctionKind, module: string, glob: string, f
   const modules = facts.modules?.();
   if (!modules) throw new EnvironmentError(`the module files of ${facts.release} are not known`, 'use a kernel from the store (--kernel debian:6.1), or install the kernel\'s modules (/lib/modules/RELEASE)');
   const name = canonicalModuleName(module);
-  if (!modules.has(name)) throw new UserError(`${facts.release} has no loadable module ${module}`, `its modules are in ${modules.dir}`);
   const re = globToRegExp(glob);
-  const names = [...modules.functions(name)].filter((n) => isProbeableName(n) && re.test(n)).sort();
-  const entries = names.map((fn): ListEntry => {
-    const point = `${kind}:${name}:${fn}`;
+  let found: { module: string; fn: string }[];
+  if (name.includes('*')) {
+    // kprobe:xfs*:xfs_file_*: from the index of every module's functions.
+    const moduleRe = globToRegExp(name);
+    found = [...modules.functionIndex()].flatMap(([fn, defining]) => (isProbeableName(fn) && re.test(fn) ? defining.filter((m) => moduleRe.test(m)).map((m) => ({ module: m, fn })) : []));
+    found.sort((a, b) => a.module.localeCompare(b.module) || a.fn.localeCompare(b.fn));
+  } else {
+    if (!modules.has(name)) throw new UserError(`${facts.release} has no loadable module ${module}`, `its modules are in ${modules.dir}`);
+    found = [...modules.functions(name)].filter((n) => isProbeableName(n) && re.test(n)).sort().map((fn) => ({ module: name, fn }));
+  }
+  const entries = found.map(({ module: m, fn }): ListEntry => {
+    const point = `${kind}:${m}:${fn}`;
     if (!opts.verbose) return { point };
-    const r = functionEntryOrReturn(kind, { symbol: fn, module: name, notes: [] }, facts, point);
+    const r = functionEntryOrReturn(kind, { symbol: fn, module: m, notes: [] }, facts, point);
     return r.declaration ? { point, declaration: r.declaration, targets: r.listed } : { point, targets: r.listed, note: r.note };
   });
-  return { release: facts.release, entries, sources: [`${modules.btfPath(name) ?? name} (symbols and BTF)`] };
+  const sources = name.includes('*') ? [`the function index of ${modules.dir} (symbols), each module's BTF`] : [`${modules.btfPath(name) ?? name} (symbols and BTF)`];
+  return { release: facts.release, entries, sources };
 }

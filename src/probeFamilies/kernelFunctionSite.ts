@@ -4,12 +4,13 @@
 // target's modules defines it), the compiler's clone of it when only that
 // exists (`copy_strings` is `copy_strings.isra.0` in Debian's 6.1), and with
 // SystemTap's file qualifier, the function defined in that file.
+import path from 'node:path';
 import { kernelFunctionHint } from '../diagnostics/kernelFunctionHint.js';
 import { nearestName } from '../diagnostics/nearestName.js';
 import type { Btf } from '../debuginfo/btf.js';
 import { EnvironmentError } from '../errors.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
-import { canonicalModuleName } from '../kernelFacts/kernelModules.js';
+import { canonicalModuleName, type KernelModules } from '../kernelFacts/kernelModules.js';
 import type { KernelFunctionQualifiers } from '../patchSpec/types.js';
 import { sameFile } from './sourceLine/resolveLine.js';
 import type { ResolveError } from './types.js';
@@ -99,6 +100,59 @@ function functionInFile(func: string, file: string, facts: KernelFunctionFacts):
 }
 
 /**
+ * The source directory a module is built from, from its place in the tree
+ * (`kernel/fs/xfs/xfs.ko` → `fs/xfs`), and whether FILE lies there: guru's
+ * store keeps no module debug info, so this is all that tells a module's
+ * files (a module of several directories, like amdgpu, has files outside it).
+ */
+function moduleFileCheck(module: string, file: string, modules: KernelModules): { dir?: string; inDir: boolean } {
+  const rel = modules.file(module);
+  if (rel === undefined) return { inDir: true };
+  const dir = path.posix.dirname(rel.split(path.sep).join('/')).replace(/^kernel\//, '');
+  const fileDir = path.posix.dirname(file);
+  if (fileDir === '.') return { dir, inDir: true };
+  const inDir = `/${fileDir}/`.includes(`/${dir}/`) || `/${dir}/`.endsWith(`/${fileDir}/`);
+  return { dir, inDir };
+}
+
+/** The note on a module function's FILE: what was checked. */
+function moduleFileNote(func: string, file: string, module: string, modules: KernelModules): string {
+  const { dir, inDir } = moduleFileCheck(module, file, modules);
+  if (dir === undefined) return `${func}@${file}: the file is not checked (a module's debug info is not in guru's kernel store)`;
+  return inDir
+    ? `${func}@${file}: ${module} is built in ${dir}; the file itself is not checked (a module's debug info is not in guru's kernel store)`
+    : `${func}@${file}: ${module} is built in ${dir}, and ${file} is not there; the file is not checked (a module's debug info is not in guru's kernel store)`;
+}
+
+/**
+ * `kernel.function("FUNC@FILE")` for a function vmlinux does not have: the
+ * modules defining FUNC whose directory holds FILE (`af_alg_sendmsg@crypto/af_alg.c`
+ * is af_alg's); undefined when no module defines FUNC.
+ */
+function moduleFunctionInFile(func: string, file: string, facts: KernelFunctionFacts, kind: string): FunctionSite | ResolveError | undefined {
+  const modules = facts.modules?.();
+  const defining = modules?.modulesDefining(func) ?? [];
+  if (!modules || defining.length === 0) return undefined;
+  const here = defining.filter((m) => moduleFileCheck(m, file, modules).inDir);
+  if (here.length === 1) {
+    const module = here[0]!;
+    return {
+      symbol: func,
+      module,
+      notes: [`${func} is a function of the module ${module} (probed as ${module}:${func}; it must be loaded: modprobe ${module})`, moduleFileNote(func, file, module, modules)],
+    };
+  }
+  const dirs = defining.map((m) => `${m} (${moduleFileCheck(m, file, modules).dir ?? '?'})`).join(', ');
+  if (here.length === 0) {
+    return {
+      message: `${func} is not a function of ${file} on ${facts.release}: it is defined by the module${defining.length > 1 ? 's' : ''} ${dirs}`,
+      hint: `write ${kind}:${defining[0]}:${func}${defining.length > 1 ? ' naming the module' : ''}, or the file of that directory`,
+    };
+  }
+  return { message: `${func}@${file} is a function of ${here.length} modules of ${facts.release}: ${here.join(', ')}`, hint: `name the module: ${kind}:${here[0]}:${func}` };
+}
+
+/**
  * The function POINT names on the target. Without a symbol list the name is
  * taken as written (the kernel checks it when the module registers).
  */
@@ -128,11 +182,16 @@ export function resolveFunctionSite(point: { func: string } & KernelFunctionQual
       hint: kernelFunctionHint({ name: func, symbols: modules.functions(module), spell: (n) => `${kind}:${module}:${n}`, listKind: undefined }),
     }));
     if ('message' in site) return site;
-    if (point.file !== undefined) site.notes.push(`${func}@${point.file}: the file is not checked (a module's debug info is not in guru's kernel store)`);
+    if (point.file !== undefined) site.notes.push(moduleFileNote(func, point.file, module, modules));
     return { ...site, module };
   }
 
   if (point.file !== undefined) {
+    // Not vmlinux's (nor a clone of one of its functions): a loadable module's, which vmlinux's DWARF does not know.
+    if (symbols && !symbols.has(func) && cloneOf(func, symbols).length === 0) {
+      const inModule = moduleFunctionInFile(func, point.file, facts, kind);
+      if (inModule) return inModule;
+    }
     const inFile = functionInFile(func, point.file, facts);
     if ('message' in inFile) return inFile;
     if (inFile.symbol) {

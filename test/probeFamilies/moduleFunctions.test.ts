@@ -116,3 +116,63 @@ test("guru list -v kprobe:af_alg:af_alg_send*: the module's functions, typed fro
   expect(r.entries.map((e) => e.point)).toEqual(['kprobe:af_alg:af_alg_sendmsg', 'kprobe:af_alg:af_alg_sendpage']);
   expect(r.entries[0]!.declaration).toBe('int af_alg_sendmsg(struct socket *sock, struct msghdr *msg, size_t size, unsigned int ivsize)');
 });
+
+test('kernel.function("FUNC@FILE") of a module: the module whose directory holds FILE; module("M").function("F@FILE") says what was checked', () => {
+  const plan = buildPlan(
+    specWith(
+      `on: kernel.function("af_alg_sendmsg@crypto/af_alg.c")\n    do: [ '$size = 1' ]`,
+      `on: module("xfs").function("xfs_file_remap_range@fs/xfs/xfs_file.c").return\n    do: [ 'log("%d", $return)' ]`,
+    ),
+    facts,
+  );
+  expect(plan.probes.map((p) => ('module' in p ? `${p.module}:${p.symbol}` : '?'))).toEqual(['af_alg:af_alg_sendmsg', 'xfs:xfs_file_remap_range']);
+  // Typed from the module's BTF, writable: a named probe.
+  expect(plan.probes[0]!.targets.find((t) => t.name === '$size')).toMatchObject({ ctype: 'size_t', writable: true });
+  const text = describePlan(plan);
+  expect(text).toContain('note: af_alg_sendmsg is a function of the module af_alg (probed as af_alg:af_alg_sendmsg');
+  expect(text).toContain("note: af_alg_sendmsg@crypto/af_alg.c: af_alg is built in crypto; the file itself is not checked (a module's debug info is not in guru's kernel store)");
+  expect(text).toContain('note: xfs_file_remap_range@fs/xfs/xfs_file.c: xfs is built in fs/xfs; the file itself is not checked');
+  expect(manifestOf(plan).probes.map((p) => p.module)).toEqual(['af_alg', 'xfs']);
+  // A file outside the module's directory is refused for a bare name (it names no module's function there) ...
+  const refused = refusalText(() => buildPlan(specWith('on: kernel.function("af_alg_sendmsg@fs/open.c")'), facts));
+  expect(refused).toContain(`af_alg_sendmsg is not a function of fs/open.c on ${facts.release}: it is defined by the module af_alg (crypto)`);
+  expect(refused).toContain('hint: write kprobe:af_alg:af_alg_sendmsg, or the file of that directory');
+  // ... and said for a named module (amdgpu-like modules build files of other directories).
+  const named = describePlan(buildPlan(specWith('on: module("af_alg").function("af_alg_sendmsg@net/socket.c")'), facts));
+  expect(named).toContain('af_alg is built in crypto, and net/socket.c is not there');
+  // vmlinux's FUNC@FILE still goes through DWARF.
+  expect(refusalText(() => buildPlan(specWith('on: kernel.function("vfs_read@fs/open.c")'), facts))).toContain(`${facts.release} has no function vfs_read defined in fs/open.c`);
+});
+
+test('kprobe:*:FUNC and kprobe:xfs*:xfs_file_*: a wildcard over modules, each match MODULE:FUNC typed from its BTF, read-only', () => {
+  const modules = facts.modules!()!;
+  const plan = buildPlan(
+    specWith(
+      `on: kprobe:*:af_alg_sendmsg\n    do: [ 'log("%s %d", func, $size)' ]`,
+      `on: kretprobe:xfs*:xfs_file_*\n    do: [ 'log("%s %d", func, $return)' ]`,
+      `on: module("af_*").function("af_alg_sendmsg")\n    do: [ 'log("again %d", $size)' ]`,
+    ),
+    facts,
+  );
+  const [one, xfs, stap] = plan.probes;
+  expect('symbols' in one! && one.symbols).toEqual(['af_alg:af_alg_sendmsg']);
+  expect(one!.variants![0]!.targets.find((t) => t.name === '$size')).toMatchObject({ ctype: 'size_t', writable: false });
+  // The oracle: the index of every module's functions (readelf agrees with it, above).
+  const expected = [...modules.functionIndex()].filter(([fn, ms]) => /^xfs_file_/.test(fn) && !fn.includes('.') && ms.includes('xfs')).map(([fn]) => `xfs:${fn}`).sort();
+  expect(expected.length).toBeGreaterThan(5);
+  expect('symbols' in xfs! && xfs.symbols).toEqual(expected);
+  expect(xfs!.variants!.find((v) => v.label === 'xfs:xfs_file_remap_range')!.targets.find((t) => t.name === '$return')?.ctype).toBe('loff_t');
+  expect('symbols' in stap! && stap.symbols).toEqual(['af_alg:af_alg_sendmsg']);
+  const c = renderModule(plan).files['probes.c']!;
+  expect(c).toContain('.symbol_name = "xfs:xfs_file_remap_range"');
+  // Both af_alg_sendmsg probes share one kprobe, run in spec order.
+  expect(c.match(/\.symbol_name = "af_alg:af_alg_sendmsg"/g)).toHaveLength(1);
+  expect(refusalText(() => buildPlan(specWith(`on: kprobe:*:af_alg_sendmsg\n    do: [ '$size = 1' ]`), facts))).toContain('writes are refused on wildcard probes');
+  const vmlinux = refusalText(() => buildPlan(specWith('on: kprobe:*:vfs_read'), facts));
+  expect(vmlinux).toContain('kprobe:*:vfs_read matches no function of the loadable modules matching *');
+  expect(vmlinux).toContain('hint: vfs_read is a function of the kernel itself: write kprobe:vfs_read');
+  expect(refusalText(() => buildPlan(specWith('on: kprobe:nosuch*:f'), facts))).toContain(`${facts.release} has no loadable module matching nosuch*`);
+  // guru list lists the same matches.
+  const r = listProbePoints(parseListPattern('kretprobe:xfs*:xfs_file_*'), facts, { verbose: false });
+  expect(r.entries.map((e) => e.point)).toEqual(expected.map((s) => `kretprobe:${s}`));
+});
