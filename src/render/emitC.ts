@@ -11,6 +11,10 @@ import type { PlanGuard, PlanMap, PlanVar } from '../plan/types.js';
 import { isCommGlob, kernelGlobPattern } from '../patchSpec/commPattern.js';
 import { localAccessor } from '../probeFamilies/sourceLine/localAccessors.js';
 import { isUnsignedExpr } from '../expr/unsignedness.js';
+import { forEachExpr } from '../expr/irWalk.js';
+
+/** The kernel's atomic64 operations that do a var's update in one step (atomic64_add(i, v), ...). */
+const ATOMIC64_OPS: Partial<Record<string, string>> = { '+': 'add', '-': 'sub', '|': 'or', '&': 'and', '^': 'xor' };
 
 /** Hands out string slots; one allocator per C statement (strings never outlive one). */
 export class StringSlots {
@@ -121,6 +125,8 @@ export function varSymbol(v: { name: string; scope: 'thread' | 'global' }): stri
 export class CEmitter {
   /** Spec line of the item being emitted, for faults raised inside it. */
   private line = 0;
+  /** While a global var's atomic update is emitted: that var is read as C (its old value), not from memory. */
+  private selfAs?: { id: number; c: string };
 
   private unsigned(e: IrExpr): boolean {
     return isUnsignedExpr(e, {
@@ -147,6 +153,7 @@ export class CEmitter {
         return e.target.access.kind === 'local' ? this.readLocal(e.target) : readTarget(e.target);
       case 'var': {
         const v = this.ctx.vars.find((x) => x.scope === e.scope && x.id === e.id)!;
+        if (e.scope === 'global' && this.selfAs?.id === e.id) return this.selfAs.c;
         return e.scope === 'thread' ? `guru_tvar_get(${varSymbol(v)})` : `atomic64_read(&guru_globals[${varSymbol(v)}])`;
       }
       case 'param':
@@ -249,10 +256,9 @@ export class CEmitter {
         return [`GURU_WRITE(${s.space}, ${this.expr(s.addr, slots)}, ${s.ctype}, ${this.expr(s.value, slots)}, ${s.line});`];
       case 'setVar': {
         const v = this.ctx.vars.find((x) => x.scope === s.scope && x.id === s.id)!;
+        if (v.scope === 'global') return this.setGlobal(v, s.value, slots);
         const value = convertForVar(this.expr(s.value, slots), v.type);
-        return v.scope === 'thread'
-          ? [`GURU_TVAR_SET(${varSymbol(v)}, ${value}, ${s.line});`]
-          : [`atomic64_set(&guru_globals[${varSymbol(v)}], ${value});`];
+        return [`GURU_TVAR_SET(${varSymbol(v)}, ${value}, ${s.line});`];
       }
       case 'log':
         return [
@@ -277,6 +283,48 @@ export class CEmitter {
         return this.aggregate(s, slots);
     }
     throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
+  }
+
+  /**
+   * A global var is one atomic64_t that handlers on every CPU update at
+   * once, so a new value that reads the var itself (`hits += 1`, `hits =
+   * hits * 2`, `hits++`) is one atomic read-modify-write, never a read and a
+   * separate set (two CPUs would both read 5 and both store 6: a lost
+   * count). A 64-bit var updated by + - | & ^ with an operand that does not
+   * read it is atomic64_add/sub/or/and/xor (x86 has each as one locked
+   * instruction); any other update (another operator, a 32-bit or bool var
+   * whose value wraps, the var on both sides) is a cmpxchg loop that
+   * computes the new value from the old one it replaces: lock-free, so safe
+   * in any handler context, NMI included, and it retries only when another
+   * CPU changed the var in between. A value that does not read the var is
+   * stored with atomic64_set.
+   */
+  private setGlobal(v: PlanVar, value: IrExpr, slots: StringSlots): string[] {
+    const slot = `&guru_globals[${varSymbol(v)}]`;
+    const isSelf = (e: IrExpr): boolean => e.k === 'var' && e.scope === 'global' && e.id === v.id;
+    const readsSelf = (e: IrExpr): boolean => {
+      let found = false;
+      forEachExpr(e, (x) => {
+        if (isSelf(x)) found = true;
+      });
+      return found;
+    };
+    if (!readsSelf(value)) return [`atomic64_set(${slot}, ${convertForVar(this.expr(value, slots), v.type)});`];
+    const wide = v.type === 's64' || v.type === 'u64';
+    if (wide && value.k === 'binary' && ATOMIC64_OPS[value.op]) {
+      const commutes = value.op !== '-';
+      const other = isSelf(value.left) ? value.right : commutes && isSelf(value.right) ? value.left : undefined;
+      if (other && !readsSelf(other)) return [`atomic64_${ATOMIC64_OPS[value.op]}(${this.expr(other, slots)}, ${slot});`];
+    }
+    // The new value is computed from __old (the var as this CPU last saw it) each time round.
+    this.selfAs = { id: v.id, c: '__old' };
+    let next: string;
+    try {
+      next = convertForVar(this.expr(value, slots), v.type);
+    } finally {
+      this.selfAs = undefined;
+    }
+    return [`{ s64 __old = atomic64_read(${slot}); do { } while (!atomic64_try_cmpxchg(${slot}, &__old, ${next})); }`];
   }
 
   /**

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { EnvironmentError, UserError } from '../errors.js';
 import type { VmKernel } from './vmKernel.js';
-import type { Accelerator } from './accelerator.js';
+import type { Accelerator, TcgThreads } from './accelerator.js';
 import { guestCommandScript, guestVmEnv } from './guestCommand.js';
 import { parseGuestStatus, type GuestStatus } from './guestStatus.js';
 import { guestInitramfs } from './initramfs.js';
@@ -48,6 +48,8 @@ export interface RunInVmOptions {
   signal?: AbortSignal;
   /** Force an accelerator instead of the probed choice. */
   accel?: Accelerator;
+  /** How TCG runs several guest CPUs (vmPolicy.ts tcgThreads: 'single' unless GURU_VM_TCG_THREADS says otherwise). */
+  tcgThreads?: TcgThreads;
   /** Randomize the kernel's base address (boots the compressed image: ~2 s slower under TCG). Default off. */
   kaslr?: boolean;
   /**
@@ -77,7 +79,7 @@ export async function runInVm(opts: RunInVmOptions): Promise<VmRunResult> {
   if (opts.argv.length === 0) throw new UserError('no command to run in the VM', 'put it after --, e.g. guru vm -- uname -r');
   const policy = await chooseVmPolicy(
     // Instruction counting is TCG's: KVM runs the guest on the real CPU.
-    { kernel: opts.kernel, memMB: opts.memMB, cpus: opts.cpus, kernelArgs: opts.kernelArgs, accel: opts.icount ? 'tcg' : opts.accel, kaslr: opts.kaslr },
+    { kernel: opts.kernel, memMB: opts.memMB, cpus: opts.cpus, kernelArgs: opts.kernelArgs, accel: opts.icount ? 'tcg' : opts.accel, kaslr: opts.kaslr, tcgThreads: opts.tcgThreads },
     () => kvmBootsHere(opts.kernel),
   );
   return runSession(policy, opts);

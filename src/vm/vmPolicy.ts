@@ -31,6 +31,8 @@ export interface VmPolicyRequest {
    * /proc/kallsyms then matches System.map.
    */
   kaslr?: boolean;
+  /** TCG with several CPUs: run them at once ('multi': a test of concurrency) or in turn; default tcgThreads(). */
+  tcgThreads?: TcgThreads;
 }
 
 export interface VmPolicy {
@@ -67,7 +69,7 @@ export async function chooseVmPolicy(req: VmPolicyRequest, probeKvm: () => Promi
   return {
     accel: choice.accel,
     accelReason: choice.reason,
-    tcgThreads: tcgThreads(),
+    tcgThreads: req.tcgThreads ?? tcgThreads(),
     // Under KVM the guest sees the host CPU; under TCG QEMU's default model boots fastest.
     cpuModel: choice.accel === 'kvm' ? 'host' : 'qemu64',
     cpus,

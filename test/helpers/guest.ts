@@ -133,6 +133,12 @@ export interface GuestOptions {
   cpus?: number;
   /** Extra kernel command-line words. */
   kernelArgs?: string[];
+  /**
+   * Run the guest CPUs at once (multi-threaded TCG) instead of in turn: for
+   * tests of what CPUs do at the same time. Only where nothing runs a probed
+   * function while kprobes are armed or disarmed (vmPolicy.ts tcgThreads).
+   */
+  tcgThreads?: 'single' | 'multi';
 }
 
 /**
@@ -141,7 +147,7 @@ export interface GuestOptions {
  * does, this throws with those lines, whatever the script printed.
  */
 export async function runGuestScript(kernel: StoredKernel, script: string, options: number | GuestOptions = {}): Promise<GuestRun> {
-  const { timeoutMs = 240_000, cpus, kernelArgs } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { timeoutMs = 240_000, cpus, kernelArgs, tcgThreads } = typeof options === 'number' ? { timeoutMs: options } : options;
   const checked = [
     '(',
     script,
@@ -150,7 +156,7 @@ export async function runGuestScript(kernel: StoredKernel, script: string, optio
     `printf '[guru-kernel-problems:'; dmesg | grep -E '${KERNEL_PROBLEMS}'; printf ']<<\\n'`,
     'exit $__guru_rc',
   ].join('\n');
-  const r = await runInVm({ kernel, argv: ['sh', '-c', checked], timeoutMs, stdio: 'pipe', cwd: process.cwd(), cpus, kernelArgs });
+  const r = await runInVm({ kernel, argv: ['sh', '-c', checked], timeoutMs, stdio: 'pipe', cwd: process.cwd(), cpus, kernelArgs, tcgThreads });
   if (r.timedOut) throw new Error(`the guest script timed out after ${timeoutMs} ms`);
   const run = { exitCode: r.exitCode, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
   const problems = markers(run.stdout).get('guru-kernel-problems');

@@ -54,9 +54,9 @@ static noinline void probe0_syscall_openat_run(struct pt_regs *regs, struct guru
 	ctx->sys_call = sys;
 	ctx->func_addr = func_addr;
 #line 23 "examples/open-report.yaml"
-	atomic64_set(&guru_globals[GVAR_opens], ((s64)atomic64_read(&guru_globals[GVAR_opens]) + 1));
+	atomic64_add(1, &guru_globals[GVAR_opens]);
 #line 24 "examples/open-report.yaml"
-	atomic64_set(&guru_globals[GVAR_root_opens], ((s64)atomic64_read(&guru_globals[GVAR_root_opens]) + ((s64)guru_uid() == 0)));
+	atomic64_add(((s64)guru_uid() == 0), &guru_globals[GVAR_root_opens]);
 #line 61 "probes.c"
 	goto out;
 out:
@@ -94,7 +94,7 @@ static void probe1_timer_1s(void)
 	if (!(GURU_PARAM(PARAM_quiet) == 0))
 		goto miss;
 #line 28 "examples/open-report.yaml"
-	atomic64_set(&guru_globals[GVAR_reports], ((s64)atomic64_read(&guru_globals[GVAR_reports]) + 1));
+	atomic64_add(1, &guru_globals[GVAR_reports]);
 #line 29 "examples/open-report.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_int(ctx, atomic64_read(&guru_globals[GVAR_reports]));

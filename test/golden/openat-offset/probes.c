@@ -30,7 +30,7 @@ static noinline void probe0_kprobe_do_sys_openat2_0x5_run(struct pt_regs *regs, 
 		return;
 	ctx->func_addr = func_addr;
 #line 17 "examples/openat-offset.yaml"
-	atomic64_set(&guru_globals[GVAR_opens], ((s64)atomic64_read(&guru_globals[GVAR_opens]) + 1));
+	atomic64_add(1, &guru_globals[GVAR_opens]);
 #line 18 "examples/openat-offset.yaml"
 	guru_log_begin(ctx, 0);
 	guru_log_str(ctx, guru_comm(ctx, 0));
