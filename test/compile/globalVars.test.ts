@@ -1,4 +1,4 @@
-// Global vars are atomic (DESIGN.md, State): an update that reads the var
+// Global vars are atomic (docs/spec.md, Variables): an update that reads the var
 // itself is one atomic read-modify-write in the C emitted (atomic64_add,
 // _sub, _or, _and, _xor, or a cmpxchg loop), never an atomic64_read and a
 // separate atomic64_set, which loses counts when two CPUs update at once

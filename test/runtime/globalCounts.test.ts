@@ -1,4 +1,4 @@
-// Global vars are atomic (DESIGN.md, State): two programs pinned to the two
+// Global vars are atomic (docs/spec.md, Variables): two programs pinned to the two
 // guest CPUs call getpid(2) CALLS times each, at once, and every update of a
 // global var the probe makes (+=, -=, x = x + e, ++, a u32 var's +=, an
 // update through * and +, |=) must count each of the 2 x CALLS hits. Before
