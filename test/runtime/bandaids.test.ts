@@ -14,7 +14,8 @@
 // The same boot calls a kernel function of guru's allow-list (typed kernel
 // calls, issue #10 step 5): send_sig() to the parent of a child, at once
 // from a syscall probe and from an irq_work out of an int3 kprobe (NMI
-// context), each signal delivered once.
+// context), each signal delivered once; and a call that fires its own
+// probe (send_sig at signal_generate) is made once, its echo refused.
 import fs from 'node:fs';
 import { buildFor, compileProgram, describeEachKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 import { parsePrometheus } from '../helpers/prometheusParse.js';
@@ -36,6 +37,7 @@ describeEachKernel((storedKernel) => {
     const ring = await compileProgram('packet_ring.c', dir, 'packet_ring');
     const callsKo = await buildFor(kernel, 'test/fixtures/runtime/kernel-calls.yaml');
     const sigparent = await compileProgram('sigparent.c', dir, 'sigparent');
+    const loopKo = await buildFor(kernel, 'test/fixtures/runtime/signal-loop.yaml');
     const guru = guruCommand();
     // One line per reproducer; a killed one says so by its exit code.
     const exploits = (mark: string) =>
@@ -72,6 +74,10 @@ describeEachKernel((storedKernel) => {
         showFile('kp', '/tmp/kp'),
         showFile('calls-stats', '/tmp/calls-stats'),
         showFile('calls-summary', '/tmp/calls-summary'),
+        // A call that fires its own probe: three SIGWINCHes from the shell.
+        `${guru} apply ${loopKo} -o /tmp/loop --run 'sleep 60 & for i in 1 2 3; do kill -WINCH $!; done; kill $!; cat /sys/class/misc/guru_signal_loop/stats > /tmp/loop-stats' 2> /tmp/loop-summary; echo "[loop:$?]<<"`,
+        showFile('loop-stats', '/tmp/loop-stats'),
+        showFile('loop-summary', '/tmp/loop-summary'),
       ].join('\n'),
       // Debian's 7.x kernels force /proc/PID/mem writes past a mapping's
       // protection for a ptracer only (CONFIG_PROC_MEM_FORCE_PTRACE; 6.1 and
@@ -123,5 +129,12 @@ describeEachKernel((storedKernel) => {
     // Each call made counts as a write of its probe; none was left undone (faults 0).
     expect(seen.get('calls-stats')).toMatch(/^probe 0 hits \d+ misses \d+ writes 1 faults 0 /m);
     expect(seen.get('calls-stats')).toMatch(/^probe 1 hits \d+ misses \d+ writes 1 faults 0 /m);
+    // Each kill: the shell's signal is a hit whose call is deferred (siglock
+    // held, interrupts off) and made (a write); the deferred send_sig() is
+    // a second hit, in the irq_work, whose call is refused (a fault).
+    expect({ exit: seen.get('loop'), summary: seen.get('loop-summary') }).toEqual({ exit: '0', summary: expect.any(String) });
+    // (Other signals the shell sends or gets, SIGCHLD and SIGTERM, are guard misses.)
+    const loop = /^probe 0 hits (\d+) misses (\d+) writes (\d+) faults (\d+) /m.exec(seen.get('loop-stats') ?? '');
+    expect(loop && { matched: Number(loop[1]) - Number(loop[2]), writes: Number(loop[3]), faults: Number(loop[4]) }).toEqual({ matched: 6, writes: 3, faults: 3 });
   }, 900_000);
 });
