@@ -50,6 +50,8 @@ export interface Word {
 }
 
 const EVERY = 'every probe';
+/** Words about the probed task or code: a timer probe has neither (src/expr/handlerContext.ts). */
+const NOT_TIMERS = 'every probe but timer:';
 const RETURNS = 'return probes (kretprobe:, syscall:NAME:return)';
 
 const w = (name: string, form: Word['form'], origin: WordOrigin[], guru: string, valid: string, means: WordMeaning): Word => ({ name, form, origin, guru, valid, means });
@@ -61,16 +63,16 @@ const BOTH: WordOrigin[] = ['SystemTap', 'bpftrace'];
 
 export const WORDS: readonly Word[] = [
   // SystemTap: the task and the probe.
-  w('uid', 'call', ST, 'uid', EVERY, alias('uid')),
-  w('gid', 'call', ST, 'gid', EVERY, alias('gid')),
-  w('euid', 'call', ST, 'euid', EVERY, alias('euid')),
-  w('pid', 'call', ST, 'pid', EVERY, alias('pid')),
-  w('tid', 'call', ST, 'tid', EVERY, alias('tid')),
-  w('ppid', 'call', ST, 'ppid', EVERY, alias('ppid')),
+  w('uid', 'call', ST, 'uid', NOT_TIMERS, alias('uid')),
+  w('gid', 'call', ST, 'gid', NOT_TIMERS, alias('gid')),
+  w('euid', 'call', ST, 'euid', NOT_TIMERS, alias('euid')),
+  w('pid', 'call', ST, 'pid', NOT_TIMERS, alias('pid')),
+  w('tid', 'call', ST, 'tid', NOT_TIMERS, alias('tid')),
+  w('ppid', 'call', ST, 'ppid', NOT_TIMERS, alias('ppid')),
   w('cpu', 'call', ST, 'cpu', EVERY, alias('cpu')),
-  w('execname', 'call', ST, 'comm', EVERY, alias('comm')),
-  w('probefunc', 'call', ST, 'func', EVERY, alias('func')),
-  w('ppfunc', 'call', ST, 'func', EVERY, alias('func')),
+  w('execname', 'call', ST, 'comm', NOT_TIMERS, alias('comm')),
+  w('probefunc', 'call', ST, 'func', NOT_TIMERS, alias('func')),
+  w('ppfunc', 'call', ST, 'func', NOT_TIMERS, alias('func')),
   w('pp', 'call', ST, 'probe', EVERY, alias('probe')),
   w('retval', 'call', ST, '$return', RETURNS, alias('$return')),
   w('returnval', 'call', ST, '$return', RETURNS, alias('$return')),
@@ -80,14 +82,14 @@ export const WORDS: readonly Word[] = [
   w('printf', 'call', BOTH, 'log(), printing exactly what the format says (no newline added)', EVERY, rule('printf')),
   w('println', 'call', ST, 'its arguments one after the other, then a newline', EVERY, rule('println')),
   w('sprintf', 'call', ST, 'a format applied to its arguments, as a string to print', EVERY, rule('sprintf')),
-  w('print_backtrace', 'call', ST, 'the kernel stack, printed as SystemTap does (" 0x... : func+0x7/0x49 [kernel]" per frame)', EVERY, rule('print_backtrace')),
-  w('sprint_backtrace', 'call', ST, 'the same stack as a string to print', EVERY, rule('sprint_backtrace')),
+  w('print_backtrace', 'call', ST, 'the kernel stack, printed as SystemTap does (" 0x... : func+0x7/0x49 [kernel]" per frame)', NOT_TIMERS, rule('print_backtrace')),
+  w('sprint_backtrace', 'call', ST, 'the same stack as a string to print', NOT_TIMERS, rule('sprint_backtrace')),
   w('exit', 'call', BOTH, 'stop()', EVERY, alias('stop')),
   // SystemTap: strings.
-  w('user_string_n', 'call', ST, 'user_string(p, n)', EVERY, alias('user_string')),
+  w('user_string_n', 'call', ST, 'user_string(p, n)', NOT_TIMERS, alias('user_string')),
   w('kernel_string_n', 'call', ST, 'kernel_string(p, n)', EVERY, alias('kernel_string')),
-  w('user_string_quoted', 'call', ST, 'user_string(p) in double quotes with C escapes; NULL for 0, the address if unreadable (never a fault)', EVERY, rule('user_string_quoted')),
-  w('user_string_n_quoted', 'call', ST, 'user_string_quoted() of at most n characters', EVERY, rule('user_string_quoted')),
+  w('user_string_quoted', 'call', ST, 'user_string(p) in double quotes with C escapes; NULL for 0, the address if unreadable (never a fault)', NOT_TIMERS, rule('user_string_quoted')),
+  w('user_string_n_quoted', 'call', ST, 'user_string_quoted() of at most n characters', NOT_TIMERS, rule('user_string_quoted')),
   w('kernel_string_quoted', 'call', ST, 'the same for a kernel address', EVERY, rule('kernel_string_quoted')),
   w('thread_indent', 'call', ST, '"<usecs> <comm>(<tid>):" and an indent that grows by n per call, per thread', EVERY, rule('thread_indent')),
   // SystemTap: context variables and the syscall tapset.
@@ -111,8 +113,8 @@ export const WORDS: readonly Word[] = [
   w('retval', 'name', BT, '$return', RETURNS, alias('$return')),
   w('arg0 ... arg5', 'name', BT, 'the raw argument registers in C order ($arg1 ... $arg6, untyped)', 'kprobe:FUNC (offset 0), kretprobe:FUNC (as saved at entry)', rule('argN')),
   w('args', 'name', BT, 'args->NAME (or args.NAME) is $NAME', 'probes with named target variables (syscall:, kprobe: with BTF, tracepoints)', rule('args')),
-  w('kstack', 'call', BT, 'kstack(N): N frames at most; kstack(raw), kstack(bpftrace, N): the layout', EVERY, rule('kstack')),
-  w('kstack', 'name', BT, 'the kernel stack as bpftrace prints it (a frame per line, func+offset); kstack(N) keeps N frames, kstack(raw) shows addresses', EVERY, rule('kstack')),
+  w('kstack', 'call', BT, 'kstack(N): N frames at most; kstack(raw), kstack(bpftrace, N): the layout', NOT_TIMERS, rule('kstack')),
+  w('kstack', 'name', BT, 'the kernel stack as bpftrace prints it (a frame per line, func+offset); kstack(N) keeps N frames, kstack(raw) shows addresses', NOT_TIMERS, rule('kstack')),
   w('str', 'call', BT, 'the string at a pointer (user or kernel memory, by type or address), at most 63 characters or N; empty if unreadable', EVERY, rule('str')),
   w('ustack', 'name', BT, 'the user stack', 'uprobes (not supported yet)', {
     refused: 'ustack (user stacks) is not supported yet: user stacks come with user-space probes',
