@@ -18,6 +18,12 @@
 //   bpftrace read-only      bpftrace 0.27: kprobe:ksys_write /comm == "nomatch"/ { @c = count(); }
 //   stap read-only          SystemTap 5.6's module (stap -p4 on the host) for
 //                           probe kernel.function("ksys_write") { if (execname() == "nomatch") c <<< 1 }
+// and the per-hit cost of guru's aggregates, beside that guard miss, against
+// bpftrace's, on the same probe with a guard every write of the loop matches:
+//   guru count() hit        kprobe:ksys_write, if: comm == "bench_hit", @c = count()
+//   bpftrace count() hit    kprobe:ksys_write /comm == "bench_hit"/ { @c = count(); }
+//   guru hist() hit         the same with @h = hist($count)
+//   bpftrace hist() hit     the same with @h = hist(arg2)
 // bpftrace and staprun run in the guest from the sid root (bench/anchors),
 // each with -c running the loop once its probes are attached; where stap
 // builds no module for the kernel its error is recorded instead.
@@ -104,6 +110,20 @@ probes:
       - c = c + 1
 `;
 export const BPFTRACE_READ_ONLY = 'kprobe:ksys_write /comm == "nomatch"/ { @c = count(); }';
+
+/** The per-hit cost of guru's aggregates: the read-only probe whose guard matches the loop, with count() or hist(). */
+export const aggregateSpec = (name: string, agg: string): string => `guru: 1
+name: ${name}
+probes:
+  - on: kprobe:ksys_write
+    if: comm == "bench_hit"
+    do:
+      - ${agg}
+`;
+export const COUNT_AGG = '@c = count()';
+export const HIST_AGG = '@h = hist($count)';
+export const BPFTRACE_COUNT_HIT = 'kprobe:ksys_write /comm == "bench_hit"/ { @c = count(); }';
+export const BPFTRACE_HIST_HIT = 'kprobe:ksys_write /comm == "bench_hit"/ { @h = hist(arg2); }';
 export const STAP_READ_ONLY = 'global c\nprobe kernel.function("ksys_write") { if (execname() == "nomatch") c <<< 1 }\n';
 
 /** The guard-miss target: guru's added instructions over the floor's. */
@@ -148,6 +168,8 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
     const entryKo = await ko('bench_entry', ENTRY_SPEC);
     const hitKo = await ko('bench_hit', HIT_SPEC);
     const roKo = await ko('bench_ro', READ_ONLY_SPEC);
+    const countKo = await ko('bench_count', aggregateSpec('bench_count', COUNT_AGG));
+    const histKo = await ko('bench_hist', aggregateSpec('bench_hist', HIST_AGG));
     // The floors: built here with kbuild against the same headers.
     const floorDir = path.join(dir, 'floor');
     fs.mkdirSync(floorDir);
@@ -159,7 +181,9 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
       execFileSync('gcc', ['-O2', '-o', path.join(dir, prog), path.join(projectRoot(), 'bench/overhead/write_loop.c')]);
     }
     // bpftrace and staprun start the loop themselves (-c), once attached; it writes its figure to a file.
-    fs.writeFileSync(path.join(dir, 'run_miss.sh'), `#!/bin/sh\nexec ${dir}/bench_miss ${writes} > ${dir}/anchor_ns\n`, { mode: 0o755 });
+    for (const prog of ['bench_miss', 'bench_hit']) {
+      fs.writeFileSync(path.join(dir, `run_${prog.slice(6)}.sh`), `#!/bin/sh\nexec ${dir}/${prog} ${writes} > ${dir}/anchor_ns\n`, { mode: 0o755 });
+    }
     const stap = await stapBuild(kernel, STAP_READ_ONLY, { name: 'stap_ro', outDir: path.join(dir, 'stap') });
     const guru = `${process.execPath} ${path.join(projectRoot(), 'bin/guru.js')}`;
     // Armed and detached the way guru apply --detach --ttl 0 does it, through
@@ -195,6 +219,11 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
         shell: stap.ko ? anchor(`staprun -c ${dir}/run_miss.sh ${stap.ko}`) : { unavailable: stap.error ?? 'stap built no module' },
         floor: 'bpftrace read-only',
       },
+      // The aggregates' cost per hit, beside the guard miss: the same probe, its guard matching every write.
+      { name: 'guru count() hit', shell: detached(countKo, 'guru_bench_count', 'bench_hit'), floor: 'bpftrace count() hit' },
+      { name: 'bpftrace count() hit', shell: anchor(`bpftrace -q -e '${BPFTRACE_COUNT_HIT}' -c '/bin/sh ${dir}/run_hit.sh'`) },
+      { name: 'guru hist() hit', shell: detached(histKo, 'guru_bench_hist', 'bench_hit'), floor: 'bpftrace hist() hit' },
+      { name: 'bpftrace hist() hit', shell: anchor(`bpftrace -q -e '${BPFTRACE_HIST_HIT}' -c '/bin/sh ${dir}/run_hit.sh'`) },
     ];
     const script = [
       anchorRootInGuest([dir]),
@@ -251,6 +280,20 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
       return a.length && b.length ? median(a) / median(b) : undefined;
     };
     const ref = `${opts.kernel} (${kernel.release})`;
+    // What an aggregate adds per hit over the guard-miss probe on the same function (both guru's, icount).
+    const aggregateNotes = (): string[] => {
+      const miss = added(insns, byName('guru read-only'));
+      if (!miss.length) return [];
+      return (['count()', 'hist()'] as const).flatMap((agg) => {
+        const g = added(insns, byName(`guru ${agg} hit`));
+        const b = added(insns, byName(`bpftrace ${agg} hit`));
+        if (!g.length) return [];
+        return [
+          `${agg} per hit (icount, median): guru ${median(g).toFixed(0)} added instructions per write(2), ${(median(g) - median(miss)).toFixed(0)} more than its guard miss on the same function (guru read-only, ${median(miss).toFixed(0)})` +
+            (b.length ? `; bpftrace ${median(b).toFixed(0)} (${(median(g) / median(b)).toFixed(2)}x)` : ''),
+        ];
+      });
+    };
     const targets: Target[] = [];
     for (const [name, floorName] of [['guru miss (entry)', 'floor kprobe'], ['guru miss (entry+ret)', 'floor kretprobe']] as const) {
       const x = ratio(insns, name, floorName);
@@ -275,6 +318,7 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
         'wall time: plain TCG on this shared host (no usable KVM), indicative only; the load average is beside it',
         'added = (loop with the condition - loop with none, same run) / writes; ratio = median added / median added of the baseline',
         `floors: hand-written samples/kprobes-style modules (bench/overhead/floor_*.c) on __x64_sys_write; guru patches armed and detached through their control file (as guru apply --detach --ttl 0), except "guru apply --run"`,
+        `aggregates per hit on ksys_write, the guard matching every write: guru if: comm == "bench_hit" with ${COUNT_AGG} or ${HIST_AGG}; bpftrace -e '${BPFTRACE_COUNT_HIT}' and '${BPFTRACE_HIST_HIT}'`,
         `read-only case on ksys_write: guru ${JSON.stringify('if: comm == "nomatch"')}, c = c + 1 (a global var); bpftrace -e '${BPFTRACE_READ_ONLY}'; stap: ${STAP_READ_ONLY.replace(/\n/g, ' ').trim()}; bpftrace and staprun run in the guest from the sid root (chroot), each starting the loop with -c once attached`,
       ],
       load: { before: loadBefore, after: loadAfter },
@@ -285,6 +329,7 @@ export async function measureOverhead(opts: OverheadOptions): Promise<OverheadRe
       targets,
       notes: [
         `loop with no probe: median ${median(insns.ns[0]!.map((t) => t! / writes)).toFixed(0)} guest instructions and ${median(wall.ns[0]!.map((t) => t! / writes)).toFixed(0)} ns wall per write(2)`,
+        ...aggregateNotes(),
         ...(stap.error ? [`stap -p4 for ${kernel.release}:\n${stap.error}`] : []),
         `disassembly of the guard-miss path (bench/missPath.ts):\n${missPathCheck(entryKo)}\n${missPathCheck(hitKo)}`,
       ],

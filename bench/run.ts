@@ -2,8 +2,8 @@
 // instead (SystemTap 5.6 and bpftrace 0.27 from a sid root, bench/anchors),
 // then bench/RESULTS.md (bench/results/formatResults.ts) and
 // bench/results.json (the same figures as data). `-- --quick`: fewer runs
-// and shorter loops, a developer's check. `-- --only overhead,module,armed`
-// runs some; the file then holds only those.
+// and shorter loops, a developer's check. `-- --only overhead,module,armed,scale,events,listing`
+// runs some; RESULTS.md keeps the other benchmarks' sections of the last run, dated.
 //
 // A missing prerequisite (the sid root, a kernel or its debuginfo) fails at
 // once with the command that fixes it, before anything is measured. A
@@ -17,7 +17,11 @@ import { findStoredKernel } from '../src/kernelStore/resolveKernel.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { ANCHOR_SUITE, readAnchorRoot, SETUP_COMMAND, WANTED_VERSIONS } from './anchors/anchorRoot.js';
 import { BENCH_KERNELS } from './benchKernels.js';
+import { median } from './median.js';
+import { measureListing } from './listing.js';
 import { measureOverhead } from './overhead.js';
+import { measureScale, SCALE_SIZES } from './scale.js';
+import { measureThroughput } from './throughput.js';
 import { measureTimeToArmed } from './timeToArmed.js';
 import { measureTimeToModule } from './timeToModule.js';
 import { formatResults } from './results/formatResults.js';
@@ -30,7 +34,7 @@ interface Options {
   parallel: boolean;
 }
 
-const BENCHMARKS = ['overhead', 'module', 'armed'] as const;
+const BENCHMARKS = ['overhead', 'module', 'armed', 'scale', 'events', 'listing'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 function parseArgs(argv: string[]): Options {
@@ -128,6 +132,14 @@ async function main(): Promise<void> {
     })),
     { benchmark: 'module', kernel: 'debian:6.1', title: 'Time to module on debian:6.1', run: (k) => measureTimeToModule({ kernel: k, runs: opts.quick ? 1 : 3 }) },
     { benchmark: 'armed', kernel: 'debian:6.1', title: 'Time from command to armed on debian:6.1', run: (k) => measureTimeToArmed({ kernel: k, runs: opts.quick ? 2 : 5 }) },
+    {
+      benchmark: 'scale',
+      kernel: 'debian:6.1',
+      title: 'Scale on debian:6.1',
+      run: (k) => measureScale({ kernel: k, rounds: opts.quick ? 1 : 3, buildRuns: opts.quick ? 1 : 2, sizes: opts.quick ? [1, 100] : SCALE_SIZES }),
+    },
+    { benchmark: 'events', kernel: 'debian:6.1', title: 'Event throughput on debian:6.1', run: (k) => measureThroughput({ kernel: k, rounds: opts.quick ? 1 : 3, writes: opts.quick ? 5000 : 20000 }) },
+    { benchmark: 'listing', kernel: 'debian:6.1', title: 'Listing and statement resolution on debian:6.1', run: (k) => measureListing({ kernel: k, runs: opts.quick ? 1 : 3 }) },
   ];
   const previous = readPrevious();
   const runStep = async (step: (typeof plan)[number]): Promise<Section[]> => {
@@ -148,10 +160,19 @@ async function main(): Promise<void> {
       return [{ ...failedSection(step.title, err), benchmark: step.benchmark }];
     }
   };
+  // The host's load during the run, sampled every 15 s: wall-clock figures are read against it.
+  const loads: number[] = [os.loadavg()[0]!];
+  const sampler = setInterval(() => loads.push(os.loadavg()[0]!), 15_000);
+  sampler.unref();
+  const conditions = (): string => {
+    const s = [...loads].sort((a, b) => a - b);
+    return `load average (1 min) on the host during the run: min ${s[0]!.toFixed(2)}, median ${median(s).toFixed(2)}, max ${s[s.length - 1]!.toFixed(2)} (${s.length} samples, every 15 s; ${os.availableParallelism()} cores shared with other users); benchmarks run ${opts.parallel ? 'concurrently (--parallel)' : 'one after another'}`;
+  };
   // The files are rewritten as each benchmark ends, so a run cut short leaves what it measured.
   const slots: (Section[] | undefined)[] = plan.map(() => undefined);
   const write = (): void => {
     results.sections = slots.flatMap((s) => s ?? []);
+    results.conditions = conditions();
     const dir = path.join(projectRoot(), 'bench');
     fs.writeFileSync(path.join(dir, 'RESULTS.md'), formatResults(results));
     fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -162,6 +183,8 @@ async function main(): Promise<void> {
   };
   if (opts.parallel) await Promise.all(plan.map((_, i) => step(i)));
   else for (const i of plan.keys()) await step(i);
+  clearInterval(sampler);
+  write();
   say(`bench: wrote bench/RESULTS.md and bench/results.json`);
 }
 

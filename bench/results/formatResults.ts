@@ -80,6 +80,7 @@ export function formatResults(r: BenchResults): string {
     `- machine: ${r.machine.cpu}, ${r.machine.cores} cores, guests under ${r.machine.accelerator}; node ${r.machine.node}`,
     `- kernels: ${r.kernels.map((k) => `${k.ref} (${k.release}, ${k.packageVersion})`).join('; ')}`,
     `- tools: ${r.tools.map((t) => `${t.name} ${t.version}`).join('; ')}`,
+    ...(r.conditions ? [`- conditions: ${r.conditions}`] : []),
     '',
     '## Targets',
     '',

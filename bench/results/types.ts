@@ -11,6 +11,8 @@ export interface BenchResults {
   kernels: KernelInfo[];
   /** The tools measured and their versions (guru's own commit included). */
   tools: ToolVersion[];
+  /** How the run went on the host: the load average during it (sampled), sequential or parallel. */
+  conditions?: string;
   sections: Section[];
 }
 
