@@ -73,6 +73,7 @@ export const WORDS: readonly Word[] = [
   w('execname', 'call', ST, 'comm', NOT_TIMERS, alias('comm')),
   w('probefunc', 'call', ST, 'func', NOT_TIMERS, alias('func')),
   w('ppfunc', 'call', ST, 'func', NOT_TIMERS, alias('func')),
+  w('pfunc', 'call', ST, 'func', NOT_TIMERS, alias('func')),
   w('pp', 'call', ST, 'probe', EVERY, alias('probe')),
   w('retval', 'call', ST, '$return', RETURNS, alias('$return')),
   w('returnval', 'call', ST, '$return', RETURNS, alias('$return')),

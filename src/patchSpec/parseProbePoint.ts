@@ -190,9 +190,9 @@ export function formatProbePoint(point: ProbePoint): string {
     case 'tracepoint':
       return `tracepoint:${point.category}:${point.event}`;
     case 'uprobe':
-      return `${point.ret ? 'uretprobe' : 'uprobe'}:${point.path}:${point.func}`;
+      return `${point.ret ? 'uretprobe' : 'uprobe'}:${point.path}:${point.file === undefined ? point.func : point.func === '*' && point.file.includes('/') ? point.file : `${point.func}@${point.file}`}`;
     case 'ustatement':
-      return `ustatement:${point.path}:${point.func}@${point.file}:${point.line}`;
+      return `ustatement:${point.path}:${point.func}@${point.file}:${point.line === 0 ? '*' : point.line}${point.lastLine ? `-${point.lastLine}` : ''}`;
     case 'begin':
     case 'end':
       return point.kind;
@@ -440,9 +440,24 @@ function uprobePoint(text: string, pathFrom: number, pathTo: number, funcFrom: n
   const badPath = checkChars(text, pathFrom, pathTo, BINARY_PATH_CHARS, kind, USER_WILDCARDS_DECIDED_AT_RESOLVE);
   if (badPath) return badPath;
   if (funcTo === funcFrom) return missing('function name', funcFrom, 'uprobe');
-  const badFunc = checkChars(text, funcFrom, funcTo, FUNC_CHARS, kind, USER_WILDCARDS_DECIDED_AT_RESOLVE);
+  const path = text.slice(pathFrom, pathTo);
+  // SystemTap's source-file filter: FUNC@FILE (`*@trace.c`), or a path alone (`*/code/talk/trace.c`): every function of that file.
+  const at = text.indexOf('@', funcFrom);
+  const slash = text.indexOf('/', funcFrom);
+  if (at < 0 && slash >= 0 && slash < funcTo) {
+    const badFile = checkChars(text, funcFrom, funcTo, SOURCE_FILE_CHARS, kind, true);
+    if (badFile) return badFile;
+    return { kind: 'uprobe', path, func: '*', ret, file: text.slice(funcFrom, funcTo) };
+  }
+  const funcEnd = at >= 0 && at < funcTo ? at : funcTo;
+  if (funcEnd === funcFrom) return missing('function name before @', funcFrom, 'uprobe');
+  const badFunc = checkChars(text, funcFrom, funcEnd, FUNC_CHARS, kind, USER_WILDCARDS_DECIDED_AT_RESOLVE);
   if (badFunc) return badFunc;
-  return { kind: 'uprobe', path: text.slice(pathFrom, pathTo), func: text.slice(funcFrom, funcTo), ret };
+  if (funcEnd === funcTo) return { kind: 'uprobe', path, func: text.slice(funcFrom, funcTo), ret };
+  if (funcEnd + 1 === funcTo) return missing('source file name after @', funcEnd + 1, 'uprobe');
+  const badFile = checkChars(text, funcEnd + 1, funcTo, SOURCE_FILE_CHARS, kind, true);
+  if (badFile) return badFile;
+  return { kind: 'uprobe', path, func: text.slice(funcFrom, funcEnd), ret, file: text.slice(funcEnd + 1, funcTo) };
 }
 
 function parseUstatement(text: string, from: number): ProbePoint | ProbePointError {
@@ -464,7 +479,7 @@ function parseFuncFileLine(
   from: number,
   to: number,
   kind: 'statement' | 'ustatement',
-): { func: string; file: string; line: number } | ProbePointError {
+): { func: string; file: string; line: number; lastLine?: number } | ProbePointError {
   const at = text.indexOf('@', from);
   if (at < 0 || at >= to) return missing("'@FILE:LINE' after the function name", to, kind);
   if (at === from) return missing('function name before @', from, kind);
@@ -476,6 +491,15 @@ function parseFuncFileLine(
   const badFile = checkChars(text, at + 1, colon, SOURCE_FILE_CHARS, kind, false);
   if (badFile) return badFile;
   const lineText = text.slice(colon + 1, to);
+  // A user statement may name every line of FUNC (`*`) or a range (`87-102`); ANY_LINE (0) stands for `*`.
+  if (kind === 'ustatement' && lineText === '*') return { func: text.slice(from, at), file: text.slice(at + 1, colon), line: 0 };
+  const range = /^([1-9][0-9]{0,8})-([1-9][0-9]{0,8})$/.exec(lineText);
+  if (range) {
+    const [first, last] = [Number(range[1]), Number(range[2])];
+    if (kind !== 'ustatement') return fail('line ranges are for user statements (ustatement:) only', colon + 1, lineText.length, `probe one line: ${text.slice(0, colon + 1)}${first}`);
+    if (last <= first) return fail(`a line range runs upwards: ${first}-${last}`, colon + 1, lineText.length, `write ${Math.min(first, last)}-${Math.max(first, last)}, or one line`);
+    return { func: text.slice(from, at), file: text.slice(at + 1, colon), line: first, lastLine: last };
+  }
   if (!/^[1-9][0-9]{0,8}$/.test(lineText)) {
     return fail(
       lineText === '' ? 'missing line number' : `line must be a positive integer, not '${lineText}'`,

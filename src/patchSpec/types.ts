@@ -94,8 +94,8 @@ export type ProbePoint =
   | { kind: 'syscall'; name: string; ret: boolean }
   | { kind: 'statement'; func: string; file: string; line: number }
   | { kind: 'tracepoint'; category: string; event: string }
-  | { kind: 'uprobe'; path: string; func: string; ret: boolean }
-  | { kind: 'ustatement'; path: string; func: string; file: string; line: number }
+  | { kind: 'uprobe'; path: string; func: string; ret: boolean; file?: string }
+  | { kind: 'ustatement'; path: string; func: string; file: string; line: number; lastLine?: number }
   | { kind: 'begin' }
   | { kind: 'end' }
   | { kind: 'timer'; periodMs: number };

@@ -164,3 +164,23 @@ test("guru list -v 'uprobe:PATH:gree*' shows the function and its positional arg
   const plain = await execa('node', ['bin/guru.js', 'list', `process("${dir}/stripped").function("*")`, '--kernel', 'debian:6.1']);
   expect(plain.stdout.split('\n')).toEqual(expect.arrayContaining([`uprobe:${dir}/stripped:greet`, `uprobe:${dir}/stripped:main`]));
 }, 60_000);
+
+test('a path glob names the one file it matches (symlinks to it count once); several or none are refused, located', () => {
+  fs.mkdirSync(`${dir}/g/a`, { recursive: true });
+  fs.mkdirSync(`${dir}/g/b`, { recursive: true });
+  fs.copyFileSync(`${dir}/pie`, `${dir}/g/a/prog`);
+  fs.symlinkSync(`${dir}/g/a/prog`, `${dir}/g/b/prog`);
+  expect(findUserBinary(`${dir}/g/*/prog`)).toEqual({ path: fs.realpathSync(`${dir}/g/a/prog`) });
+  expect(findUserBinary('./g/*/pr*', dir)).toEqual({ path: fs.realpathSync(`${dir}/g/a/prog`) });
+  // The issue's example: libc found through a glob is the file its name finds.
+  const libc = findUserBinary('libc.so.6');
+  expect(findUserBinary('/usr/lib/*/libc.so.6')).toEqual(libc);
+  fs.copyFileSync(`${dir}/pie`, `${dir}/g/b/other`);
+  const text = refusalText(() => buildPlan(spec(`  - on: uprobe:${dir}/g/*/*:greet\n  - on: uprobe:${dir}/g/*/none:greet\n  - on: uprobe:libc.so.*:puts\n`), fakeKernelFacts())).replaceAll(dir, 'DIR');
+  expect(text).toContain("DIR/g/*/* matches 2 files (DIR/g/a/prog, DIR/g/b/other); a uprobe's path must name one");
+  expect(text).toContain('hint: name one of them, or write a probe for each: uprobe:DIR/g/a/prog:FUNC');
+  expect(text).toContain('no file matches DIR/g/*/none');
+  expect(text).toContain('a library name cannot hold a wildcard: libc.so.*');
+  const plan = buildPlan(spec(`  - on: uprobe:${dir}/g/*/prog:greet\n    do: $arg2 = 1\n`), fakeKernelFacts());
+  expect(plan.probes[0]).toMatchObject({ kind: 'uprobe', path: fs.realpathSync(`${dir}/g/a/prog`) });
+});

@@ -132,3 +132,66 @@ test('a program whose DWARF is in a separate debug file: call-frame information 
     apart.close();
   }
 });
+
+test('a line range (traceme2@trace.c:25-30) and * (every line of main) probe each line with code, at gdb\'s breakpoints; read-only; formats round-trip', async () => {
+  const binary = `${dir}/trace`;
+  const plan = buildPlan(
+    spec(`  - on: ustatement:${binary}:traceme2@trace.c:25-30\n    do: log("%d %d", $x, $number)\n  - on: process("${binary}").statement("main@trace.c:*")\n    do: log("%d", $ret)\n`),
+    fakeKernelFacts(),
+  );
+  const [range, all] = plan.probes;
+  if (range?.kind !== 'ustatement' || all?.kind !== 'ustatement') throw new Error('not user statements');
+  // Lines 26 and 29 have no code: skipped.
+  expect(range.statement.lines).toEqual([25, 27, 28, 30]);
+  const stops = await Promise.all([25, 27, 28, 30].map((l) => gdbStop(binary, l, [])));
+  // gdb's breakpoint is the line's first address; a line may have more (none here at -O0).
+  expect(range.sites.map((s) => s.offset)).toEqual(stops.map((s) => s.fileOffset));
+  expect(range.targets.map((t) => `${t.name}:${t.writable}`)).toEqual(['$x:false', '$y:false', '$number:false']);
+  expect(all.statement.lines).toEqual([36, 37, 38, 39, 40, 41, 42]);
+  expect(plan.probes.map((p) => p.canonical.replaceAll(dir, 'DIR'))).toEqual(['ustatement:DIR/trace:traceme2@trace.c:25-30', 'ustatement:DIR/trace:main@trace.c:*']);
+  const text = [
+    refusalText(() => buildPlan(spec(`  - on: ustatement:${binary}:traceme2@trace.c:25-30\n    do: $number = 1\n  - on: ustatement:${binary}:traceme2@trace.c:5-9\n    do: log("x")\n`), fakeKernelFacts())),
+    refusalText(() => buildPlan(spec(`  - on: ustatement:${binary}:traceme2@trace.c:30-25\n    do: log("x")\n  - on: statement:ksys_write@fs/read_write.c:600-610\n`), fakeKernelFacts())),
+  ].join('\n').replaceAll(dir, 'DIR');
+  expect(text).toContain('cannot write $number at ustatement:DIR/trace:traceme2@trace.c:25-30: a probe on several lines (25, 27-28, 30) only reads');
+  expect(text).toContain('hint: write it at one line: ustatement:DIR/trace:traceme2@trace.c:25');
+  expect(text).toContain('no line of 5-9 has code in traceme2 of trace.c');
+  expect(text).toContain('hint: lines of trace.c with code in traceme2: 24-25, 27-28, 30, 32-33');
+  expect(text).toContain('a line range runs upwards: 30-25');
+  expect(text).toContain('line ranges are for user statements (ustatement:) only');
+  const c = renderModule(plan).files['probes.c']!;
+  expect(c).toContain(`(regs, "traceme2", 3, ${range.statement.sites[3]!.address}UL);`);
+});
+
+test('SystemTap\'s source-file filter: function("*@trace.c") and function("*/programs/trace.c") are the functions gdb lists under trace.c; traceme@trace.c is traceme, typed; located refusal', async () => {
+  const binary = `${dir}/trace`;
+  const { stdout } = await execa('gdb', ['-batch', '-nx', '-ex', 'info functions', binary]);
+  const inFile = stdout.split(/\n\n/).find((b) => /^File .*trace\.c:/.test(b))!;
+  const expected = [...inFile.matchAll(/^\d+:\s+.*?\b(\w+)\(/gm)].map((m) => m[1]!).sort();
+  expect(expected).toEqual(['larger', 'main', 'smaller', 'traceme', 'traceme2']);
+  const plan = buildPlan(
+    spec(
+      `  - on: process("${binary}").function("*@trace.c").call\n    do: log("-> %s", func)\n` +
+        `  - on: process("${binary}").function("*/programs/trace.c").return\n    do: log("<- %s %d", func, $return)\n` +
+        `  - on: uprobe:${binary}:trace*@programs/trace.c\n` +
+        `  - on: u:${binary}:traceme@trace.c\n    do: $a = 1\n`,
+    ),
+    fakeKernelFacts(),
+  );
+  const funcs = (i: number) => (plan.probes[i] as { sites: { func: string }[] }).sites.map((s) => s.func).sort();
+  expect(funcs(0)).toEqual(expected);
+  expect(funcs(1)).toEqual(expected);
+  expect(funcs(2)).toEqual(['traceme', 'traceme2']);
+  expect(plan.probes[3]!.targets.map((t) => `${t.name}:${t.ctype}:${t.writable}`)).toEqual(['$a:int:true', '$b:int:true']);
+  // The spellings round-trip through guru's canonical form.
+  expect(plan.probes.map((p) => p.canonical.replaceAll(dir, 'DIR'))).toEqual([
+    'uprobe:DIR/trace:*@trace.c',
+    'uretprobe:DIR/trace:*/programs/trace.c',
+    'uprobe:DIR/trace:trace*@programs/trace.c',
+    'uprobe:DIR/trace:traceme@trace.c',
+  ]);
+  const text = refusalText(() => buildPlan(spec(`  - on: process("${binary}").function("*@trase.c")\n  - on: uprobe:${dir}/trace:*@/x/*.c\n`), fakeKernelFacts())).replaceAll(dir, 'DIR');
+  expect(text).toContain('no function of DIR/trace is declared in a file trase.c names');
+  expect(text).toMatch(/hint: its functions are declared in \S*trace\.c \(did you mean @trace\.c\?\)/);
+  expect(text).toContain('no function of DIR/trace is declared in a file /x/*.c names');
+});

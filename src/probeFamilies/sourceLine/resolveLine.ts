@@ -44,7 +44,10 @@ export interface LineProgram {
 export interface StatementPoint {
   func: string;
   file: string;
+  /** The line; 0 (ANY_LINE) for every line of FUNC in FILE (`*`, user statements only). */
   line: number;
+  /** The last line of a range `line-lastLine` (user statements only). */
+  lastLine?: number;
 }
 
 const hex = (a: bigint | number): string => `0x${a.toString(16)}`;
@@ -61,7 +64,7 @@ export function sameFile(tablePath: string, query: string): boolean {
 }
 
 /** `627-629, 631-640, 643` */
-function lineRanges(lines: number[]): string {
+export function lineRanges(lines: number[]): string {
   const sorted = [...new Set(lines)].sort((a, b) => a - b);
   const out: string[] = [];
   for (let i = 0; i < sorted.length; ) {
@@ -324,9 +327,26 @@ export function resolveLine(point: StatementPoint, program: LineProgram, label: 
       hint: unknownFunctionHint(program, point),
     };
   }
-  const sites = placeSites(program, fns, point, label);
-  if (!Array.isArray(sites)) return sites;
-  if (sites.length === 0) return noCodeAtLine(program, fns, point, label);
+  const many = point.line === 0 || point.lastLine !== undefined;
+  const wanted = point.line === 0 ? (sourceLinesOf(dbg, point.func, point.file) ?? []) : point.lastLine !== undefined ? Array.from({ length: point.lastLine - point.line + 1 }, (_, i) => point.line + i) : [point.line];
+  // Every line of a range (or of `*`) that has code; the others are skipped.
+  const sites: Site[] = [];
+  const lines: number[] = [];
+  for (const line of wanted) {
+    const here = placeSites(program, fns, { ...point, line }, label);
+    if (!Array.isArray(here)) return here;
+    const fresh = here.filter((h) => !sites.some((s) => s.plan.address === h.plan.address));
+    if (fresh.length) lines.push(line);
+    sites.push(...fresh);
+  }
+  if (sites.length === 0 && !many) return noCodeAtLine(program, fns, point, label);
+  if (sites.length === 0) {
+    const here = [...new Set(fns.flatMap((f) => dbg.functionLines(f)).filter((l) => sameFile(l.file, point.file)).map((l) => l.line))];
+    return {
+      message: `${label}: no line ${point.line === 0 ? '' : `of ${point.line}-${point.lastLine} `}has code in ${point.func} of ${point.file}`,
+      hint: here.length ? `lines of ${point.file} with code in ${point.func}: ${lineRanges(here)}` : `${point.func} has no code from ${point.file}`,
+    };
+  }
 
   const targets = new Map<string, TargetVar>();
   const unavailable = new Map<string, UnavailableTarget>();
@@ -334,15 +354,24 @@ export function resolveLine(point: StatementPoint, program: LineProgram, label: 
   unavailable.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${program.returnProbe(point.func)}` });
   const readOnly = new Map<string, ReadOnlyReason>();
   for (const t of targets.values()) if (!t.writable) readOnly.set(t.name, readOnlyLocal(t, sites, dbg, fns, point, label));
+  // A write is checked for one line (where the value lives, what copies the compiler made before it): several lines are read-only.
+  if (many && lines.length > 1) {
+    for (const t of targets.values()) {
+      if (!t.writable) continue;
+      targets.set(t.name, { ...t, writable: false });
+      readOnly.set(t.name, { message: `cannot write ${t.name} at ${label}: a probe on several lines (${lineRanges(lines)}) only reads`, hint: `write it at one line: ${program.spell(point.func, point.file, lines[0]!)}` });
+    }
+  }
   return {
     targets,
     unavailableTargets: unavailable,
     readOnly,
-    writeWarnings: copyWarnings(targets, sites, program, fns, point, label),
+    writeWarnings: copyWarnings(targets, sites, program, fns, { ...point, line: lines[0]! }, label),
     statement: {
       func: point.func,
       file: point.file,
-      line: point.line,
+      line: lines[0]!,
+      ...(many ? { lines } : {}),
       debuginfo: dbg.buildId ? { path: dbg.path, buildId: dbg.buildId } : { path: dbg.path },
       sites: sites.map((s) => s.plan),
       unreadable,

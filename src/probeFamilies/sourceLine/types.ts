@@ -24,7 +24,10 @@ export interface StatementSite {
 export interface PlanStatement {
   func: string;
   file: string;
+  /** The line (the first with code, for a range or `*`). */
   line: number;
+  /** For a range (`87-102`) or `*`: every line probed, each with code. */
+  lines?: number[];
   /** The file the addresses were read from (vmlinux, a program or its debug file), and its build-id. */
   debuginfo: { path: string; buildId?: string };
   sites: StatementSite[];

@@ -1,11 +1,15 @@
 // Which file a uprobe's PATH names: an absolute path, a path relative to
-// the working directory (`./trace`), or a bare library name (`libc.so.6`)
+// the working directory (`./trace`), a bare library name (`libc.so.6`)
 // found as the dynamic loader finds it (its cache, then the default
-// directories). guru reads the file's symbols where it builds; the module
+// directories), or a path with `*` in its components
+// (`/usr/lib/*/libc.so.6`, as a shell expands it: `*` never crosses a `/`)
+// that must match exactly one file (symlinks to one file count once): a
+// probe sits on one binary, whose symbols and bytes guru read. guru reads the file's symbols where it builds; the module
 // finds the same path on the target and checks it holds the same bytes.
 import fs from 'node:fs';
 import path from 'node:path';
 import { nearestName } from '../../diagnostics/nearestName.js';
+import { globToRegExp } from '../kprobeFunctions.js';
 import { readLdSoCache } from './ldSoCache.js';
 
 /** Where ld.so looks when its cache has no entry (glibc's system directories on x86-64 Debian). */
@@ -23,9 +27,7 @@ function isFile(p: string): boolean {
 
 /** The binary SPEC names, as an absolute path with symlinks resolved, or why there is none. */
 export function findUserBinary(spec: string, cwd = process.cwd(), ldCache = readLdSoCache()): FoundBinary {
-  if (spec.includes('*')) {
-    return { message: `wildcards in a uprobe's path are not supported yet: ${spec}`, hint: 'name one file: an absolute path, ./relative, or a library name such as libc.so.6' };
-  }
+  if (spec.includes('*')) return globUserBinary(spec, cwd);
   if (spec.includes('/')) {
     const abs = path.resolve(cwd, spec);
     if (isFile(abs)) return { path: fs.realpathSync(abs) };
@@ -41,5 +43,42 @@ export function findUserBinary(spec: string, cwd = process.cwd(), ldCache = read
   return {
     message: `no library ${spec} where the dynamic loader looks (ld.so.cache, ${DEFAULT_LIBRARY_DIRS.join(', ')})`,
     hint: near ? `did you mean ${near}? (or give the path: ./${spec} for a file here)` : `give the path: ./${spec} for a file here, or an absolute path`,
+  };
+}
+
+/** The one file the glob SPEC (a path with `*` in some components) matches, or why not exactly one. */
+function globUserBinary(spec: string, cwd: string): FoundBinary {
+  if (!spec.includes('/')) {
+    return { message: `a library name cannot hold a wildcard: ${spec}`, hint: 'give a path with the wildcard in it, such as /usr/lib/*/libc.so.6, or the library\'s name, such as libc.so.6' };
+  }
+  const abs = path.resolve(cwd, spec);
+  let dirs = ['/'];
+  for (const part of abs.split('/').filter(Boolean)) {
+    const re = part.includes('*') ? globToRegExp(part) : undefined;
+    const next: string[] = [];
+    for (const d of dirs) {
+      if (!re) {
+        next.push(path.join(d, part));
+        continue;
+      }
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(d);
+      } catch {
+        continue;
+      }
+      // As a shell does: `*` does not match a leading dot.
+      for (const n of names.sort()) if (re.test(n) && !(n.startsWith('.') && !part.startsWith('.'))) next.push(path.join(d, n));
+    }
+    dirs = next;
+  }
+  const files = new Map<string, string>();
+  for (const p of dirs) if (isFile(p) && !files.has(fs.realpathSync(p))) files.set(fs.realpathSync(p), p);
+  if (files.size === 1) return { path: [...files.keys()][0]! };
+  if (files.size === 0) return { message: `no file matches ${abs}${path.isAbsolute(spec) ? '' : ` (${spec} relative to ${cwd})`}`, hint: 'name the executable or library the probed programs run' };
+  const shown = [...files.values()];
+  return {
+    message: `${spec} matches ${files.size} files (${shown.slice(0, 6).join(', ')}${shown.length > 6 ? ', ...' : ''}); a uprobe's path must name one`,
+    hint: `name one of them, or write a probe for each: uprobe:${shown[0]}:FUNC`,
   };
 }

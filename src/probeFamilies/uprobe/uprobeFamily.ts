@@ -24,6 +24,7 @@ import { ANY_LINE, type ListedTarget, type ListEntry, type ProbeCommon, type Pro
 import { entryTargets } from './entryArguments.js';
 import { findUserBinary } from './findUserBinary.js';
 import { describeStatement } from '../sourceLine/describeStatement.js';
+import { lineRanges } from '../sourceLine/resolveLine.js';
 import { listSourceLines } from '../sourceLine/listLines.js';
 import { localAccessors } from '../sourceLine/localAccessors.js';
 import type { UprobePlacement, UprobeSite, UserStatementPlacement } from './types.js';
@@ -155,19 +156,68 @@ function resolveWildcard(binary: UserBinary, point: { path: string; func: string
   const re = globToRegExp(point.func);
   const matched = [...binary.functions.keys()].filter((n) => re.test(n)).sort().flatMap((n) => binary.functions.get(n)!);
   if (matched.length === 0) return { message: `${label} matches no function of ${binary.path}`, hint: `guru list '${spell(point.ret, point.path, '*')}' lists them` };
+  return resolveMatches(binary, point, label, options, matched);
+}
+
+/** A read-only probe with one handler on every function of MATCHED. */
+function resolveMatches(binary: UserBinary, point: { path: string; func: string; ret: boolean; file?: string }, label: string, options: ResolveOptions, matched: UserFunction[]): Resolution<UprobePlacement> | ResolveError {
   if (matched.length > options.probeBudget) {
     return { message: `${label} matches ${matched.length} functions, more than the ${options.probeBudget} probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
   // Each match has its own prototype; one handler for all of them sees what they share: the registers.
   const scope = positionalScope(point.func, point.ret, point.path, label, 'a pattern matches functions of different prototypes');
   const targets = new Map([...scope.targets].map(([name, t]) => [name, { ...t, writable: false }]));
-  return { ...scope, targets, writesRefused: 'writes are refused on wildcard probes', placement: placementOf(binary, point.func, point.ret, matched.map((fn) => siteOf(binary, fn))) };
+  const func = point.file === undefined ? point.func : `${point.func}@${point.file}`;
+  return { ...scope, targets, writesRefused: 'writes are refused on wildcard probes', placement: placementOf(binary, func, point.ret, matched.map((fn) => siteOf(binary, fn))) };
 }
 
-function resolveUprobe(point: { path: string; func: string; ret: boolean }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
+/** Whether DECL (a DWARF file path) is the file PATTERN names: the whole path, or its last components, `*` matching anything (`/` too). */
+export function fileMatches(decl: string, pattern: string): boolean {
+  const re = globToRegExp(pattern.replace(/^\.\//, ''));
+  if (re.test(decl)) return true;
+  for (let i = decl.indexOf('/'); i >= 0; i = decl.indexOf('/', i + 1)) if (re.test(decl.slice(i + 1))) return true;
+  return false;
+}
+
+// SystemTap's source-file filter (`function("*@trace.c")`, or a path
+// alone: `function("*/code/talk/trace.c")`): the functions FUNC matches
+// whose DWARF declaration is in a file FILE names. A name without `*` that
+// leaves one function is a probe on it (typed); otherwise a pattern.
+function resolveInFile(binary: UserBinary, point: { path: string; func: string; ret: boolean; file: string }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
+  const re = globToRegExp(point.func);
+  const candidates = [...binary.functions.keys()].filter((n) => re.test(n)).sort().flatMap((n) => binary.functions.get(n)!);
+  const debug = openUserDebuginfo(binary.path, binary.buildId);
+  if ('why' in debug) return { message: `${label}: a source file filter (@${point.file}) needs the binary's DWARF: ${debug.why}`, hint: debug.hint };
+  let matched: UserFunction[];
+  const files = new Set<string>();
+  try {
+    matched = candidates.filter((fn) => {
+      const decl = debug.dwarf.prototypeAt(fn.address)?.declFile;
+      if (decl) files.add(decl);
+      return decl !== undefined && fileMatches(decl, point.file);
+    });
+  } finally {
+    debug.dwarf.close();
+  }
+  if (matched.length === 0) {
+    const near = nearestName(point.file, [...files].map((f) => f.split('/').pop()!));
+    return {
+      message: `${label}: no function ${point.func === '*' ? '' : `matching ${point.func} `}of ${binary.path} is declared in a file ${point.file} names`,
+      hint: files.size ? `its functions are declared in ${[...files].sort().slice(0, 6).join(', ')}${files.size > 6 ? ', ...' : ''}${near ? ` (did you mean @${near}?)` : ''}` : `the DWARF of ${binary.path} declares none of them`,
+    };
+  }
+  if (!point.func.includes('*') && matched.length === 1) {
+    const fn = matched[0]!;
+    return { ...withDebuginfo(binary, (d) => userScope(d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, [siteOf(binary, fn)]) };
+  }
+  return resolveMatches(binary, point, label, options, matched);
+}
+
+function resolveUprobe(point: { path: string; func: string; ret: boolean; file?: string }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
   const opened = openBinary(point.path);
   if ('message' in opened) return opened;
   const { binary } = opened;
+  if (point.file !== undefined) return resolveInFile(binary, { ...point, file: point.file }, label, options);
   if (point.func.includes('*')) return resolveWildcard(binary, point, label, options);
   const fn = findFunction(binary, point.func, point.ret, point.path);
   if ('message' in fn) return fn;
@@ -189,7 +239,7 @@ type UserProbe = ProbeCommon & (UprobePlacement | UserStatementPlacement);
 /** `ustatement:PATH:FUNC@FILE:LINE` for guru check. */
 function statementWhere(p: UserStatementPlacement): string {
   const st = p.statement;
-  return ` on ${p.path}:${st.func}@${st.file}:${st.line} (${p.sites.length} address${p.sites.length === 1 ? '' : 'es'}${p.pie ? ', PIE' : ''})`;
+  return ` on ${p.path}:${st.func}@${st.file}:${st.lines ? `${lineRanges(st.lines)}` : st.line} (${p.sites.length} address${p.sites.length === 1 ? '' : 'es'}${p.pie ? ', PIE' : ''})`;
 }
 
 export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement, 'uprobe' | 'ustatement'> = {
