@@ -204,6 +204,52 @@ interface Place {
   addr: IrExpr;
   typeId: number;
   space: 'kernel' | 'user';
+  /**
+   * Set (and typeId -1) for an element of a target BTF does not type (a
+   * syscall's `const char __user *const __user *argv`): its C type, from
+   * the target's C type text.
+   */
+  elemText?: string;
+}
+
+/** What `[...]` indexes: the first element's address, and the element's type. */
+interface IndexBase {
+  addr: IrExpr;
+  space: 'kernel' | 'user';
+  /** The element's BTF type, or (elemText) its C type text. */
+  elem: number;
+  elemText?: string;
+  /** A fixed array's length (bounds of a constant index); undefined for a pointer or a flexible array. */
+  length?: number;
+  what: string;
+}
+
+/** The C type a pointer of C type text TEXT points to (`const char __user *`), or undefined if TEXT is no pointer. */
+function pointeeText(text: string): string | undefined {
+  const m = /^(.*)\*\s*(?:(?:const|volatile|restrict|__user)\s*)*$/.exec(text.trim());
+  return m ? m[1]!.trim() : undefined;
+}
+
+/** How an integer of C type text TEXT is read (x86-64: char is signed); undefined for anything else. */
+function intLoadOfText(text: string): LoadCType | undefined {
+  const bare = text.replace(/\b(const|volatile|__user|int(?=\s*$)(?<=(short|long)\s+int))\b/g, '').replace(/\s+/g, ' ').trim();
+  const table: Record<string, LoadCType> = {
+    char: 's8', 'signed char': 's8', 'unsigned char': 'u8', u8: 'u8', s8: 's8', __u8: 'u8', __s8: 's8',
+    short: 's16', 'unsigned short': 'u16', u16: 'u16', s16: 's16', __u16: 'u16', __s16: 's16',
+    int: 's32', 'signed int': 's32', unsigned: 'u32', 'unsigned int': 'u32', u32: 'u32', s32: 's32', __u32: 'u32', __s32: 's32', pid_t: 's32',
+    long: 's64', 'long long': 's64', 'unsigned long': 'u64', 'unsigned long long': 'u64', u64: 'u64', s64: 's64', __u64: 'u64', __s64: 's64', size_t: 'u64', ssize_t: 's64', loff_t: 's64',
+  };
+  return table[bare];
+}
+
+const LOAD_BYTES: Record<LoadCType, number> = { s8: 1, u8: 1, s16: 2, u16: 2, s32: 4, u32: 4, s64: 8, u64: 8 };
+
+/** A member's name for messages; an element is its array's or pointer's name and `[...]` (comm[...]). */
+function memberLabel(node: jsep.MemberExpression): string {
+  if (!node.computed) return (node.property as jsep.Identifier).name;
+  const o = node.object as ExprNode;
+  const of = o.type === 'MemberExpression' ? memberLabel(o as jsep.MemberExpression) : o.type === 'Identifier' ? (o as jsep.Identifier).name : 'the element';
+  return `${of}[...]`;
 }
 
 /** A struct or union in memory, whose members `.`/`->` select. */
@@ -352,7 +398,7 @@ export class ProbeCompiler {
     if ((INT_BUILTINS as readonly string[]).includes(name) || (STRING_BUILTINS as readonly string[]).includes(name)) {
       this.fail(left, `${name} is a read-only builtin`, 'declare a var under vars: to keep your own state');
     }
-    if (this.scope.constant(name) !== undefined) this.fail(left, `${name} is a constant`);
+    if (this.scope.constant(name) !== undefined || name === 'NULL') this.fail(left, `${name} is a constant`);
     this.unknownName(left, name);
   }
 
@@ -364,10 +410,15 @@ export class ProbeCompiler {
   private store(node: jsep.MemberExpression & ExprNode, rhs: Typed, right: ExprNode, line: number): IrStmt {
     anchorChain(node);
     const member = (this.argsMember(node) ?? node) as jsep.MemberExpression & ExprNode;
-    const name = (member.property as jsep.Identifier).name;
+    const name = memberLabel(member);
     if (this.scope.writesRefused) this.failAtProperty(member, `cannot write ${name}: ${this.scope.writesRefused}`, 'remove the wildcard and name one function to write at');
     const types = this.types(member);
     const place = this.memberPlace(member, types);
+    if (place.elemText !== undefined) {
+      if (place.space === 'user') this.failAtProperty(member, `${name} is in user memory; guru writes kernel memory through pointers`, "write the syscall's arguments ($count = 1) or $return instead");
+      const value = this.int(rhs, right, `${name} takes an integer`);
+      return { k: 'store', space: 'kernel', addr: place.addr, ctype: this.textLoad(place.elemText, member), value, line };
+    }
     const shape = types.shape(place.typeId);
     if (shape.kind !== 'int' && shape.kind !== 'pointer') {
       this.failAtProperty(member, `${name} is ${types.cType(place.typeId)}; guru writes integer and pointer members`, shape.kind === 'record' ? `write one of its members: ${name}.${types.memberNames(shape.id)[0] ?? '...'}` : undefined);
@@ -499,7 +550,7 @@ export class ProbeCompiler {
       anchorChain(node as jsep.MemberExpression & ExprNode);
       const member = (this.argsMember(node) ?? node) as jsep.MemberExpression & ExprNode;
       const place = this.memberPlace(member, types);
-      if (types.shape(place.typeId).kind !== 'pointer') return undefined;
+      if (place.elemText !== undefined || types.shape(place.typeId).kind !== 'pointer') return undefined;
       return { value: this.load(place, 'u64', member), cType: types.cType(place.typeId), space: place.space };
     }
     return undefined;
@@ -851,6 +902,8 @@ export class ProbeCompiler {
       this.takeStringSlot(node);
       return { ir: { k: 'strBuiltin', name: name as StringBuiltin }, type: 'string' };
     }
+    // C's null pointer: 0, unsigned as pointers are (so $p > NULL compares as pointers do).
+    if (name === 'NULL') return { ir: { k: 'int', value: '0', unsigned: true }, type: 'int' };
     const c = this.scope.constant(name);
     if (c !== undefined) return { ir: intConstant(c, this.scope.constantUnsigned?.(name)), type: 'int' };
     if (LATER_CALLS[name] || (STATEMENT_CALLS as readonly string[]).includes(name) || (VALUE_CALLS as readonly string[]).includes(name)) {
@@ -1175,7 +1228,8 @@ export class ProbeCompiler {
     if (args) return this.expr(args);
     const types = this.types(node);
     const place = this.memberPlace(node, types);
-    const name = (node.property as jsep.Identifier).name;
+    const name = memberLabel(node);
+    if (place.elemText !== undefined) return { ir: this.load(place, this.textLoad(place.elemText, node), node), type: 'int' };
     const shape = types.shape(place.typeId);
     switch (shape.kind) {
       case 'int':
@@ -1207,7 +1261,7 @@ export class ProbeCompiler {
 
   /** Where member NODE is in memory, and its type. */
   private memberPlace(node: jsep.MemberExpression & ExprNode, types: TargetTypes): Place {
-    if (node.computed) this.fail(node.property as ExprNode, 'indexing with [...] is not supported', 'read members with -> or .');
+    if (node.computed) return this.indexPlace(node, types);
     const name = (node.property as jsep.Identifier).name;
     const base = this.recordBase(node.object as ExprNode, types);
     const m = types.member(base.record.id, name);
@@ -1220,14 +1274,94 @@ export class ProbeCompiler {
     return { addr: this.offsetBy(base.addr, m.offset, node), typeId: m.typeId, space: base.space };
   }
 
+  /**
+   * Element P[I] of a pointer or an array whose type guru knows (`$argv[1]`,
+   * `$skb->data[0]`, `current->comm[i]`): at P + I * the element's size
+   * (its stride, from BTF), read and written through the fault-tolerant
+   * accessors like any member. A constant index outside a fixed array is
+   * refused; a pointer's index is not checked (as in C, it may be negative).
+   */
+  private indexPlace(node: jsep.MemberExpression & ExprNode, types: TargetTypes): Place {
+    const indexNode = node.property as ExprNode;
+    const base = this.indexBase(node.object as ExprNode, types);
+    const index = this.int(this.sub(indexNode), indexNode, `an index is an integer, and this is a string`, `${base.what}[0], ${base.what}[i]`);
+    const size = base.elemText !== undefined ? LOAD_BYTES[this.textLoad(base.elemText, node)] : types.size(base.elem);
+    if (!size) this.fail(node, `the elements of ${base.what} (${base.elemText ?? types.cType(base.elem)}) have no size guru can step by`, 'index pointers to integers, pointers, structs or unions');
+    let addr: IrExpr;
+    if (index.k === 'int') {
+      const i = BigInt(index.value);
+      if (base.length !== undefined && base.length > 0 && (i < 0n || i >= BigInt(base.length))) {
+        this.fail(indexNode, `index ${i} is out of bounds: ${base.what} has ${base.length} element${base.length === 1 ? '' : 's'} (0 to ${base.length - 1})`);
+      }
+      addr = this.offsetBy(base.addr, Number(i) * size, node);
+    } else {
+      const line = this.lineOf(node);
+      addr = { k: 'binary', op: '+', left: base.addr, right: { k: 'binary', op: '*', left: index, right: { k: 'int', value: String(size) }, line }, line };
+    }
+    return base.elemText !== undefined ? { addr, typeId: -1, space: base.space, elemText: base.elemText } : { addr, typeId: base.elem, space: base.space };
+  }
+
+  /** What `[...]` on OBJECT indexes: a pointer (its value is the first element's address) or an array (its place is). */
+  private indexBase(object: ExprNode, types: TargetTypes): IndexBase {
+    const hint = 'indexing works on pointers and arrays whose type guru knows: $argv[1], $skb->data[0], current->comm[i]';
+    if (object.type === 'MemberExpression') {
+      const inner = object as jsep.MemberExpression & ExprNode;
+      const place = this.memberPlace(inner, types);
+      const what = memberLabel(inner);
+      if (place.elemText !== undefined) {
+        const to = pointeeText(place.elemText);
+        if (to === undefined) this.failAtProperty(inner, `${what} is ${place.elemText}, not a pointer or an array: it cannot be indexed`, hint);
+        return { addr: this.load(place, 'u64', inner), space: /__user/.test(place.elemText) ? 'user' : place.space, elem: -1, elemText: to, what };
+      }
+      const shape = types.shape(place.typeId);
+      if (shape.kind === 'array') return { addr: place.addr, space: place.space, elem: shape.elem, length: shape.length, what };
+      if (shape.kind === 'pointer' && shape.to !== undefined) return { addr: this.load(place, 'u64', inner), space: place.space, elem: shape.to, what };
+      if (shape.kind === 'pointer') this.failAtProperty(inner, `${what} is void *: what it points to has no type to index by`, `cast it to what it points to: ((struct T *)${(inner.object as ExprNode).type === 'Identifier' ? `${(inner.object as jsep.Identifier).name}->` : ''}${what})[0]`);
+      this.failAtProperty(inner, `${what} is ${types.cType(place.typeId)}, not a pointer or an array: it cannot be indexed`, hint);
+    }
+    if (object.type === 'CallExpression' && (object as jsep.CallExpression).callee.type === 'Identifier' && ((object as jsep.CallExpression).callee as jsep.Identifier).name === '@cast') {
+      const base = this.castBase(object as jsep.CallExpression & ExprNode, types);
+      return { addr: base.addr, space: base.space, elem: base.record.id, what: `(${base.record.text} *)` };
+    }
+    if (object.type === 'Identifier' && (object as jsep.Identifier).name.startsWith('$')) {
+      const name = (object as jsep.Identifier).name;
+      const target = this.lookupTarget(object, name);
+      const info = target.typeInfo;
+      const value: IrExpr = { k: 'target', target };
+      if (info && 'typeId' in info) {
+        const shape = types.shape(info.typeId);
+        if (shape.kind === 'pointer' && shape.to !== undefined) return { addr: value, space: info.space, elem: shape.to, what: name };
+      } else if (info && 'pointerTo' in info) {
+        const id = types.findRecord(info.pointerTo.record, info.pointerTo.name);
+        if (id === undefined) this.fail(object, `the kernel's BTF has no ${info.pointerTo.record} ${info.pointerTo.name} (${name})`);
+        return { addr: value, space: info.space, elem: id, what: name };
+      } else if (!target.string) {
+        const to = pointeeText(target.ctype);
+        if (to !== undefined && (pointeeText(to) !== undefined || intLoadOfText(to))) return { addr: value, space: pointerSpace(target), elem: -1, elemText: to, what: name };
+      }
+      this.fail(object, `${name} is ${target.ctype}, not a pointer or an array: it cannot be indexed`, hint);
+    }
+    if (this.isCurrentTask(object)) this.fail(object, 'current is one task (a struct task_struct *), not an array', 'read its members: current->comm[0], current->pid');
+    this.fail(object, 'this is not a pointer or an array whose type guru knows', hint);
+  }
+
+  /** How an element of C type text TEXT is read: a pointer as u64, an integer by its width. */
+  private textLoad(text: string, node: ExprNode): LoadCType {
+    if (pointeeText(text) !== undefined) return 'u64';
+    const ctype = intLoadOfText(text);
+    if (!ctype) this.fail(node, `guru does not know the size of ${text}`, 'index pointers to integers or pointers');
+    return ctype;
+  }
+
   /** The struct or union that `.`/`->` on OBJECT selects from. */
   private recordBase(object: ExprNode, types: TargetTypes): RecordBase {
     if (object.type === 'MemberExpression') {
       const inner = object as jsep.MemberExpression & ExprNode;
       const place = this.memberPlace(inner, types);
+      const innerName = memberLabel(inner);
+      if (place.elemText !== undefined) this.fail(inner, `${innerName} is ${place.elemText}, not a struct, a union or a pointer to one`, 'member access (-> or .) reads members of structs and unions');
       const shape = types.shape(place.typeId);
       if (shape.kind === 'record') return { addr: place.addr, record: shape, space: place.space }; // an embedded struct
-      const innerName = (inner.property as jsep.Identifier).name;
       if (shape.kind === 'pointer' && shape.to !== undefined) return this.pointee(this.load(place, 'u64', inner), shape.to, place.space, inner, innerName, types);
       this.failAtProperty(inner, `${innerName} is ${types.cType(place.typeId)}, not a struct, a union or a pointer to one`, 'member access (-> or .) reads members of structs and unions');
     }
@@ -1345,6 +1479,7 @@ export class ProbeCompiler {
 
   /** Fail pointing at the member name of NODE (jsep records no position for it; find it after the object). */
   private failAtProperty(node: jsep.MemberExpression & ExprNode, message: string, hint?: string): never {
+    if (node.computed) this.fail(node.property, message, hint);
     const name = (node.property as jsep.Identifier).name;
     const at = propertyOffset(node, this.source.text);
     if (at === undefined) this.fail(node, message, hint);
@@ -1392,7 +1527,18 @@ export class ProbeCompiler {
 
   private unknownCall(node: jsep.CallExpression, name: string): never {
     if (LATER_CALLS[name]) this.fail(node, LATER_CALLS[name]);
-    if (kernelCallEntry(name)) this.fail(node, `${name}() is a kernel call: a do: item of its own, whose result guru does not use`, `- ${name}(...) as a do: item`);
+    const entry = kernelCallEntry(name);
+    if (entry) {
+      // kmod/guru_call.c defers a call made in NMI context (kprobes hit through int3) or with interrupts off to an irq_work, which runs after the handler has returned: there is no result to use then.
+      const returns = !/^void\s/.test(entry.prototype);
+      this.fail(
+        node,
+        returns
+          ? `${name}() is a kernel call whose result guru cannot use: where a probe runs in NMI context (kprobes hit through int3 on x86) or with interrupts off, guru makes the call later, from an irq_work, after the handler has returned, so no result is there to use`
+          : `${name}() returns nothing (${entry.prototype})`,
+        `call it as a do: item of its own: - ${name}(...)`,
+      );
+    }
     const all = [...STATEMENT_CALLS, ...VALUE_CALLS];
     const kernel = KERNEL_CALLS.map((c) => c.name);
     const near = nearestName(name, [...all, ...kernel, ...wordSpellings('call')]);
@@ -1474,11 +1620,13 @@ function propertyOffset(node: jsep.MemberExpression & ExprNode, text: string): n
     if (n.type === 'Identifier') return n.start === undefined ? undefined : n.start + (n as jsep.Identifier).name.length;
     if (n.type === 'MemberExpression') {
       const m = n as jsep.MemberExpression & ExprNode;
+      if (m.computed) return undefined;
       const at = propertyOffset(m, text);
       return at === undefined ? undefined : at + (m.property as jsep.Identifier).name.length;
     }
     return undefined;
   };
+  if (node.computed) return undefined;
   let i = end(node.object as ExprNode);
   if (i === undefined) return undefined;
   while (i < text.length && /[\s.\->]/.test(text[i]!)) i++;

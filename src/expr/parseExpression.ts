@@ -48,6 +48,23 @@ function configureJsep(): void {
     this.index += raw.length;
     env.node = { type: 'Literal', value: value!, raw } as unknown as jsep.Literal;
   });
+  // C's cast to a struct or union pointer, `(struct T *)ADDR` (or `(T *)ADDR`),
+  // is SystemTap's @cast(ADDR, "struct T"): read as that call, whose type
+  // argument starts where the type does. Its operand is one token with its
+  // postfix chain, as in C (`(struct T *)p->q` casts p->q).
+  jsep.hooks.add('gobble-token', function gobbleCast(this: JsepParser, env) {
+    if (env.node || this.expr.charAt(this.index) !== '(') return;
+    const m = /^\(\s*((?:(?:struct|union)\s+)?[A-Za-z_][A-Za-z0-9_]*)\s*\*\s*\)/.exec(this.expr.slice(this.index));
+    if (!m) return;
+    const start = this.index;
+    const typeStart = start + m[0].indexOf(m[1]!);
+    this.index += m[0].length;
+    const operand = this.gobbleToken();
+    if (!operand) this.throwError(`a cast to ${m[1]} * needs an address after it`);
+    const type = { type: 'Literal', value: m[1]!.replace(/\s+/g, ' '), raw: JSON.stringify(m[1]), start: typeStart, spanLength: m[1]!.length };
+    const callee = { type: 'Identifier', name: '@cast', start };
+    env.node = { type: 'CallExpression', callee, arguments: [operand, type], start, cast: true } as unknown as jsep.Expression;
+  });
   jsep.hooks.add('after-token', function recordTokenStart(env) {
     const start = tokenStarts.pop();
     const node = env.node as ExprNode | false | undefined;
@@ -59,6 +76,7 @@ interface JsepParser {
   index: number;
   expr: string;
   throwError(message: string): never;
+  gobbleToken(): jsep.Expression | false | undefined;
 }
 
 /**

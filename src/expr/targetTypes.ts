@@ -11,8 +11,8 @@ export type TypeShape =
   | { kind: 'pointer'; to?: number }
   /** A struct or union with its members (id: the complete definition's). */
   | { kind: 'record'; id: number; text: string }
-  /** An array: its address is the value (as in C). */
-  | { kind: 'array'; elem: number }
+  /** An array of LENGTH elements of type ELEM (0: a flexible array): its address is the value (as in C). */
+  | { kind: 'array'; elem: number; length: number }
   /** Anything else (floating point, functions, incomplete types), described. */
   | { kind: 'other'; text: string };
 
@@ -25,6 +25,8 @@ export interface MemberInfo {
 
 export interface TargetTypes {
   shape(typeId: number): TypeShape;
+  /** Size in bytes of a type (an array element's stride); undefined when it has none (void, functions). */
+  size(typeId: number): number | undefined;
   /** C text of a type, for messages (`struct file *`). */
   cType(typeId: number): string;
   /** Member NAME of record RECORD (anonymous inner structs and unions are looked into, as C does). */

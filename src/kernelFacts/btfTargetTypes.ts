@@ -29,7 +29,7 @@ export function btfTargetTypes(btf: Btf): TargetTypes {
       case 'union':
         return { kind: 'record', id: t.id, text };
       case 'array':
-        return { kind: 'array', elem: t.type };
+        return { kind: 'array', elem: t.type, length: t.nelems };
       default:
         return { kind: 'other', text };
     }
@@ -38,6 +38,7 @@ export function btfTargetTypes(btf: Btf): TargetTypes {
     (btf.members(record) ?? []).flatMap((m) => (m.name === '' ? memberNames(m.typeId) : [m.name]));
   return {
     shape,
+    size: (typeId) => btf.sizeOf(complete(typeId)),
     cType: (typeId) => btf.cType(typeId) || 'void',
     member: (record, name) => {
       const m = btf.member(record, name);
