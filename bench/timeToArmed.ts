@@ -23,7 +23,7 @@ import { ensureKernel } from '../src/kernelStore/ensureKernel.js';
 import { headersKernelFacts } from '../src/kernelFacts/headersKernelFacts.js';
 import { storedKernelTarget } from '../src/kernelFacts/kernelTarget.js';
 import { buildPlan } from '../src/plan/buildPlan.js';
-import { parseSpec } from '../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../src/parseSpec.js';
 import { readSpecFile } from '../src/pipeline.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { runInVm } from '../src/vm/runInVm.js';

@@ -12,7 +12,7 @@ import type { KernelFacts } from './kernelFacts/kernelFacts.js';
 import { resolveKernelTarget, type KernelTarget, type KernelTargetOptions } from './kernelFacts/kernelTarget.js';
 import { buildPlan, type PlanOptions } from './plan/buildPlan.js';
 import type { Plan } from './plan/types.js';
-import { parseSpec, parseSpecInto } from './patchSpec/parseSpec.js';
+import { parseSpec, parseSpecInto } from './parseSpec.js';
 import type { Spec } from './patchSpec/types.js';
 
 function readSpecText(file: string): string {

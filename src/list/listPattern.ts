@@ -4,9 +4,7 @@
 // (`syscall:*`, `syscall.**` as in `stap -l`) and statement lines
 // (`FUNC@FILE:*`). The family that owns the kind lists it.
 import { UserError } from '../errors.js';
-import { isProbePointError, parseProbePoint, TIMER_MIN_MS } from '../patchSpec/parseProbePoint.js';
-import type { ProbePoint } from '../patchSpec/types.js';
-import { FAMILIES, familyOfPoint } from '../probeFamilies/registry.js';
+import { FAMILIES, familyOfPoint, isProbePointError, parseProbePoint, TIMER_MIN_MS, type ProbePoint } from '../probeFamilies/registry.js';
 import { ANY_LINE, type ListQuery } from '../probeFamilies/types.js';
 
 /** Stands in for `*` while parseProbePoint checks the spelling (its charsets refuse `*` in syscall names). */

@@ -3,7 +3,7 @@
 // position in the file, so that compiler can point inside them.
 import { isMap, isScalar, isSeq, type Scalar, type YAMLMap } from 'yaml';
 import { parseGuard } from './parseGuard.js';
-import { isProbePointError, parseProbePoint } from './parseProbePoint.js';
+import { isProbePointError } from './probePointSyntax.js';
 import { exprSourceOf, mapScalarText, spanInScalar } from './scalarTextMap.js';
 import { describeNode, isNullNode, stringValue, type MapEntry, type SpecSource, type ValueNode } from './specSource.js';
 import type { SourceSpan } from '../diagnostics/diagnostic.js';
@@ -108,7 +108,7 @@ function parseOn(source: SpecSource, on: MapEntry): ProbeSpec | undefined {
     return undefined;
   }
   const map = mapScalarText(node, text, source.text, source.lineCounter);
-  const point = parseProbePoint(text);
+  const point = source.parseProbePoint(text);
   if (isProbePointError(point)) {
     source.error(spanInScalar(map, source.file, point.offset, point.length), point.error, point.hint);
     return undefined;

@@ -14,7 +14,9 @@
 // * `vars: { n: }` / `{ n: {} }` declare n as s64, global.
 // * `kernel.trace("EVENT")` gives tracepoint category `*` (ANY_TRACEPOINT_CATEGORY):
 //   the resolver finds the category; guru's spelling is `tracepoint:*:EVENT`.
-// * Timers take whole ms or s, 10ms .. 2^31-1 ms (see parseProbePoint.ts).
+// * Timers take whole ms or s, 10ms .. 2^31-1 ms (see src/probeFamilies/timer/spelling.ts).
+// * Probe points are parsed by the probe families' spellings, handed in
+//   (src/parseSpec.ts binds the registry's): this folder knows no kind.
 // * `description` is free text: whoever puts it into C must escape it. Every
 //   other string that reaches C (probe point parts, comm patterns) has a
 //   closed character set checked here.
@@ -27,6 +29,7 @@ import { parseParams, parseVars } from './parseDeclarations.js';
 import { parseMaps } from './parseMaps.js';
 import { parseProbes } from './parseProbes.js';
 import { describeNode, integerValue, isNullNode, stringValue, SpecSource, type MapEntry } from './specSource.js';
+import type { ParseProbePoint } from './probePointSyntax.js';
 import type { Guard, Spec } from './types.js';
 
 export const SPEC_VERSION = 1;
@@ -50,11 +53,13 @@ const TOP_LEVEL_SYNONYMS: Readonly<Record<string, string>> = {
 
 /**
  * Parse and validate a spec. `file` is how diagnostics name the file (pass
- * the path as the user gave it). Throws SpecError with all diagnostics.
+ * the path as the user gave it); PARSE_POINT parses `on:` (the probe
+ * families' spellings: src/parseSpec.ts passes the registry's). Throws
+ * SpecError with all diagnostics.
  */
-export function parseSpec(file: string, sourceText: string): Spec {
+export function parseSpecWith(file: string, sourceText: string, parsePoint: ParseProbePoint): Spec {
   const bag = new DiagnosticBag();
-  const spec = parseSpecInto(bag, file, sourceText);
+  const spec = parseSpecIntoWith(bag, file, sourceText, parsePoint);
   if (!spec || bag.hasErrors()) throw new SpecError(bag.sorted(), sourceText);
   return spec;
 }
@@ -65,11 +70,11 @@ export function parseSpec(file: string, sourceText: string): Spec {
  * given its default), so later passes can report their problems in the same
  * run; undefined when YAML cannot be read or the spec is not a mapping.
  */
-export function parseSpecInto(bag: DiagnosticBag, file: string, sourceText: string): Spec | undefined {
+export function parseSpecIntoWith(bag: DiagnosticBag, file: string, sourceText: string, parsePoint: ParseProbePoint): Spec | undefined {
   const lineCounter = new LineCounter();
   // uniqueKeys off: repeated keys are reported by SpecSource.entries with a better message.
   const doc = parseDocument(sourceText, { lineCounter, uniqueKeys: false, prettyErrors: false });
-  const source = new SpecSource(file, sourceText, lineCounter, doc, bag.all);
+  const source = new SpecSource(file, sourceText, lineCounter, doc, bag.all, parsePoint);
 
   // After a syntax error the document's shape is a guess: checking it, or
   // listing the YAML parser's later complaints (nearly always consequences of

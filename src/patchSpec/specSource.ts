@@ -1,6 +1,7 @@
 // One spec file being parsed: its text, the YAML document, and the
 // diagnostics collected so far. Every validation step reports through here so
 // that parseSpec can return ALL problems at once instead of the first.
+import type { ParseProbePoint } from './probePointSyntax.js';
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node, type Scalar, type YAMLMap } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../diagnostics/diagnostic.js';
 import { nearestName } from '../diagnostics/nearestName.js';
@@ -34,6 +35,8 @@ export class SpecSource {
     readonly doc: Document.Parsed,
     /** Where problems go: a DiagnosticBag's list when later passes report into the same one. */
     readonly diagnostics: Diagnostic[] = [],
+    /** The parser of `on:` (the probe families' spellings, src/probeFamilies/registry.ts). */
+    readonly parseProbePoint: ParseProbePoint = () => ({ error: 'no probe point parser', offset: 0, length: 1 }),
   ) {}
 
   /** Span from `start` to `end` (source offsets), clipped to the first line and at least 1 long. */

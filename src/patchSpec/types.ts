@@ -2,6 +2,7 @@
 // against a kernel. Every piece that a later pass may complain about keeps
 // its SourceSpan so the complaint can point into the YAML.
 import type { SourceSpan } from '../diagnostics/diagnostic.js';
+import type { ParsedProbePoint } from './probePointSyntax.js';
 
 export type VarType = 's64' | 'u64' | 's32' | 'u32' | 'bool';
 export type VarScope = 'thread' | 'global';
@@ -74,38 +75,11 @@ export interface ExprSource {
   segments?: ExprSegment[];
 }
 
-/**
- * What may narrow a kernel function down: the loadable module it is in
- * (`kprobe:af_alg:af_alg_sendmsg`, `module("af_alg").function(...)`), and
- * the source file that defines it (SystemTap's `FUNC@FILE`).
- */
-export interface KernelFunctionQualifiers {
-  module?: string;
-  file?: string;
-}
-
-/**
- * Every spelling of a probe point (guru, SystemTap, bpftrace) normalises to
- * one of these.
- */
-export type ProbePoint =
-  | ({ kind: 'kprobe'; func: string; offset: number } & KernelFunctionQualifiers)
-  | ({ kind: 'kretprobe'; func: string } & KernelFunctionQualifiers)
-  | { kind: 'syscall'; name: string; ret: boolean }
-  | { kind: 'statement'; func: string; file: string; line: number }
-  | { kind: 'tracepoint'; category: string; event: string }
-  | { kind: 'uprobe'; path: string; func: string; ret: boolean; file?: string }
-  | { kind: 'ustatement'; path: string; func: string; file: string; line: number; lastLine?: number }
-  | { kind: 'begin' }
-  | { kind: 'end' }
-  | { kind: 'timer'; periodMs: number };
-
-export type ProbeKind = ProbePoint['kind'];
-
 export interface ProbeSpec {
   /** Text of `on:` as the user wrote it. */
   on: string;
-  point: ProbePoint;
+  /** The probe point it names: one of the probe families' points (ProbePoint in src/probeFamilies/registry.ts). */
+  point: ParsedProbePoint;
   span: SourceSpan;
   /** Optional `if:` guard expression. */
   cond?: ExprSource;

@@ -13,9 +13,9 @@ import { exportedSymbols } from '../kernelFacts/exportedSymbols.js';
 import type { IrExpr, IrStmt } from '../expr/ir.js';
 import { forEachExprOf } from '../expr/irWalk.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
-import { formatProbePoint } from '../patchSpec/parseProbePoint.js';
+import { formatProbePoint } from '../probeFamilies/registry.js';
 import type { Guard, ProbeSpec, Spec } from '../patchSpec/types.js';
-import { DEFAULT_MAX_PROBES, familyOf, resolveProbePoint } from '../probeFamilies/registry.js';
+import { DEFAULT_MAX_PROBES, familyOf, resolveProbePoint, type ProbePoint } from '../probeFamilies/registry.js';
 import { isResolveError, type ProbeScope, type ProbeVariant } from '../probeFamilies/types.js';
 import type { Plan, PlanGuard, PlanMap, PlanProbe, PlanVar } from './types.js';
 import { DEFAULT_MAP_SIZE } from '../expr/aggregates.js';
@@ -44,7 +44,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
 
   let budget = options.maxProbes ?? DEFAULT_MAX_PROBES;
   spec.probes.forEach((probe, id) => {
-    const resolved = resolveProbePoint(probe.point, facts, probe.on, { probeBudget: budget });
+    const resolved = resolveProbePoint(probe.point as ProbePoint, facts, probe.on, { probeBudget: budget });
     if (isResolveError(resolved)) {
       bag.error(probe.span, resolved.message, resolved.hint);
       return;

@@ -8,7 +8,7 @@ import { kernelFunctionHint } from '../diagnostics/kernelFunctionHint.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
 import type { TargetVar } from '../expr/ir.js';
-import type { KernelFunctionQualifiers } from '../patchSpec/types.js';
+import type { KernelFunctionQualifiers } from './kernelFunctionSpelling.js';
 import { addKernelFunctionTargets } from './kernelFunctionTargets.js';
 import { kprobeSymbolName, resolveFunctionSite, siteBtf, type FunctionSite } from './kernelFunctionSite.js';
 import { globToRegExp, isProbeableName, kprobeFunctions } from './kprobeFunctions.js';

@@ -11,7 +11,7 @@ import type { Btf } from '../debuginfo/btf.js';
 import { EnvironmentError } from '../errors.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import { canonicalModuleName, type KernelModules } from '../kernelFacts/kernelModules.js';
-import type { KernelFunctionQualifiers } from '../patchSpec/types.js';
+import type { KernelFunctionQualifiers } from './kernelFunctionSpelling.js';
 import { sameFile } from './sourceLine/resolveLine.js';
 import type { ResolveError } from './types.js';
 

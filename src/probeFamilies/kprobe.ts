@@ -4,10 +4,13 @@
 // kprobe.hbs); arguments by name and C type from BTF, writable at entry.
 import { UserError } from '../errors.js';
 import { describeFunctionProbe, functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KprobePlacement } from './kernelFunction.js';
+import { kernelFunctionSpelling, type KprobePoint } from './kernelFunctionSpelling.js';
 import type { ProbeFamily } from './types.js';
 
-export const kprobeFamily: ProbeFamily<KprobePlacement, 'kprobe'> = {
+export const kprobeFamily: ProbeFamily<KprobePlacement, KprobePoint> = {
   name: 'kprobe',
+  // kprobe: and kretprobe: are spelt alike (kernelFunctionSpelling.ts): this family registers both.
+  spellings: kernelFunctionSpelling,
   spelling: 'kprobe',
   kinds: ['kprobe'],
   points: ['kprobe'],

@@ -3,9 +3,10 @@
 // kernel function's return (templates/partials/kretprobe.hbs): `$return`
 // typed from BTF and writable; the arguments, saved at entry, read-only.
 import { describeFunctionProbe, functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KretprobePlacement } from './kernelFunction.js';
+import type { KretprobePoint } from './kernelFunctionSpelling.js';
 import type { ProbeFamily } from './types.js';
 
-export const kretprobeFamily: ProbeFamily<KretprobePlacement, 'kretprobe'> = {
+export const kretprobeFamily: ProbeFamily<KretprobePlacement, KretprobePoint> = {
   name: 'kretprobe',
   spelling: 'kretprobe',
   kinds: ['kretprobe'],

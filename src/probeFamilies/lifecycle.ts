@@ -2,14 +2,28 @@
 // and END). Handlers the runtime calls when the supervisor arms and disarms
 // the module, in process context; no kernel function, no target variables,
 // and no where: guard (it would only ever test the supervisor).
+import type { ProbePointSpelling } from '../patchSpec/probePointSyntax.js';
 import type { ProbeFamily } from './types.js';
+
+export interface LifecyclePoint {
+  kind: 'begin' | 'end';
+}
+
+/** `begin`/`end` (SystemTap's and guru's), `BEGIN`/`END` (bpftrace's). */
+const lifecycleSpelling: ProbePointSpelling<LifecyclePoint> = {
+  points: ['begin', 'end'],
+  kindNames: ['begin', 'end'],
+  words: { begin: { kind: 'begin' }, BEGIN: { kind: 'begin' }, end: { kind: 'end' }, END: { kind: 'end' } },
+  format: (point) => point.kind,
+};
 
 export interface LifecyclePlacement {
   kind: 'begin' | 'end';
 }
 
-export const lifecycleFamily: ProbeFamily<LifecyclePlacement, 'begin' | 'end'> = {
+export const lifecycleFamily: ProbeFamily<LifecyclePlacement, LifecyclePoint> = {
   name: 'lifecycle',
+  spellings: lifecycleSpelling,
   spelling: 'begin, end',
   kinds: ['begin', 'end'],
   points: ['begin', 'end'],

@@ -6,7 +6,7 @@
 // the checklist).
 import { InternalError } from '../errors.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
-import type { ProbeKind, ProbePoint } from '../patchSpec/types.js';
+import { probePointParser, type ParsedProbePoint, type ProbePointError } from '../patchSpec/probePointSyntax.js';
 import { kprobeFamily } from './kprobe.js';
 import { kretprobeFamily } from './kretprobe.js';
 import { lifecycleFamily } from './lifecycle.js';
@@ -22,7 +22,12 @@ export const DEFAULT_MAX_PROBES = 1000;
 
 export const FAMILIES = [kprobeFamily, kretprobeFamily, syscallFamily, statementFamily, tracepointFamily, uprobeFamily, timerFamily, lifecycleFamily] as const;
 
-type PlacementOf<F> = F extends ProbeFamily<infer P, infer _K> ? P : never;
+type PlacementOf<F> = F extends ProbeFamily<infer P, infer _Pt> ? P : never;
+type PointOf<F> = F extends ProbeFamily<infer _P, infer Pt> ? Pt : never;
+
+/** Every probe point the families resolve: a tagged union on `kind`, one member per family's point type. */
+export type ProbePoint = PointOf<(typeof FAMILIES)[number]>;
+export type ProbeKind = ProbePoint['kind'];
 
 /** The family-specific part of a plan probe: `kind` says which family, the rest where it sits. */
 export type Placement = PlacementOf<(typeof FAMILIES)[number]>;
@@ -32,9 +37,25 @@ export type PlanProbe = ProbeCommon & Placement;
 export type PlanProbeKind = PlanProbe['kind'];
 
 /** A family with its types erased, for code that handles every family alike. */
-export type AnyProbeFamily = ProbeFamily<Placement, ProbeKind>;
+export type AnyProbeFamily = ProbeFamily<Placement, ProbePoint>;
 
-const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as readonly AnyProbeFamily[];
+const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ParsedProbePoint>[] as readonly AnyProbeFamily[];
+
+/** `on:` in every family's spellings, in the table's order (hints list kinds and SystemTap forms in it). */
+const probePoints = probePointParser(all.flatMap((f) => (f.spellings ? [f.spellings] : [])));
+
+/** Parse one probe point in any accepted spelling (guru's, SystemTap's, bpftrace's). Never throws. */
+export function parseProbePoint(text: string): ProbePoint | ProbePointError {
+  return probePoints.parse(text) as ProbePoint | ProbePointError;
+}
+
+/** guru's canonical spelling; `parseProbePoint(formatProbePoint(p))` gives back `p`. */
+export function formatProbePoint(point: ParsedProbePoint): string {
+  return probePoints.format(point);
+}
+
+export { isProbePointError, type ProbePointError } from '../patchSpec/probePointSyntax.js';
+export { TIMER_MIN_MS } from './timer/spelling.js';
 
 /**
  * Probe-point kinds the parser knows but no family resolves yet, and what to
@@ -45,7 +66,7 @@ const all = FAMILIES as readonly ProbeFamily<{ kind: string }, ProbeKind>[] as r
 const LATER_KINDS: Partial<Record<ProbeKind, string>> = {
 };
 
-export function familyOfPoint(kind: ProbeKind): AnyProbeFamily | undefined {
+export function familyOfPoint(kind: string): AnyProbeFamily | undefined {
   return all.find((f) => (f.points as readonly string[]).includes(kind));
 }
 

@@ -13,6 +13,7 @@ import { ARG_REGISTERS } from '../kernelFacts/kernelFunctionSignature.js';
 import type { SyscallPrototype } from '../kernelFacts/kernelFacts.js';
 import { syscallArgRegisterType, syscallArgTypeInfo } from '../kernelFacts/syscallArgRegisterType.js';
 import { globToRegExp } from './kprobeFunctions.js';
+import { syscallSpelling, type SyscallPoint } from './syscallSpelling.js';
 import type { ListedTarget, ListEntry, ProbeFamily, ProbeScope, Resolution } from './types.js';
 
 export interface SyscallPlacement {
@@ -61,8 +62,9 @@ function resolveSyscall(sc: SyscallPrototype, ret: boolean, label: string): Reso
   return { ...scope, placement: { kind: ret ? 'syscall-return' : 'syscall', symbol: sc.symbol, syscall: sc.name }, declaration: declarationOf(sc), listed };
 }
 
-export const syscallFamily: ProbeFamily<SyscallPlacement, 'syscall'> = {
+export const syscallFamily: ProbeFamily<SyscallPlacement, SyscallPoint> = {
   name: 'syscall',
+  spellings: syscallSpelling,
   spelling: 'syscall, syscall:...:return',
   kinds: ['syscall', 'syscall-return'],
   points: ['syscall'],

@@ -8,7 +8,8 @@ import type { HandlerContext } from '../expr/handlerContext.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
 import type { KernelFacts } from '../kernelFacts/kernelFacts.js';
-import type { ProbePoint } from '../patchSpec/types.js';
+import type { ParsedProbePoint, ProbePointSpelling } from '../patchSpec/probePointSyntax.js';
+import type { ProbePoint } from './registry.js';
 
 export interface PlanGuard {
   uid?: number[];
@@ -231,17 +232,24 @@ export interface ListOptions {
 
 /**
  * A probe family. P is its part of the plan probe (`kind` and where it
- * sits); K the probe-point kinds (src/patchSpec/parseProbePoint.ts) it
- * resolves.
+ * sits); Pt the probe points it resolves (each family's spelling.ts says
+ * how they are written).
  */
-export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['kind']> {
+export interface ProbeFamily<P extends { kind: string }, Pt extends ParsedProbePoint> {
   name: string;
   /** How hints name what this family offers (`syscall, syscall:...:return`). */
   spelling: string;
   /** The plan kinds (PlanProbe.kind) it produces. */
   kinds: readonly P['kind'][];
   /** The probe-point kinds it resolves. */
-  points: readonly K[];
+  points: readonly Pt['kind'][];
+  /**
+   * How its points are written (guru's, SystemTap's and bpftrace's
+   * spellings); the registry puts every family's together into the parser
+   * of `on:`. Unset: another family's spelling writes its points (kretprobe:
+   * the kprobe family's kernelFunctionSpelling).
+   */
+  spellings?: ProbePointSpelling<ParsedProbePoint>;
   /**
    * Where its handlers run (src/expr/handlerContext.ts): in the probed task
    * (where: guards apply), in the supervisor (begin/end), or in a timer
@@ -264,7 +272,7 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   runtime?: readonly string[];
   /** How that runtime part refuses to load, for the hint `guru apply` gives (carried in the module's manifest). */
   insmodRefusals?: readonly InsmodRefusal[];
-  resolve(point: Extract<ProbePoint, { kind: K }>, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
+  resolve(point: Pt, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
   /**
    * Why the kernel stack (backtrace(), print_backtrace(), kstack) shows
    * nothing of the probed code at this family's probes, and what to use
@@ -284,5 +292,5 @@ export interface ProbeFamily<P extends { kind: string }, K extends ProbePoint['k
   /** Lines `guru check` prints for the probe instead of its target list. */
   describe?(p: ProbeCommon & P): string[];
   /** `guru list`: the points matching QUERY (of one of this family's point kinds). */
-  list?(query: Extract<ListQuery, { kind: K }>, facts: ListFacts, opts: ListOptions): ListResult;
+  list?(query: Pt, facts: ListFacts, opts: ListOptions): ListResult;
 }

@@ -3,7 +3,7 @@
 // plan records, the C it emits, and the mistakes refused (snapshots of
 // what guru check prints).
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { DiagnosticBag } from '../../src/diagnostics/diagnosticBag.js';
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';

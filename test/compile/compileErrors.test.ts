@@ -3,7 +3,7 @@
 // what `guru check` prints for it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { SpecError } from '../../src/errors.js';
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';

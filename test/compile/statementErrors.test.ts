@@ -7,7 +7,7 @@ import path from 'node:path';
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { SpecError } from '../../src/errors.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { fakeKsysWriteDebuginfo } from '../helpers/fakeStatementDebuginfo.js';
 

@@ -4,7 +4,7 @@
 // unsigned, as the C the spec's author knows does; 32-bit unsigned
 // operands widen to s64 first and stay signed. Checked on the C emitted.
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { CEmitter } from '../../src/render/emitC.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';

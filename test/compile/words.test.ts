@@ -7,7 +7,7 @@ import type { IrExpr, IrStmt } from '../../src/expr/ir.js';
 import { WORDS, wordSpelling } from '../../src/expr/words.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { refusalText } from '../helpers/specRefusal.js';

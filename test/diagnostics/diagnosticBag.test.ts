@@ -11,7 +11,7 @@ import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { EnvironmentError, SpecError } from '../../src/errors.js';
 import { CompileSession, ProbeCompiler } from '../../src/expr/compileExpression.js';
 import type { TargetVar } from '../../src/expr/ir.js';
-import { parseSpecInto } from '../../src/patchSpec/parseSpec.js';
+import { parseSpecInto } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { planSpecFile } from '../../src/pipeline.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';

@@ -19,7 +19,7 @@ import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION } from '../../src/render/manifest.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 
 const DOC = 'docs/spec.md';
 /** How the doc's diagnostics name the spec file. */

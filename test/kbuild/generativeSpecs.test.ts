@@ -25,7 +25,7 @@ import { resolveProbePoint } from '../../src/probeFamilies/registry.js';
 import type { Plan } from '../../src/plan/types.js';
 import { MANIFEST_SECTION, manifestOf } from '../../src/render/manifest.js';
 import { renderModule, type RenderedModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { chooseSeed, FEATURES, generateSpec, Rng, syscallSweepSpec, type SpecUniverse } from '../helpers/randomSpec.js';
 
 /** At least this many random specs; more are drawn until every feature has appeared. */

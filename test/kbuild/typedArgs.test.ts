@@ -11,7 +11,7 @@ import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js'
 import { kernelFunctionSignature, type KernelFunctionSignature } from '../../src/kernelFacts/kernelFunctionSignature.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { usePrivateBuildCache } from '../helpers/privateBuildCache.js';
 
 /** Functions in the sample; every one is a kprobe and a kretprobe. */

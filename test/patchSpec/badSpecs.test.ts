@@ -2,7 +2,7 @@
 // reviewed as text snapshots (message, file:line:col, caret, hint).
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { SpecError } from '../../src/errors.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { specFixtures, type SpecFixture } from './fixtures.js';
 
 function diagnosticsOf(fixture: SpecFixture): SpecError {

@@ -3,7 +3,7 @@
 // offset too (the expression compiler reports errors as offsets).
 import { SpecError } from '../../src/errors.js';
 import { spanInExpr } from '../../src/patchSpec/exprSpan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import type { ExprSource } from '../../src/patchSpec/types.js';
 
 function charAt(source: string, line: number, col: number): string | undefined {

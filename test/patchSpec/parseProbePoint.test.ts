@@ -5,8 +5,8 @@ import {
   isProbePointError,
   parseProbePoint,
   type ProbePointError,
-} from '../../src/patchSpec/parseProbePoint.js';
-import type { ProbePoint } from '../../src/patchSpec/types.js';
+} from '../../src/probeFamilies/registry.js';
+import type { ProbePoint } from '../../src/probeFamilies/registry.js';
 
 const vfsRead: ProbePoint = { kind: 'kprobe', func: 'vfs_read', offset: 0 };
 const vfsReadReturn: ProbePoint = { kind: 'kretprobe', func: 'vfs_read' };
@@ -227,4 +227,24 @@ test.each(refused)('refuses %j', (text, message, culprit, hint) => {
 test('user-space points with * parse: whether uprobes take wildcards is their family\'s to say', () => {
   expect(parseProbePoint('uprobe:/bin/bash:read*')).toEqual({ kind: 'uprobe', path: '/bin/bash', func: 'read*', ret: false });
   expect(parseProbePoint('process("/bin/*").function("read*")')).toEqual({ kind: 'uprobe', path: '/bin/*', func: 'read*', ret: false });
+});
+
+test("a family's spelling is all the parser needs: a new kind parses, formats and is hinted with no other change", async () => {
+  const { probePointParser, fail } = await import('../../src/patchSpec/probePointSyntax.js');
+  type PerfPoint = { kind: 'perf'; event: string };
+  const perf = {
+    points: ['perf'] as const,
+    kindNames: ['perf'],
+    colon: [{ prefixes: ['perf', 'pf'], shape: 'perf:EVENT', parse: (text: string, from: number) => (from === text.length ? fail('missing event', from, 1) : { kind: 'perf' as const, event: text.slice(from) }) }],
+    systemTap: [{ head: 'perf', target: 'event', form: 'perf.event("EVENT")', parse: ({ target }: { target: { arg: { value: string } } }) => ({ kind: 'perf' as const, event: target.arg.value }) }],
+    format: (p: PerfPoint) => `perf:${p.event}`,
+  };
+  const parser = probePointParser<PerfPoint>([perf]);
+  expect(parser.parse('pf:cycles')).toEqual({ kind: 'perf', event: 'cycles' });
+  expect(parser.parse('perf.event("cycles")')).toEqual({ kind: 'perf', event: 'cycles' });
+  expect(parser.format({ kind: 'perf', event: 'cycles' })).toBe('perf:cycles');
+  const unknown = parser.parse('kprobe:vfs_read');
+  expect(isProbePointError(unknown) && unknown.hint).toContain('probe kinds: perf');
+  // The registry's parser has every family's spelling; this one only its own.
+  expect(isProbePointError(parseProbePoint('pf:cycles'))).toBe(true);
 });

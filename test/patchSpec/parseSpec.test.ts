@@ -1,7 +1,8 @@
 // Valid specs parse to the expected Spec; rules that need no snapshot are
 // asserted directly.
+import type { ParsedProbePoint } from '../../src/patchSpec/probePointSyntax.js';
 import { SpecError, UserError } from '../../src/errors.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import type { Spec } from '../../src/patchSpec/types.js';
 import { specFixture, specFixtures } from './fixtures.js';
 
@@ -22,7 +23,7 @@ test('the echo example (docs/spec.md) parses to the expected Spec', () => {
     probes: [
       {
         on: 'syscall:write',
-        point: { kind: 'syscall', name: 'write', ret: false },
+        point: { kind: 'syscall', name: 'write', ret: false } as ParsedProbePoint,
         span: span(file, 11, 9, 13),
         cond: { text: '$count > 1', span: span(file, 12, 9, 10) },
         actions: [
@@ -33,7 +34,7 @@ test('the echo example (docs/spec.md) parses to the expected Spec', () => {
       },
       {
         on: 'syscall:write:return',
-        point: { kind: 'syscall', name: 'write', ret: true },
+        point: { kind: 'syscall', name: 'write', ret: true } as ParsedProbePoint,
         span: span(file, 17, 9, 20),
         cond: { text: 'orig > 0', span: span(file, 18, 9, 8) },
         actions: [

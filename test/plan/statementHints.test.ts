@@ -6,8 +6,8 @@
 import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
 import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { ensureKernel } from '../../src/kernelStore/ensureKernel.js';
-import { parseProbePoint } from '../../src/patchSpec/parseProbePoint.js';
-import type { ProbePoint } from '../../src/patchSpec/types.js';
+import { parseProbePoint } from '../../src/probeFamilies/registry.js';
+import type { ProbePoint } from '../../src/probeFamilies/registry.js';
 import { resolveProbePoint } from '../../src/probeFamilies/registry.js';
 import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
 

@@ -6,7 +6,7 @@
 import { execa } from 'execa';
 import path from 'node:path';
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
 import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';

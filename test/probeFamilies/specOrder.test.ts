@@ -2,7 +2,7 @@
 // the order the spec lists them (the kernel runs kprobes at one address
 // newest first); the VM test is test/runtime/specOrder.test.ts.
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { manifestOf } from '../../src/render/manifest.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';

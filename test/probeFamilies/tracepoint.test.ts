@@ -5,7 +5,7 @@
 // event; guru list -v shows fields and types.
 import { execa } from 'execa';
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { headersKernelFacts } from '../../src/kernelFacts/headersKernelFacts.js';
 import { storedKernelTarget } from '../../src/kernelFacts/kernelTarget.js';
 import { provideTracepointCatalog, tracepointCatalog } from '../../src/probeFamilies/tracepoint/catalog.js';

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { findUserBinary } from '../../src/probeFamilies/uprobe/findUserBinary.js';
 import { readLdSoCache } from '../../src/probeFamilies/uprobe/ldSoCache.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { buildIdDebugPath, openUserDebuginfo } from '../../src/probeFamilies/uprobe/userDebuginfo.js';
 import { readUserBinary } from '../../src/probeFamilies/uprobe/userFunctions.js';

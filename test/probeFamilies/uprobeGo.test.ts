@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { GO_ARG_REGISTERS } from '../../src/probeFamilies/uprobe/entryArguments.js';
 import { renderModule } from '../../src/render/renderModule.js';

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { openProgramDebuginfo } from '../../src/debuginfo/programDebuginfo.js';
 import { parseListPattern } from '../../src/list/listPattern.js';
 import { listProbePoints } from '../../src/list/listProbePoints.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';

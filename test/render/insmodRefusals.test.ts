@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { uprobeFamily } from '../../src/probeFamilies/uprobe/uprobeFamily.js';
 import type { Manifest } from '../../src/render/manifest.js';

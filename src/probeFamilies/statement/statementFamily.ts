@@ -11,8 +11,10 @@ import { resolveStatementProbe } from './resolveStatement.js';
 import { listStatementLines } from './statementLines.js';
 import { entryCaptures, kernelLocalAccessors, statementView } from './statementView.js';
 import type { StatementPlacement } from './types.js';
+import { statementSpelling, type StatementPoint } from './spelling.js';
 
-export const statementFamily: ProbeFamily<StatementPlacement, 'statement'> = {
+export const statementFamily: ProbeFamily<StatementPlacement, StatementPoint> = {
+  spellings: statementSpelling,
   name: 'statement',
   spelling: 'statement',
   kinds: ['statement'],

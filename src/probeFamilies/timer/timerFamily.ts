@@ -12,6 +12,7 @@
 // (enabled among them: 0 makes each run a counted miss), nsecs, cpu,
 // log() and stop() work.
 import type { TimerPlacement } from './types.js';
+import { timerSpelling, type TimerPoint } from './spelling.js';
 import type { ProbeFamily } from '../types.js';
 
 const NO_TARGETS = 'a timer probe runs in the kernel\'s timer softirq, not in probed code: it has no arguments, return value or fields; it reads vars, params, nsecs and cpu';
@@ -26,7 +27,8 @@ function periodNs(periodMs: number): string {
   return `${BigInt(periodMs) * 1_000_000n}ULL`;
 }
 
-export const timerFamily: ProbeFamily<TimerPlacement, 'timer'> = {
+export const timerFamily: ProbeFamily<TimerPlacement, TimerPoint> = {
+  spellings: timerSpelling,
   name: 'timer',
   spelling: 'timer:Ns, timer:Nms',
   kinds: ['timer'],

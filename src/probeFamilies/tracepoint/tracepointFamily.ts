@@ -17,6 +17,7 @@ import { syscallArgRegisterType, syscallArgTypeInfo } from '../../kernelFacts/sy
 import { globToRegExp } from '../kprobeFunctions.js';
 import type { ListedTarget, ListEntry, ListFacts, ProbeFamily, ProbeScope, Resolution, ResolveError } from '../types.js';
 import { CatalogError, tracepointCatalog } from './catalog.js';
+import { tracepointSpelling, type TracepointPoint } from './spelling.js';
 import type { TracepointCatalog, TracepointEvent, TracepointField, TracepointPlacement } from './types.js';
 
 type CatalogFacts = Pick<ListFacts, 'release' | 'btf'> & { systemMapPath?: string; imagePath?: string };
@@ -137,7 +138,8 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9]+/g, '_').slice(0, 40);
 }
 
-export const tracepointFamily: ProbeFamily<TracepointPlacement, 'tracepoint'> = {
+export const tracepointFamily: ProbeFamily<TracepointPlacement, TracepointPoint> = {
+  spellings: tracepointSpelling,
   name: 'tracepoint',
   spelling: 'tracepoint',
   kinds: ['tracepoint'],

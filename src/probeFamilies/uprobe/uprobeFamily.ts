@@ -28,6 +28,7 @@ import { lineRanges } from '../sourceLine/resolveLine.js';
 import { listSourceLines } from '../sourceLine/listLines.js';
 import { localAccessors } from '../sourceLine/localAccessors.js';
 import type { UprobePlacement, UprobeSite, UserStatementPlacement } from './types.js';
+import { uprobeSpelling, type UserPoint } from './spelling.js';
 import { EXPECT_BYTES, resolveUserStatement, resolveUserStatementIn, spellUserStatement, userStatementLines, withUserProgram } from './userStatement.js';
 import { openUserDebuginfo, type UserDebuginfo } from './userDebuginfo.js';
 import { readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
@@ -242,7 +243,8 @@ function statementWhere(p: UserStatementPlacement): string {
   return ` on ${p.path}:${st.func}@${st.file}:${st.lines ? `${lineRanges(st.lines)}` : st.line} (${p.sites.length} address${p.sites.length === 1 ? '' : 'es'}${p.pie ? ', PIE' : ''})`;
 }
 
-export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement, 'uprobe' | 'ustatement'> = {
+export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement, UserPoint> = {
+  spellings: uprobeSpelling,
   name: 'uprobe',
   spelling: 'uprobe, uretprobe, ustatement',
   kinds: ['uprobe', 'uretprobe', 'ustatement'],
