@@ -4,7 +4,7 @@
 // separate atomic64_set, which loses counts when two CPUs update at once
 // (test/runtime/globalCounts.test.ts shows that in a guest).
 import { buildPlan } from '../../src/plan/buildPlan.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { CEmitter } from '../../src/render/emitC.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 
