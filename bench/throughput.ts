@@ -25,7 +25,7 @@ import { ensureKernel } from '../src/kernelStore/ensureKernel.js';
 import { headersKernelFacts } from '../src/kernelFacts/headersKernelFacts.js';
 import { storedKernelTarget } from '../src/kernelFacts/kernelTarget.js';
 import { buildPlan } from '../src/plan/buildPlan.js';
-import { parseSpec } from '../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../src/parseSpec.js';
 import { projectRoot } from '../src/projectRoot.js';
 import { runInVm } from '../src/vm/runInVm.js';
 import { anchorRootInGuest } from './anchors/inAnchorRoot.js';
