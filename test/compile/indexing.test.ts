@@ -8,7 +8,7 @@ import type { KernelFacts } from '../../src/kernelFacts/kernelFacts.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import type { Plan } from '../../src/plan/types.js';
 import { renderModule } from '../../src/render/renderModule.js';
-import { parseSpec } from '../../src/patchSpec/parseSpec.js';
+import { parseSpec } from '../../src/parseSpec.js';
 import { buildBtfFixture, type BtfFixture } from '../helpers/btfFixture.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { refusalText } from '../helpers/specRefusal.js';
