@@ -9,4 +9,6 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testTimeout: 120000,
+  // test/kernelTimesReporter.js: where the time goes, per test kernel.
+  reporters: ['default', '<rootDir>/test/kernelTimesReporter.js'],
 };
