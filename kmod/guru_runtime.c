@@ -1229,35 +1229,6 @@ static ssize_t stats_read(char *buf, loff_t off, size_t count)
 }
 
 /*
- * The read callback's attribute argument became const in later kernels
- * (7.x: `const struct bin_attribute *`, and attribute_group's bin_attrs a
- * `const struct bin_attribute *const *`); 6.1 and 6.12 take them non-const.
- * Rather than guess the release that changed it, pick the callback whose
- * type matches the kernel's member, and give the array the member's type.
- */
-typedef ssize_t (*stats_read_const_fn)(struct file *, struct kobject *, const struct bin_attribute *,
-				       char *, loff_t, size_t);
-
-static ssize_t __maybe_unused stats_read_const(struct file *file, struct kobject *kobj,
-					       const struct bin_attribute *attr, char *buf, loff_t off, size_t count)
-{
-	return stats_read(buf, off, count);
-}
-
-static ssize_t __maybe_unused stats_read_plain(struct file *file, struct kobject *kobj,
-					       struct bin_attribute *attr, char *buf, loff_t off, size_t count)
-{
-	return stats_read(buf, off, count);
-}
-
-#define BIN_ATTR_READ_IS_CONST \
-	__builtin_types_compatible_p(typeof(((struct bin_attribute *)0)->read), stats_read_const_fn)
-
-static struct bin_attribute stats_attr = {
-	.attr = { .name = "stats", .mode = 0444 },
-	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, stats_read_const, stats_read_plain),
-};
-/*
  * The wildcards file: one fixed-width line per wildcard match, "probe P
  * match M error E" (E: what registering it returned, 0 when it is probed),
  * so the summary can say which matches the kernel refused and why.
@@ -1289,22 +1260,6 @@ static ssize_t wildcards_read(char *buf, loff_t off, size_t count)
 	return n;
 }
 
-static ssize_t __maybe_unused wildcards_read_const(struct file *file, struct kobject *kobj,
-						   const struct bin_attribute *attr, char *buf, loff_t off, size_t count)
-{
-	return wildcards_read(buf, off, count);
-}
-
-static ssize_t __maybe_unused wildcards_read_plain(struct file *file, struct kobject *kobj,
-						   struct bin_attribute *attr, char *buf, loff_t off, size_t count)
-{
-	return wildcards_read(buf, off, count);
-}
-
-static struct bin_attribute wildcards_attr = {
-	.attr = { .name = "wildcards", .mode = 0444 },
-	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, wildcards_read_const, wildcards_read_plain),
-};
 /* The module's manifest (JSON): guru metrics and guru ps name a loaded module's probes and maps from it. */
 static ssize_t manifest_read(char *buf, loff_t off, size_t count)
 {
@@ -1315,22 +1270,41 @@ static ssize_t manifest_read(char *buf, loff_t off, size_t count)
 	return count;
 }
 
-static ssize_t __maybe_unused manifest_read_const(struct file *file, struct kobject *kobj,
-						  const struct bin_attribute *attr, char *buf, loff_t off, size_t count)
-{
-	return manifest_read(buf, off, count);
+/*
+ * The read callback's attribute argument became const in later kernels
+ * (7.x: `const struct bin_attribute *`, and attribute_group's bin_attrs a
+ * `const struct bin_attribute *const *`); 6.1 and 6.12 take them non-const.
+ * Rather than guess the release that changed it, each file gets both
+ * callbacks, and the one whose type matches the kernel's member is chosen
+ * at compile time (the array takes the member's type below).
+ */
+typedef ssize_t (*bin_read_const_fn)(struct file *, struct kobject *, const struct bin_attribute *,
+				     char *, loff_t, size_t);
+
+#define BIN_ATTR_READ_IS_CONST \
+	__builtin_types_compatible_p(typeof(((struct bin_attribute *)0)->read), bin_read_const_fn)
+
+/* A root-readable file NAME in the control device's directory, read by NAME##_read(buf, off, count). */
+#define GURU_BIN_ATTR_RO(NAME)									\
+static ssize_t __maybe_unused NAME##_read_const(struct file *file, struct kobject *kobj,		\
+		const struct bin_attribute *attr, char *buf, loff_t off, size_t count)		\
+{												\
+	return NAME##_read(buf, off, count);							\
+}												\
+static ssize_t __maybe_unused NAME##_read_plain(struct file *file, struct kobject *kobj,		\
+		struct bin_attribute *attr, char *buf, loff_t off, size_t count)		\
+{												\
+	return NAME##_read(buf, off, count);							\
+}												\
+static struct bin_attribute NAME##_attr = {							\
+	.attr = { .name = #NAME, .mode = 0444 },						\
+	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, NAME##_read_const, NAME##_read_plain), \
 }
 
-static ssize_t __maybe_unused manifest_read_plain(struct file *file, struct kobject *kobj,
-						  struct bin_attribute *attr, char *buf, loff_t off, size_t count)
-{
-	return manifest_read(buf, off, count);
-}
+GURU_BIN_ATTR_RO(stats);
+GURU_BIN_ATTR_RO(wildcards);
+GURU_BIN_ATTR_RO(manifest);
 
-static struct bin_attribute manifest_attr = {
-	.attr = { .name = "manifest", .mode = 0444 },
-	.read = __builtin_choose_expr(BIN_ATTR_READ_IS_CONST, manifest_read_const, manifest_read_plain),
-};
 static struct bin_attribute *ctl_bin_attrs[] = { &stats_attr, &wildcards_attr, &manifest_attr, NULL };
 static struct attribute *ctl_attrs[] = { &params_attr.attr, NULL };
 static const struct attribute_group ctl_group = {

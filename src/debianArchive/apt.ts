@@ -11,7 +11,6 @@
 // into a folder without installing anything.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { cacheDir } from '../cacheDir.js';
 import { withDirectoryLock } from '../directoryLock.js';
 import { EnvironmentError } from '../errors.js';
@@ -105,6 +104,7 @@ export async function aptUpdate(): Promise<void> {
 
 async function runUpdate(): Promise<void> {
   const args = [...privateAptOptions(), ...sandboxOptions(), 'update'];
+  const { execa } = await import('execa');
   const result = await execa('apt-get', args, { reject: false, env: env() });
   // apt-get update exits 0 with W: lines for a suite it could not verify or fetch; a kernel from that suite must not resolve.
   const problems = `${result.stderr}`.split('\n').filter((l) => /^(E:|W:)/.test(l) && !/Skipping acquire of configured file/.test(l));
@@ -135,6 +135,7 @@ export async function ensureFreshLists(maxAgeMs = LIST_MAX_AGE_MS): Promise<bool
 
 async function aptCache(args: string[]): Promise<{ stdout: string; stderr: string; failed: boolean }> {
   preparePrivateApt();
+  const { execa } = await import('execa');
   const r = await execa('apt-cache', [...privateAptOptions(), ...args], { reject: false, env: env() });
   return { stdout: r.stdout, stderr: r.stderr, failed: r.failed };
 }
@@ -259,6 +260,7 @@ function sandboxOptions(): string[] {
 export async function aptDownload(pkgs: string[], dir: string, onProgress?: (p: DownloadProgress) => void): Promise<void> {
   preparePrivateApt();
   const args = [...privateAptOptions(), ...sandboxOptions(), 'download', '-o', 'APT::Status-Fd=3'];
+  const { execa } = await import('execa');
   const child = execa('apt-get', [...args, ...pkgs], {
     cwd: dir,
     reject: false,

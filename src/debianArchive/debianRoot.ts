@@ -10,7 +10,6 @@
 // dropped afterwards (they are ~20% of the root and never used again).
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { EnvironmentError } from '../errors.js';
 import { ARCHIVE_KEYRING, DEBIAN_MIRROR } from './debianReleases.js';
 
@@ -55,6 +54,7 @@ export async function createDebianRoot(opts: DebianRootOptions): Promise<DebianR
     opts.mirror ?? DEBIAN_MIRROR,
   ];
   try {
+    const { execa } = await import('execa');
     const r = await execa(debootstrap, args, { reject: false, all: true, env: { LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' } });
     if (r.failed) {
       const log = readTail(path.join(partial, 'debootstrap', 'debootstrap.log')) || String(r.all ?? '').split('\n').slice(-30).join('\n');
@@ -117,6 +117,7 @@ export async function removeRootTree(dir: string): Promise<void> {
   } catch {
     // No /proc: nothing can be mounted that we could see.
   }
+  const { execa } = await import('execa');
   for (const m of mounts.sort((a, b) => b.length - a.length)) await execa('umount', ['-l', m], { reject: false });
   fs.rmSync(dir, { recursive: true, force: true });
 }
@@ -131,6 +132,7 @@ function processIsAlive(pid: number): boolean {
 }
 
 async function diskUsage(dir: string): Promise<number> {
+  const { execa } = await import('execa');
   const r = await execa('du', ['-sb', dir], { reject: false });
   return Number(String(r.stdout).split('\t')[0]) || 0;
 }

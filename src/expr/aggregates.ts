@@ -10,7 +10,7 @@ export type AggKind = (typeof AGG_KINDS)[number];
 /** The map count("key") counters live in: a name no spec can write (@ names are letters, digits and _). */
 export const COUNTERS_MAP = 'count()';
 
-export { DEFAULT_MAP_SIZE, MAX_MAP_SIZE } from '../patchSpec/parseMaps.js';
+export { DEFAULT_MAP_SIZE, MAX_MAP_SIZE } from '../patchSpec/mapSizes.js';
 /** Bytes of one key (GURU_AGG_KEY_MAX in kmod/guru_runtime.h). */
 export const AGG_KEY_MAX = 256;
 /** A string key part keeps this many bytes, NUL included (comm: its 16). */

@@ -7,7 +7,6 @@
 // reader treats as an entry and the next add removes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 import { openElf } from '../debuginfo/elf.js';
 import { EnvironmentError, InternalError } from '../errors.js';
 import type { AptPackage } from '../debianArchive/apt.js';
@@ -108,6 +107,7 @@ async function buildEntry(tmp: string, pkgs: DebianKernelPackages, ref: string |
   await download([...main, ...(pkgs.debug ? [pkgs.debug] : [])], debs, progress);
 
   progress.step(`extracting ${main.length} packages`);
+  const { execa } = await import('execa');
   for (const pkg of main) await execa('dpkg-deb', ['-x', debFile(debs, pkg), root]);
   const r = pkgs.release;
   linkClassicLayout(root, r);
@@ -208,6 +208,7 @@ async function extractDebuginfo(dir: string, record: KernelEntryRecord, deb: str
     fs.rmSync(staging, { recursive: true, force: true });
     fs.mkdirSync(staging, { recursive: true });
     // The pipeline's status is tar's; dpkg-deb dies of SIGPIPE when tar stops early, by design.
+    const { execa } = await import('execa');
     const result = await execa('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -x --occurrence -C "$2" "$3" "$4"', 'sh', deb, staging, ...candidate], { reject: false });
     if (!result.failed && candidate.every((m) => fs.statSync(path.join(staging, m), { throwIfNoEntry: false })?.isFile())) {
       members = candidate;

@@ -4,7 +4,6 @@
 // (CONFIG_PVH=y in Debian's kernels). The ELF also carries the build-id that
 // debuginfo must match.
 import fs from 'node:fs';
-import { execa } from 'execa';
 import { openElf } from '../debuginfo/elf.js';
 import { EnvironmentError, InternalError } from '../errors.js';
 
@@ -46,6 +45,7 @@ export async function extractKernelElf(bzImage: string, out: string): Promise<Ex
   if (!decompressor) throw new InternalError(`${bzImage}: unknown payload compression (magic ${compressed.subarray(0, 6).toString('hex')})`);
   const [tool, ...args] = decompressor.argv;
   try {
+    const { execa } = await import('execa');
     await execa(tool, args, { input: compressed, stdout: { file: out }, encoding: 'buffer' });
   } catch (err) {
     throw new EnvironmentError(`could not decompress ${bzImage} with ${tool}: ${(err as Error).message}`, `apt-get install ${tool === 'zstd' ? 'zstd' : 'xz-utils'}`);

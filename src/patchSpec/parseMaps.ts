@@ -6,9 +6,7 @@ import { isMap } from 'yaml';
 import { describeNode, integerValue, isNullNode, type MapEntry, type SpecSource } from './specSource.js';
 import type { MapDecl } from './types.js';
 
-/** Keys per CPU a map holds when maps: does not say, and the most it may ask for (src/expr/aggregates.ts uses them). */
-export const DEFAULT_MAP_SIZE = 1024;
-export const MAX_MAP_SIZE = 65536;
+import { DEFAULT_MAP_SIZE, MAX_MAP_SIZE } from './mapSizes.js';
 
 export function parseMaps(source: SpecSource, entry: MapEntry): MapDecl[] {
   const map = entry.value;

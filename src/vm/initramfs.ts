@@ -6,7 +6,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { cacheDir } from '../cacheDir.js';
 import { openElf } from '../debuginfo/elf.js';
 import { EnvironmentError } from '../errors.js';
@@ -96,6 +95,7 @@ async function initramfsEntries(busybox: Buffer, modules: GuestModule[]): Promis
   }
   entries.push({ kind: 'chardev', path: '/dev/console', major: 5, minor: 1 });
   entries.push({ kind: 'file', path: BUSYBOX, data: busybox, mode: 0o755 });
+  const { execa } = await import('execa');
   const { stdout } = await execa(BUSYBOX, ['--list']);
   for (const applet of stdout.split('\n').filter((a) => a && a !== 'busybox')) {
     entries.push({ kind: 'symlink', path: `/bin/${applet}`, target: 'busybox' });
@@ -116,6 +116,7 @@ async function initramfsEntries(busybox: Buffer, modules: GuestModule[]): Promis
 async function readModule(file: string): Promise<Buffer> {
   const tool = file.endsWith('.xz') ? ['xz', '-dc'] : file.endsWith('.zst') ? ['zstd', '-dcq'] : file.endsWith('.gz') ? ['gzip', '-dc'] : undefined;
   if (!tool) return fs.readFileSync(file);
+  const { execa } = await import('execa');
   const { stdout } = await execa(tool[0], [...tool.slice(1), file], { encoding: 'buffer' });
   return Buffer.from(stdout);
 }
