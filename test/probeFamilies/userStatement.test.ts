@@ -195,3 +195,20 @@ test('SystemTap\'s source-file filter: function("*@trace.c") and function("*/pro
   expect(text).toMatch(/hint: its functions are declared in \S*trace\.c \(did you mean @trace\.c\?\)/);
   expect(text).toContain('no function of DIR/trace is declared in a file /x/*.c names');
 });
+
+test('a static local (DW_OP_addr) at a user statement is at the address gdb gives it, moved by the load bias at run time (PIE and non-PIE)', async () => {
+  const source = path.resolve('test/fixtures/programs/statics.c');
+  for (const [name, flags] of [['statics', []], ['statics-nopie', ['-no-pie']]] as const) {
+    const binary = `${dir}/${name}`;
+    await execa('gcc', ['-g', '-O0', ...flags, '-o', binary, source]);
+    const { stdout } = await execa('gdb', ['-batch', '-nx', '-ex', 'info scope bump', binary]);
+    const at = /Symbol calls is in static storage at address (0x[0-9a-f]+)/.exec(stdout)![1];
+    const plan = buildPlan(spec(`  - on: ustatement:${binary}:bump@statics.c:14\n    if: $calls == 3\n    do: $calls = 42\n`), fakeKernelFacts());
+    const t = plan.probes[0]!.targets.find((x) => x.name === '$calls')!;
+    if (t.access.kind !== 'local') throw new Error('not a local');
+    expect({ name, where: t.access.sites[0]!.where, writable: t.writable }).toEqual({ name, where: { kind: 'static', address: at }, writable: true });
+    const c = renderModule(plan).files['probes.c']!;
+    expect(c).toContain(`case 0: return guru_write_user(ctx, ${at}UL + ctx->slide, 4, value);`);
+    expect(c).toContain('ctx->slide = regs->ip - link_address;');
+  }
+});
