@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       benchmark: 'scale',
       kernel: 'debian:6.1',
       title: 'Scale on debian:6.1',
-      run: (k) => measureScale({ kernel: k, rounds: opts.quick ? 1 : 3, buildRuns: opts.quick ? 1 : 2, sizes: opts.quick ? [1, 100] : SCALE_SIZES }),
+      run: (k) => measureScale({ kernel: k, rounds: opts.quick ? 1 : 2, buildRuns: opts.quick ? 1 : 2, sizes: opts.quick ? [1, 100] : SCALE_SIZES }),
     },
     { benchmark: 'events', kernel: 'debian:6.1', title: 'Event throughput on debian:6.1', run: (k) => measureThroughput({ kernel: k, rounds: opts.quick ? 1 : 3, writes: opts.quick ? 5000 : 20000 }) },
     { benchmark: 'listing', kernel: 'debian:6.1', title: 'Listing and statement resolution on debian:6.1', run: (k) => measureListing({ kernel: k, runs: opts.quick ? 1 : 3 }) },
