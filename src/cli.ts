@@ -5,9 +5,16 @@ import { hideBin } from 'yargs/helpers';
 import { ExitCode, GuruError, SpecError } from './errors.js';
 import { formatDiagnostics } from './diagnostics/formatDiagnostic.js';
 import { commands } from './commands/index.js';
+import { guruVersion } from './projectRoot.js';
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  // Answered before yargs, which would otherwise demand a command (and its
+  // own --version is global: every command's --help would list it).
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${guruVersion()}\n`);
+    return exitCode;
+  }
   const parser = yargs(argv)
     .scriptName('guru')
     .usage('$0 <command> [options]\n\nguru-mode live patching for Linux: YAML patch specs compiled to kprobe modules.')
@@ -17,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     .help()
     .alias('h', 'help')
     .version(false)
+    .option('version', { type: 'boolean', describe: "Print guru's version", global: false })
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;

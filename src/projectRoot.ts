@@ -1,5 +1,6 @@
-// Where guru's own files (templates/, kmod/) are, whether running from
-// src/ under jest or from dist/src/ after tsc.
+// Where guru's own files (templates/, kmod/, package.json) are, whether
+// running from src/ under jest, from dist/src/ after tsc or from the bundle
+// dist/guru.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,4 +17,9 @@ export function projectRoot(): string {
   }
   root = dir;
   return root;
+}
+
+/** guru's version, from its package.json. */
+export function guruVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

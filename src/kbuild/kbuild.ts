@@ -59,9 +59,10 @@ let sourcesFingerprint: string | undefined;
 /**
  * Everything besides the plan that shapes a module: templates/ and kmod/,
  * and guru's own code that renders the plan (the families' render hooks,
- * the C emitter): the code running now, src/ under jest or dist/src/ after
- * tsc. Without it a change to how guru renders C would be served the
- * module an older guru built for the same plan.
+ * the C emitter): the code running now, src/ under jest, dist/src/ after
+ * tsc, or the bundle bin/guru.js runs. Without it a change to how guru
+ * renders C would be served the module an older guru built for the same
+ * plan.
  */
 function guruSourcesFingerprint(): string {
   if (sourcesFingerprint) return sourcesFingerprint;
@@ -75,7 +76,11 @@ function guruSourcesFingerprint(): string {
   };
   walk(path.join(projectRoot(), 'templates'));
   walk(path.join(projectRoot(), 'kmod'));
-  walk(path.dirname(path.dirname(fileURLToPath(import.meta.url))), (n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts'));
+  // This file is dist/guru.mjs when guru runs bundled (the bundle is then
+  // all of guru's code), else src/kbuild/kbuild.ts or dist/src/kbuild/kbuild.js.
+  const running = fileURLToPath(import.meta.url);
+  if (path.basename(running) === 'guru.mjs') h.update('bundle\0').update(fs.readFileSync(running));
+  else walk(path.dirname(path.dirname(running)), (n) => /\.(js|ts)$/.test(n) && !n.endsWith('.d.ts'));
   sourcesFingerprint = h.digest('hex');
   return sourcesFingerprint;
 }

@@ -19,8 +19,8 @@ import { runInVm } from '../../src/vm/runInVm.js';
 
 /** The guru CLI as the guest runs it (the host's node and compiled guru). */
 export function guruCommand(): string {
-  const cli = path.resolve('dist/src/cli.js');
-  if (!fs.existsSync(cli)) throw new Error('guru is not compiled; fix: npm run build (npm test does it)');
+  const cli = path.resolve('dist/guru.mjs');
+  if (!fs.existsSync(cli)) throw new Error('guru is not built; fix: npm run build (npm test does it)');
   return `${process.execPath} ${path.resolve('bin/guru.js')}`;
 }
 

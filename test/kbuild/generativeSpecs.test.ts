@@ -141,7 +141,7 @@ tracked('every generated spec passes guru check (parse, resolve, compile)', () =
 
 tracked('the guru CLI accepts a sample of them', () => {
   const cli = path.resolve('bin/guru.js');
-  if (!fs.existsSync(path.resolve('dist/src/cli.js'))) throw new Error('the CLI is not built; fix: npm run build');
+  if (!fs.existsSync(path.resolve('dist/guru.mjs'))) throw new Error('the CLI is not built; fix: npm run build');
   const started = Date.now();
   const step = Math.floor(cases.length / CLI_SAMPLE);
   for (let i = 0; i < CLI_SAMPLE; i++) {

@@ -20,7 +20,7 @@ beforeAll(async () => {
 }, 900_000);
 
 function guru(...args: string[]): string {
-  if (!fs.existsSync(path.resolve('dist/src/cli.js'))) throw new Error('the CLI is not built; fix: npm run build');
+  if (!fs.existsSync(path.resolve('dist/guru.mjs'))) throw new Error('the CLI is not built; fix: npm run build');
   return execFileSync(process.execPath, [path.resolve('bin/guru.js'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
 }
 

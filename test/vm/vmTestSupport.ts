@@ -9,13 +9,13 @@ import { execa } from 'execa';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-/** Compile with tsc if dist/ is older than any source; a failure names the fix. */
+/** Build (npm run build: tsc, templates, the bundle bin/guru.js runs) if dist/ is older than any source; a failure names the fix. */
 export async function ensureCompiledCli(): Promise<void> {
-  const cli = path.join(ROOT, 'dist', 'src', 'cli.js');
+  const cli = path.join(ROOT, 'dist', 'guru.mjs');
   const built = fs.existsSync(cli) ? fs.statSync(cli).mtimeMs : 0;
   if (built > 0 && newestMtime(path.join(ROOT, 'src')) <= built) return;
-  const r = await execa('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT, reject: false, all: true });
-  if (r.exitCode !== 0) throw new Error(`the CLI does not compile; fix the errors, then: npx tsc -p .\n${r.all}`);
+  const r = await execa('npm', ['run', '--silent', 'build'], { cwd: ROOT, reject: false, all: true });
+  if (r.exitCode !== 0) throw new Error(`the CLI does not build; fix the errors, then: npm run build\n${r.all}`);
 }
 
 function newestMtime(dir: string): number {
