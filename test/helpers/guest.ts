@@ -105,11 +105,11 @@ export function hostTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'guru-rt-'));
 }
 
-/** Compile a test program from test/fixtures/programs to DIR/NAME (NAME sets its comm). */
-export async function compileProgram(source: string, dir: string, name: string): Promise<string> {
+/** Compile a test program from test/fixtures/programs to DIR/NAME (NAME sets its comm), with gcc's FLAGS (['-static']). */
+export async function compileProgram(source: string, dir: string, name: string, flags: readonly string[] = []): Promise<string> {
   const out = path.join(dir, name);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  await execa('gcc', ['-O2', '-pthread', '-o', out, path.resolve('test/fixtures/programs', source)]);
+  await execa('gcc', ['-O2', '-pthread', ...flags, '-o', out, path.resolve('test/fixtures/programs', source)]);
   return out;
 }
 
@@ -139,6 +139,12 @@ export interface GuestOptions {
    * function while kprobes are armed or disarmed (vmPolicy.ts tcgThreads).
    */
   tcgThreads?: 'single' | 'multi';
+  /**
+   * Count guest instructions for the guest's clock (QEMU -icount, one
+   * thread): a sleep then lasts its time in the guest however loaded the
+   * host is, for tests that assert how long something took in the guest.
+   */
+  icount?: boolean;
 }
 
 /**
@@ -147,7 +153,7 @@ export interface GuestOptions {
  * does, this throws with those lines, whatever the script printed.
  */
 export async function runGuestScript(kernel: StoredKernel, script: string, options: number | GuestOptions = {}): Promise<GuestRun> {
-  const { timeoutMs = 240_000, cpus, kernelArgs, tcgThreads } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { timeoutMs = 240_000, cpus, kernelArgs, tcgThreads, icount } = typeof options === 'number' ? { timeoutMs: options } : options;
   const checked = [
     '(',
     script,
@@ -156,7 +162,7 @@ export async function runGuestScript(kernel: StoredKernel, script: string, optio
     `printf '[guru-kernel-problems:'; dmesg | grep -E '${KERNEL_PROBLEMS}'; printf ']<<\\n'`,
     'exit $__guru_rc',
   ].join('\n');
-  const r = await runInVm({ kernel, argv: ['sh', '-c', checked], timeoutMs, stdio: 'pipe', cwd: process.cwd(), cpus, kernelArgs, tcgThreads });
+  const r = await runInVm({ kernel, argv: ['sh', '-c', checked], timeoutMs, stdio: 'pipe', cwd: process.cwd(), cpus, kernelArgs, tcgThreads, icount });
   if (r.timedOut) throw new Error(`the guest script timed out after ${timeoutMs} ms`);
   const run = { exitCode: r.exitCode, stdout: r.stdout?.toString('utf8') ?? '', stderr: r.stderr?.toString('utf8') ?? '' };
   const problems = markers(run.stdout).get('guru-kernel-problems');

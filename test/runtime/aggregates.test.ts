@@ -4,13 +4,19 @@
 // in guru metrics run while the patch is armed, over --metrics-port's
 // /metrics and in the final --metrics-file, each of the three read by a
 // Prometheus text parser. On 2 vCPUs, so the per-CPU tables are merged.
+// In the same boot, six programs of distinct names open it 50 to 100 times
+// and --top 5 shows exactly the five that opened it most, with their counts.
+// In a boot of its own (guest clock counting instructions, so a sleep lasts
+// its time however loaded the host is): @lat[comm] = hist(nsecs - start) of
+// vfs_read, where a test program's reads block 20 ms and 200 ms, shows each
+// read in the power-of-two bucket of its sleep and nothing else.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
 import { parsePrometheus, sampleValue } from '../helpers/prometheusParse.js';
 
 describeOnFirstKernel((storedKernel) => {
-  test('@[comm] = count() and count("devnull") count every open, merged over the CPUs, and guru metrics says so', async () => {
+  test('@[comm] = count() and count("devnull") count every open, merged over the CPUs, and guru metrics says so; --top 5 shows the five largest', async () => {
     const kernel = await storedKernel();
     const dir = hostTempDir();
     try {
@@ -23,6 +29,10 @@ describeOnFirstKernel((storedKernel) => {
         path.join(dir, 'work.sh'),
         [`${a} 25`, `${b} 40`, `${guru} metrics count_opens > /tmp/live.prom`, `${process.execPath} ${dir}/fetch.mjs > /tmp/http.prom`].join('\n') + '\n',
       );
+      // Run in an order that is not the order of their counts.
+      const six: [string, number][] = [['op_seventy', 70], ['op_fifty', 50], ['op_hundred', 100], ['op_sixty', 60], ['op_ninety', 90], ['op_eighty', 80]];
+      for (const [name] of six) await compileProgram('opener.c', dir, name);
+      fs.writeFileSync(path.join(dir, 'six.sh'), six.map(([name, n]) => `${dir}/${name} ${n}`).join('\n') + '\n');
       const run = await runGuestScript(
         kernel,
         [
@@ -32,6 +42,8 @@ describeOnFirstKernel((storedKernel) => {
           showFile('http', '/tmp/http.prom'),
           showFile('final', '/tmp/final.prom'),
           `printf '[tmp:%s]<<\\n' "$(ls /tmp | grep -c 'final.prom.*tmp')"`,
+          `${guru} apply ${ko} --top 5 --run 'sh ${dir}/six.sh' > /dev/null 2> /tmp/top; echo "[top-exit:$?]<<"`,
+          showFile('top', '/tmp/top'),
         ].join('\n'),
         { cpus: 2 },
       );
@@ -55,6 +67,48 @@ describeOnFirstKernel((storedKernel) => {
         }
       }
       expect(seen.get('tmp')).toBe('0');
+      // --top 5: the five largest, smallest first (bpftrace's order), and how many keys it left out
+      // (op_fifty, and any other process that opened /dev/null: sh's redirections).
+      expect(seen.get('top-exit')).toBe('0');
+      const top = seen.get('top')!;
+      const expected = [...six].sort((x, y) => y[1] - x[1]).slice(0, 5).reverse().map(([name, n]) => `@[${name}]: ${n}`);
+      expect(top.split('\n').filter((l) => l.startsWith('@['))).toEqual(expected);
+      expect(top).toMatch(/^@: [1-9]\d* more keys \(--top 5\)$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  test('@lat[comm] = hist(nsecs - start) of vfs_read puts reads that block 20 ms and 200 ms in the buckets of those times', async () => {
+    const kernel = await storedKernel();
+    const dir = hostTempDir();
+    try {
+      const ko = await buildFor(kernel, 'test/fixtures/runtime/read-latency.yaml');
+      // Static: the dynamic loader's reads of its libraries would be this comm's reads too.
+      const reader = await compileProgram('pipelat.c', dir, 'lat_reader', ['-static']);
+      const sleeps = [20, 200];
+      const run = await runGuestScript(
+        kernel,
+        [`${guruCommand()} apply ${ko} --run '${reader} ${sleeps.join(' ')}' > /dev/null 2> /tmp/summary; echo "[exit:$?]<<"`, showFile('summary', '/tmp/summary')].join('\n'),
+        { icount: true },
+      );
+      const seen = markers(run.stdout);
+      expect(seen.get('exit')).toBe('0');
+      const summary = seen.get('summary')!;
+      // The histogram's rows: from the line after "@lat[lat_reader]:" to the blank line that ends it.
+      const lines = summary.split('\n');
+      const at = lines.indexOf('@lat[lat_reader]:');
+      expect(at).toBeGreaterThanOrEqual(0);
+      const rows = lines.slice(at + 1, lines.indexOf('', at));
+      const used = rows.map((r) => /^(\S+, \S+|\S+)\s+(\d+) \|@*\s*\|$/.exec(r)).map((m) => [m![1], Number(m![2])] as const).filter(([, n]) => n > 0);
+      // Each read lasts at least its sleep, so it is in the bucket [2^k, 2^(k+1)) of 2^k <= sleep; bpftrace labels them 16M, 32M.
+      const label = (v: number): string => (v >= 2 ** 20 ? `${v / 2 ** 20}M` : v >= 2 ** 10 ? `${v / 2 ** 10}K` : String(v));
+      const bucket = (ns: number): string => {
+        const k = Math.floor(Math.log2(ns));
+        return `[${label(2 ** k)}, ${label(2 ** (k + 1))})`;
+      };
+      expect(sleeps.map((ms) => bucket(ms * 1e6))).toEqual(['[16M, 32M)', '[128M, 256M)']);
+      expect(used).toEqual(sleeps.map((ms) => [bucket(ms * 1e6), 1]));
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
