@@ -119,7 +119,7 @@ export interface LogFormatEntry {
 export interface SharedOutputs {
   /** errno value → name (2 → ENOENT), from the target's headers, once a probe shows a return code. */
   errnoNames?: Record<string, string>;
-  /** Thread variables the spec did not declare: SystemTap's thread_indent() keeps its indent and start time in two. */
+  /** Thread variables the spec did not declare: SystemTap's thread_indent() keeps its indent, start time and clock reading in three. */
   hiddenVars: HiddenVar[];
   /** The maps the probes use (count("key") counters, @name[key] = count()), in order of first use. */
   maps: MapRegistry;
@@ -1046,9 +1046,9 @@ export class ProbeCompiler {
   /**
    * SystemTap's thread_indent(DELTA): "<usecs> <comm>(<tid>):" and an
    * indent, per thread: the time since the thread's indent was last 0, and
-   * the depth before a negative DELTA or after a positive one. Two hidden
-   * thread variables keep the depth and the start; the update runs just
-   * before the do: item.
+   * the depth before a negative DELTA or after a positive one. Hidden
+   * thread variables keep the depth, the start and this event's one clock
+   * reading; the update runs just before the do: item.
    */
   private threadIndent(node: jsep.CallExpression & ExprNode): Typed {
     this.taskHere(node, 'thread_indent()');
@@ -1059,12 +1059,15 @@ export class ProbeCompiler {
     if (this.inCondition) this.fail(node, 'thread_indent() changes the indent; it belongs in do:, not in if:', 'printf("%s -> %s\\n", thread_indent(1), probefunc())');
     if (this.before.length) this.fail(node, 'one thread_indent() per do: item', 'put the second in a do: item of its own');
     const delta = BigInt((d.ir as { value: string }).value);
-    const { depth, start } = this.indentVars();
+    const { depth, start, stamp } = this.indentVars();
     const line = this.lineOf(node);
     const read = (id: number): IrExpr => ({ k: 'var', id, scope: 'thread' });
     const int = (v: bigint): IrExpr => ({ k: 'int', value: v.toString() });
-    const now: IrExpr = { k: 'builtin', name: 'nsecs' };
+    // The clock is read once: the start (at a thread's first event) and the
+    // time shown are the same reading, so that event shows exactly 0.
+    const now = read(stamp);
     this.before.push(
+      { k: 'setVar', id: stamp, scope: 'thread', varType: 's64', value: { k: 'builtin', name: 'nsecs' }, line },
       { k: 'setVar', id: start, scope: 'thread', varType: 's64', value: { k: 'cond', test: { k: 'binary', op: '==', left: read(depth), right: int(0n), line }, then: now, else: read(start) }, line },
       { k: 'setVar', id: depth, scope: 'thread', varType: 's64', value: { k: 'binary', op: '+', left: read(depth), right: int(delta), line }, line },
     );
@@ -1074,14 +1077,18 @@ export class ProbeCompiler {
     return this.text({ arg: { indent: true }, parts: [usecs, { k: 'strBuiltin', name: 'comm' }, { k: 'builtin', name: 'tid' }, shown] });
   }
 
-  /** The two thread variables of thread_indent(), made on first use. */
-  private indentVars(): { depth: number; start: number } {
+  /** The three thread variables of thread_indent() (depth, start, this event's clock reading), made on first use. */
+  private indentVars(): { depth: number; start: number; stamp: number } {
     const hidden = this.session.shared.hiddenVars;
     if (!hidden.length) {
       const first = this.scope.vars.filter((v) => v.scope === 'thread').length;
-      hidden.push({ name: '_thread_indent_depth', type: 's64', scope: 'thread', id: first }, { name: '_thread_indent_start', type: 's64', scope: 'thread', id: first + 1 });
+      hidden.push(
+        { name: '_thread_indent_depth', type: 's64', scope: 'thread', id: first },
+        { name: '_thread_indent_start', type: 's64', scope: 'thread', id: first + 1 },
+        { name: '_thread_indent_now', type: 's64', scope: 'thread', id: first + 2 },
+      );
     }
-    return { depth: hidden[0]!.id, start: hidden[1]!.id };
+    return { depth: hidden[0]!.id, start: hidden[1]!.id, stamp: hidden[2]!.id };
   }
 
   /** NAME spelt another way: guru's builtin, target or function it aliases. */

@@ -137,14 +137,17 @@ test('docs/spec.md lists every word of the word table', () => {
   expect(missing).toEqual([]);
 });
 
-test('thread_indent() keeps a depth and a start time per thread, updated before the item', () => {
+test('thread_indent() keeps a depth, a start time and one clock reading per thread, updated before the item', () => {
   const p = plan(spec(`  - on: kprobe:vfs_read\n    do: printf("%s -> %s\\n", thread_indent(1), probefunc())\n  - on: kretprobe:vfs_read\n    do: printf("%s <- %s\\n", thread_indent(-1), probefunc())\n`, 'vars:\n  mine: { type: u64, scope: thread }\n'));
-  expect(p.vars.map((v) => `${v.name}:${v.scope}:${v.id}`)).toEqual(['mine:thread:0', '_thread_indent_depth:thread:1', '_thread_indent_start:thread:2']);
+  expect(p.vars.map((v) => `${v.name}:${v.scope}:${v.id}`)).toEqual(['mine:thread:0', '_thread_indent_depth:thread:1', '_thread_indent_start:thread:2', '_thread_indent_now:thread:3']);
   const item = p.probes[0]!.actions[0]!;
   expect(item.k).toBe('block');
-  expect(item.k === 'block' && item.stmts.map((s) => s.k)).toEqual(['setVar', 'setVar', 'log']);
+  expect(item.k === 'block' && item.stmts.map((s) => s.k)).toEqual(['setVar', 'setVar', 'setVar', 'log']);
   expect(p.formats[0]!.args).toEqual([{ indent: true }, 'string']);
   const c = renderModule(p).files['probes.c']!;
   expect(c).toContain('GURU_TVAR_SET(TVAR__thread_indent_depth');
+  // One clock reading per event: the start and the time shown are the same, so a thread's first event shows 0.
+  expect(c.match(/guru_nsecs\(\)/g)).toEqual(['guru_nsecs()', 'guru_nsecs()']); // one per probe
+  expect(c).toContain('GURU_DIV(((s64)guru_tvar_get(TVAR__thread_indent_now) - guru_tvar_get(TVAR__thread_indent_start)), 1000');
   expect(diagnose(spec(`  - on: kprobe:vfs_read\n    if: thread_indent(1) == "x"\n`))).toMatch(/thread_indent\(\) changes the indent; it belongs in do:, not in if:/);
 });
