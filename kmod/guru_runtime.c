@@ -1797,6 +1797,157 @@ void guru_emit_backtrace(struct guru_ctx *ctx)
 	rec_finish(ctx);
 }
 
+/* ---- user stacks and the command line ----------------------------------- */
+
+/*
+ * The user registers of the task a probe runs for: the probe's own at a
+ * uprobe (they are user mode), else the ones the task entered the kernel
+ * with (task_pt_regs: a syscall's, an interrupt's from user mode). None for
+ * kernel threads, which have no user side.
+ */
+static struct pt_regs *user_regs(struct guru_ctx *ctx)
+{
+	struct pt_regs *regs;
+
+	if (ctx->regs && user_mode(ctx->regs))
+		return ctx->regs;
+	if (!current->mm || (current->flags & PF_KTHREAD))
+		return NULL;
+	regs = task_pt_regs(current);
+	return user_mode(regs) ? regs : NULL;
+}
+
+/*
+ * The user stack into OUT (at most MAX words), as return addresses only:
+ * OUT[0] is the user instruction pointer, OUT[1] and OUT[2] the two words
+ * at the user stack pointer (0 if unreadable: at a function's first
+ * instructions, before it pushed %rbp, the return address is there, which
+ * a frame-pointer walk misses; the supervisor decides from the function's
+ * code whether one of them is a frame, src/apply/userStacks.ts), then the
+ * return addresses of a frame-pointer walk from %rbp: each frame holds the
+ * caller's %rbp and the return address above it. The walk stops at a zero,
+ * unaligned or non-increasing frame pointer, at an unreadable frame or a
+ * zero return address, so code built without frame pointers gives a short
+ * stack, never a wrong one past the first bad link. Reads are the runtime's
+ * user copies (guru_copy_user: never faulting in kprobes, NMI context
+ * included; paging in at uprobes); nothing is symbolised here.
+ */
+static unsigned int user_stack(struct guru_ctx *ctx, unsigned long *out, unsigned int max)
+{
+	struct pt_regs *regs = user_regs(ctx);
+	unsigned long words[2], frame[2], fp, last;
+	unsigned int n = 0;
+
+	if (!regs || max < 3)
+		return 0;
+	out[n++] = regs->ip;
+	if (!user_64bit_mode(regs))
+		return n;
+	if (guru_copy_user(ctx, words, regs->sp, sizeof(words)))
+		words[0] = words[1] = 0;
+	out[n++] = words[0];
+	out[n++] = words[1];
+	last = regs->sp - 1;
+	for (fp = regs->bp; n < max; fp = frame[0]) {
+		if (!fp || (fp & 7) || fp <= last || fp > TASK_SIZE_MAX - sizeof(frame))
+			break;
+		if (guru_copy_user(ctx, frame, fp, sizeof(frame)) || !frame[1] || frame[1] >= TASK_SIZE_MAX)
+			break;
+		out[n++] = frame[1];
+		last = fp;
+	}
+	return n;
+}
+
+/* A user stack in a record: the same layout as a kernel stack (u16 count, u64 words). */
+void guru_log_ustack(struct guru_ctx *ctx)
+{
+	unsigned int i;
+	u16 count;
+
+	BUILD_BUG_ON(ARRAY_SIZE(ctx->stack) < GURU_STACK_MAX);
+	count = user_stack(ctx, ctx->stack, GURU_STACK_MAX);
+	rec_put(ctx, &count, sizeof(count));
+	for (i = 0; i < count; i++) {
+		u64 a = ctx->stack[i];
+
+		rec_put(ctx, &a, sizeof(a));
+	}
+}
+
+/* Up to N bytes of user memory at ADDR, a page at a time; returns how many were read before the first unreadable page. */
+static size_t copy_user_prefix(struct guru_ctx *ctx, char *dst, unsigned long addr, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		size_t chunk = min_t(size_t, n - done, PAGE_SIZE - offset_in_page(addr + done));
+
+		if (guru_copy_user(ctx, dst + done, addr + done, chunk))
+			break;
+		done += chunk;
+	}
+	return done;
+}
+
+/*
+ * The current process's argument area (mm->arg_start .. arg_end: argv's
+ * strings, each with its NUL) into SLOT, at most GURU_STR_MAX - 1 bytes;
+ * returns how many bytes were read (0: none, a kernel thread, or unreadable).
+ * arg_start/arg_end are read without mm->arg_lock (a spinlock, not for NMI
+ * context): a racing prctl(PR_SET_MM) can only make the copy read other
+ * user memory, which the nofault copy handles.
+ */
+static size_t read_args(struct guru_ctx *ctx, char *dst)
+{
+	struct mm_struct *mm = current->mm;
+	unsigned long start, end;
+	size_t n;
+
+	dst[0] = '\0';
+	if (!mm || (current->flags & PF_KTHREAD))
+		return 0;
+	start = READ_ONCE(mm->arg_start);
+	end = READ_ONCE(mm->arg_end);
+	if (end <= start)
+		return 0;
+	n = copy_user_prefix(ctx, dst, start, min_t(unsigned long, end - start, GURU_STR_MAX - 1));
+	dst[n] = '\0';
+	return n;
+}
+
+/* SystemTap's cmdline_str(): argv joined by spaces; "" where there is none. */
+const char *guru_cmdline_str(struct guru_ctx *ctx, int slot)
+{
+	char *dst = ctx->str[slot];
+	size_t n = read_args(ctx, dst), i;
+
+	while (n && dst[n - 1] == '\0')
+		n--;
+	for (i = 0; i < n; i++)
+		if (dst[i] == '\0')
+			dst[i] = ' ';
+	dst[n] = '\0';
+	return dst;
+}
+
+/*
+ * SystemTap's cmdline_arg(N): argv[N], "" past the end (or for N < 0). The
+ * scan moves one byte per step whatever it finds, so it always ends.
+ */
+const char *guru_cmdline_arg(struct guru_ctx *ctx, int slot, s64 arg)
+{
+	char *dst = ctx->str[slot];
+	size_t n = read_args(ctx, dst), i;
+
+	if (arg < 0)
+		return "";
+	for (i = 0; i < n && arg > 0; i++)
+		if (dst[i] == '\0')
+			arg--;
+	return arg > 0 ? "" : dst + i;
+}
+
 void guru_emit_stop(struct guru_ctx *ctx)
 {
 	rec_start(ctx, GURU_REC_STOP, ctx->probe - gm->probes);

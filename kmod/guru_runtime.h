@@ -138,7 +138,10 @@ struct guru_knob_payload {
  * NUL; at most GURU_STR_MAX - 1), or the length GURU_STR_UNREADABLE alone
  * for a string that could not be read (user_string_quoted() prints the
  * address instead); a kernel stack is a u16 frame count then that many u64
- * return addresses, innermost first. The payload is padded to 8 bytes.
+ * return addresses, innermost first; a user stack has the same layout
+ * (guru_log_ustack: the user instruction pointer, the two words at the
+ * user stack pointer, then the frame-pointer walk's return addresses). The
+ * payload is padded to 8 bytes.
  * Stacks are symbolised by the supervisor from /proc/kallsyms, so a probe
  * never formats symbols (%pS needs about 1 KiB of stack, too much for a
  * handler that may run in NMI context).
@@ -546,6 +549,8 @@ const char *guru_read_user_string(struct guru_ctx *ctx, int slot, unsigned long 
 const char *guru_read_kernel_string(struct guru_ctx *ctx, int slot, unsigned long addr, int max);
 const char *guru_comm(struct guru_ctx *ctx, int slot);
 const char *guru_func_name(struct guru_ctx *ctx, int slot);
+const char *guru_cmdline_str(struct guru_ctx *ctx, int slot);	/* argv joined by spaces */
+const char *guru_cmdline_arg(struct guru_ctx *ctx, int slot, s64 arg);	/* argv[ARG], "" past the end */
 
 /* Where a string is read from: GURU_SPACE_ANY picks user or kernel by the address. */
 enum guru_space { GURU_SPACE_KERNEL = 0, GURU_SPACE_USER = 1, GURU_SPACE_ANY = 2 };
@@ -558,6 +563,7 @@ void guru_log_begin(struct guru_ctx *ctx, u16 format);
 void guru_log_int(struct guru_ctx *ctx, s64 value);
 void guru_log_str(struct guru_ctx *ctx, const char *s);	/* NULL: unreadable */
 void guru_log_stack(struct guru_ctx *ctx);	/* the kernel stack at the probe */
+void guru_log_ustack(struct guru_ctx *ctx);	/* the user stack of the task (see there) */
 void guru_log_end(struct guru_ctx *ctx);
 void guru_emit_backtrace(struct guru_ctx *ctx);
 void guru_emit_stop(struct guru_ctx *ctx);

@@ -8,6 +8,7 @@ import { fromEventSite, showArg, showFormat, stackFrames, type ShowContext } fro
 import { signalOutcome } from './signalOutcome.js';
 import { knobChangeText, type KnobEvent } from './knobChange.js';
 import { knobValueText } from './knobs.js';
+import { UserStacks } from './userStacks.js';
 
 export class EventFormatter {
   private readonly show: ShowContext;
@@ -16,8 +17,10 @@ export class EventFormatter {
   constructor(
     private readonly manifest: Manifest,
     symbols: SymbolLookup = new KallsymsTable(),
+    /** Names user stacks: from /proc/PID/maps of the processes the events come from, by default. */
+    users: UserStacks = new UserStacks(),
   ) {
-    this.show = { symbols, errnoNames: manifest.errnoNames ?? {} };
+    this.show = { symbols, errnoNames: manifest.errnoNames ?? {}, users };
   }
 
   /**
@@ -48,7 +51,8 @@ export class EventFormatter {
 
   /** How the event's values are shown: a tracepoint's stacks start where the event fired. */
   private showFor(e: Exclude<GuruEvent, KnobEvent>): ShowContext {
-    return this.manifest.probes[e.probe]?.kind === 'tracepoint' ? { ...this.show, tracepoint: true } : this.show;
+    const show = { ...this.show, pid: e.pid };
+    return this.manifest.probes[e.probe]?.kind === 'tracepoint' ? { ...show, tracepoint: true } : show;
   }
 
   private addrs(e: GuruEvent & { type: 'backtrace' }): bigint[] {

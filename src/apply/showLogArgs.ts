@@ -6,6 +6,7 @@ import { formatConversion, parseLogFormat, type FormatPiece } from '../expr/logF
 import type { LogArg, StackStyle } from '../expr/logArg.js';
 import type { LogPartValue } from './decodeRecords.js';
 import type { SymbolLookup } from './kernelSymbols.js';
+import { showUserStack, type UserStacks } from './userStacks.js';
 
 export interface ShowContext {
   symbols: SymbolLookup;
@@ -13,6 +14,9 @@ export interface ShowContext {
   errnoNames: Record<string, string>;
   /** The event came from a tracepoint, whose stacks start inside perf's delivery of the event. */
   tracepoint?: boolean;
+  /** Names user stacks (from the process's maps); the event's process is PID. */
+  users?: UserStacks;
+  pid?: number;
 }
 
 /**
@@ -123,6 +127,12 @@ export function showArg(arg: LogArg, parts: LogPartValue[], at: number, ctx: Sho
     const all = Array.isArray(v) ? v : [];
     const addrs = ctx.tracepoint ? fromEventSite(all, ctx.symbols) : all;
     return { value: showStack(arg.limit === undefined ? addrs : addrs.slice(0, arg.limit), arg.stack, ctx.symbols), next: at + 1 };
+  }
+  if ('ustack' in arg) {
+    const v = parts[at];
+    const words = Array.isArray(v) ? v : [];
+    const frames = ctx.users && ctx.pid !== undefined ? ctx.users.frames(ctx.pid, words) : words.slice(0, 1).map((addr) => ({ addr }));
+    return { value: showUserStack(arg.limit === undefined ? frames : frames.slice(0, arg.limit), arg.ustack), next: at + 1 };
   }
   if ('quoted' in arg) {
     const addr = parts[at] as bigint;

@@ -108,6 +108,10 @@ export type IrExpr =
   | ({ k: 'familyString' } & FamilyStringRead)
   /** The kernel stack at the probe: only as a part of text. */
   | { k: 'stack' }
+  /** The user stack of the task the probe runs for (kmod guru_log_ustack): only as a part of text. */
+  | { k: 'ustack' }
+  /** SystemTap's cmdline_str() (no ARG: argv joined by spaces) and cmdline_arg(ARG) (argv[ARG], "" past the end), read from user memory, never a fault. */
+  | { k: 'cmdline'; arg?: IrExpr }
   /** Text shown in user space as ARG describes, from PARTS recorded in order (logParts(arg)). */
   | { k: 'text'; arg: LogArg; parts: IrExpr[] }
   /** An integer or pointer in memory (member access), read without faulting: a bad address is a fault event. */

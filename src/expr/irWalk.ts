@@ -35,6 +35,9 @@ export function forEachExpr(e: IrExpr, visit: (e: IrExpr) => void): void {
     case 'text':
       for (const p of e.parts) forEachExpr(p, visit);
       break;
+    case 'cmdline':
+      if (e.arg) forEachExpr(e.arg, visit);
+      break;
     default:
       break;
   }

@@ -12,11 +12,21 @@
 /** How a kernel stack is shown: guru's backtrace(), SystemTap's print_backtrace(), bpftrace's kstack, kstack(raw). */
 export type StackStyle = 'guru' | 'systemtap' | 'bpftrace' | 'raw';
 
+/**
+ * How a user stack is shown (each frame `func+0xoff (path)`, src/apply/userStacks.ts):
+ * guru's ubacktrace() statement, SystemTap's print_ubacktrace()/sprint_ubacktrace(),
+ * bpftrace's ustack, ustack(raw), and SystemTap's ubacktrace() value (`hex`: the
+ * addresses in hex, separated by spaces).
+ */
+export type UserStackStyle = StackStyle | 'hex';
+
 export type LogArg =
   | 'int'
   | 'string'
   /** A kernel stack (part: stack), symbolised from /proc/kallsyms; LIMIT frames at most. */
   | { stack: StackStyle; limit?: number }
+  /** A user stack (part: ustack), symbolised from the process's maps and ELF symbols; LIMIT frames at most. */
+  | { ustack: UserStackStyle; limit?: number }
   /** SystemTap's user_string_quoted() (parts: int address, string): "text" with C escapes, NULL for 0, the address when unreadable. */
   | { quoted: true }
   /** SystemTap's return_str(FORMAT, value) (part: int): `-13 (EACCES)` for an errno, else decimal (1), 0x-hex (2) or octal (3). */
@@ -27,11 +37,12 @@ export type LogArg =
   | { sprintf: string; args: LogArg[] };
 
 /** The record parts an argument is made of, in order. */
-export type LogPart = 'int' | 'string' | 'stack';
+export type LogPart = 'int' | 'string' | 'stack' | 'ustack';
 
 export function logParts(arg: LogArg): LogPart[] {
   if (arg === 'int' || arg === 'string') return [arg];
   if ('stack' in arg) return ['stack'];
+  if ('ustack' in arg) return ['ustack'];
   if ('quoted' in arg) return ['int', 'string'];
   if ('returnStr' in arg) return ['int'];
   if ('indent' in arg) return ['int', 'string', 'int', 'int'];

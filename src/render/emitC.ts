@@ -211,7 +211,10 @@ export class CEmitter {
         const read = `guru_try_string(ctx, ${slots.take()}, (unsigned long)(${this.expr(e.addr, slots)}), ${this.expr(e.max, slots)}, ${SPACE_C[e.space]})`;
         return e.orEmpty ? `GURU_STR_OR_EMPTY(${read})` : read;
       }
+      case 'cmdline':
+        return e.arg ? `guru_cmdline_arg(ctx, ${slots.take()}, (s64)(${this.expr(e.arg, slots)}))` : `guru_cmdline_str(ctx, ${slots.take()})`;
       case 'stack':
+      case 'ustack':
       case 'text':
         throw new InternalError(`${e.k} outside a log() argument reached the emitter`);
     }
@@ -221,6 +224,7 @@ export class CEmitter {
   private logArg(a: IrExpr, slots: StringSlots): string[] {
     if (a.k === 'text') return a.parts.flatMap((p) => this.logArg(p, slots));
     if (a.k === 'stack') return ['guru_log_stack(ctx);'];
+    if (a.k === 'ustack') return ['guru_log_ustack(ctx);'];
     return [isStringExpr(a) ? `guru_log_str(ctx, ${this.expr(a, slots)});` : `guru_log_int(ctx, ${this.expr(a, slots)});`];
   }
 
@@ -374,7 +378,7 @@ export function kernelCallWrapper(call: { name: string; prototype: string; args:
 }
 
 function isStringExpr(e: IrExpr): boolean {
-  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString' || e.k === 'tryString' || e.k === 'familyString';
+  return e.k === 'str' || e.k === 'strBuiltin' || e.k === 'readString' || e.k === 'tryString' || e.k === 'familyString' || e.k === 'cmdline';
 }
 
 const SPACE_C = { user: 'GURU_SPACE_USER', kernel: 'GURU_SPACE_KERNEL', any: 'GURU_SPACE_ANY' } as const;
