@@ -14,7 +14,7 @@ import { kprobeSymbolName, resolveFunctionSite, siteBtf, type FunctionSite } fro
 import { globToRegExp, isProbeableName, kprobeFunctions } from './kprobeFunctions.js';
 import { kernelProbePlaces } from './sharedKernelProbes.js';
 import { canonicalModuleName } from '../kernelFacts/kernelModules.js';
-import type { CPart, FamilyRender, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError, ResolveOptions } from './types.js';
+import type { CPart, FamilyRender, KprobePlaceClaim, SharedCall, ListEntry, ListFacts, ListOptions, ListResult, ProbeCommon, ProbeScope, RenderContext, Resolution, ResolveError, ResolveOptions } from './types.js';
 
 export type FunctionKind = 'kprobe' | 'kretprobe';
 
@@ -234,7 +234,22 @@ export function renderFunctionProbes(
   // One kernel probe per place, its handler calling the spec's probes there
   // in spec order (sharedKernelProbes.ts says why); a wildcard's match
   // joins the place's kprobe when another probe is there too.
-  const definitions = kernelProbePlaces(probes).map((place) => {
+  // A kprobe's place that another family's kprobe shares: its calls go into
+  // the shared step's one kprobe there (src/render/sharedKprobes.ts).
+  const sharedCalls: SharedCall[] = [];
+  const sharedLinks: { id: number; kprobe: string }[] = [];
+  const own = kernelProbePlaces(probes).filter((place) => {
+    const first = place.members[0]!;
+    const v = first.variant === undefined ? undefined : first.probe.variants![first.variant]!;
+    const at = prefix === 'kp' ? ctx.sharedKprobe?.(kprobeSymbolName({ symbol: v ? v.label : first.probe.symbol, module: first.probe.module }), first.probe.kind === 'kprobe' && !v ? first.probe.offset : 0) : undefined;
+    if (!at) return true;
+    for (const m of place.members) {
+      sharedCalls.push({ kprobe: at, probe: m.probe.id, variant: m.variant, call: `${ctx.probeFn(m.probe, m.variant)}(regs, addr);` });
+      if (m.variant === undefined) sharedLinks.push({ id: m.probe.id, kprobe: at });
+    }
+    return false;
+  });
+  const definitions = own.map((place) => {
     const first = place.members[0]!;
     const p = first.probe;
     const v = first.variant === undefined ? undefined : p.variants![first.variant]!;
@@ -265,8 +280,9 @@ export function renderFunctionProbes(
   const field = prefix === 'kp' ? '.kp' : '.krp';
   const links = new Map<number, string[]>(probes.map((p) => [p.id, []]));
   for (const d of definitions) for (const id of d.named) links.get(id)!.push(`${field} = &${d.name}`);
+  for (const s of sharedLinks) links.get(s.id)!.push(`${field} = &${s.kprobe}`);
   return prefix === 'kp'
-    ? { definitions, kprobes: required, wildKprobes: wild, links }
+    ? { definitions, kprobes: required, wildKprobes: wild, links, sharedCalls }
     : { definitions, kretprobes: required, wildKretprobes: wild, links };
 }
 
@@ -319,4 +335,15 @@ function listModuleFunctions(kind: FunctionKind, module: string, glob: string, f
   });
   const sources = name.includes('*') ? [`the function index of ${modules.dir} (symbols), each module's BTF`] : [`${modules.btfPath(name) ?? name} (symbols and BTF)`];
   return { release: facts.release, entries, sources };
+}
+
+/** Where a kprobe family's kprobes sit (ProbeFamily.kprobePlaces): each named probe's address, each kept wildcard match's entry. */
+export function functionKprobePlaces(probes: (ProbeCommon & KprobePlacement)[]): KprobePlaceClaim[] {
+  return kernelProbePlaces(probes).flatMap((place) => {
+    const first = place.members[0]!;
+    const v = first.variant === undefined ? undefined : first.probe.variants![first.variant]!;
+    const symbol = kprobeSymbolName({ symbol: v ? v.label : first.probe.symbol, module: first.probe.module });
+    const offset = v ? 0 : first.probe.offset;
+    return place.members.map((m) => ({ symbol, offset, probe: m.probe.id, variant: m.variant, group: `kprobe ${place.key}` }));
+  });
 }

@@ -3,7 +3,7 @@
 // a kernel function's entry, or at an offset into it (templates/partials/
 // kprobe.hbs); arguments by name and C type from BTF, writable at entry.
 import { UserError } from '../errors.js';
-import { describeFunctionProbe, functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KprobePlacement } from './kernelFunction.js';
+import { describeFunctionProbe, functionKprobePlaces, functionWhere, listKernelFunctions, renderFunctionProbes, resolveKernelFunction, type KprobePlacement } from './kernelFunction.js';
 import { kernelFunctionSpelling, type KprobePoint } from './kernelFunctionSpelling.js';
 import type { ProbeFamily } from './types.js';
 
@@ -20,6 +20,7 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, KprobePoint> = {
   // Raw registers at the entry only: at an offset the function may have moved them.
   rawArgs: (p) => (p.offset === 0 ? { access: 'kernelArg' } : 'unknown'),
   body: () => ({ params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] }),
+  kprobePlaces: functionKprobePlaces,
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'kp'),
   where: functionWhere,
   describe: describeFunctionProbe,

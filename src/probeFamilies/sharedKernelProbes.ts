@@ -6,7 +6,8 @@
 // and offset) gets one kernel probe whose handler calls the spec's probes
 // there in spec order, and that holds for a wildcard's matches too: a
 // `kprobe:vfs_*` beside a `kprobe:vfs_read` puts its vfs_read handler
-// into vfs_read's one kprobe.
+// into vfs_read's one kprobe. Across families (syscall:write beside
+// kprobe:__x64_sys_write) src/render/sharedKprobes.ts does the same.
 //
 // A place with a named probe among its members is registered all or
 // nothing, like the named probe alone would be; a place only wildcards

@@ -14,7 +14,7 @@ import type { SyscallPrototype } from '../kernelFacts/kernelFacts.js';
 import { syscallArgRegisterType, syscallArgTypeInfo } from '../kernelFacts/syscallArgRegisterType.js';
 import { globToRegExp } from './kprobeFunctions.js';
 import { syscallSpelling, type SyscallPoint } from './syscallSpelling.js';
-import type { ListedTarget, ListEntry, ProbeFamily, ProbeScope, Resolution } from './types.js';
+import type { ListedTarget, ListEntry, ProbeFamily, ProbeScope, Resolution, SharedCall } from './types.js';
 
 export interface SyscallPlacement {
   kind: 'syscall' | 'syscall-return';
@@ -88,8 +88,28 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, SyscallPoint> = {
   // a rewrite's copy of the registers; one with entry probes only a kprobe
   // (nothing to pay on a guard miss), the copy then being the task's own
   // (struct guru_sys_call in kmod/guru_runtime.h).
+  // A syscall with entry probes only is a kprobe on its wrapper, which shares
+  // the wrapper's entry with kprobe:__x64_sys_NAME (src/render/sharedKprobes.ts).
+  // One with return probes runs its entry probes in a kretprobe's entry: not a place here.
+  kprobePlaces: (probes) => probes.flatMap((p) =>
+    p.kind === 'syscall' && !probes.some((q) => q.syscall === p.syscall && q.kind === 'syscall-return')
+      ? [{ symbol: p.symbol, offset: 0, probe: p.id, group: `syscall ${p.syscall}` }]
+      : []),
   render: (probes, ctx) => {
-    const names = [...new Set(probes.map((p) => p.syscall))];
+    const sharedCalls: SharedCall[] = [];
+    const sharedLinks = new Map<number, string[]>();
+    let sharedCopies = false;
+    const names = [...new Set(probes.map((p) => p.syscall))].filter((name) => {
+      const members = probes.filter((p) => p.syscall === name);
+      const at = members.some((p) => p.kind === 'syscall-return') ? undefined : ctx.sharedKprobe?.(members[0]!.symbol, 0);
+      if (!at) return true;
+      for (const p of members) {
+        sharedCalls.push({ kprobe: at, probe: p.id, locals: ['struct guru_sys_call call;'], setup: ['guru_sys_begin(&call, regs, NULL);'], call: `${ctx.probeFn(p)}(regs, &call, addr);` });
+        sharedLinks.set(p.id, [`.kp = &${at}`]);
+      }
+      sharedCopies ||= members.some((p) => p.actions.some((a) => a.k === 'setTarget'));
+      return false;
+    });
     const definitions = names.map((name) => {
       const members = probes.filter((p) => p.syscall === name);
       const entries = members.filter((p) => p.kind === 'syscall');
@@ -110,14 +130,15 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, SyscallPoint> = {
         probes: members.map((p) => p.id),
       };
     });
-    const links = new Map<number, string[]>();
+    const links = new Map<number, string[]>(sharedLinks);
     for (const d of definitions) for (const id of d.probes) links.set(id, [`${d.returnProbes.length ? '.krp' : '.kp'} = &${d.name}`]);
     return {
       definitions,
       kretprobes: definitions.filter((d) => d.returnProbes.length).map((d) => d.name),
       kprobes: definitions.filter((d) => !d.returnProbes.length).map((d) => d.name),
       links,
-      moduleFields: definitions.some((d) => d.copies && !d.returnProbes.length) ? ['.syscall_copies = true'] : [],
+      moduleFields: sharedCopies || definitions.some((d) => d.copies && !d.returnProbes.length) ? ['.syscall_copies = true'] : [],
+      sharedCalls,
     };
   },
   where: (p) => ` on ${p.symbol}`,

@@ -161,6 +161,43 @@ export interface RenderContext {
   probeFn(p: ProbeCommon, variant?: number): string;
   /** The first thread-variable slot free for the family's own use (after the spec's vars). */
   firstThreadSlot: number;
+  /**
+   * The kprobe src/render/sharedKprobes.ts puts at SYMBOL+OFFSET when
+   * several of the families' kprobes would sit there (the family then hands
+   * it calls, FamilyRender.sharedCalls, instead of a kprobe of its own);
+   * undefined when the family's own kprobe is the only one there.
+   */
+  sharedKprobe?(symbol: string, offset: number): string | undefined;
+}
+
+/**
+ * An address one of a family's kprobes sits on, for the step that gives
+ * probes of several families at one address one kprobe
+ * (src/render/sharedKprobes.ts): the kernel runs kprobes that share an
+ * address newest first, not in spec order.
+ */
+export interface KprobePlaceClaim {
+  /** As registered: `SYMBOL` or `MODULE:SYMBOL`. */
+  symbol: string;
+  offset: number;
+  probe: number;
+  /** Which of a wildcard's kept variants; undefined for a named probe. */
+  variant?: number;
+  /** The family's own kprobe this would be in: claims of one group share one kprobe already. */
+  group: string;
+}
+
+/** One handler call a family puts into a shared kprobe (RenderContext.sharedKprobe). */
+export interface SharedCall {
+  kprobe: string;
+  probe: number;
+  variant?: number;
+  /** Locals the call needs, declared once per kprobe (`struct guru_sys_call call;`). */
+  locals?: string[];
+  /** Statements before the calls, once per kprobe (`guru_sys_begin(&call, regs, NULL);`). */
+  setup?: string[];
+  /** The call; `regs` and `addr` (the probed address) are the shared handler's. */
+  call: string;
 }
 
 /** What a family contributes to the generated module; every list is in the family's order. */
@@ -186,6 +223,8 @@ export interface FamilyRender {
   threadSlots?: number;
   /** Fields of struct guru_module (kmod/guru_runtime.h) the family sets: C designated initializers. */
   moduleFields?: string[];
+  /** Calls into kprobes the shared step renders (RenderContext.sharedKprobe), instead of kprobes of its own there. */
+  sharedCalls?: SharedCall[];
 }
 
 /**
@@ -285,6 +324,12 @@ export interface ProbeFamily<P extends { kind: string }, Pt extends ParsedProbeP
   body(p: ProbeCommon & P): BodyShape;
   /** C the handler needs, rendered before it (statement probes: accessors of locals). */
   helpers?(p: ProbeCommon & P): CPart[];
+  /**
+   * The addresses its kprobes sit on (entry kprobes whose pre handler calls
+   * the spec's handlers; not a kretprobe's entry): where another family's
+   * kprobe sits too, both go into one shared kprobe.
+   */
+  kprobePlaces?(probes: (ProbeCommon & P)[]): KprobePlaceClaim[];
   /** The C for all of the spec's probes of this family, in spec order. */
   render(probes: (ProbeCommon & P)[], ctx: RenderContext): FamilyRender;
   /** Where the probe sits, for `guru check` (after "probe N ON (line L)"). */

@@ -5,6 +5,7 @@ import type { LogFormatEntry } from '../expr/compileExpression.js';
 import type { Plan, PlanMap, PlanParam, PlanProbeKind } from '../plan/types.js';
 import type { InsmodRefusal } from '../probeFamilies/types.js';
 import { sharedMatches, type SharedMatch } from '../probeFamilies/sharedKernelProbes.js';
+import { sharedKprobePlaces } from './sharedKprobes.js';
 
 export const MANIFEST_SECTION = '.guru_manifest';
 
@@ -57,6 +58,15 @@ export function manifestOf(plan: Plan, refusals: readonly InsmodRefusal[] = []):
     ...sharedMatches(plan.probes.flatMap((p) => (p.kind === 'kprobe' ? [p] : []))),
     ...sharedMatches(plan.probes.flatMap((p) => (p.kind === 'kretprobe' ? [p] : []))),
   ]);
+  // A wildcard's match in a kprobe that other families' probes share (sharedKprobes.ts): a named probe's place, so probed whenever the module arms.
+  for (const place of sharedKprobePlaces(plan.probes)) {
+    for (const m of place.members) {
+      if (m.variant === undefined) continue;
+      const match = plan.probes.find((p) => p.id === m.probe)!.variants![m.variant]!.index;
+      const others = (shared.get(m.probe) ?? []).filter((s) => s.match !== match);
+      shared.set(m.probe, [...others, { match }].sort((a, b) => a.match - b.match));
+    }
+  }
   return {
     manifestVersion: 1,
     module: plan.module,

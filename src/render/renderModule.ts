@@ -12,6 +12,7 @@ import { CEmitter, cComment, cString, guardCondition, kernelCallWrapper } from '
 import { aggValueWords, COUNTERS_MAP, keyBytes, type PlanMap } from '../expr/aggregates.js';
 import type { IrStmt } from '../expr/ir.js';
 import { manifestOf } from './manifest.js';
+import { renderSharedKprobes, sharedKprobePlaces } from './sharedKprobes.js';
 import { templates, type Templates } from './templates.js';
 
 export interface RenderedModule {
@@ -90,14 +91,22 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
   // The runtime: its core, and the parts of the families the plan uses.
   const runtimeSources = ['guru_runtime.c'];
   const insmodRefusals: InsmodRefusal[] = [];
+  // Addresses several families' kprobes share get one kprobe, rendered here (sharedKprobes.ts).
+  const shared = sharedKprobePlaces(plan.probes);
+  const sharedKprobe = (symbol: string, offset: number): string | undefined => shared.find((s) => s.symbol === symbol && s.offset === offset)?.name;
   for (const family of FAMILIES as readonly AnyProbeFamily[]) {
     const own = plan.probes.filter((p: PlanProbe) => (family.kinds as readonly string[]).includes(p.kind));
     if (own.length === 0) continue;
-    const part = family.render(own, { probeFn: probeFunctionName, firstThreadSlot: threadSlots });
+    const part = family.render(own, { probeFn: probeFunctionName, firstThreadSlot: threadSlots, sharedKprobe });
     threadSlots += part.threadSlots ?? 0;
     parts.push(part);
     runtimeSources.push(...(family.runtime ?? []));
     insmodRefusals.push(...(family.insmodRefusals ?? []));
+  }
+  if (shared.length) {
+    const definitions = renderSharedKprobes(shared, parts.flatMap((part) => part.sharedCalls ?? []), plan.probes);
+    // First among the definitions: the families' (a statement's table of its kprobes) may name them.
+    parts.unshift({ definitions, kprobes: shared.map((s) => s.name) });
   }
   // raise() brings a runtime part of its own, attached like a family's (its irq_works live until unload).
   const raises = plan.probes.some((p) => [p.actions, ...(p.variants ?? []).map((v) => v.actions)].some((as) => as.some((a) => a.k === 'raise')));

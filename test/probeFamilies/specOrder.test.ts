@@ -49,3 +49,29 @@ test("a wildcard's match on a named probe's function joins its kernel probe, in 
     [3, [{ match: 0, owner: { probe: 0, match: 0 } }]],
   ]);
 });
+
+test("probes of several families at one address share one kprobe, in spec order (src/render/sharedKprobes.ts)", () => {
+  const spec = parseSpec(
+    'order.yaml',
+    'guru: 1\nname: order\nprobes:\n' +
+      ['syscall:write', 'kprobe:__x64_sys_write', 'kprobe:__x64_sys_*', 'syscall:write', 'syscall:read', 'syscall:getpid', 'syscall:getpid:return'].map((on) => `  - on: ${on}\n    do: [ 'log("x")' ]\n`).join(''),
+  );
+  const plan = buildPlan(spec, fakeKernelFacts(['__x64_sys_write', '__x64_sys_read', '__x64_sys_getpid']));
+  const c = renderModule(plan).files['probes.c']!;
+  // write(2)'s wrapper: the syscall family's probes, the kprobe and the wildcard's match, in spec order, in one kprobe.
+  expect(c).toContain(
+    'static int at_x64_sys_write_pre(struct kprobe *p, struct pt_regs *regs)\n{\n\tunsigned long addr = at_x64_sys_write.addr;\n\tstruct guru_sys_call call;\n\n\tif (!guru_is_armed())\n\t\treturn 0;\n' +
+      '\tguru_sys_begin(&call, regs, NULL);\n\tprobe0_syscall_write(regs, &call, addr);\n\tprobe1_kprobe_x64_sys_write(regs, addr);\n\tprobe2_kprobe_x64_sys_m2(regs, addr);\n\tprobe3_syscall_write(regs, &call, addr);\n\treturn 0;\n}',
+  );
+  // read(2)'s: the wildcard's match and syscall:read (listed later), in spec order.
+  expect(c).toMatch(/static int at_x64_sys_read_pre[\s\S]*?\tprobe2_kprobe_x64_sys_m1\(regs, addr\);\n\tprobe4_syscall_read\(regs, &call, addr\);\n\treturn 0;/);
+  // getpid has a return probe: its kretprobe's entry runs the entry probe, beside the wildcard's own kprobe (not covered).
+  expect(c).toContain('static struct guru_kretprobe sys_getpid_krp = {');
+  expect(c.match(/static struct guru_kprobe \w+ = \{/g)).toEqual(['static struct guru_kprobe at_x64_sys_write = {', 'static struct guru_kprobe at_x64_sys_read = {', 'static struct guru_kprobe kp2_0_x64_sys_getpid = {']);
+  // Shared places are registered all or nothing; the named probes' nmissed is the shared kprobe's.
+  expect(c).toContain('guru_kprobes[] = {\n\t&at_x64_sys_write,\n\t&at_x64_sys_read,\n};');
+  expect(c).toContain('guru_wild_kprobes[] = {\n\t&kp2_0_x64_sys_getpid,\n};');
+  expect(c).toMatch(/\{ \.label = "syscall:write", \.kp = &at_x64_sys_write \},\n\t\{ \.label = "kprobe:__x64_sys_write", \.kp = &at_x64_sys_write \}/);
+  // The wildcard's matches on read and write are probed whenever the module arms (no owner in the wildcards file).
+  expect(manifestOf(plan).probes[2]!.sharedMatches).toEqual([{ match: 1 }, { match: 2 }]);
+});

@@ -5,7 +5,7 @@
 // generated accessors (statement-local.hbs); entry values captured by entry
 // kprobes (entry-capture.hbs) in thread-variable slots.
 import { EnvironmentError } from '../../errors.js';
-import type { ProbeFamily } from '../types.js';
+import type { ProbeFamily, SharedCall } from '../types.js';
 import { describeStatement } from '../sourceLine/describeStatement.js';
 import { resolveStatementProbe } from './resolveStatement.js';
 import { listStatementLines } from './statementLines.js';
@@ -29,8 +29,14 @@ export const statementFamily: ProbeFamily<StatementPlacement, StatementPoint> = 
     setup: ['ctx->site = site;', 'ctx->slide = slide;', 'ctx->func_addr = func_addr;'],
   }),
   helpers: kernelLocalAccessors,
+  // Each address of a line is a kprobe, which may share its address with
+  // another probe's (src/render/sharedKprobes.ts).
+  kprobePlaces: (probes) => probes.flatMap((p) => p.statement.sites.map((s, i) => ({ symbol: s.symbol, offset: s.offset, probe: p.id, group: `statement ${p.id} address ${i}` }))),
   render: (probes, ctx) => {
-    const statements = probes.map((p) => statementView(p, ctx.probeFn(p)));
+    const statements = probes.map((p) => statementView(p, ctx.probeFn(p), ctx.sharedKprobe));
+    // A site in a shared kprobe: its call goes there (an address's site number, the slide, the function's address).
+    const sharedCalls: SharedCall[] = statements.flatMap((s) => s.sites.flatMap((site, i) =>
+      site.shared ? [{ kprobe: site.shared, probe: s.probe, call: `${s.probeFn}(regs, ${i}, addr - ${site.address}UL, addr - 0x${site.offset.toString(16)});` }] : []));
     // Entry kprobes for the entry values the statements read.
     const entry = entryCaptures(probes, ctx.firstThreadSlot);
     const links = new Map<number, string[]>();
@@ -38,9 +44,10 @@ export const statementFamily: ProbeFamily<StatementPlacement, StatementPoint> = 
     return {
       declarations: entry.slots.length ? [{ partial: 'statement-entry-slots', slots: entry.slots }] : [],
       definitions: [...statements, ...entry.captures],
-      kprobes: [...statements.flatMap((s) => s.sites.map((site) => site.name)), ...entry.captures.map((c) => c.name)],
+      kprobes: [...statements.flatMap((s) => s.sites.flatMap((site) => (site.shared ? [] : [site.name]))), ...entry.captures.map((c) => c.name)],
       links,
       threadSlots: 2 * entry.slots.length,
+      sharedCalls,
     };
   },
   where: (p) => ` on ${p.symbol}`,

@@ -23,6 +23,8 @@ export interface StatementSiteView {
   address: string;
   line: number;
   where: string;
+  /** The shared kprobe this address is in (src/render/sharedKprobes.ts), instead of one of its own; '' if none. */
+  shared: string;
 }
 
 export interface StatementView {
@@ -50,7 +52,7 @@ export interface EntrySlot {
   id: number;
 }
 
-export function statementView(p: StatementProbe, probeFn: string): StatementView {
+export function statementView(p: StatementProbe, probeFn: string, sharedKprobe?: (symbol: string, offset: number) => string | undefined): StatementView {
   const st = p.statement;
   const prefix = `st${p.id}`;
   return {
@@ -69,6 +71,7 @@ export function statementView(p: StatementProbe, probeFn: string): StatementView
       address: s.address,
       line: s.line,
       where: `${s.file.split('/').slice(-2).join('/')}:${s.line}${s.inlined ? `, in ${s.function} inlined` : ''}`,
+      shared: sharedKprobe?.(s.symbol, s.offset) ?? '',
     })),
   };
 }
