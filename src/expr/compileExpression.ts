@@ -13,7 +13,7 @@ import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseEx
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
 import type { FunctionPrototype, TargetTypes, TypeShape } from './targetTypes.js';
 import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
-import type { LogArg, StackStyle } from './logArg.js';
+import type { LogArg, StackStyle, UserStackStyle } from './logArg.js';
 import { contextTargets, contextVars, isCharPointer, pointerSpace, prettyTarget, quotedString, syscallArgstr, textValue, type ContextVarSet, type TextValue } from './textValues.js';
 import { lookupWord, wordSpelling, wordSpellings, type Word, type WordRule } from './words.js';
 import { AGG_KEY_MAX, AGG_KINDS, COMM_KEY_SIZE, keyBytes, LHIST_MAX_BUCKETS, lhistBuckets, STRING_KEY_SIZE, type AggKeyPart, type AggKind, type LhistBounds } from './aggregates.js';
@@ -30,9 +30,7 @@ export const STATEMENT_CALLS = ['log', 'stop', 'backtrace', 'raise'] as const;
 const SIGNAL_MAX = 64;
 export const VALUE_CALLS = ['user_string', 'kernel_string'] as const;
 /** Named in the spec language (docs/spec.md) but not built yet: refused with a clear message, never stubbed. */
-const LATER_CALLS: Record<string, string> = {
-  ubacktrace: 'ubacktrace() (user stacks) is not supported yet',
-};
+const LATER_CALLS: Record<string, string> = {};
 
 /** Largest string a probe reads, NUL included (GURU_STR_MAX in kmod). */
 export const STRING_MAX = 256;
@@ -439,6 +437,8 @@ export class ProbeCompiler {
         this.kernelStackHere(node, 'backtrace()');
         if (node.arguments.length) this.fail(node, 'backtrace() takes no arguments');
         return { k: name, line };
+      case 'ubacktrace':
+        return this.ubacktraceStatement(node, line);
       case 'stop':
         if (node.arguments.length) this.fail(node, `${name}() takes no arguments`);
         return { k: name, line };
@@ -590,6 +590,10 @@ export class ProbeCompiler {
           return this.printText(textValue({ stack: 'systemtap' }, [{ k: 'stack' }]), node, line);
         case 'signal':
           return this.raise(this.signalAsRaise(node), line);
+        case 'print_ubacktrace':
+          this.userTaskHere(node, 'print_ubacktrace()');
+          if (node.arguments.length) this.fail(node, 'print_ubacktrace() takes no arguments');
+          return this.printText(textValue({ ustack: 'systemtap' }, [{ k: 'ustack' }]), node, line);
         default:
           break;
       }
@@ -959,6 +963,9 @@ export class ProbeCompiler {
       case 'kstack':
         this.kernelStackHere(node, 'kstack');
         return this.kstack('bpftrace', undefined);
+      case 'ustack':
+        this.userTaskHere(node, 'ustack');
+        return this.ustack('bpftrace', undefined);
       case 'argN':
         return this.bpftraceArg(node, Number(name.slice(3)));
       case 'args':
@@ -1008,6 +1015,27 @@ export class ProbeCompiler {
       case 'kstack':
         this.kernelStackHere(node, 'kstack');
         return this.kstackCall(node);
+      case 'ustack':
+        this.userTaskHere(node, 'ustack');
+        return this.ustackCall(node);
+      case 'print_ubacktrace':
+      case 'sprint_ubacktrace':
+      case 'ubacktrace':
+        this.userTaskHere(node, `${word.name}()`);
+        if (args.length) this.fail(args[0], `${word.name}() takes no arguments`);
+        return this.ustack(rule === 'ubacktrace' ? 'hex' : 'systemtap', undefined);
+      case 'cmdline_str':
+        this.userTaskHere(node, 'cmdline_str()');
+        if (args.length) this.fail(args[0], 'cmdline_str() takes no arguments', 'cmdline_arg(N) is argument N alone');
+        this.takeStringSlot(node);
+        return { ir: { k: 'cmdline' }, type: 'string' };
+      case 'cmdline_arg': {
+        this.userTaskHere(node, 'cmdline_arg()');
+        if (args.length !== 1) this.fail(node, 'cmdline_arg() takes the number of the argument', 'cmdline_arg(0) is the program as it was run, cmdline_arg(1) its first argument');
+        const arg = this.int(this.sub(args[0]!), args[0]!, 'cmdline_arg() takes an integer');
+        this.takeStringSlot(node);
+        return { ir: { k: 'cmdline', arg }, type: 'string' };
+      }
       case 'returnstr': {
         const fmt = this.returnFormat(args[0], node, 'returnstr', args.length !== 1);
         return this.text(this.returnStr(fmt, this.returnValue(node, 'returnstr()')));
@@ -1169,6 +1197,51 @@ export class ProbeCompiler {
   private threadVarHere(node: ExprNode, name: string): void {
     if (this.scope.context !== 'timer') return;
     this.fail(node, `${name} is a thread var: at ${this.scope.probeLabel} there is no thread to hold it, a timer probe runs in the kernel's timer softirq`, `declare it with scope: global to share it with the timer, or use it only in probes on what tasks do`);
+  }
+
+  /**
+   * Refuse WHAT, which is about the user side of the task a probe runs for
+   * (its user stack, its command line), where there is no such task: timers
+   * (no task of their own) and begin/end (they run in guru's supervisor).
+   */
+  private userTaskHere(node: ExprNode, what: string): void {
+    const hint = `${what} is the probed task's: read it in a probe on what the task does (a uprobe, a syscall, a kprobe)`;
+    this.taskHere(node, what, hint);
+    if (this.scope.context === 'supervisor') this.fail(node, `${what} at ${this.scope.probeLabel} would be guru's own: begin and end probes run in the supervisor`, hint);
+  }
+
+  /** guru's ubacktrace() as a do: item: `ubacktrace at PROBE [pid P tid T]:` and a frame per line, as backtrace() shows the kernel's. */
+  private ubacktraceStatement(node: jsep.CallExpression, line: number): IrStmt {
+    this.userTaskHere(node, 'ubacktrace()');
+    if (node.arguments.length) this.fail(node, 'ubacktrace() takes no arguments');
+    const fmt = `ubacktrace at ${this.scope.probeLabel.replace(/%/g, '%%')} [pid %d tid %d]:\n%s`;
+    const args: IrExpr[] = [{ k: 'builtin', name: 'pid' }, { k: 'builtin', name: 'tid' }, textValue({ ustack: 'guru' }, [{ k: 'ustack' }])];
+    return this.logStmt(node, fmt, args, ['int', 'int', { ustack: 'guru' }], line, true);
+  }
+
+  /** bpftrace's ustack(N), ustack(raw), ustack(bpftrace, N). */
+  private ustackCall(node: jsep.CallExpression & ExprNode): Typed {
+    const args = node.arguments as ExprNode[];
+    let style: UserStackStyle = 'bpftrace';
+    let limit: number | undefined;
+    const usage = 'ustack, ustack(N), ustack(bpftrace, N) or ustack(raw, N)';
+    args.forEach((a, i) => {
+      if (a.type === 'Identifier' && i === 0) {
+        const mode = (a as jsep.Identifier).name;
+        if (mode === 'perf') this.fail(a, 'ustack(perf) is not supported', usage);
+        if (mode !== 'bpftrace' && mode !== 'raw') this.fail(a, `ustack has no mode ${mode}`, usage);
+        style = mode;
+        return;
+      }
+      const v = this.expr(a);
+      if (i > 1 || v.ir.k !== 'int' || BigInt(v.ir.value) < 1n) this.fail(a, 'ustack takes a mode and a number of frames (a positive literal)', usage);
+      limit = Math.min(Number((v.ir as { value: string }).value), STACK_MAX);
+    });
+    return this.ustack(style, limit);
+  }
+
+  private ustack(style: UserStackStyle, limit: number | undefined): Typed {
+    return this.text({ arg: limit === undefined ? { ustack: style } : { ustack: style, limit }, parts: [{ k: 'ustack' }] });
   }
 
   /** Refuse WHAT where the kernel stack is not the probed code's (scope.kernelStackRefused: uprobes). */

@@ -15,6 +15,12 @@ export type WordRule =
   | 'print_backtrace'
   | 'sprint_backtrace'
   | 'kstack'
+  | 'ustack'
+  | 'print_ubacktrace'
+  | 'sprint_ubacktrace'
+  | 'ubacktrace'
+  | 'cmdline_str'
+  | 'cmdline_arg'
   | 'returnstr'
   | 'return_str'
   | 'user_string_quoted'
@@ -53,6 +59,8 @@ const EVERY = 'every probe';
 /** Words about the probed task or code: a timer probe has neither (src/expr/handlerContext.ts). */
 const NOT_TIMERS = 'every probe but timer:';
 const RETURNS = 'return probes (kretprobe:, syscall:NAME:return)';
+/** Words about the user side of the probed task (its user stack, its argv): a timer has no task, begin and end are guru's own. */
+const USER_TASK = 'every probe but timer:, begin and end';
 
 const w = (name: string, form: Word['form'], origin: WordOrigin[], guru: string, valid: string, means: WordMeaning): Word => ({ name, form, origin, guru, valid, means });
 const alias = (to: string): WordMeaning => ({ alias: to });
@@ -106,10 +114,11 @@ export const WORDS: readonly Word[] = [
     refused: 'print() means different things in SystemTap (no newline) and bpftrace (a line), so guru has neither',
     hint: 'write printf("%s", x) or printf("%d", x) for SystemTap\'s print(), println(x) for a line',
   }),
-  w('print_ubacktrace', 'call', ST, 'the user stack', 'uprobes (not supported yet)', {
-    refused: 'print_ubacktrace() (user stacks) is not supported yet: user stacks come with user-space probes',
-    hint: 'print_backtrace() prints the kernel stack',
-  }),
+  w('print_ubacktrace', 'call', ST, 'the user stack of the probed task, printed as SystemTap does (" 0x... : func+0x4/0x1a [/path]" per frame)', USER_TASK, rule('print_ubacktrace')),
+  w('sprint_ubacktrace', 'call', ST, 'the same user stack as a string to print', USER_TASK, rule('sprint_ubacktrace')),
+  w('ubacktrace', 'call', ST, "the user stack's addresses in hex, separated by spaces; as a do: item of its own, guru's ubacktrace() (a frame per line)", USER_TASK, rule('ubacktrace')),
+  w('cmdline_str', 'call', ST, "the process's arguments (argv) joined by spaces, at most 255 bytes", USER_TASK, rule('cmdline_str')),
+  w('cmdline_arg', 'call', ST, 'argument N of the process (argv[N]; 0 is the program as run), "" past the end', USER_TASK, rule('cmdline_arg')),
   // bpftrace: the task and the probe (comm pid tid uid gid cpu nsecs func probe are guru's own words too).
   w('retval', 'name', BT, '$return', RETURNS, alias('$return')),
   w('arg0 ... arg5', 'name', BT, 'the raw argument registers in C order ($arg1 ... $arg6, untyped)', 'kprobe:FUNC (offset 0), kretprobe:FUNC (as saved at entry)', rule('argN')),
@@ -117,10 +126,8 @@ export const WORDS: readonly Word[] = [
   w('kstack', 'call', BT, 'kstack(N): N frames at most; kstack(raw), kstack(bpftrace, N): the layout', NOT_TIMERS, rule('kstack')),
   w('kstack', 'name', BT, 'the kernel stack as bpftrace prints it (a frame per line, func+offset); kstack(N) keeps N frames, kstack(raw) shows addresses', NOT_TIMERS, rule('kstack')),
   w('str', 'call', BT, 'the string at a pointer (user or kernel memory, by type or address), at most 63 characters or N; empty if unreadable', EVERY, rule('str')),
-  w('ustack', 'name', BT, 'the user stack', 'uprobes (not supported yet)', {
-    refused: 'ustack (user stacks) is not supported yet: user stacks come with user-space probes',
-    hint: 'kstack is the kernel stack',
-  }),
+  w('ustack', 'call', BT, 'ustack(N): N frames at most; ustack(raw), ustack(bpftrace, N): the layout', USER_TASK, rule('ustack')),
+  w('ustack', 'name', BT, 'the user stack of the probed task as bpftrace lays it out (a newline, then a frame per line indented by 8: func+0xoff (path))', USER_TASK, rule('ustack')),
   w('signal', 'call', BT, 'raise(SIG): signal("KILL"), signal("SIGKILL") and signal(9) are raise(SIGKILL)', 'probes in a task (not begin/end)', rule('signal')),
 ];
 

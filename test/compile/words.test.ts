@@ -107,7 +107,14 @@ const REFUSED: [string, string][] = [
   ['retval() at a syscall entry', `  - on: syscall.chmod\n    do: printf("%d\\n", retval())\n`],
   ['execname without parentheses', `  - on: syscall:write\n    if: execname == "cat"\n`],
   ['a SystemTap function that takes no arguments, given one', `  - on: syscall:write\n    if: pid(1) == 1\n`],
-  ['ustack', `  - on: syscall:write\n    do: printf("%s\\n", ustack)\n`],
+  ['ustack at a timer', `  - on: timer:1s\n    do: printf("%s\\n", ustack)\n`],
+  ['print_ubacktrace() at begin', `  - on: begin\n    do: print_ubacktrace()\n`],
+  ['ubacktrace() at end', `  - on: end\n    do: ubacktrace()\n`],
+  ['cmdline_str() at a timer', `  - on: timer:1s\n    do: log("%s", cmdline_str())\n`],
+  ['cmdline_arg() at begin', `  - on: begin\n    do: log("%s", cmdline_arg(1))\n`],
+  ['cmdline_arg() without its number', `  - on: syscall:write\n    do: log("%s", cmdline_arg())\n`],
+  ['ustack(perf)', `  - on: syscall:write\n    do: printf("%s", ustack(perf))\n`],
+  ['ustack compared', `  - on: syscall:write\n    if: ustack == "x"\n`],
   ['signal() of a name that is no signal', `  - on: syscall:write\n    do: signal("KILLME")\n`],
   ['print()', `  - on: syscall:write\n    do: print("x")\n`],
   ['name outside a syscall probe', `  - on: kprobe:vfs_read\n    do: printf("%s\\n", name)\n`],
@@ -129,6 +136,24 @@ const REFUSED: [string, string][] = [
 test.each(REFUSED)('%s', (_what, probes) => {
   const extra = probes.includes('x = ') ? 'vars:\n  x:\n' : '';
   expect(diagnose(spec(probes, extra))).toMatchSnapshot();
+});
+
+test('user stacks and the command line compile to their parts at task probes', () => {
+  const p = plan(spec(`  - on: syscall:write\n    do:\n      - printf("%s%s", ustack, ustack(3))\n      - print_ubacktrace()\n      - ubacktrace()\n      - log("%s %s", ubacktrace(), sprint_ubacktrace())\n      - log("%s|%s", cmdline_str(), cmdline_arg(1))\n  - on: kprobe:vfs_read\n    if: cmdline_arg(0) == "cat"\n    do: printf("%s", ustack(raw, 2))\n`));
+  expect(p.formats.map((f) => f.args)).toEqual([
+    [{ ustack: 'bpftrace' }, { ustack: 'bpftrace', limit: 3 }],
+    [{ ustack: 'systemtap' }],
+    ['int', 'int', { ustack: 'guru' }],
+    [{ ustack: 'hex' }, { ustack: 'systemtap' }],
+    ['string', 'string'],
+    [{ ustack: 'raw', limit: 2 }],
+  ]);
+  expect(p.formats[2]!.fmt).toBe('ubacktrace at syscall:write [pid %d tid %d]:\n%s');
+  const c = renderModule(p).files['probes.c']!;
+  expect(c).toContain('guru_log_ustack(ctx);');
+  expect(c).toMatch(/guru_cmdline_str\(ctx, \d+\)/);
+  expect(c).toMatch(/guru_cmdline_arg\(ctx, \d+, \(s64\)\(1\)\)/);
+  expect(c).toMatch(/strcmp\(guru_cmdline_arg\(ctx, \d+, \(s64\)\(0\)\), "cat"\)/);
 });
 
 test('docs/spec.md lists every word of the word table', () => {

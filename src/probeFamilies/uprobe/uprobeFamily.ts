@@ -256,7 +256,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
   // Handlers run from the program's breakpoint trap (int3, or the uretprobe trampoline): the kernel stack is that path alone.
   kernelStackRefused: {
     message: "is the kernel stack, and a uprobe's handler runs from the probed program's breakpoint trap: that stack holds only the trap's path (the int3 handler), never the program's calls",
-    hint: 'user stacks (ubacktrace(), ustack) are not supported yet; func names the probed function, and probes on its callers show who called it (process("PATH").function("*").call and .return: the call flow)',
+    hint: 'the program\'s calls are its user stack: ustack, print_ubacktrace() or ubacktrace(); func names the probed function, and probes on its callers show who called it (process("PATH").function("*").call and .return: the call flow)',
   },
   resolve: (point, _facts, label, options) => {
     if (point.kind === 'uprobe') return resolveUprobe(point, label, options);
