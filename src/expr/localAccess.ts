@@ -75,15 +75,19 @@ export function formatRegsAddress(a: RegsAddress): string {
   return `${registerName(a.base)}${a.offset >= 0 ? '+' : ''}${a.offset}`;
 }
 
-/** Where a local is, in words (`in r12`, `in memory at rsp+0`). */
-export function describeLocalLocation(l: LocalLocation): string {
+/**
+ * Where a local is, in words (`in r12`, `in memory at rsp+0`). A static's
+ * link-time address moves by the KASLR slide in the kernel, by the load
+ * bias (where the PIE or library was mapped) in a user program.
+ */
+export function describeLocalLocation(l: LocalLocation, memory: 'kernel' | 'user' = 'kernel'): string {
   switch (l.kind) {
     case 'register':
       return `in ${registerName(l.reg)}`;
     case 'memory':
       return `in memory at ${formatRegsAddress(l.at)}`;
     case 'static':
-      return `at ${l.address} (plus the KASLR slide)`;
+      return `at ${l.address} (plus ${memory === 'user' ? "the program's load bias" : 'the KASLR slide'})`;
     case 'constant':
       return `the constant ${l.value}`;
     case 'address':

@@ -13,6 +13,7 @@ import { parseListPattern } from '../../src/list/listPattern.js';
 import { listProbePoints } from '../../src/list/listProbePoints.js';
 import { parseSpec } from '../../src/parseSpec.js';
 import { buildPlan } from '../../src/plan/buildPlan.js';
+import { describePlan } from '../../src/plan/describePlan.js';
 import { renderModule } from '../../src/render/renderModule.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
 import { refusalText } from '../helpers/specRefusal.js';
@@ -210,5 +211,10 @@ test('a static local (DW_OP_addr) at a user statement is at the address gdb give
     const c = renderModule(plan).files['probes.c']!;
     expect(c).toContain(`case 0: return guru_write_user(ctx, ${at}UL + ctx->slide, 4, value);`);
     expect(c).toContain('ctx->slide = regs->ip - link_address;');
+    // guru check and guru list -v: a user program's static moves by its load bias, not the kernel's KASLR slide.
+    expect(describePlan(plan)).toContain(`0: at ${at} (plus the program's load bias)`);
+    const listed = listProbePoints(parseListPattern(`ustatement:${binary}:bump@statics.c:14`), fakeKernelFacts(), { verbose: true });
+    expect(JSON.stringify(listed)).toContain(`at ${at} (plus the program's load bias)`);
+    expect(JSON.stringify(listed)).not.toContain('KASLR');
   }
 });

@@ -6,6 +6,7 @@
 import { UserError } from '../../errors.js';
 import { ANY_LINE, type ListEntry, type ListedTarget, type Resolution, type ResolveError } from '../types.js';
 import { describeStatement } from './describeStatement.js';
+import type { LocalMemory } from './localAccessors.js';
 import type { PlanStatement } from './types.js';
 
 export interface LineLister {
@@ -14,6 +15,8 @@ export interface LineLister {
   /** The lines `FUNC@FILE:*` walks (sourceLinesOf); undefined when FUNC is not in the debug information. */
   lines(): number[] | undefined;
   resolve(line: number, point: string): Resolution<{ statement: PlanStatement }> | ResolveError;
+  /** Whose memory the program's statics are in (the kernel's, or a user program's, moved by its load bias). */
+  memory: LocalMemory;
 }
 
 export function listSourceLines(query: { line: number }, lister: LineLister, verbose: boolean): ListEntry[] {
@@ -43,5 +46,5 @@ function lineEntry(line: number, lister: LineLister, verbose: boolean, mustResol
   for (const [name, why] of resolved.unavailableTargets) {
     if (name !== '$return') targets.push({ name, writable: false, unavailable: why.message });
   }
-  return { point, targets, details: describeStatement(resolved.placement.statement, [...resolved.targets.values()]) };
+  return { point, targets, details: describeStatement(resolved.placement.statement, [...resolved.targets.values()], lister.memory) };
 }

@@ -111,7 +111,7 @@ export function localAccessors(p: LineProbe, memory: LocalMemory): LocalAccessor
       declaredType: a.declaredType,
       sites: a.sites.map((s, i) => {
         const site = p.statement.sites[i]!;
-        return `${i}: ${site.symbol}+0x${site.offset.toString(16)}: ${describeLocalLocation(s.where)}${s.dwarf ? ` (${s.dwarf})` : ''}`;
+        return `${i}: ${site.symbol}+0x${site.offset.toString(16)}: ${describeLocalLocation(s.where, memory)}${s.dwarf ? ` (${s.dwarf})` : ''}`;
       }),
       cases: a.sites.map((s) => (op === 'get' ? getCase(s.where, a.scalar.bytes, memory) : setCase(s.where, a.scalar.bytes, memory))),
     };

@@ -51,7 +51,7 @@ export const statementFamily: ProbeFamily<StatementPlacement, StatementPoint> = 
     };
   },
   where: (p) => ` on ${p.symbol}`,
-  describe: (p) => describeStatement(p.statement, p.targets),
+  describe: (p) => describeStatement(p.statement, p.targets, 'kernel'),
   list: (query, facts, opts) => {
     if (!('constant' in facts)) throw new EnvironmentError(`statement lines of ${facts.release} need its headers and debuginfo`, `install its headers (apt-get install linux-headers-${facts.release}), or use --kernel debian:6.1`);
     return { release: facts.release, entries: listStatementLines(query, facts, opts.verbose), sources: ['debuginfo (DWARF)'] };

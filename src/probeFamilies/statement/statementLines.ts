@@ -10,6 +10,7 @@ export function listStatementLines(query: Extract<ListQuery, { kind: 'statement'
   return listSourceLines(
     query,
     {
+      memory: 'kernel',
       spell: (line) => `statement:${func}@${file}:${line}`,
       lines: () => statementLinesOf(facts, func, file),
       resolve: (line, point) => resolveStatementProbe({ func, file, line }, facts, point),

@@ -317,7 +317,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
       : ` on ${p.sites.length} functions of ${p.path}${p.pie ? ' (PIE)' : ''}`,
   describe: (p: UserProbe) =>
     p.kind === 'ustatement'
-      ? [...describeStatement(p.statement, p.targets), `    uprobes at file offsets ${p.sites.map((s) => `0x${s.offset.toString(16)}`).join(', ')}`]
+      ? [...describeStatement(p.statement, p.targets, 'user'), `    uprobes at file offsets ${p.sites.map((s) => `0x${s.offset.toString(16)}`).join(', ')}`]
       : [
     ...(p.targets.length ? [`    ${p.targets.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ')}`] : []),
     ...(isSingle(p) ? [] : p.sites.map((s) => `      ${s.func} (${s.address}, file offset 0x${s.offset.toString(16)})`)),
@@ -330,7 +330,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
       const { path, func, file } = query;
       const spellLine = (line: number | '*') => spellUserStatement(path, func, file, line);
       const entries = withUserProgram(binary, query, spellLine(query.line === ANY_LINE ? '*' : query.line), (program) =>
-        listSourceLines(query, { spell: spellLine, lines: () => userStatementLines(program, func, file), resolve: (line, point) => resolveUserStatementIn(binary, program, { path, func, file, line }, point) }, opts.verbose),
+        listSourceLines(query, { memory: 'user', spell: spellLine, lines: () => userStatementLines(program, func, file), resolve: (line, point) => resolveUserStatementIn(binary, program, { path, func, file, line }, point) }, opts.verbose),
       );
       if ('message' in entries) throw new UserError(entries.message, entries.hint);
       return { release: facts.release, entries, sources: [`${binary.path} (DWARF)`] };
