@@ -19,9 +19,22 @@
  * instruction: an NMI-context hit cannot deadlock, and no cache line is
  * shared with another CPU. A hit that would nest (an NMI during another
  * handler on this CPU) was skipped by guru_enter and counted as nmissed.
- * Keys are never removed while the module is loaded, so an entry once
- * published stays where it is. A key that finds its CPU's table full is
- * counted in that table's dropped, never silently lost.
+ * Between clears an entry once published stays where it is. A key that
+ * finds its CPU's table full is counted in that table's dropped, never
+ * silently lost.
+ *
+ * Clearing (clear(@x): the control file's "clear N", process context): a
+ * table is emptied on its own CPU, by an IPI that owns the CPU's ctx as a
+ * handler would (guru_claim_cpu), so it is the table's one writer there
+ * and a handler that arrives meanwhile (an NMI-context kprobe) is skipped
+ * and counted. If a handler owns the ctx when the IPI comes (the IPI
+ * interrupted it, or a uprobe handler paging in user memory owns it from
+ * another task), that CPU is tried again a millisecond later. An offline
+ * CPU runs no handler: its tables are emptied from here, with CPU hotplug
+ * held off. Emptying is cheap: used = 0 and the index zeroed (keyed maps:
+ * at most 512 KiB); an entry's values are zeroed when a new key takes it
+ * (lookup), dense maps' few slots at once. dropped is never cleared: it
+ * counts every update lost in the session.
  *
  * Reader: a read-only open of /dev/guru_<name> (guru_agg_open, process
  * context, any CPU) copies every CPU's entries into a snapshot, which read()
@@ -37,14 +50,19 @@
  * exists) and freed at unload, so values survive disarm (a detached patch
  * whose ttl ran out still shows its counts in guru metrics until guru rm).
  * A snapshot holds a reference on the module (the file's f_op owner), so
- * rmmod cannot free the tables under a reader.
+ * rmmod cannot free the tables under a reader. agg_lock keeps a clear and
+ * a snapshot apart: the reader's copy never sees a table being emptied.
  */
 #include <linux/module.h>
 #include <linux/fs.h>
 #include <linux/jhash.h>
+#include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -87,6 +105,7 @@ struct agg_snapshot {
 static const struct guru_agg_map *maps;
 static unsigned int nmaps;
 static struct agg_table __percpu *tables;	/* [nmaps] per CPU */
+static DEFINE_MUTEX(agg_lock);			/* a clear against a snapshot */
 
 static size_t entry_size(const struct guru_agg_map *m)
 {
@@ -144,6 +163,8 @@ static u8 *lookup(struct agg_table *t, const struct guru_agg_map *m, const u8 *k
 	e = entry_at(t, m, n);
 	((u32 *)e)[1] = h;
 	memcpy(e + 8, key, m->key_size);
+	/* A clear may have left an older key's values here. */
+	memset(e + 8 + m->key_size, 0, (size_t)m->nvals * sizeof(s64));
 	*slot = i;
 	return e;
 }
@@ -246,6 +267,76 @@ void guru_agg_slot_add(struct guru_ctx *ctx, unsigned int map, unsigned int slot
 	const struct guru_agg_map *m = &maps[map];
 
 	update(m, entry_at(this_cpu_ptr(tables) + map, m, slot), v);
+}
+
+/* ---- clear(@x) ----------------------------------------------------------- */
+
+/* Empty T, map M's table of a CPU, as its one writer (see "Clearing" above). */
+static void reset_table(const struct guru_agg_map *m, struct agg_table *t)
+{
+	u32 s;
+
+	if (m->dense) {
+		for (s = 0; s < m->capacity; s++)
+			memset(entry_at(t, m, s) + 8 + m->key_size, 0, (size_t)m->nvals * sizeof(s64));
+		return;
+	}
+	memset(t->index, 0, index_slots(m) * sizeof(u32));
+	WRITE_ONCE(t->used, 0);
+}
+
+struct agg_reset {
+	unsigned int map;
+	bool done;
+};
+
+/* In an IPI on the CPU whose table it empties (interrupts off). */
+static void reset_here(void *arg)
+{
+	struct agg_reset *r = arg;
+	struct guru_ctx *ctx = guru_claim_cpu();
+
+	if (!ctx)
+		return;	/* a handler owns the CPU: guru_agg_clear tries again */
+	reset_table(&maps[r->map], this_cpu_ptr(tables) + r->map);
+	guru_leave(ctx);
+	r->done = true;
+}
+
+/* Most tries per CPU, a millisecond apart, before a clear gives up (-EBUSY) on one a handler keeps owning. */
+#define AGG_CLEAR_TRIES	1000
+
+/* The control file's "clear MAP"; process context. */
+int guru_agg_clear(unsigned int map)
+{
+	struct agg_reset r = { .map = map };
+	unsigned int tries;
+	int cpu, err = 0;
+
+	if (map >= nmaps)
+		return -EINVAL;
+	mutex_lock(&agg_lock);
+	for_each_possible_cpu(cpu) {
+		for (tries = 0, r.done = false; !r.done; tries++) {
+			if (tries == AGG_CLEAR_TRIES) {
+				err = -EBUSY;
+				goto out;
+			}
+			if (tries)
+				msleep(1);
+			cpus_read_lock();
+			if (cpu_online(cpu)) {
+				smp_call_function_single(cpu, reset_here, &r, 1);
+			} else {
+				reset_table(&maps[map], per_cpu_ptr(tables, cpu) + map);
+				r.done = true;
+			}
+			cpus_read_unlock();
+		}
+	}
+out:
+	mutex_unlock(&agg_lock);
+	return err;
 }
 
 /* ---- load and unload: an attach set whose defs are the module's maps ---- */
@@ -398,6 +489,7 @@ int guru_agg_open(struct inode *inode, struct file *file)
 
 	if (!counts)
 		return -ENOMEM;
+	mutex_lock(&agg_lock);
 	for (i = 0; i < nmaps; i++) {
 		size_t n = 0;
 
@@ -409,6 +501,7 @@ int guru_agg_open(struct inode *inode, struct file *file)
 	}
 	snap = kvzalloc(sizeof(*snap) + len, GFP_KERNEL);
 	if (!snap) {
+		mutex_unlock(&agg_lock);
 		kfree(counts);
 		return -ENOMEM;
 	}
@@ -435,6 +528,7 @@ int guru_agg_open(struct inode *inode, struct file *file)
 			h->entries += n;
 		}
 	}
+	mutex_unlock(&agg_lock);
 	kfree(counts);
 	file->private_data = snap;
 	/*

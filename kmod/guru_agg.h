@@ -75,5 +75,7 @@ void guru_agg_slot_add(struct guru_ctx *ctx, unsigned int map, unsigned int slot
 extern const struct guru_family_ops guru_agg_ops;
 /* A read-only open of /dev/guru_<name>: a snapshot of every CPU's entries (guru_runtime.c's ctl_open). */
 int guru_agg_open(struct inode *inode, struct file *file);
+/* The control file's "clear MAP": map MAP emptied on every CPU (process context; may sleep). */
+int guru_agg_clear(unsigned int map);
 
 #endif /* GURU_AGG_H */

@@ -1075,12 +1075,15 @@ static struct device_attribute params_attr = __ATTR(params, 0644, params_show, p
 
 /*
  * Commands, one per write: "arm", "disarm", "detach <ttl seconds>" (0: no
- * ttl), and the knob commands (knob_command_locked).
+ * ttl), the knob commands (knob_command_locked), and "clear <map>" (the
+ * supervisor's part of clear(@x); not under ctl_lock: it may wait for
+ * handlers, and the maps are not the lifecycle's).
  */
 static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {
 	char cmd[KNOB_CMD_MAX];
 	unsigned long ttl;
+	unsigned int map;
 	int err = 0;
 
 	if (count >= sizeof(cmd))
@@ -1090,6 +1093,10 @@ static ssize_t ctl_write(struct file *file, const char __user *ubuf, size_t coun
 	cmd[count] = '\0';
 	strim(cmd);
 
+	if (sscanf(cmd, "clear %u", &map) == 1) {
+		err = gm->agg_clear ? gm->agg_clear(map) : -EINVAL;
+		return err ? err : count;
+	}
 	mutex_lock(&ctl_lock);
 	if (!strcmp(cmd, "arm")) {
 		err = arm_locked();
@@ -1381,6 +1388,18 @@ struct guru_ctx *guru_enter_timer(struct guru_probe *p)
 	if (unlikely(!guru_is_armed()))
 		return NULL;
 	return enter_cpu(p, NULL);
+}
+
+struct guru_ctx *guru_claim_cpu(void)
+{
+	struct guru_ctx *ctx = &this_cpu_ptr(cpus)->ctx;
+
+	/* As enter_cpu: whatever interrupts between the test and the set has left again before we go on. */
+	if (READ_ONCE(ctx->busy))
+		return NULL;
+	WRITE_ONCE(ctx->busy, true);
+	barrier();
+	return ctx;
 }
 
 void guru_leave(struct guru_ctx *ctx)
@@ -1951,6 +1970,15 @@ const char *guru_cmdline_arg(struct guru_ctx *ctx, int slot, s64 arg)
 void guru_emit_stop(struct guru_ctx *ctx)
 {
 	rec_start(ctx, GURU_REC_STOP, ctx->probe - gm->probes);
+	rec_finish(ctx);
+}
+
+void guru_emit_map_op(struct guru_ctx *ctx, unsigned int map, unsigned int op, unsigned int top)
+{
+	struct guru_map_payload p = { .map = map, .op = op, .top = top };
+
+	rec_start(ctx, GURU_REC_MAP, ctx->probe - gm->probes);
+	rec_put(ctx, &p, sizeof(p));
 	rec_finish(ctx);
 }
 

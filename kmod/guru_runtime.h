@@ -73,6 +73,7 @@ enum guru_rec_type {
 	GURU_REC_BACKTRACE = 4,	/* id = probe; payload: a stack (see below) */
 	GURU_REC_SIGNAL = 5,	/* id = probe that called raise(); payload: struct guru_signal_payload */
 	GURU_REC_KNOB = 6,	/* id = knob (0: enabled, 1 + i: param i); payload: struct guru_knob_payload */
+	GURU_REC_MAP = 7,	/* id = probe that called print(@x) or clear(@x); payload: struct guru_map_payload */
 };
 
 /* Every record starts with this header; size is a multiple of 8. */
@@ -84,6 +85,22 @@ struct guru_rec_hdr {
 	u32 pid;	/* thread group id */
 	u32 tid;
 	u64 nsecs;	/* ktime_get_mono_fast_ns() */
+};
+
+/*
+ * print(@x) and clear(@x): the supervisor does them, in the order their
+ * records come (a snapshot formatted into the events, a "clear N" command
+ * back to the module), so a timer's print-then-clear prints a period whole.
+ */
+enum guru_map_op {
+	GURU_MAP_PRINT = 1,
+	GURU_MAP_CLEAR = 2,
+};
+
+struct guru_map_payload {
+	u16 map;	/* the plan's map id */
+	u16 op;		/* enum guru_map_op */
+	u32 top;	/* print(@x, N): the N largest keys; 0: all */
 };
 
 /*
@@ -325,6 +342,8 @@ struct guru_module {
 	void (*end)(void);		/* end probes, run when disarmed */
 	/* Aggregates (kmod/guru_agg.c): a read-only open of the control device reads them; NULL: none. */
 	int (*agg_open)(struct inode *inode, struct file *file);
+	/* The control file's "clear N": empty map N on every CPU (kmod/guru_agg.c); NULL: no maps. */
+	int (*agg_clear)(unsigned int map);
 	/* The manifest embedded in the module (its .guru_manifest section), served as /sys/class/misc/<name>/manifest. */
 	const char *manifest;
 	unsigned int manifest_len;
@@ -433,6 +452,13 @@ static __always_inline bool guru_enabled(void)
 struct guru_ctx *guru_enter(struct guru_probe *p, struct pt_regs *regs);
 struct guru_ctx *guru_enter_timer(struct guru_probe *p);
 void guru_leave(struct guru_ctx *ctx);
+/*
+ * This CPU's ctx, owned as a handler owns it (NULL if one does): what runs
+ * on a CPU holding it excludes this module's handlers there, which are
+ * skipped and counted meanwhile. For work done on each CPU in an IPI
+ * (clearing a map, kmod/guru_agg.c); released with guru_leave.
+ */
+struct guru_ctx *guru_claim_cpu(void);
 /* A family's runtime part did not run P's handler (counted in its nmissed); any context. */
 void guru_probe_skipped(struct guru_probe *p);
 
@@ -567,6 +593,7 @@ void guru_log_ustack(struct guru_ctx *ctx);	/* the user stack of the task (see t
 void guru_log_end(struct guru_ctx *ctx);
 void guru_emit_backtrace(struct guru_ctx *ctx);
 void guru_emit_stop(struct guru_ctx *ctx);
+void guru_emit_map_op(struct guru_ctx *ctx, unsigned int map, unsigned int op, unsigned int top);
 void guru_emit_signal(struct guru_ctx *ctx, int sig, int result);
 void guru_emit_fault(struct guru_ctx *ctx);
 

@@ -11,6 +11,7 @@ export const REC_STOP = 3;
 export const REC_BACKTRACE = 4;
 export const REC_SIGNAL = 5;
 export const REC_KNOB = 6;
+export const REC_MAP = 7;
 /** A string length that marks an address nothing could be read at (GURU_STR_UNREADABLE). */
 const STR_UNREADABLE = 0xffff;
 
@@ -65,7 +66,12 @@ export type GuruEvent =
    * manifest's param i; pid is the process that changed it. ms: how long
    * a disable-for disables for.
    */
-  | (RecordBase & { type: 'knob'; knob: number; name: string; old: bigint; value: bigint; cause: KnobCause; ms: number });
+  | (RecordBase & { type: 'knob'; knob: number; name: string; old: bigint; value: bigint; cause: KnobCause; ms: number })
+  /** print(@x[, top]) or clear(@x) in a probe: for the supervisor to do (mapOperations.ts); map is the manifest's map id, top 0 all keys. */
+  | (RecordBase & { type: 'map'; probe: number; map: number; op: MapOp; top: number });
+
+export type MapOp = 'print' | 'clear';
+const MAP_OPS: Record<number, MapOp> = { 1: 'print', 2: 'clear' };
 
 export type KnobCause = 'set' | 'disable-for' | 'reenabled';
 const KNOB_CAUSES: Record<number, KnobCause> = { 1: 'set', 2: 'disable-for', 3: 'reenabled' };
@@ -135,6 +141,14 @@ export function decodeRecords(buf: Buffer, manifest: Manifest): GuruEvent[] {
         const cause = KNOB_CAUSES[body.readUInt32LE(16)];
         if (!cause) throw new InternalError(`knob event with unknown cause ${body.readUInt32LE(16)}`);
         events.push({ ...base, type: 'knob', knob: id, name, old: body.readBigInt64LE(0), value: body.readBigInt64LE(8), cause, ms: Number(body.readBigUInt64LE(24)) });
+        break;
+      }
+      case REC_MAP: {
+        const map = body.readUInt16LE(0);
+        const op = MAP_OPS[body.readUInt16LE(2)];
+        if (!op) throw new InternalError(`map event with unknown operation ${body.readUInt16LE(2)}`);
+        if (!manifest.maps?.some((m) => m.id === map)) throw new InternalError(`event names map ${map}, which the manifest lacks`);
+        events.push({ ...base, type: 'map', probe: id, map, op, top: body.readUInt32LE(4) });
         break;
       }
       case REC_BACKTRACE:

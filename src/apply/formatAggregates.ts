@@ -10,6 +10,8 @@ const BAR_WIDTH = 52;
 export interface AggregateFormat {
   /** Keyed maps: only the N largest (by value; histograms by count). */
   top?: number;
+  /** What asked for top, in the line that says how many keys it left out: `--top N` by default. */
+  topLabel?: string;
 }
 
 function keyText(key: MapKey): string {
@@ -129,8 +131,8 @@ export function formatAggregates(values: readonly MapValues[], opts: AggregateFo
       else out.push(`${name}: ${valueText(m.map, e.vals)}`);
     }
     const hidden = m.entries.length - entries.length;
-    if (hidden > 0) out.push(`${m.map.name}: ${hidden} more keys (--top ${opts.top})`);
-    if (m.dropped) out.push(`${m.map.name}: ${m.dropped} new keys dropped: its table (${m.map.capacity} keys per CPU) was full; give it a larger size (maps: { ${m.map.name.slice(1) || "'@'"}: { size: N } })`);
+    if (hidden > 0) out.push(`${m.map.name}: ${hidden} more keys (${opts.topLabel ?? `--top ${opts.top}`})`);
+    if (m.dropped) out.push(`${m.map.name}: ${m.dropped} updates dropped: they had new keys and its table (${m.map.capacity} keys per CPU) was full; give it a larger size (maps: { ${m.map.name.slice(1) || "'@'"}: { size: N } })`);
   }
   const counters = values.find((m) => m.map.name === COUNTERS_MAP);
   if (counters) out.push('counters:', ...counters.entries.map((e) => `  ${e.key[0]}: ${e.vals[0]}`));

@@ -41,7 +41,8 @@ export class EventFormatter {
       case 'fault':
         return `guru: fault in ${where} (${this.manifest.specFile}:${e.line}): ${e.kind}${e.addr ? ` at 0x${e.addr.toString(16)}` : ''} [pid ${e.pid}]\n`;
       case 'stop':
-        return '';
+      case 'map':
+        return ''; // what a print() shows is the supervisor's (mapOperations.ts)
       case 'backtrace':
         return `backtrace at ${where} [pid ${e.pid} tid ${e.tid}]:\n${stackFrames(this.addrs(e), 'guru', show.symbols).map((f) => ` ${f}\n`).join('')}`;
       case 'signal':
@@ -83,6 +84,8 @@ export class EventFormatter {
         return JSON.stringify({ ...common, fault: e.kind, line: e.line, addr: '0x' + e.addr.toString(16) }) + '\n';
       case 'stop':
         return JSON.stringify(common) + '\n';
+      case 'map':
+        return JSON.stringify({ ...common, op: e.op, map: this.manifest.maps?.find((m) => m.id === e.map)?.name }) + '\n';
       case 'backtrace':
         return JSON.stringify({ ...common, frames: stackFrames(this.addrs(e), 'guru', this.show.symbols), addrs: this.addrs(e).map((a) => '0x' + a.toString(16)) }) + '\n';
       case 'signal':

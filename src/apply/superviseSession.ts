@@ -16,6 +16,7 @@ import { knobCommand, readModuleKnobs, type KnobAssignment } from './knobs.js';
 import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
 import { readAggregates, type MapValues } from './aggregateSnapshot.js';
 import { aggregatesJson, formatAggregates } from './formatAggregates.js';
+import { mapOperation } from './mapOperations.js';
 import type { MetricsExport } from './metricsExport.js';
 
 /** The loadable modules the manifest's probes sit in, each once, with the first probe that needs it. */
@@ -106,6 +107,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     if (opts.detach && !endReason) {
       detached = true;
       await control.command(`detach ${Math.ceil(opts.detach.ttlMs / 1000)}`);
+      if (manifest.mapOps) opts.messages.write(`guru: warning: print() and clear() in ${manifest.name}'s probes are done by guru apply's session, and detached there is none: they do nothing (guru metrics ${manifest.name} reads the maps)\n`);
       opts.messages.write(
         `${module}: armed and detached${opts.detach.ttlMs ? `; the kernel disarms it in ${Math.ceil(opts.detach.ttlMs / 1000)} s` : ' with no ttl'}; remove it with guru rm ${module}\n`,
       );
@@ -156,6 +158,12 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
         if (e.type === 'stop') end(`stop() in ${manifest.probes[e.probe]?.on ?? 'a probe'}`);
         if (e.type === 'signal') signals.push(e);
         if (e.type === 'knob') knobChanges++;
+        if (e.type === 'map') {
+          const done = await mapOperation(e, { manifest, command: (cmd) => control!.command(cmd), json: opts.json, top: opts.top });
+          if (done.message) opts.messages.write(done.message + '\n');
+          if (done.events) opts.events.write(opts.json ? done.events : lines.event(e.tid, e, done.events));
+          continue;
+        }
         // printf() text waits for the rest of its line from the same thread (LineAssembler).
         const text = opts.json ? formatter.json(e) : lines.event(e.tid, e, formatter.text(e));
         if (text) opts.events.write(text);

@@ -121,6 +121,8 @@ export interface SharedOutputs {
   hiddenVars: HiddenVar[];
   /** The maps the probes use (count("key") counters, @name[key] = count()), in order of first use. */
   maps: MapRegistry;
+  /** Maps print() and clear() name, checked against maps once every probe has compiled. */
+  mapRefs: { name: string; span: SourceSpan; op: 'print' | 'clear' }[];
 }
 
 /** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list), the log format table, errno names for returnstr(). */
@@ -129,7 +131,7 @@ export class CompileSession {
     readonly diagnostics: Diagnostic[] = [],
     readonly formats: LogFormatEntry[] = [],
     /** Shared by every compile of the spec's probes (each wildcard match is compiled on its own). */
-    readonly shared: SharedOutputs = { hiddenVars: [], maps: new MapRegistry() },
+    readonly shared: SharedOutputs = { hiddenVars: [], maps: new MapRegistry(), mapRefs: [] },
   ) {}
 }
 
@@ -448,8 +450,11 @@ export class ProbeCompiler {
         return this.counter(node as jsep.CallExpression & ExprNode, line);
       default: {
         const [first] = node.arguments as ExprNode[];
-        if (['print', 'clear', 'zero', 'delete'].includes(name) && first && mapReference(first)) {
-          this.fail(node, `${name}(${mapReference(first)!.name}) is not supported yet`, 'maps are printed at the end of the session, and read while it runs by guru metrics (and the --metrics-file, --metrics-port exports)');
+        if ((name === 'print' || name === 'clear') && first && mapReference(first)) return this.mapOp(node, name, line);
+        if ((name === 'zero' || name === 'delete') && first && mapReference(first)) {
+          const map = mapReference(first)!.name;
+          const what = name === 'zero' ? `zero(${map}) (zeroing values, keeping keys)` : 'delete() (removing one key)';
+          this.fail(node, `${what} is not supported`, `clear(${map}) empties the whole map`);
         }
         if ((AGG_KINDS as readonly string[]).includes(name)) {
           this.fail(node, `${name}() is the value of a map, not a statement`, `assign it to one: @name = ${name}(${name === 'count' ? '' : 'x'}), or @name[key] = ...`);
@@ -465,6 +470,29 @@ export class ProbeCompiler {
         return this.unknownCall(node, name);
       }
     }
+  }
+
+  /**
+   * print(@x), print(@x, N) and clear(@x), bpftrace's: done by the
+   * supervisor when their record comes (kmod/guru_runtime.h, GURU_REC_MAP).
+   * The map may be filled by a probe that comes later in the spec, so the
+   * name is kept and checked once every probe has compiled (buildPlan).
+   */
+  private mapOp(node: jsep.CallExpression, op: 'print' | 'clear', line: number): IrStmt {
+    const [mapNode, topNode, ...extra] = node.arguments as ExprNode[];
+    const ref = mapReference(mapNode!)!;
+    if (ref.keys.length) this.fail(mapNode!, `${op}() takes a whole map: ${ref.name}, not ${ref.written}`, `${op}(${ref.name})`);
+    if (op === 'clear' && topNode) this.fail(topNode, 'clear() takes only the map', `clear(${ref.name})`);
+    if (extra.length) this.fail(extra[0]!, 'print() takes a map and at most how many of its keys to show', `print(${ref.name}) or print(${ref.name}, 10)`);
+    let top = 0;
+    if (topNode) {
+      const t = this.int(this.sub(topNode), topNode, 'print(@x, N) takes a number of keys');
+      const n = t.k === 'int' ? BigInt(t.value) : -1n;
+      if (n < 1n || n > 0xffffffffn) this.fail(topNode, 'print(@x, N) takes a number of keys known when the spec is checked, from 1', `print(${ref.name}, 10): its 10 largest keys`);
+      top = Number(n);
+    }
+    this.session.shared.mapRefs.push({ name: ref.name, span: this.spanAt(mapNode!.start ?? 0, ref.name.length), op });
+    return { k: 'mapOp', op, map: ref.name, top, line };
   }
 
   /** raise(SIG): SIG a signal name from the target's headers (SIGKILL) or its number, known at check time. */

@@ -136,6 +136,11 @@ export type IrStmt =
    */
   | { k: 'aggregate'; map: number; keys: IrExpr[]; slot?: number; value: IrExpr; line: number }
   /**
+   * print(@x[, TOP]) / clear(@x): a record asking the supervisor to print
+   * map MAP (by name: Plan.maps has its id) or to empty it. TOP 0: all keys.
+   */
+  | { k: 'mapOp'; op: 'print' | 'clear'; map: string; top: number; line: number }
+  /**
    * A kernel function of guru's allow-list (kernelCalls.ts), checked against
    * the target's BTF: PROTOTYPE is its C declaration there, each argument
    * converted to its parameter's C type; bit i of PIN_TASKS: argument i is

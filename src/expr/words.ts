@@ -111,7 +111,7 @@ export const WORDS: readonly Word[] = [
   w('argstr', 'name', ST, 'the arguments as SystemTap prints them: "anaconda-ks.cfg", 0777 (strings quoted, modes octal, numbers decimal, pointers hex)', 'syscall:NAME, syscall:NAME:return', rule('argstr')),
   w('retstr', 'name', ST, 'returnstr(1): -2 (ENOENT), or the value', RETURNS, rule('retstr')),
   w('print', 'call', BOTH, 'nothing: SystemTap prints without a newline, bpftrace with one', EVERY, {
-    refused: 'print() means different things in SystemTap (no newline) and bpftrace (a line), so guru has neither',
+    refused: 'print() of a value means different things in SystemTap (no newline) and bpftrace (a line), so guru has neither; print(@map) shows a map',
     hint: 'write printf("%s", x) or printf("%d", x) for SystemTap\'s print(), println(x) for a line',
   }),
   w('print_ubacktrace', 'call', ST, 'the user stack of the probed task, printed as SystemTap does (" 0x... : func+0x4/0x1a [/path]" per frame)', USER_TASK, rule('print_ubacktrace')),

@@ -18,7 +18,7 @@ import type { Guard, ProbeSpec, Spec } from '../patchSpec/types.js';
 import { DEFAULT_MAX_PROBES, familyOf, resolveProbePoint, type ProbePoint } from '../probeFamilies/registry.js';
 import { isResolveError, type ProbeScope, type ProbeVariant } from '../probeFamilies/types.js';
 import type { Plan, PlanGuard, PlanMap, PlanProbe, PlanVar } from './types.js';
-import { DEFAULT_MAP_SIZE } from '../expr/aggregates.js';
+import { COUNTERS_MAP, DEFAULT_MAP_SIZE } from '../expr/aggregates.js';
 
 export interface PlanOptions {
   /** Most kernel probes the spec may place (--max-probes); each wildcard match is one. */
@@ -116,6 +116,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
     });
   });
 
+  checkMapRefs(session, bag);
   // Items that failed to compile are missing from the IR: what it says about vars would be wrong.
   if (bag.hasErrors()) throw new SpecError(bag.sorted(), spec.sourceText);
   warnUnusedVars(spec, probes, bag);
@@ -188,6 +189,18 @@ function compileVariants(
 function addressesBuild(probes: readonly PlanProbe[], facts: KernelFacts): { buildId?: string } {
   const buildId = probes.some((p) => familyOf(p).oneBuild) ? facts.debuginfo?.().buildId : undefined;
   return buildId ? { buildId } : {};
+}
+
+/** print(@x) and clear(@x) name a map some probe fills (anywhere in the spec: they are checked once all have compiled). */
+function checkMapRefs(session: CompileSession, bag: DiagnosticBag): void {
+  const filled = session.shared.maps.maps.filter((m) => m.name !== COUNTERS_MAP).map((m) => m.name);
+  const seen = new Set<string>();
+  for (const ref of session.shared.mapRefs) {
+    const at = `${ref.span.line}:${ref.span.col}`;
+    if (filled.includes(ref.name) || seen.has(at)) continue;
+    seen.add(at);
+    bag.error(ref.span, `${ref.op}(${ref.name}): no probe fills ${ref.name}`, filled.length ? `maps the probes fill: ${filled.join(', ')}` : `fill it in a probe: ${ref.name}[key] = count()`);
+  }
 }
 
 /** The maps the probes use, each with the size maps: gives it (a dense map: its slots); a size for a map no probe uses is a warning. */

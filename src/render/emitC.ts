@@ -285,6 +285,11 @@ export class CEmitter {
         return s.stmts.flatMap((x) => this.stmt(x));
       case 'aggregate':
         return this.aggregate(s, slots);
+      case 'mapOp': {
+        const m = this.ctx.maps?.find((x) => x.name === s.map);
+        if (!m) throw new InternalError(`map ${s.map} is not in the plan`);
+        return [`guru_emit_map_op(ctx, ${m.id} /* ${cComment(m.name)} */, ${s.op === 'print' ? 'GURU_MAP_PRINT' : 'GURU_MAP_CLEAR'}, ${s.top});`];
+      }
     }
     throw new InternalError(`unknown statement ${(s as IrStmt).k}`);
   }

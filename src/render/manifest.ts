@@ -2,6 +2,7 @@
 // `guru apply X.ko` to arm the module and format its events with no spec,
 // compiler or headers at hand.
 import type { LogFormatEntry } from '../expr/compileExpression.js';
+import type { IrStmt } from '../expr/ir.js';
 import type { Plan, PlanMap, PlanParam, PlanProbeKind } from '../plan/types.js';
 import type { InsmodRefusal } from '../probeFamilies/types.js';
 import { sharedMatches, type SharedMatch } from '../probeFamilies/sharedKernelProbes.js';
@@ -50,6 +51,14 @@ export interface Manifest {
   maps?: PlanMap[];
   /** How the runtime parts of the module's families refuse to load, for apply's hint (ProbeFamily.insmodRefusals). */
   insmodRefusals?: InsmodRefusal[];
+  /** Probes call print(@x) or clear(@x), which only a supervising guru apply does (apply --detach warns). */
+  mapOps?: true;
+}
+
+/** Does any probe (any match of a wildcard) call print() or clear()? */
+function hasMapOps(plan: Plan): boolean {
+  const inStmts = (ss: readonly IrStmt[]): boolean => ss.some((x) => x.k === 'mapOp' || (x.k === 'block' && inStmts(x.stmts)));
+  return plan.probes.some((p) => inStmts(p.actions) || (p.variants ?? []).some((v) => inStmts(v.actions)));
 }
 
 /** REFUSALS: the insmodRefusals of the plan's families (renderModule knows them; this file stays light for `guru apply X.ko`). */
@@ -93,5 +102,6 @@ export function manifestOf(plan: Plan, refusals: readonly InsmodRefusal[] = []):
     params: plan.params,
     ...(plan.maps?.length ? { maps: plan.maps } : {}),
     ...(refusals.length ? { insmodRefusals: [...refusals] } : {}),
+    ...(hasMapOps(plan) ? { mapOps: true as const } : {}),
   };
 }

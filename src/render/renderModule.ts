@@ -119,7 +119,7 @@ export function renderModule(plan: Plan, using: Templates = templates()): Render
     parts.push({
       declarations: [{ partial: 'aggregates', maps: plan.maps.map(aggregateView) } as CPart],
       attachSets: [`{ .ops = &guru_agg_ops, .defs = (void *)guru_agg_maps, .n = ${plan.maps.length} }`],
-      moduleFields: ['.agg_open = guru_agg_open'],
+      moduleFields: ['.agg_open = guru_agg_open', '.agg_clear = guru_agg_clear'],
     });
     runtimeSources.push('guru_agg.c', 'guru_agg.h');
   }

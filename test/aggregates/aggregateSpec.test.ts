@@ -5,6 +5,7 @@
 import { buildPlan } from '../../src/plan/buildPlan.js';
 import { parseSpec } from '../../src/parseSpec.js';
 import { renderModule } from '../../src/render/renderModule.js';
+import { manifestOf } from '../../src/render/manifest.js';
 import { DiagnosticBag } from '../../src/diagnostics/diagnosticBag.js';
 import { formatDiagnostics } from '../../src/diagnostics/formatDiagnostic.js';
 import { fakeKernelFacts } from '../helpers/fakeKernelFacts.js';
@@ -99,8 +100,13 @@ test('mistakes are refused with the place and a hint', () => {
           '      - log("%d", @a[comm])',
           '      - "@i[$$parms] = count()"',
           '      - "x = sum(1)"',
-          '      - print(@a)',
-          '      - clear(@a)',
+          '      - print(@a[comm])',
+          '      - print(@a, 0)',
+          '      - print(@a, $count)',
+          '      - clear(@a, 1)',
+          '      - print(@nobody)',
+          '      - zero(@a)',
+          '      - delete(@a[comm])',
           '',
         ].join('\n'),
         'vars:\n  x:\n',
@@ -115,4 +121,31 @@ test('maps: sizes are checked, and a size for a map nobody uses is a warning', (
   const text = spec('  - on: syscall:write\n    do: [ "@w[comm] = count()", "@t = count()" ]\n', 'maps:\n  unused: 10\n  t: 5\n');
   buildPlan(parseSpec('spec.yaml', text), fakeKernelFacts(), bag);
   expect(formatDiagnostics(bag.sorted(), text)).toMatchSnapshot();
+});
+
+test('print(@x), print(@x, N) and clear(@x) become records for the supervisor, also before the probe that fills the map', () => {
+  const p = plan(
+    spec(
+      [
+        '  - on: timer:1s',
+        '    do: [ print(@opens), "print(@opens, 3)", clear(@opens), print(@), clear(@) ]',
+        '  - on: syscall:openat',
+        '    do: [ "@opens[comm] = count()", "@ = count()", count("x") ]',
+        '',
+      ].join('\n'),
+    ),
+  );
+  const c = renderModule(p).files['probes.c']!;
+  // Each statement is preceded by its #line; the calls come in the spec's order.
+  const calls = c.split('\n').filter((l) => l.includes('guru_emit_map_op(')).map((l) => l.trim());
+  expect(calls).toEqual([
+    'guru_emit_map_op(ctx, 0 /* @opens */, GURU_MAP_PRINT, 0);',
+    'guru_emit_map_op(ctx, 0 /* @opens */, GURU_MAP_PRINT, 3);',
+    'guru_emit_map_op(ctx, 0 /* @opens */, GURU_MAP_CLEAR, 0);',
+    'guru_emit_map_op(ctx, 1 /* @ */, GURU_MAP_PRINT, 0);',
+    'guru_emit_map_op(ctx, 1 /* @ */, GURU_MAP_CLEAR, 0);',
+  ]);
+  expect(c).toContain('.agg_clear = guru_agg_clear,');
+  expect(manifestOf(p).mapOps).toBe(true);
+  expect(manifestOf(plan(spec('  - on: syscall:openat\n    do: "@o[comm] = count()"\n'))).mapOps).toBeUndefined();
 });
