@@ -10,6 +10,8 @@
 // its time however loaded the host is): @lat[comm] = hist(nsecs - start) of
 // vfs_read, where a test program's reads block 20 ms and 200 ms, shows each
 // read in the power-of-two bucket of its sleep and nothing else.
+// print(@x), print(@x, N) and clear(@x) run from probes, in the order of the
+// event stream: what a map held at each point, and nothing after a clear.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildFor, compileProgram, describeOnFirstKernel, guruCommand, hostTempDir, markers, runGuestScript, showFile } from '../helpers/guest.js';
@@ -74,6 +76,53 @@ describeOnFirstKernel((storedKernel) => {
       const expected = [...six].sort((x, y) => y[1] - x[1]).slice(0, 5).reverse().map(([name, n]) => `@[${name}]: ${n}`);
       expect(top.split('\n').filter((l) => l.startsWith('@['))).toEqual(expected);
       expect(top).toMatch(/^@: [1-9]\d* more keys \(--top 5\)$/m);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  test('print(@opens), print(@opens, 1) and clear(@opens) from probes show the map so far and empty it', async () => {
+    const kernel = await storedKernel();
+    const dir = hostTempDir();
+    try {
+      const ko = await buildFor(kernel, 'test/fixtures/runtime/map-print.yaml');
+      const a = await compileProgram('opener.c', dir, 'opener_a');
+      const b = await compileProgram('opener.c', dir, 'opener_b');
+      const report = await compileProgram('getpid_loop.c', dir, 'report');
+      const top = await compileProgram('getpid_loop.c', dir, 'report_top');
+      // Each step waits for the log() that follows the map op in the event stream,
+      // so the next opens come after the supervisor has printed (and cleared).
+      const waitFor = (word: string, n: number) =>
+        `i=0; until [ "$(grep -c '^${word}$' /tmp/events 2>/dev/null)" -ge ${n} ] || [ $i -ge 600 ]; do sleep 0.05; i=$((i+1)); done`;
+      fs.writeFileSync(
+        path.join(dir, 'flow.sh'),
+        [`${a} 25`, `${report} 1`, waitFor('cleared', 1), `${b} 40`, `${a} 5`, `${top} 1`, waitFor('printed', 1), `${report} 1`, waitFor('cleared', 2), `${a} 3`].join('\n') + '\n',
+      );
+      const run = await runGuestScript(
+        kernel,
+        [
+          `${guruCommand()} apply ${ko} -o /tmp/events --run 'sh ${dir}/flow.sh' > /dev/null 2> /tmp/summary; echo "[exit:$?]<<"`,
+          showFile('events', '/tmp/events'),
+          showFile('summary', '/tmp/summary'),
+        ].join('\n'),
+        { cpus: 2 },
+      );
+      const seen = markers(run.stdout);
+      expect(seen.get('exit')).toBe('0');
+      // Only the test programs' keys: anything else that opened /dev/null is left out of the comparison.
+      const ours = (text: string) => text.split('\n').filter((l) => /^@opens\[(opener_[ab])\]|^(cleared|printed)$|^@opens: \d+ more keys/.test(l)).map((l) => l.replace(/^@opens: \d+ more/, '@opens: N more'));
+      expect(ours(seen.get('events')!)).toEqual([
+        '@opens[opener_a]: 25',
+        'cleared',
+        '@opens[opener_b]: 40',
+        '@opens: N more keys (print(@opens, 1))',
+        'printed',
+        '@opens[opener_a]: 5',
+        '@opens[opener_b]: 40',
+        'cleared',
+      ]);
+      expect(seen.get('events')).not.toMatch(/clear.*failed/);
+      expect(ours(seen.get('summary')!)).toEqual(['@opens[opener_a]: 3']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
