@@ -1,16 +1,24 @@
 // The uprobe family's part of a plan probe: where in which user binary it
 // sits. Pure data (guru check --json prints it).
+import type { Instruction } from '../../debuginfo/disassemble.js';
 import type { PlanStatement } from '../sourceLine/types.js';
 
 /** One function a uprobe sits on. */
 export interface UprobeSite {
   func: string;
-  /** The function's address as linked (st_value), hex. */
+  /** The probed address as linked, hex: the function's (st_value); in a Go function, a ret's or its body's (go). */
   address: string;
-  /** Its first instruction's offset in the file: where the kernel plants the breakpoint. */
+  /** That address's offset in the file: where the kernel plants the breakpoint. */
   offset: number;
   /** The file's bytes at `offset` when guru read it (hex); the module checks the target's file holds them. */
   expect: string;
+  /**
+   * Set on a Go function's sites (goSites.ts): 'ret', a ret instruction,
+   * where its return probes run as a plain uprobe (no uretprobe: Go's
+   * runtime dies on a replaced return address); 'body', its entry past the
+   * stack-check prologue (so a call that grows the stack is seen once).
+   */
+  go?: 'ret' | 'body';
 }
 
 export interface UprobePlacement {
@@ -43,4 +51,21 @@ export interface UserStatementPlacement {
   buildId?: string;
   /** The line as resolved through the binary's DWARF: addresses, locals that cannot be used. */
   statement: PlanStatement;
+}
+
+/** A Go function's code as goSites.ts reads it: [start, end) as linked, and its instructions. */
+export interface GoFunctionCode {
+  name: string;
+  start: bigint;
+  end: bigint;
+  instructions: readonly Instruction[];
+}
+
+/** Where a Go function's return probes sit (its ret instructions), or why it cannot have them. */
+export type GoReturns = { returns: bigint[] } | { why: string };
+
+/** Where a Go function's entry probe sits: after its stack-check prologue when recognised, else its first instruction. */
+export interface GoEntry {
+  address: bigint;
+  prologue: boolean;
 }

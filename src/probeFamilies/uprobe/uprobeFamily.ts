@@ -23,6 +23,7 @@ import { globToRegExp } from '../kprobeFunctions.js';
 import { ANY_LINE, type ListedTarget, type ListEntry, type ProbeCommon, type ProbeFamily, type ProbeScope, type Resolution, type ResolveError, type ResolveOptions } from '../types.js';
 import { entryTargets } from './entryArguments.js';
 import { findUserBinary } from './findUserBinary.js';
+import { goProbeSites } from './goProbeSites.js';
 import { describeStatement } from '../sourceLine/describeStatement.js';
 import { lineRanges } from '../sourceLine/resolveLine.js';
 import { listSourceLines } from '../sourceLine/listLines.js';
@@ -149,6 +150,38 @@ function placementOf(binary: UserBinary, func: string, ret: boolean, sites: Upro
 }
 
 /**
+ * The sites of a probe on FN: its first instruction; in a Go binary
+ * (goProbeSites.ts) its ret instructions for a return probe (no
+ * uretprobe: Go's runtime dies on one), or why it cannot have one, and
+ * its entry past the stack-check prologue for an entry probe.
+ */
+function sitesOf(binary: UserBinary, fn: UserFunction, ret: boolean): UprobeSite[] | ResolveError {
+  if (!binary.go) return [siteOf(binary, fn)];
+  const found = goProbeSites(binary, [fn], ret);
+  if (!Array.isArray(found)) return found;
+  const one = found[0]!;
+  return 'sites' in one ? one.sites : one;
+}
+
+/** Most refused matches of a wildcard a refusal names one by one. */
+const REFUSALS_SHOWN = 6;
+
+/** The sites of a probe on every function of MATCHED, or why one of them cannot be probed (a Go return probe on a function without a ret, ...). */
+function sitesOfAll(binary: UserBinary, matched: UserFunction[], ret: boolean, label: string): UprobeSite[] | ResolveError {
+  if (!binary.go) return matched.map((fn) => siteOf(binary, fn));
+  const found = goProbeSites(binary, matched, ret);
+  if (!Array.isArray(found)) return found;
+  const refused = found.flatMap((r, i) => ('message' in r ? [{ fn: matched[i]!, r }] : []));
+  if (refused.length === 0) return found.flatMap((r) => ('sites' in r ? r.sites : []));
+  // The family has no per-match refusals (a uprobe wildcard is one handler on all its places, registered all or nothing): the whole probe is refused, naming each match that cannot be probed.
+  const shown = refused.slice(0, REFUSALS_SHOWN).map(({ r }) => r.message);
+  return {
+    message: `${label}: ${refused.length} of its ${matched.length} matches cannot have a Go return probe, so the probe is refused (${refused.map(({ fn }) => fn.name).slice(0, 20).join(', ')}${refused.length > 20 ? ', ...' : ''}): ${shown.join('; ')}${refused.length > shown.length ? `; and ${refused.length - shown.length} more` : ''}`,
+    hint: `narrow the pattern to leave them out; ${refused[0]!.r.hint ?? ''}`,
+  };
+}
+
+/**
  * `uprobe:PATH:*trace*`: every function of the binary the pattern matches
  * (each place of a name that has several), read-only, with one handler for
  * all of them; `func` names the one that was hit.
@@ -169,7 +202,9 @@ function resolveMatches(binary: UserBinary, point: { path: string; func: string;
   const scope = positionalScope(point.func, point.ret, point.path, label, 'a pattern matches functions of different prototypes');
   const targets = new Map([...scope.targets].map(([name, t]) => [name, { ...t, writable: false }]));
   const func = point.file === undefined ? point.func : `${point.func}@${point.file}`;
-  return { ...scope, targets, writesRefused: 'writes are refused on wildcard probes', placement: placementOf(binary, func, point.ret, matched.map((fn) => siteOf(binary, fn))) };
+  const sites = sitesOfAll(binary, matched, point.ret, label);
+  if (!Array.isArray(sites)) return sites;
+  return { ...scope, targets, writesRefused: 'writes are refused on wildcard probes', placement: placementOf(binary, func, point.ret, sites) };
 }
 
 /** Whether DECL (a DWARF file path) is the file PATTERN names: the whole path, or its last components, `*` matching anything (`/` too). */
@@ -209,7 +244,9 @@ function resolveInFile(binary: UserBinary, point: { path: string; func: string; 
   }
   if (!point.func.includes('*') && matched.length === 1) {
     const fn = matched[0]!;
-    return { ...withDebuginfo(binary, (d) => userScope(d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, [siteOf(binary, fn)]) };
+    const sites = sitesOf(binary, fn, point.ret);
+    if (!Array.isArray(sites)) return sites;
+    return { ...withDebuginfo(binary, (d) => userScope(d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
   }
   return resolveMatches(binary, point, label, options, matched);
 }
@@ -222,7 +259,9 @@ function resolveUprobe(point: { path: string; func: string; ret: boolean; file?:
   if (point.func.includes('*')) return resolveWildcard(binary, point, label, options);
   const fn = findFunction(binary, point.func, point.ret, point.path);
   if ('message' in fn) return fn;
-  return { ...withDebuginfo(binary, (debug) => userScope(debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, [siteOf(binary, fn)]) };
+  const sites = sitesOf(binary, fn, point.ret);
+  if (!Array.isArray(sites)) return sites;
+  return { ...withDebuginfo(binary, (debug) => userScope(debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
 }
 
 /** C initializer bytes of a hex string: `0xf3, 0x0f, ...`. */
@@ -230,9 +269,21 @@ function cBytes(h: string): string {
   return (h.match(/../g) ?? []).map((b) => `0x${b}`).join(', ');
 }
 
-/** A probe on one named function (not a pattern). */
+/** A probe on one named function (not a pattern): one site, or a Go return probe's rets of that function. */
 function isSingle(p: UprobePlacement): boolean {
-  return p.sites.length === 1 && p.sites[0]!.func === p.func;
+  return p.sites.length > 0 && p.sites.every((s) => s.func === p.func);
+}
+
+/** Where a single probe's sites are, for guru check: the function's, or a Go function's rets or body. */
+function singleWhere(p: UprobePlacement): string {
+  const s = p.sites[0]!;
+  const pie = p.pie ? ', PIE' : '';
+  if (s.go === 'ret') {
+    const rets = p.sites.map((r) => `${r.address} (file offset 0x${r.offset.toString(16)})`).join(', ');
+    return ` on ${p.path}:${p.func} (a Go function: uprobes on its ${p.sites.length === 1 ? 'ret' : `${p.sites.length} rets`}, ${rets}, no uretprobe${pie})`;
+  }
+  if (s.go === 'body') return ` on ${p.path}:${p.func} (a Go function: ${s.address} past its stack-check prologue, file offset 0x${s.offset.toString(16)}${pie})`;
+  return ` on ${p.path}:${p.func} (${s.address}, file offset 0x${s.offset.toString(16)}${pie})`;
 }
 
 type UserProbe = ProbeCommon & (UprobePlacement | UserStatementPlacement);
@@ -282,14 +333,16 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
     // One uprobe consumer per probed place (path, offset); its hits go to the spec's probes there in spec order.
     // A call is the handler and what it takes after (regs, func_name): a user statement's site and its address.
     type Call = { fn: string; extra: string };
-    const places = new Map<string, { path: string; site: UprobeSite; statement?: string; entryFns: Call[]; retFns: Call[] }>();
+    const places = new Map<string, { path: string; site: UprobeSite; statement?: string; goRet?: boolean; entryFns: Call[]; retFns: Call[] }>();
     for (const p of probes) {
       p.sites.forEach((site, i) => {
         const key = `${p.path}\0${site.offset}`;
         const place = places.get(key) ?? { path: p.path, site, entryFns: [], retFns: [] };
         if (p.kind === 'ustatement') place.statement = `${p.statement.sites[i]!.file.split('/').pop()}:${p.statement.sites[i]!.line}`;
         const call = { fn: ctx.probeFn(p), extra: p.kind === 'ustatement' ? `, ${i}, ${site.address}UL` : '' };
-        (p.kind === 'uretprobe' ? place.retFns : place.entryFns).push(call);
+        // A Go function's return probes run at its rets, as a plain uprobe's handler (goProbeSites.ts): never a uretprobe.
+        (p.kind === 'uretprobe' && site.go !== 'ret' ? place.retFns : place.entryFns).push(call);
+        if (site.go === 'ret') place.goRet = true;
         places.set(key, place);
       });
     }
@@ -298,6 +351,8 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
       path: place.path,
       func: place.site.func,
       ...(place.statement ? { statement: place.statement } : {}),
+      ...(place.goRet ? { goRet: `${place.site.address}` } : {}),
+      ...(place.site.go === 'body' ? { goBody: true } : {}),
       offset: place.site.offset,
       expect: cBytes(place.site.expect),
       entryFns: place.entryFns,
@@ -313,14 +368,16 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
     p.kind === 'ustatement'
       ? statementWhere(p)
       : isSingle(p)
-      ? ` on ${p.path}:${p.func} (${p.sites[0]!.address}, file offset 0x${p.sites[0]!.offset.toString(16)}${p.pie ? ', PIE' : ''})`
+      ? singleWhere(p)
+      : p.sites[0]?.go === 'ret'
+      ? ` on ${new Set(p.sites.map((s) => s.func)).size} Go functions of ${p.path} (uprobes on their ${p.sites.length} rets, no uretprobe${p.pie ? ', PIE' : ''})`
       : ` on ${p.sites.length} functions of ${p.path}${p.pie ? ' (PIE)' : ''}`,
   describe: (p: UserProbe) =>
     p.kind === 'ustatement'
       ? [...describeStatement(p.statement, p.targets, 'user'), `    uprobes at file offsets ${p.sites.map((s) => `0x${s.offset.toString(16)}`).join(', ')}`]
       : [
     ...(p.targets.length ? [`    ${p.targets.map((t) => `${t.name}: ${t.ctype}${t.writable ? ' (writable)' : ''}`).join(', ')}`] : []),
-    ...(isSingle(p) ? [] : p.sites.map((s) => `      ${s.func} (${s.address}, file offset 0x${s.offset.toString(16)})`)),
+    ...(isSingle(p) ? [] : p.sites.map((s) => `      ${s.func} (${s.go === 'ret' ? 'ret at ' : ''}${s.address}, file offset 0x${s.offset.toString(16)})`)),
   ],
   list: (query, facts, opts) => {
     const opened = openBinary(query.path);

@@ -38,7 +38,17 @@ export interface UserBinary {
   bytesAt(offset: number, length: number): Buffer;
   /** Where the code at ADDRESS (as linked) is in the file, if in an executable segment: what the kernel probes. */
   fileOffset(address: bigint): number | undefined;
+  /**
+   * Built by Go's toolchain: its return probes are uprobes on ret
+   * instructions, never uretprobes (goProbeSites.ts). Told by the sections
+   * Go's linker always writes (.go.buildinfo, .gopclntab), which stripping
+   * keeps, or by the symbol runtime.buildVersion.
+   */
+  go: boolean;
 }
+
+/** Sections only Go's linker writes. */
+const GO_SECTIONS = new Set(['.go.buildinfo', '.gopclntab']);
 
 /** The file offset of ADDRESS: inside an executable PT_LOAD segment's file bytes, or undefined. */
 function fileOffsetOf(elf: ElfFile, address: bigint): number | undefined {
@@ -101,6 +111,7 @@ export function readUserBinary(path: string): UserBinary {
     });
     const buildId = elf.buildId();
     const segments = elf.segments;
+    const go = elf.sections.some((sec) => GO_SECTIONS.has(sec.name)) || elf.symbolTable('symtab').some((sym) => sym.name === 'runtime.buildVersion');
     return {
       path,
       pie: elf.type === 'dyn',
@@ -109,6 +120,7 @@ export function readUserBinary(path: string): UserBinary {
       ifuncs,
       bytesAt: (offset, length) => readBytes(path, offset, length),
       fileOffset: (address) => fileOffsetIn(segments, address),
+      go,
     };
   } finally {
     elf.close();
