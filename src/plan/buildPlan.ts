@@ -92,7 +92,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
       budget -= v.kept.length;
     } else {
       compiled = compileIn(resolved, bag.all);
-      budget -= 1;
+      budget -= familyOf(resolved.placement).kernelProbeCount?.(resolved.placement) ?? 1;
     }
     const { targets, cond, actions } = compiled;
     probes.push({

@@ -313,6 +313,12 @@ export interface ProbeFamily<P extends { kind: string }, Pt extends ParsedProbeP
   insmodRefusals?: readonly InsmodRefusal[];
   resolve(point: Pt, facts: KernelFacts, label: string, options: ResolveOptions): Resolution<P> | ResolveError;
   /**
+   * How many kernel probes (kprobes, uprobes) the placement registers, for
+   * --max-probes; unset: one. A wildcard over user functions is one probe of
+   * the spec but a uprobe per match, and a source line one per address.
+   */
+  kernelProbeCount?(placement: P): number;
+  /**
    * Why the kernel stack (backtrace(), print_backtrace(), kstack) shows
    * nothing of the probed code at this family's probes, and what to use
    * instead; unset: the kernel stack is the probed code's.

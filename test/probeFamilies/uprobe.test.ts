@@ -158,6 +158,19 @@ test('a pattern sits on every function it matches, read-only, one handler for al
   expect(c).toContain('ctx->func_name = func_name;');
 });
 
+test('--max-probes counts a uprobe per match of a pattern: two patterns that fit the cap alone are refused together, the second one located', () => {
+  const text = `  - on: uprobe:${dir}/nopie:*\n  - on: uretprobe:${dir}/nopie:*\n`;
+  const matches = buildPlan(spec(`  - on: uprobe:${dir}/nopie:*\n`), fakeKernelFacts()).probes[0]!;
+  if (matches.kind !== 'uprobe') throw new Error(matches.kind);
+  const n = matches.sites.length;
+  expect(n).toBeGreaterThan(2);
+  // Both fit in 2n; in 2n - 1 the second pattern's n matches do not fit after the first's n.
+  expect(buildPlan(spec(text), fakeKernelFacts(), undefined, { maxProbes: 2 * n }).probes).toHaveLength(2);
+  const refused = refusalText(() => buildPlan(spec(text), fakeKernelFacts(), undefined, { maxProbes: 2 * n - 1 })).replaceAll(dir, 'DIR');
+  expect(refused).toContain(`u.yaml:5:9: error: uretprobe:DIR/nopie:* matches ${n} functions, more than the ${n - 1} probes --max-probes leaves this spec`);
+  expect(refused).not.toContain('u.yaml:4:');
+});
+
 test("guru list -v 'uprobe:PATH:gree*' shows the function and its positional arguments", async () => {
   const { stdout } = await execa('node', ['bin/guru.js', 'list', '-v', `uprobe:${dir}/pie:gree*`, '--kernel', 'debian:6.1']);
   expect(stdout.split('\n').map((l) => l.trim().split(/\s+/).join(' '))).toEqual(expect.arrayContaining([`uprobe:${dir}/pie:greet`, '$arg1 long writable', '$arg6 long writable']));

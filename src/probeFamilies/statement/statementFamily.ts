@@ -22,6 +22,8 @@ export const statementFamily: ProbeFamily<StatementPlacement, StatementPoint> = 
   context: 'task',
   oneBuild: true,
   resolve: (point, facts, label) => resolveStatementProbe(point, facts, label),
+  // A kprobe per address of the line (or of every line of a range).
+  kernelProbeCount: (placement) => placement.statement.sites.length,
   // SITE: which address of the line was hit (locals live in different places at each).
   body: () => ({
     params: 'struct pt_regs *regs, unsigned int site, unsigned long slide, unsigned long func_addr',

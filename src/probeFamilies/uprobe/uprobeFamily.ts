@@ -309,6 +309,8 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
     message: "is the kernel stack, and a uprobe's handler runs from the probed program's breakpoint trap: that stack holds only the trap's path (the int3 handler), never the program's calls",
     hint: 'the program\'s calls are its user stack: ustack, print_ubacktrace() or ubacktrace(); func names the probed function, and probes on its callers show who called it (process("PATH").function("*").call and .return: the call flow)',
   },
+  // A uprobe per site: every match of a wildcard, every ret of a Go function, every address of a line.
+  kernelProbeCount: (placement) => placement.sites.length,
   resolve: (point, _facts, label, options) => {
     if (point.kind === 'uprobe') return resolveUprobe(point, label, options);
     const opened = openBinary(point.path);
