@@ -91,6 +91,19 @@ export function returnStr(v: bigint, fmt: 1 | 2 | 3, errnoNames: Record<string, 
   return v.toString();
 }
 
+/**
+ * SystemTap's caller(): `sprintf("%s 0x%x", symname(addr), addr)`, the
+ * name alone (no offset) of the function the return address ADDR is in, or
+ * the address in hex where no symbol covers it. The name is the one of the
+ * byte before ADDR, the call's: a call that never returns may be the last
+ * instruction of its function.
+ */
+export function showCaller(addr: bigint, space: 'kernel' | 'user', ctx: ShowContext): string {
+  const before = addr > 0n ? addr - 1n : addr;
+  const name = space === 'kernel' ? ctx.symbols.lookup(before)?.name : ctx.users && ctx.pid !== undefined ? ctx.users.returnFrame(ctx.pid, addr).name : undefined;
+  return `${name ?? `0x${hex(addr)}`} 0x${hex(addr)}`;
+}
+
 const formatCache = new Map<string, FormatPiece[]>();
 
 function pieces(fmt: string): FormatPiece[] {
@@ -140,6 +153,7 @@ export function showArg(arg: LogArg, parts: LogPartValue[], at: number, ctx: Sho
     const value = addr === 0n ? 'NULL' : typeof s === 'string' ? quoteString(s) : `0x${hex(addr)}`;
     return { value, next: at + 2 };
   }
+  if ('caller' in arg) return { value: showCaller(parts[at] as bigint, arg.caller, ctx), next: at + 1 };
   if ('returnStr' in arg) return { value: returnStr(parts[at] as bigint, arg.returnStr, ctx.errnoNames), next: at + 1 };
   if ('indent' in arg) {
     const [us, comm, tid, depth] = parts.slice(at, at + 4) as [bigint, string, bigint, bigint];

@@ -142,6 +142,11 @@ export class UserStacks {
     return addrs.map((a, i) => this.frame(pid, a, i > 0));
   }
 
+  /** The function a return address ADDR of process PID returns into (named by the byte before it: the call's), as a frame. */
+  returnFrame(pid: number, addr: bigint): UserFrame {
+    return this.frame(pid, addr, true);
+  }
+
   /** The return address a frame-pointer walk misses at IP, if IP is before its function's frame is made (see the top of the file). */
   private returnAtEntry(pid: number, ip: bigint, sp0: bigint, sp1: bigint): bigint | undefined {
     const at = this.place(pid, ip);

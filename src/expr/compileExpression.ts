@@ -90,6 +90,8 @@ export interface CompileScope {
   rawArgs?: RawArgs;
   /** Why the kernel stack means nothing here (ProbeFamily.kernelStackRefused: uprobes); unset: it is the probed code's. */
   kernelStackRefused?: { message: string; hint: string };
+  /** Where caller() and caller_addr() find the return address (ProbeFamily.callerAt); unset: there is none here. */
+  caller?: CallerPlace;
   /** Whether the target exports kernel function NAME to modules (its Module.symvers); undefined when unknown. */
   exported?: (name: string) => boolean | undefined;
 }
@@ -101,6 +103,18 @@ export interface CompileScope {
  * unavailable reason); or `named` where the arguments have names instead.
  */
 export type RawArgs = { access: 'kernelArg' | 'savedKernelArg' } | 'unknown' | 'named';
+
+/** The stack pointer at the probe (kernel or user, as the handler's regs are), where a function's entry finds its return address. */
+const STACK_POINTER: TargetVar = { name: 'the stack pointer', ctype: 'unsigned long', access: { kind: 'c', c: 'ctx->regs->sp' }, writable: false };
+
+/**
+ * Whether SystemTap's caller() and caller_addr() mean something at a probe:
+ * at a function's entry (a kprobe at offset 0, a uprobe on a function) the
+ * word at the stack pointer is the return address into the caller, in
+ * kernel or user memory; elsewhere (returns, lines inside a function,
+ * tracepoints, timers) nothing on the stack says who called, and why.
+ */
+export type CallerPlace = { space: 'kernel' | 'user' } | { message: string; hint: string };
 
 export interface LogFormatEntry {
   id: number;
@@ -1091,6 +1105,13 @@ export class ProbeCompiler {
       }
       case 'thread_indent':
         return this.threadIndent(node);
+      case 'caller':
+      case 'caller_addr': {
+        if (args.length) this.fail(args[0], `${word.name}() takes no arguments`);
+        const addr = this.returnAddress(node, `${word.name}()`);
+        if (rule === 'caller_addr') return { ir: addr, type: 'int' };
+        return this.text({ arg: { caller: addr.space }, parts: [addr] });
+      }
       case 'printf':
       case 'println':
         this.fail(node, `${word.name}() prints; it has no value`, 'put it in its own do: item; sprintf() makes a string');
@@ -1270,6 +1291,19 @@ export class ProbeCompiler {
 
   private ustack(style: UserStackStyle, limit: number | undefined): Typed {
     return this.text({ arg: limit === undefined ? { ustack: style } : { ustack: style, limit }, parts: [{ k: 'ustack' }] });
+  }
+
+  /**
+   * SystemTap's caller_addr(): the return address into the caller, the word
+   * at the stack pointer at a function's entry (scope.caller), read through
+   * the fault-tolerant reader of its memory; refused where the stack holds
+   * no such word.
+   */
+  private returnAddress(node: ExprNode, what: string): IrExpr & { k: 'load' } {
+    const at = this.scope.caller;
+    if (!at) this.fail(node, `${what} at ${this.scope.probeLabel}: this probe is no function's entry, so nothing on the stack says who called`, `${what} is known at a function's entry: kprobe:FUNC, syscall:NAME, uprobe:PATH:FUNC`);
+    if ('message' in at) this.fail(node, `${what} at ${this.scope.probeLabel}: ${at.message}`, at.hint);
+    return { k: 'load', space: at.space, addr: { k: 'target', target: STACK_POINTER }, ctype: 'u64', line: this.lineOf(node) };
   }
 
   /** Refuse WHAT where the kernel stack is not the probed code's (scope.kernelStackRefused: uprobes). */

@@ -31,6 +31,8 @@ export type LogArg =
   | { quoted: true }
   /** SystemTap's return_str(FORMAT, value) (part: int): `-13 (EACCES)` for an errno, else decimal (1), 0x-hex (2) or octal (3). */
   | { returnStr: 1 | 2 | 3 }
+  /** SystemTap's caller() (part: int, the return address): `NAME 0xADDR`, the function the address returns into, named from kallsyms (kernel) or the process's maps and ELF symbols (user). */
+  | { caller: 'kernel' | 'user' }
   /** SystemTap's thread_indent() (parts: int microseconds, string comm, int tid, int depth). */
   | { indent: true }
   /** A nested format (sprintf(), argstr, $$vars): its own conversions over its own arguments. */
@@ -44,7 +46,7 @@ export function logParts(arg: LogArg): LogPart[] {
   if ('stack' in arg) return ['stack'];
   if ('ustack' in arg) return ['ustack'];
   if ('quoted' in arg) return ['int', 'string'];
-  if ('returnStr' in arg) return ['int'];
+  if ('returnStr' in arg || 'caller' in arg) return ['int'];
   if ('indent' in arg) return ['int', 'string', 'int', 'int'];
   return arg.args.flatMap(logParts);
 }

@@ -27,6 +27,8 @@ export type WordRule =
   | 'kernel_string_quoted'
   | 'str'
   | 'thread_indent'
+  | 'caller'
+  | 'caller_addr'
   | 'argN'
   | 'args'
   | 'syscall_name'
@@ -61,6 +63,8 @@ const NOT_TIMERS = 'every probe but timer:';
 const RETURNS = 'return probes (kretprobe:, syscall:NAME:return)';
 /** Words about the user side of the probed task (its user stack, its argv): a timer has no task, begin and end are guru's own. */
 const USER_TASK = 'every probe but timer:, begin and end';
+/** Where the word at the stack pointer is the return address into the caller (ProbeFamily.callerAt). */
+const ENTRIES = 'a function\'s entry: kprobe:FUNC (offset 0), syscall:NAME, uprobe:PATH:FUNC';
 
 const w = (name: string, form: Word['form'], origin: WordOrigin[], guru: string, valid: string, means: WordMeaning): Word => ({ name, form, origin, guru, valid, means });
 const alias = (to: string): WordMeaning => ({ alias: to });
@@ -100,6 +104,8 @@ export const WORDS: readonly Word[] = [
   w('user_string_quoted', 'call', ST, 'user_string(p) in double quotes with C escapes; NULL for 0, the address if unreadable (never a fault)', NOT_TIMERS, rule('user_string_quoted')),
   w('user_string_n_quoted', 'call', ST, 'user_string_quoted() of at most n characters', NOT_TIMERS, rule('user_string_quoted')),
   w('kernel_string_quoted', 'call', ST, 'the same for a kernel address', EVERY, rule('kernel_string_quoted')),
+  w('caller', 'call', ST, '"NAME 0xADDR": the function that called the probed one and the return address into it (the word at the stack pointer at entry), named in user space from kallsyms or the process\'s maps', ENTRIES, rule('caller')),
+  w('caller_addr', 'call', ST, 'the return address into the caller, as an integer', ENTRIES, rule('caller_addr')),
   w('thread_indent', 'call', ST, '"<usecs> <comm>(<tid>):" and an indent that grows by n per call, per thread', EVERY, rule('thread_indent')),
   // SystemTap: context variables and the syscall tapset.
   w('$$vars', 'name', ST, 'every readable $name as name=0x... (with $$ after it: pretty, strings quoted)', 'probes with target variables', rule('context_vars')),

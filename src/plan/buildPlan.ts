@@ -73,6 +73,7 @@ export function buildPlan(spec: Spec, facts: KernelFacts, bag = new DiagnosticBa
         point: resolved.placement,
         rawArgs: familyOf(resolved.placement).rawArgs?.(resolved.placement),
         kernelStackRefused: familyOf(resolved.placement).kernelStackRefused,
+        caller: familyOf(resolved.placement).callerAt?.(resolved.placement),
         exported: (name) => exportedSymbols(facts.headersDir)?.has(name),
       };
       const compiler = new ProbeCompiler(new CompileSession(diagnostics, session.formats, session.shared), scope, id);

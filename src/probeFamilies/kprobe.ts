@@ -19,6 +19,11 @@ export const kprobeFamily: ProbeFamily<KprobePlacement, KprobePoint> = {
   resolve: (point, facts, label, options) => resolveKernelFunction('kprobe', point, facts, label, options),
   // Raw registers at the entry only: at an offset the function may have moved them.
   rawArgs: (p) => (p.offset === 0 ? { access: 'kernelArg' } : 'unknown'),
+  // At the entry the word at the kernel stack pointer is the return address (an ftrace-based kprobe's regs say the same sp).
+  callerAt: (p) =>
+    p.offset === 0
+      ? { space: 'kernel' }
+      : { message: `at ${p.symbol}+0x${p.offset.toString(16)} the function may have pushed onto the stack: the word at the stack pointer is the return address only at its entry`, hint: `read it at kprobe:${p.symbol} (and keep it in a thread var)` },
   body: () => ({ params: 'struct pt_regs *regs, unsigned long func_addr', hasRegs: true, setup: ['ctx->func_addr = func_addr;'] }),
   kprobePlaces: functionKprobePlaces,
   render: (probes, ctx) => renderFunctionProbes(probes, ctx, 'kp'),

@@ -16,6 +16,10 @@ export const kretprobeFamily: ProbeFamily<KretprobePlacement, KretprobePoint> = 
   resolve: (point, facts, label, options) => resolveKernelFunction('kretprobe', point, facts, label, options),
   // As saved at entry.
   rawArgs: () => ({ access: 'savedKernelArg' }),
+  callerAt: (p) => ({
+    message: `at a return the function's frame is gone: the stack pointer is past its return address, which the kernel replaced with its kretprobe trampoline`,
+    hint: `read it at kprobe:${p.symbol}, the entry (and keep it in a thread var for the return)`,
+  }),
   body: () => ({
     params: 'struct pt_regs *regs, const unsigned long *entry_args, unsigned long func_addr',
     hasRegs: true,

@@ -79,6 +79,11 @@ export const syscallFamily: ProbeFamily<SyscallPlacement, SyscallPoint> = {
   },
   // The arguments have names here (and $arg1 ... $arg6).
   rawArgs: () => 'named',
+  // Entry probes run at the wrapper's entry (a kprobe, or a kretprobe's entry handler, which runs before the return address is replaced): the word at sp returns into the kernel's syscall dispatch.
+  callerAt: (p) =>
+    p.kind === 'syscall'
+      ? { space: 'kernel' }
+      : { message: `at a return the wrapper's frame is gone: the stack pointer is past its return address, which the kernel replaced with its kretprobe trampoline`, hint: `read it at syscall:${p.syscall}, the entry (and keep it in a thread var for the return)` },
   body: () => ({
     params: 'struct pt_regs *regs, struct guru_sys_call *sys, unsigned long func_addr',
     hasRegs: true,

@@ -3,7 +3,7 @@
 // kernel, what a spec's expressions see there, how its probes become C, and
 // how `guru list` lists its points. src/probeFamilies/registry.ts holds the
 // table of families; everything else in the pipeline goes through it.
-import type { RawArgs, UnavailableTarget } from '../expr/compileExpression.js';
+import type { CallerPlace, RawArgs, UnavailableTarget } from '../expr/compileExpression.js';
 import type { HandlerContext } from '../expr/handlerContext.js';
 import type { IrExpr, IrStmt, TargetVar } from '../expr/ir.js';
 import type { KernelFunctionFacts } from '../kernelFacts/functionFacts.js';
@@ -326,6 +326,13 @@ export interface ProbeFamily<P extends { kind: string }, Pt extends ParsedProbeP
   kernelStackRefused?: { message: string; hint: string };
   /** What bpftrace's arg0 ... arg5 are at the placement (raw registers at a kprobe's entry); unset: bpftrace's raw arguments are not known there. */
   rawArgs?(placement: P): RawArgs;
+  /**
+   * Where SystemTap's caller() and caller_addr() find the return address at
+   * the placement (the word at the stack pointer at a function's entry, in
+   * kernel or user memory), or why there is none; unset: none at this
+   * family's probes (the compiler says so).
+   */
+  callerAt?(placement: P): CallerPlace;
   /** The probe handler's signature and context set-up. */
   body(p: ProbeCommon & P): BodyShape;
   /** C the handler needs, rendered before it (statement probes: accessors of locals). */

@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { showCaller } from '../../src/apply/showLogArgs.js';
 import { parseMaps, showUserStack, UserStacks } from '../../src/apply/userStacks.js';
 
 let dir: string;
@@ -80,4 +81,16 @@ test('an address in no mapping prints in hex, one in anonymous memory too; a pro
   expect(later.frames(3, [c])[0]!.name).toBe('c');
   alive = false;
   expect(later.frames(3, [c])[0]!.name).toBe('c');
+});
+
+test("caller(): a return address names the function of the call before it (gdb's addresses), as SystemTap's \"NAME 0xADDR\"; hex alone where no symbol covers it", async () => {
+  const maps = await mapsText();
+  const users = new UserStacks(() => maps);
+  const symbols = { lookup: (a: bigint) => (a === 0xffffffff81000010n ? { name: 'ksys_read', offset: 0x10n } : undefined) };
+  const ctx = { symbols, errnoNames: {}, users, pid: 1 };
+  const ret = BASE + addr.b! + 0x18n;
+  expect(showCaller(ret, 'user', ctx)).toBe(`b 0x${ret.toString(16)}`);
+  expect(showCaller(0x1000n, 'user', ctx)).toBe('0x1000 0x1000');
+  expect(showCaller(0xffffffff81000011n, 'kernel', ctx)).toBe('ksys_read 0xffffffff81000011');
+  expect(showCaller(0xffffffff82000000n, 'kernel', ctx)).toBe('0xffffffff82000000 0xffffffff82000000');
 });

@@ -130,6 +130,12 @@ const REFUSED: [string, string][] = [
   ['printf as a value', `  - on: syscall:write\n    do: log("%s", printf("x"))\n`],
   ['print_backtrace() with arguments', `  - on: syscall:write\n    do: print_backtrace(1)\n`],
   ['a floating-point conversion', `  - on: syscall:write\n    do: printf("%.2f\\n", $count)\n`],
+  ['caller() at a kretprobe', `  - on: kretprobe:vfs_read\n    do: log("%s", caller())\n`],
+  ['caller_addr() at a kprobe offset', `  - on: kprobe:vfs_read+0x5\n    do: log("%x", caller_addr())\n`],
+  ['caller() at a syscall return', `  - on: syscall:write:return\n    do: log("%s", caller())\n`],
+  ['caller() at a timer', `  - on: timer:1s\n    do: log("%s", caller())\n`],
+  ['caller_addr() at begin', `  - on: begin\n    do: log("%d", caller_addr())\n`],
+  ['caller() with an argument', `  - on: kprobe:vfs_read\n    do: log("%s", caller(1))\n`],
   ['too many values in one event', `  - on: syscall:openat\n    do: printf("%s %s %s %s %s %s %s %s %s\\n", argstr, argstr, argstr, argstr, $$vars, $$vars, $$vars, $$vars, $$vars)\n`],
 ];
 
@@ -154,6 +160,17 @@ test('user stacks and the command line compile to their parts at task probes', (
   expect(c).toMatch(/guru_cmdline_str\(ctx, \d+\)/);
   expect(c).toMatch(/guru_cmdline_arg\(ctx, \d+, \(s64\)\(1\)\)/);
   expect(c).toMatch(/strcmp\(guru_cmdline_arg\(ctx, \d+, \(s64\)\(0\)\), "cat"\)/);
+});
+
+test('caller() and caller_addr() at a function\'s entry: the word at the stack pointer, read without faulting, named in user space', () => {
+  const p = plan(spec(`  - on: kprobe:vfs_read\n    if: caller_addr() != 0\n    do: log("%s %x", caller(), caller_addr())\n  - on: syscall:read\n    do: log("%s", caller())\n`));
+  const load = { k: 'load', space: 'kernel', ctype: 'u64', addr: { k: 'target', target: { access: { kind: 'c', c: 'ctx->regs->sp' } } } };
+  expect(log(p, 0).args).toMatchObject([{ k: 'text', arg: { caller: 'kernel' }, parts: [load] }, load]);
+  expect(p.formats.map((f) => f.args)).toEqual([[{ caller: 'kernel' }, 'int'], [{ caller: 'kernel' }]]);
+  const c = renderModule(p).files['probes.c']!;
+  // The kernel records the address only; kallsyms names it in the supervisor.
+  expect(c).toContain('guru_log_int(ctx, (s64)GURU_READ(kernel, (s64)(unsigned long)ctx->regs->sp, u64, 6));');
+  expect(c).toMatch(/if \(!\(\(s64\)GURU_READ\(kernel, \(s64\)\(unsigned long\)ctx->regs->sp, u64, 5\) != 0\)\)/);
 });
 
 test('docs/spec.md lists every word of the word table', () => {

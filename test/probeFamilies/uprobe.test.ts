@@ -137,6 +137,16 @@ test('the kernel stack is refused at uprobes (it is the breakpoint trap\'s), loc
   expect(text.replaceAll(dir, 'DIR')).toMatchSnapshot();
 });
 
+test('caller() and caller_addr() at a uprobe read the word at the user stack pointer; refused at a return, located', () => {
+  const plan = buildPlan(spec(`  - on: uprobe:${dir}/pie:greet\n    do: log("%s %d", caller(), caller_addr())\n`), fakeKernelFacts());
+  const log = plan.probes[0]!.actions[0]!;
+  const load = { k: 'load', space: 'user', ctype: 'u64', addr: { k: 'target', target: { access: { kind: 'c', c: 'ctx->regs->sp' } } } };
+  expect(log).toMatchObject({ k: 'log', args: [{ k: 'text', arg: { caller: 'user' }, parts: [load] }, load] });
+  expect(renderModule(plan).files['probes.c']).toContain('GURU_READ(user, (s64)(unsigned long)ctx->regs->sp, u64, 5)');
+  const text = refusalText(() => buildPlan(spec(`  - on: uretprobe:${dir}/pie:greet\n    do: log("%s", caller())\n`), fakeKernelFacts()));
+  expect(text.replaceAll(dir, 'DIR')).toMatchSnapshot();
+});
+
 test('a pattern sits on every function it matches, read-only, one handler for all; func names the one hit', () => {
   const plan = buildPlan(
     spec(`  - on: process("${dir}/nopie").function("*")\n    do: log("%s(%d)", func, $arg1)\n  - on: ur:${dir}/nopie:greet\n    do: log("%s returns", func)\n`),

@@ -20,6 +20,10 @@ export const statementFamily: ProbeFamily<StatementPlacement, StatementPoint> = 
   kinds: ['statement'],
   points: ['statement'],
   context: 'task',
+  callerAt: (p) => ({
+    message: `a statement probe is inside ${p.statement.func}, whose frame is on the stack there: the word at the stack pointer is not its return address`,
+    hint: `read it at kprobe:${p.statement.func}, the function's entry (and keep it in a thread var)`,
+  }),
   oneBuild: true,
   resolve: (point, facts, label) => resolveStatementProbe(point, facts, label),
   // A kprobe per address of the line (or of every line of a range).

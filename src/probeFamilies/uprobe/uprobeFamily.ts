@@ -311,6 +311,13 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
   },
   // A uprobe per site: every match of a wildcard, every ret of a Go function, every address of a line.
   kernelProbeCount: (placement) => placement.sites.length,
+  // At a function's entry (a Go function's too: its probe sits after the stack check, before anything is pushed) the word at the user stack pointer is the return address.
+  callerAt: (p) =>
+    p.kind === 'ustatement'
+      ? { message: `a user statement is inside ${p.statement.func}, whose frame is on the stack there: the word at the stack pointer is not its return address`, hint: `read it at uprobe:${p.path}:${p.statement.func}, the function's entry (and keep it in a thread var)` }
+      : p.kind === 'uprobe'
+      ? { space: 'user' }
+      : { message: 'at a return the function\'s frame is gone: the stack pointer is past its return address (a uretprobe replaces it with its trampoline)', hint: `read it at uprobe:${p.path}:${p.func}, the entry (and keep it in a thread var for the return)` },
   resolve: (point, _facts, label, options) => {
     if (point.kind === 'uprobe') return resolveUprobe(point, label, options);
     const opened = openBinary(point.path);
