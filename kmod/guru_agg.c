@@ -188,10 +188,9 @@ static unsigned int hist_bucket(s64 v)
 	return 2 + ilog2((u64)v);
 }
 
-/* lhist(): bucket 0 below lmin, the last one for what is past the others. */
-static unsigned int lhist_bucket(const struct guru_agg_map *m, s64 v)
+/* lhist() and @hist_linear: bucket 0 below lmin, LAST for what is past the others. */
+static unsigned int lhist_bucket(const struct guru_agg_map *m, s64 v, unsigned int last)
 {
-	unsigned int last = m->nvals - 3;	/* vals: count, sum, buckets 0 ... last */
 	u64 b;
 
 	if (v < m->lmin)
@@ -233,9 +232,22 @@ static void update(const struct guru_agg_map *m, u8 *e, s64 v)
 		BUMP(val[0], 1);
 		BUMP(val[1], v);
 		break;
+	case GURU_AGG_STAP:
+		/* SystemTap's <<<: stats' words, then its buckets (same handler context and single writer as the rest). */
+		if (!val[0] || v < val[2])
+			WRITE_ONCE(val[2], v);
+		if (!val[0] || v > val[3])
+			WRITE_ONCE(val[3], v);
+		BUMP(val[0], 1);
+		BUMP(val[1], v);
+		BUMP(val[4 + hist_bucket(v)], 1);
+		if (m->lstep)	/* linear buckets 0 ... nvals - 4 - GURU_HIST_BUCKETS - 1 after the log ones */
+			BUMP(val[4 + GURU_HIST_BUCKETS + lhist_bucket(m, v, m->nvals - 4 - GURU_HIST_BUCKETS - 1)], 1);
+		break;
 	case GURU_AGG_HIST:
 	case GURU_AGG_LHIST: {
-		unsigned int b = m->kind == GURU_AGG_HIST ? hist_bucket(v) : lhist_bucket(m, v);
+		/* lhist vals: count, sum, buckets 0 ... nvals - 3 */
+		unsigned int b = m->kind == GURU_AGG_HIST ? hist_bucket(v) : lhist_bucket(m, v, m->nvals - 3);
 
 		BUMP(val[0], 1);
 		BUMP(val[1], v);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * guru runtime, aggregates: count("key") counters and bpftrace's maps
- * (`@name[key] = count()`, sum, avg, min, max, stats, hist, lhist), linked
+ * (`@name[key] = count()`, sum, avg, min, max, stats, hist, lhist) and
+ * SystemTap's statistics (`name[key] <<< v`), linked
  * into modules whose spec uses them (kmod/guru_agg.c). Lean like
  * guru_runtime.h: this is what probes.c sees of them.
  *
@@ -32,6 +33,8 @@ enum guru_agg_kind {
 	GURU_AGG_STATS = 6,	/* vals: count, sum, min, max */
 	GURU_AGG_HIST = 7,	/* vals: count, sum, then GURU_HIST_BUCKETS power-of-two buckets */
 	GURU_AGG_LHIST = 8,	/* vals: count, sum, then the linear buckets (see struct guru_agg_map) */
+	GURU_AGG_STAP = 9,	/* SystemTap's `x <<< v`: vals: count, sum, min, max, GURU_HIST_BUCKETS
+				 * power-of-two buckets, then (lstep != 0: @hist_linear) the linear buckets */
 };
 
 /*
@@ -48,7 +51,7 @@ struct guru_agg_map {
 	u16 key_size;			/* bytes, a multiple of 8 (0 when dense) */
 	u16 nvals;			/* s64 words per entry */
 	u32 capacity;			/* keys per CPU, or the dense slots */
-	s64 lmin, lstep;		/* lhist: bucket 0 below lmin, then [lmin + i * lstep, ...), the last one >= max */
+	s64 lmin, lstep;		/* lhist (and a stap map with lstep != 0): bucket 0 below lmin, then [lmin + i * lstep, ...), the last one >= max */
 };
 
 /* The key of the update a handler is building, in its CPU's scratch. */

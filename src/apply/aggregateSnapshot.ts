@@ -77,10 +77,12 @@ export function mergeValues(map: Pick<PlanMap, 'kind'>, a: bigint[], b: bigint[]
       const pick = map.kind === 'min' ? (a[1]! < b[1]! ? a[1]! : b[1]!) : a[1]! > b[1]! ? a[1]! : b[1]!;
       return [wrap(a[0]! + b[0]!), pick];
     }
-    case 'stats': {
+    case 'stats':
+    case 'stap': {
+      // stap: stats' four words, then buckets that add up.
       if (a[0] === 0n) return b;
       if (b[0] === 0n) return a;
-      return [wrap(a[0]! + b[0]!), wrap(a[1]! + b[1]!), a[2]! < b[2]! ? a[2]! : b[2]!, a[3]! > b[3]! ? a[3]! : b[3]!];
+      return [wrap(a[0]! + b[0]!), wrap(a[1]! + b[1]!), a[2]! < b[2]! ? a[2]! : b[2]!, a[3]! > b[3]! ? a[3]! : b[3]!, ...a.slice(4).map((v, i) => wrap(v + b[4 + i]!))];
     }
     default:
       return a.map((v, i) => wrap(v + b[i]!));

@@ -3,6 +3,7 @@
 // ranges, counts and a bar of @), and as JSON for --json.
 import { COUNTERS_MAP, HIST_BUCKETS, lhistBuckets, type PlanMap } from '../expr/aggregates.js';
 import type { MapEntry, MapKey, MapValues } from './aggregateSnapshot.js';
+import { stapLinearView, stapLogView } from './stapAggregates.js';
 
 /** The width of a histogram's bar of @ at its largest bucket (bpftrace's). */
 const BAR_WIDTH = 52;
@@ -31,6 +32,8 @@ function valueText(map: PlanMap, vals: readonly bigint[]): string {
       return String(vals[1]);
     case 'stats':
       return `count ${vals[0]}, average ${vals[0] ? vals[1]! / vals[0]! : 0n}, total ${vals[1]}`;
+    case 'stap':
+      return `count ${vals[0]}, min ${vals[2]}, max ${vals[3]}, average ${vals[0] ? vals[1]! / vals[0]! : 0n}, total ${vals[1]}`;
     default:
       return String(vals[0]);
   }
@@ -128,6 +131,12 @@ export function formatAggregates(values: readonly MapValues[], opts: AggregateFo
     for (const e of entries) {
       const name = m.map.slots ? m.map.name : `${m.map.name}[${keyText(e.key)}]`;
       if (hist) out.push(`${name}:`, ...histogram(m.map, e.vals), '');
+      else if (m.map.kind === 'stap') {
+        // SystemTap's <<<: its numbers, then the histogram @hist_log shows (and @hist_linear's, when the spec uses it).
+        const log = stapLogView(m.map, e.vals);
+        const linear = stapLinearView(m.map, e.vals);
+        out.push(`${name}: ${valueText(m.map, e.vals)}`, ...histogram(log.map, log.vals), ...(linear ? ['', ...histogram(linear.map, linear.vals)] : []), '');
+      }
       else out.push(`${name}: ${valueText(m.map, e.vals)}`);
     }
     const hidden = m.entries.length - entries.length;
@@ -166,6 +175,23 @@ function jsonValue(map: PlanMap, vals: readonly bigint[], num: (v: bigint) => nu
       return { count: num(vals[0]!), [map.kind]: num(vals[1]!) };
     case 'stats':
       return { count: num(vals[0]!), sum: num(vals[1]!), min: num(vals[2]!), max: num(vals[3]!), avg: num(vals[0] ? vals[1]! / vals[0]! : 0n) };
+    case 'stap': {
+      const log = stapLogView(map, vals);
+      const linear = stapLinearView(map, vals);
+      const buckets = (view: { map: PlanMap; vals: readonly bigint[] }) => {
+        const labels = bucketLabels(view.map);
+        return view.vals.slice(2).map((c, i) => ({ bucket: labels[i], count: num(c) })).filter((b) => b.count !== 0);
+      };
+      return {
+        count: num(vals[0]!),
+        sum: num(vals[1]!),
+        min: num(vals[2]!),
+        max: num(vals[3]!),
+        avg: num(vals[0] ? vals[1]! / vals[0]! : 0n),
+        buckets: buckets(log),
+        ...(linear ? { linear_buckets: buckets(linear) } : {}),
+      };
+    }
     default: {
       const labels = bucketLabels(map);
       return { count: num(vals[0]!), sum: num(vals[1]!), buckets: vals.slice(2).map((c, i) => ({ bucket: labels[i], count: num(c) })).filter((b) => b.count !== 0) };

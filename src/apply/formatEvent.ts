@@ -3,6 +3,7 @@
 // with --json.
 import type { Manifest } from '../render/manifest.js';
 import type { GuruEvent } from './decodeRecords.js';
+import type { MapValues } from './aggregateSnapshot.js';
 import { KallsymsTable, type SymbolLookup } from './kernelSymbols.js';
 import { fromEventSite, showArg, showFormat, stackFrames, type ShowContext } from './showLogArgs.js';
 import { signalOutcome } from './signalOutcome.js';
@@ -19,8 +20,10 @@ export class EventFormatter {
     symbols: SymbolLookup = new KallsymsTable(),
     /** Names user stacks: from /proc/PID/maps of the processes the events come from, by default. */
     users: UserStacks = new UserStacks(),
+    /** The module's maps now, for SystemTap's extractors in printf()/log() (@count(x), @hist_log(x)); without it they show 0 and nothing. */
+    maps?: () => readonly MapValues[],
   ) {
-    this.show = { symbols, errnoNames: manifest.errnoNames ?? {}, users };
+    this.show = { symbols, errnoNames: manifest.errnoNames ?? {}, users, ...(maps ? { maps } : {}) };
   }
 
   /**
@@ -52,7 +55,11 @@ export class EventFormatter {
 
   /** How the event's values are shown: a tracepoint's stacks start where the event fired. */
   private showFor(e: Exclude<GuruEvent, KnobEvent>): ShowContext {
-    const show = { ...this.show, pid: e.pid };
+    // One snapshot of the maps per event, taken when it is shown, however many extractors it has.
+    const read = this.show.maps;
+    let snapshot: readonly MapValues[] | undefined;
+    const maps = read && (() => (snapshot ??= read()));
+    const show = { ...this.show, pid: e.pid, ...(maps ? { maps } : {}) };
     return this.manifest.probes[e.probe]?.kind === 'tracepoint' ? { ...show, tracepoint: true } : show;
   }
 

@@ -7,6 +7,7 @@ import { COUNTERS_MAP, type PlanMap } from '../expr/aggregates.js';
 import type { ManifestProbe } from '../render/manifest.js';
 import type { MapValues } from './aggregateSnapshot.js';
 import { bucketUpperBounds } from './formatAggregates.js';
+import { stapLogView } from './stapAggregates.js';
 import type { KnobState } from './knobs.js';
 import type { ModuleStats } from './moduleStats.js';
 
@@ -89,7 +90,8 @@ type Add = (name: string, type: Family['type'], help: string, labels: Labels, va
  * One map's samples. count("key") counters are guru_counter_total{counter};
  * a map's entries go by kind: count() in guru_map_count_total, sum/avg/min/max
  * (and stats' parts) in gauges, hist/lhist as Prometheus histograms
- * (cumulative buckets with le, then _sum and _count).
+ * (cumulative buckets with le, then _sum and _count); SystemTap's `<<<`
+ * aggregates as their power-of-two histogram and min/max/avg gauges.
  */
 function mapSamples(add: Add, patch: Labels, m: MapValues): void {
   if (m.map.name === COUNTERS_MAP) {
@@ -128,22 +130,37 @@ function mapSamples(add: Add, patch: Labels, m: MapValues): void {
         }
         break;
       case 'hist':
-      case 'lhist': {
-        const help = 'hist() and lhist() maps: values per bucket (le: the largest integer in it).';
-        const bounds = bucketUpperBounds(m.map);
-        const buckets = v.slice(2);
-        const last = buckets.reduce((l, c, i) => (c ? i : l), -1);
-        let cumulative = 0n;
-        buckets.forEach((c, i) => {
-          cumulative += c;
-          const le = bounds[i];
-          if (i <= last && le !== undefined) add('guru_map_hist', 'histogram', help, [...labels, ['le', String(le)]], cumulative, '_bucket');
-        });
-        add('guru_map_hist', 'histogram', help, [...labels, ['le', '+Inf']], v[0]!, '_bucket');
-        add('guru_map_hist', 'histogram', help, labels, v[1]!, '_sum');
-        add('guru_map_hist', 'histogram', help, labels, v[0]!, '_count');
+      case 'lhist':
+        histogramSamples(add, m.map, labels, v);
+        break;
+      case 'stap': {
+        // SystemTap's <<<: its power-of-two histogram (with _sum and _count), and its least, greatest and average value.
+        const log = stapLogView(m.map, v);
+        histogramSamples(add, log.map, labels, log.vals);
+        add('guru_map_avg', 'gauge', 'avg() maps: the integer average per key (and stats(): the average).', labels, avg(v[0]!, v[1]!));
+        if (v[0]) {
+          add('guru_map_min', 'gauge', 'min() maps: the least value per key (and stats(): the least).', labels, v[2]!);
+          add('guru_map_max', 'gauge', 'max() maps: the greatest value per key (and stats(): the greatest).', labels, v[3]!);
+        }
         break;
       }
     }
   }
+}
+
+/** A hist() or lhist() entry (count, sum, buckets) as a Prometheus histogram: cumulative buckets with le, then _sum and _count. */
+function histogramSamples(add: Add, map: PlanMap, labels: Labels, v: readonly bigint[]): void {
+  const help = 'hist() and lhist() maps: values per bucket (le: the largest integer in it).';
+  const bounds = bucketUpperBounds(map);
+  const buckets = v.slice(2);
+  const last = buckets.reduce((l, c, i) => (c ? i : l), -1);
+  let cumulative = 0n;
+  buckets.forEach((c, i) => {
+    cumulative += c;
+    const le = bounds[i];
+    if (i <= last && le !== undefined) add('guru_map_hist', 'histogram', help, [...labels, ['le', String(le)]], cumulative, '_bucket');
+  });
+  add('guru_map_hist', 'histogram', help, [...labels, ['le', '+Inf']], v[0]!, '_bucket');
+  add('guru_map_hist', 'histogram', help, labels, v[1]!, '_sum');
+  add('guru_map_hist', 'histogram', help, labels, v[0]!, '_count');
 }

@@ -6,6 +6,8 @@ import { formatConversion, parseLogFormat, type FormatPiece } from '../expr/logF
 import type { LogArg, StackStyle } from '../expr/logArg.js';
 import type { LogPartValue } from './decodeRecords.js';
 import type { SymbolLookup } from './kernelSymbols.js';
+import type { MapValues } from './aggregateSnapshot.js';
+import { extractValue } from './stapAggregates.js';
 import { showUserStack, type UserStacks } from './userStacks.js';
 
 export interface ShowContext {
@@ -17,6 +19,8 @@ export interface ShowContext {
   /** Names user stacks (from the process's maps); the event's process is PID. */
   users?: UserStacks;
   pid?: number;
+  /** The module's maps as they are now (SystemTap's extractors, @count(x) ...): a snapshot read when the event is shown. */
+  maps?: () => readonly MapValues[];
 }
 
 /**
@@ -160,6 +164,7 @@ export function showArg(arg: LogArg, parts: LogPartValue[], at: number, ctx: Sho
     const pad = depth > 1n ? ' '.repeat(Number(depth) - 1) : '';
     return { value: `${us.toString().padStart(6)} ${comm}(${tid}):${pad}`, next: at + 4 };
   }
+  if ('extract' in arg) return { value: extractValue(ctx.maps?.() ?? [], arg), next: at };
   const shown = showFormat(arg.sprintf, arg.args, parts, at, ctx);
   return { value: shown.text, next: shown.next };
 }

@@ -140,7 +140,8 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
 
     // Stream until the kernel says end-of-stream, which it does only once
     // we have disarmed and every record has been read.
-    const formatter = new EventFormatter(manifest);
+    // SystemTap's extractors (@count(x) in a printf()) read the maps when their record is read, as print(@x) does.
+    const formatter = new EventFormatter(manifest, undefined, undefined, () => readAggregates(module, manifest.maps ?? []));
     const lines = new LineAssembler();
     let delivered = 0;
     const signals: Extract<GuruEvent, { type: 'signal' }>[] = [];

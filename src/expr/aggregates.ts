@@ -3,9 +3,17 @@
 // manifest and the supervisor read them. The kernel side is
 // kmod/guru_agg.{c,h}; the layout of an entry here must match it.
 
-/** What a map aggregates; one kind per map (enum guru_agg_kind in kmod/guru_agg.h, same order from 1). */
-export const AGG_KINDS = ['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist'] as const;
+/**
+ * What a map aggregates, one kind per map (enum guru_agg_kind in
+ * kmod/guru_agg.h, same order from 1). 'stap' is SystemTap's statistics
+ * aggregate (`lat[k] <<< v`): count, sum, min and max, the power-of-two
+ * buckets @hist_log shows, and the linear ones of @hist_linear when the
+ * spec asks for them (PlanMap.lhist).
+ */
+export const AGG_KINDS = ['count', 'sum', 'avg', 'min', 'max', 'stats', 'hist', 'lhist', 'stap'] as const;
 export type AggKind = (typeof AGG_KINDS)[number];
+/** The kinds bpftrace's `@name = AGG(x)` names as a function: every kind but 'stap', which `<<<` fills. */
+export const AGG_FUNCTIONS: readonly AggKind[] = AGG_KINDS.filter((k) => k !== 'stap');
 
 /** The map count("key") counters live in: a name no spec can write (@ names are letters, digits and _). */
 export const COUNTERS_MAP = 'count()';
@@ -48,6 +56,7 @@ export interface PlanMap {
    * key, `@total = count()`). Absent for keyed maps.
    */
   slots?: string[];
+  /** lhist(x, ...)'s buckets; for a 'stap' map, those of the spec's @hist_linear(x, LO, HI, STEP), kept beside its power-of-two ones. */
   lhist?: LhistBounds;
   /** Spec line of its first use. */
   line: number;
@@ -69,8 +78,13 @@ export function aggValueWords(kind: AggKind, lhist?: LhistBounds): number {
       return 2 + HIST_BUCKETS;
     case 'lhist':
       return 2 + lhistBuckets(lhist!);
+    case 'stap':
+      return STAP_HIST_AT + HIST_BUCKETS + (lhist ? lhistBuckets(lhist) : 0);
   }
 }
+
+/** Where a 'stap' entry's power-of-two buckets start (after count, sum, min, max); its linear ones follow them. */
+export const STAP_HIST_AT = 4;
 
 /** lhist's buckets: one below min, one per step up to max, one for the rest. */
 export function lhistBuckets(b: LhistBounds): number {

@@ -9,15 +9,16 @@ import { nearestName } from '../diagnostics/nearestName.js';
 import type { ExprSource, ParamDecl, VarDecl } from '../patchSpec/types.js';
 import type { HandlerContext } from './handlerContext.js';
 import { spanInExpr } from '../patchSpec/exprSpan.js';
-import { ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
+import { EXTRACTOR_MARK, ExpressionSyntaxError, parseExpression, type ExprNode } from './parseExpression.js';
 import type { BinaryOp, IntBuiltin, IrExpr, IrStmt, LoadCType, StringBuiltin, TargetVar, ValueType } from './ir.js';
 import type { FunctionPrototype, TargetTypes, TypeShape } from './targetTypes.js';
 import { conversionType, FormatError, parseLogFormat, type Conversion } from './logFormat.js';
 import type { LogArg, StackStyle, UserStackStyle } from './logArg.js';
 import { contextTargets, contextVars, isCharPointer, pointerSpace, prettyTarget, quotedString, syscallArgstr, textValue, type ContextVarSet, type TextValue } from './textValues.js';
 import { lookupWord, wordSpelling, wordSpellings, type Word, type WordRule } from './words.js';
-import { AGG_KEY_MAX, AGG_KINDS, COMM_KEY_SIZE, keyBytes, LHIST_MAX_BUCKETS, lhistBuckets, STRING_KEY_SIZE, type AggKeyPart, type AggKind, type LhistBounds } from './aggregates.js';
-import { MapRegistry } from './mapRegistry.js';
+import { AGG_FUNCTIONS, AGG_KEY_MAX, COMM_KEY_SIZE, keyBytes, LHIST_MAX_BUCKETS, lhistBuckets, STRING_KEY_SIZE, type AggKeyPart, type AggKind, type LhistBounds } from './aggregates.js';
+import { MapRegistry, type ExtractorUse } from './mapRegistry.js';
+import { STAP_EXTRACTORS, type StapExtract, type StapExtractor } from './logArg.js';
 import { KERNEL_CALLS, kernelCallEntry } from './kernelCalls.js';
 import type { KernelCallEntry } from './kernelCallTypes.js';
 
@@ -137,6 +138,8 @@ export interface SharedOutputs {
   maps: MapRegistry;
   /** Maps print() and clear() name, checked against maps once every probe has compiled. */
   mapRefs: { name: string; span: SourceSpan; op: 'print' | 'clear' }[];
+  /** SystemTap's extractors (@count(x), ...), checked against the maps once every probe has compiled. */
+  extractors: (ExtractorUse & { span: SourceSpan })[];
 }
 
 /** Shared by all probes of one spec: diagnostics (a DiagnosticBag's list), the log format table, errno names for returnstr(). */
@@ -145,7 +148,7 @@ export class CompileSession {
     readonly diagnostics: Diagnostic[] = [],
     readonly formats: LogFormatEntry[] = [],
     /** Shared by every compile of the spec's probes (each wildcard match is compiled on its own). */
-    readonly shared: SharedOutputs = { hiddenVars: [], maps: new MapRegistry(), mapRefs: [] },
+    readonly shared: SharedOutputs = { hiddenVars: [], maps: new MapRegistry(), mapRefs: [], extractors: [] },
   ) {}
 }
 
@@ -370,6 +373,10 @@ export class ProbeCompiler {
       }
       case 'CallExpression':
         return this.callStatement(node as jsep.CallExpression, line);
+      case 'BinaryExpression':
+        if ((node as jsep.BinaryExpression).operator === '<<<') return this.stapAdd(node as jsep.BinaryExpression & ExprNode, line);
+        this.fail(node, 'this expression has no effect', 'a do: item is an assignment (x = ..., $arg = ...) or a call: log(...), printf(...), backtrace(), stop()');
+        break;
       default:
         this.fail(node, 'this expression has no effect', 'a do: item is an assignment (x = ..., $arg = ...) or a call: log(...), printf(...), backtrace(), stop()');
     }
@@ -464,13 +471,14 @@ export class ProbeCompiler {
         return this.counter(node as jsep.CallExpression & ExprNode, line);
       default: {
         const [first] = node.arguments as ExprNode[];
+        if (name === 'print' && first && isExtractorCall(first)) return this.printExtractor(node, line);
         if ((name === 'print' || name === 'clear') && first && mapReference(first)) return this.mapOp(node, name, line);
         if ((name === 'zero' || name === 'delete') && first && mapReference(first)) {
           const map = mapReference(first)!.name;
           const what = name === 'zero' ? `zero(${map}) (zeroing values, keeping keys)` : 'delete() (removing one key)';
           this.fail(node, `${what} is not supported`, `clear(${map}) empties the whole map`);
         }
-        if ((AGG_KINDS as readonly string[]).includes(name)) {
+        if ((AGG_FUNCTIONS as readonly string[]).includes(name)) {
           this.fail(node, `${name}() is the value of a map, not a statement`, `assign it to one: @name = ${name}(${name === 'count' ? '' : 'x'}), or @name[key] = ...`);
         }
         if (mapReference(node as ExprNode)) this.fail(node, 'a map by itself does nothing', 'assign it an aggregate: @name[key] = count()');
@@ -647,7 +655,7 @@ export class ProbeCompiler {
     const [fmtNode, ...argNodes] = node.arguments as ExprNode[];
     // SystemTap's log(msg): one string, printed as a line.
     if (fmtNode && argNodes.length === 0 && !(fmtNode.type === 'Literal' && typeof (fmtNode as jsep.Literal).value === 'string')) {
-      const t = this.expr(fmtNode);
+      const t = this.printArg(fmtNode);
       if (t.type !== 'int') return this.printText(t.ir, node, line, false);
     }
     return this.printFormat(node, fmtNode, argNodes, line, false);
@@ -660,14 +668,14 @@ export class ProbeCompiler {
       this.fail(fmtNode ?? node, `${what} needs a format string literal first`, exact ? 'printf("count:%d\\n", $count)' : 'log("count:%d", $count)');
     }
     const fmt = (fmtNode as jsep.Literal).value as string;
-    const { args, descs } = this.formatArgs(fmtNode, fmt, argNodes, what);
+    const { args, descs } = this.formatArgs(fmtNode, fmt, argNodes, what, true);
     return this.logStmt(node, fmt, args, descs, line, exact);
   }
 
   /** The arguments of a format, checked against its conversions: their IR and how each is carried. */
-  private formatArgs(fmtNode: ExprNode, fmt: string, argNodes: ExprNode[], what: string): { args: IrExpr[]; descs: LogArg[] } {
+  private formatArgs(fmtNode: ExprNode, fmt: string, argNodes: ExprNode[], what: string, extractors = false): { args: IrExpr[]; descs: LogArg[] } {
     // The arguments are checked even when the format is wrong.
-    const typed = argNodes.map((a) => this.sub(a));
+    const typed = argNodes.map((a) => (extractors ? this.printArg(a) : this.sub(a)));
     let conversions: Conversion[];
     try {
       conversions = parseLogFormat(fmt).filter((p): p is Conversion => typeof p !== 'string');
@@ -716,7 +724,8 @@ export class ProbeCompiler {
   private println(node: jsep.CallExpression, line: number): IrStmt {
     const argNodes = node.arguments as ExprNode[];
     if (argNodes.length > LOG_MAX_ARGS) this.fail(argNodes[LOG_MAX_ARGS], `println() takes at most ${LOG_MAX_ARGS} arguments`);
-    const typed = argNodes.map((a) => this.expr(a));
+    const typed = argNodes.map((a) => this.printArg(a));
+    if (typed.some((t) => t.type === 'error')) throw new CompileFailure();
     const fmt = typed.map((t) => (t.type === 'int' ? '%d' : '%s')).join('') + '\n';
     return this.logStmt(node, fmt, typed.map((t) => t.ir), typed.map(logArgOf), line, true);
   }
@@ -747,19 +756,121 @@ export class ProbeCompiler {
     const keys = map.keys.map((k) => this.mapKey(k));
     const call = right.type === 'CallExpression' && (right as jsep.CallExpression).callee.type === 'Identifier' ? (right as jsep.CallExpression) : undefined;
     const fn = call ? ((call.callee as jsep.Identifier).name as AggKind) : undefined;
-    if (!call || !(AGG_KINDS as readonly string[]).includes(fn!)) {
+    if (!call || !(AGG_FUNCTIONS as readonly string[]).includes(fn!)) {
       this.sub(right);
       this.fail(right, `a map is given an aggregate: ${aggHint}`, 'a plain value goes in a var (declare it under vars:)');
     }
     const { value, lhist } = this.aggregateArgs(call as jsep.CallExpression & ExprNode, fn!);
+    return this.aggregateUpdate(left, map.name, keys, fn!, value, line, lhist);
+  }
+
+  /** One update of map NAME (its first use makes it; a use that disagrees with the first fails at LEFT). */
+  private aggregateUpdate(left: ExprNode, name: string, keys: ({ ir: IrExpr; part: AggKeyPart } | undefined)[], kind: AggKind, value: IrExpr, line: number, lhist?: LhistBounds): IrStmt {
     if (keys.some((k) => k === undefined)) throw new CompileFailure();
     const parts = keys as { ir: IrExpr; part: AggKeyPart }[];
     if (keyBytes(parts.map((k) => k.part)) > AGG_KEY_MAX) {
-      this.fail(left, `the key of ${map.name} is larger than ${AGG_KEY_MAX} bytes (an integer takes 8, comm 16, another string ${STRING_KEY_SIZE})`, 'use fewer or smaller keys');
+      this.fail(left, `the key of ${name} is larger than ${AGG_KEY_MAX} bytes (an integer takes 8, comm 16, another string ${STRING_KEY_SIZE})`, 'use fewer or smaller keys');
     }
-    const use = this.session.shared.maps.use(map.name, fn!, parts.map((k) => k.part), line, lhist);
+    const use = this.session.shared.maps.use(name, kind, parts.map((k) => k.part), line, lhist);
     if ('error' in use) this.fail(left, use.error, use.hint);
     return { k: 'aggregate', map: use.id, keys: parts.map((k) => k.ir), ...(use.slot !== undefined ? { slot: use.slot } : {}), value, line };
+  }
+
+  /**
+   * SystemTap's `lat[k1, k2] <<< v` (or `lat <<< v`, `@lat[k] <<< v`): v
+   * added to the key's statistics, a 'stap' map: count, sum, min, max and
+   * the buckets @hist_log (and @hist_linear) show. A bare name is the map
+   * @name; it may not be a name the spec already gives something else.
+   */
+  private stapAdd(n: jsep.BinaryExpression & ExprNode, line: number): IrStmt {
+    const left = n.left as ExprNode;
+    const value = this.int(this.sub(n.right as ExprNode), n.right as ExprNode, '<<< adds an integer');
+    const ref = stapReference(left);
+    const usage = 'lat <<< $return, lat[execname()] <<< $return, or @lat[comm, pid] <<< $return';
+    if (!ref) this.fail(left, "<<< adds to one of SystemTap's aggregates: a name, with its keys in [ ]", usage);
+    if (ref.bare) this.stapNameFree(left, ref.bare);
+    if (!/^@[A-Za-z_][A-Za-z0-9_]*$/.test(ref.name)) this.fail(left, `'${ref.name}' is not an aggregate name`, usage);
+    const keys = ref.keys.map((k) => this.mapKey(k));
+    return this.aggregateUpdate(left, ref.name, keys, 'stap', value, line);
+  }
+
+  /** A bare name SystemTap writes its aggregate as: refused where the spec already names something so. */
+  private stapNameFree(node: ExprNode, name: string): void {
+    const hint = `call the aggregate something else, or write @${name} <<< ... (the same aggregate as ${name})`;
+    if (this.scope.vars.some((v) => v.name === name)) this.fail(node, `${name} is a var (vars:), so it cannot also be an aggregate that <<< adds to`, hint);
+    if (this.scope.params.some((p) => p.name === name)) this.fail(node, `${name} is a param, so it cannot also be an aggregate that <<< adds to`, hint);
+    if ((INT_BUILTINS as readonly string[]).includes(name) || (STRING_BUILTINS as readonly string[]).includes(name)) this.fail(node, `${name} is a builtin, so it cannot also be an aggregate that <<< adds to`, hint);
+    if (this.scope.constant(name) !== undefined || name === 'NULL') this.fail(node, `${name} is a constant, so it cannot also be an aggregate that <<< adds to`, hint);
+  }
+
+  /** An argument of printf(), log() or println(): SystemTap's extractors are read there (by the supervisor), nowhere else. */
+  private printArg(node: ExprNode): Typed {
+    if (!isExtractorCall(node)) return this.sub(node);
+    try {
+      return this.extractor(node as jsep.CallExpression & ExprNode);
+    } catch (err) {
+      if (err instanceof CompileFailure) return POISON;
+      throw err;
+    }
+  }
+
+  /** print(@hist_log(x)) and print(@hist_linear(x, LO, HI, STEP)): the histogram in SystemTap's layout. */
+  private printExtractor(node: jsep.CallExpression, line: number): IrStmt {
+    const [arg, ...extra] = node.arguments as ExprNode[];
+    if (extra.length) this.fail(extra[0]!, 'print() takes one histogram', 'print(@hist_log(x))');
+    const t = this.extractor(arg as jsep.CallExpression & ExprNode);
+    if (t.type !== 'text') {
+      const name = ((arg as jsep.CallExpression).callee as jsep.Identifier).name.slice(1);
+      this.fail(arg!, `print() of @${name}(x), a value, is refused: SystemTap prints it without a newline, bpftrace's print() with one`, `printf("%d\\n", @${name}(x)), or print(@hist_log(x)) for the histogram`);
+    }
+    return this.printText(t.ir, node, line, true);
+  }
+
+  /**
+   * SystemTap's @count(x), @sum(x), @min(x), @max(x), @avg(x) (integers)
+   * and @hist_log(x), @hist_linear(x, LO, HI, STEP) (text): X a `<<<`
+   * aggregate, with constant keys. Nothing is read in the kernel: the
+   * supervisor shows the value from its snapshot of the maps when it
+   * reads the record (the map is checked once every probe has compiled).
+   */
+  private extractor(node: jsep.CallExpression & ExprNode): Typed {
+    const extract = (node.callee as jsep.Identifier).name.slice(1) as StapExtractor;
+    const shown = `@${extract}`;
+    const args = node.arguments as ExprNode[];
+    const linear = extract === 'hist_linear';
+    const usage = linear ? '@hist_linear(lat, 0, 1000, 100): buckets of 100 from 0 to 1000' : `${shown}(lat) or ${shown}(lat["cat"])`;
+    if (!(STAP_EXTRACTORS as readonly string[]).includes(extract)) this.fail(node, `${shown}() is not one of SystemTap's extractors`, '@count @sum @min @max @avg @hist_log @hist_linear');
+    if (!args.length || args.length !== (linear ? 4 : 1)) this.fail(node, linear ? '@hist_linear() takes an aggregate, a low bound, a high bound and a step' : `${shown}() takes one aggregate`, usage);
+    const ref = stapReference(args[0]!);
+    if (!ref) this.fail(args[0]!, `${shown}() takes one of SystemTap's aggregates, a name that <<< adds to`, usage);
+    const key = ref.keys.map((k) => {
+      const t = this.sub(k);
+      if (t.type === 'error') return undefined;
+      if (t.ir.k === 'int') return { type: 'int' as const, value: t.ir.value };
+      if (t.ir.k === 'str') return { type: 'string' as const, value: t.ir.value };
+      this.reportAt(k, `the key of ${shown}() is a constant, known when the spec is checked`, 'the summary shows every key of the aggregate; name one here as a literal: @count(lat["cat"])');
+      return undefined;
+    });
+    let lhist: LhistBounds | undefined;
+    if (linear) {
+      const bound = (b: ExprNode, what: string): bigint => {
+        const v = this.int(this.sub(b), b, `@hist_linear()'s ${what} is an integer`);
+        if (v.k !== 'int') this.fail(b, `@hist_linear()'s ${what} is a constant`, usage);
+        return BigInt(v.value);
+      };
+      const [lo, hi, step] = [bound(args[1]!, 'low bound'), bound(args[2]!, 'high bound'), bound(args[3]!, 'step')];
+      if (step <= 0n) this.fail(args[3]!, "@hist_linear()'s step is above 0", usage);
+      if (hi <= lo) this.fail(args[2]!, "@hist_linear()'s high bound is above its low bound", usage);
+      lhist = { min: String(lo), max: String(hi), step: String(step) };
+      if (lhistBuckets(lhist) > LHIST_MAX_BUCKETS) this.fail(args[3]!, `@hist_linear() with these bounds has ${lhistBuckets(lhist)} buckets, more than ${LHIST_MAX_BUCKETS}`, 'take a larger step, or use @hist_log for a wide range');
+    }
+    if (key.some((k) => k === undefined)) throw new CompileFailure();
+    const parts = key as StapExtract['key'];
+    const refNode = args[0]!;
+    const span = this.spanAt(refNode.start ?? 0, (ref.bare ?? ref.name).length);
+    this.session.shared.extractors.push({ extractor: shown, map: ref.name, keys: parts.map((k) => k.type), ...(lhist ? { lhist } : {}), line: this.lineOf(node), span });
+    const arg: StapExtract = { extract, map: ref.name, key: parts };
+    return { ir: { k: 'text', arg, parts: [] }, type: extract.startsWith('hist') ? 'text' : 'int' };
   }
 
   /** One part of a map's key: an integer, or a string (comm keeps its 16 bytes, another string its first 63). */
@@ -859,6 +970,7 @@ export class ProbeCompiler {
 
   private binary(n: jsep.BinaryExpression & ExprNode): Typed {
     const op = n.operator;
+    if (op === '<<<') this.fail(n, "<<< adds a value to one of SystemTap's aggregates: it is a do: item of its own", 'lat[execname()] <<< $return');
     const left = this.sub(n.left as ExprNode);
     const right = this.sub(n.right as ExprNode);
     if (left.type === 'error' || right.type === 'error') return POISON;
@@ -884,7 +996,11 @@ export class ProbeCompiler {
   private valueCall(node: jsep.CallExpression & ExprNode): Typed {
     if (mapReference(node)) this.mapRead(node);
     const name = this.calleeName(node);
-    if ((AGG_KINDS as readonly string[]).includes(name)) {
+    if (name.startsWith(EXTRACTOR_MARK)) {
+      const shown = `@${name.slice(1)}()`;
+      this.fail(node, `${shown} reads an aggregate, and maps are not read in the kernel: it is shown by printf(), log() or print(), as their whole argument`, `printf("%d\\n", ${shown.replace('()', '(x)')}) in an end or timer: probe; a value the probe needs again goes in a var (vars:)`);
+    }
+    if ((AGG_FUNCTIONS as readonly string[]).includes(name)) {
       this.fail(node, `${name}() is the value of a map, not of an expression`, `assign it to a map in its own do: item: @name = ${name}(${name === 'count' ? '' : 'x'})`);
     }
     if (name === 'user_string' || name === 'kernel_string') return this.readString(node, name, name === 'user_string' ? 'user' : 'kernel');
@@ -1790,6 +1906,30 @@ function anchorChain(node: jsep.MemberExpression & ExprNode): void {
  * parseExpression hands over as the call `@name(k1, k2)`); not SystemTap's
  * @cast. WRITTEN is how the spec wrote it, for hints.
  */
+/** SystemTap's extractor calls, @count(x) ... (the parser marks their @: EXTRACTOR_MARK). */
+function isExtractorCall(node: ExprNode): boolean {
+  const callee = node.type === 'CallExpression' ? (node as jsep.CallExpression).callee : undefined;
+  return callee?.type === 'Identifier' && (callee as jsep.Identifier).name.startsWith(EXTRACTOR_MARK);
+}
+
+/**
+ * A SystemTap aggregate as <<< and the extractors name it: `lat`,
+ * `lat[k1, k2]` (the parser reads its keys as a call's arguments), or the
+ * same with an @. NAME is the map's (`@lat`); BARE the name as written without @.
+ */
+function stapReference(node: ExprNode): { name: string; keys: ExprNode[]; bare?: string } | undefined {
+  const named = (n: jsep.Expression): string | undefined => {
+    if (n.type !== 'Identifier') return undefined;
+    const name = (n as jsep.Identifier).name;
+    return name === '@cast' || name.startsWith(EXTRACTOR_MARK) || name.startsWith('$') ? undefined : name;
+  };
+  const call = node.type === 'CallExpression' ? (node as jsep.CallExpression) : undefined;
+  const name = named(call ? call.callee : node);
+  if (name === undefined) return undefined;
+  const keys = call ? (call.arguments as ExprNode[]) : [];
+  return name.startsWith('@') ? { name, keys } : { name: `@${name}`, keys, bare: name };
+}
+
 function mapReference(node: ExprNode): { name: string; keys: ExprNode[]; written: string } | undefined {
   const isMapName = (n: string): boolean => n.startsWith('@') && n !== '@cast';
   if (node.type === 'Identifier' && isMapName((node as jsep.Identifier).name)) {

@@ -36,7 +36,20 @@ export type LogArg =
   /** SystemTap's thread_indent() (parts: int microseconds, string comm, int tid, int depth). */
   | { indent: true }
   /** A nested format (sprintf(), argstr, $$vars): its own conversions over its own arguments. */
-  | { sprintf: string; args: LogArg[] };
+  | { sprintf: string; args: LogArg[] }
+  /** SystemTap's @count(x) ... @hist_linear(x, ...) (no parts): read by the supervisor from its snapshot of the maps when it reads the record. */
+  | StapExtract;
+
+/** SystemTap's extractors: @count(x), @sum(x), ..., of a `<<<` aggregate. */
+export const STAP_EXTRACTORS = ['count', 'sum', 'min', 'max', 'avg', 'hist_log', 'hist_linear'] as const;
+export type StapExtractor = (typeof STAP_EXTRACTORS)[number];
+
+/** An extractor of map MAP (its plan name, `@lat`) at one constant KEY ([] for a map without a key). */
+export interface StapExtract {
+  extract: StapExtractor;
+  map: string;
+  key: { type: 'int' | 'string'; value: string }[];
+}
 
 /** The record parts an argument is made of, in order. */
 export type LogPart = 'int' | 'string' | 'stack' | 'ustack';
@@ -48,5 +61,6 @@ export function logParts(arg: LogArg): LogPart[] {
   if ('quoted' in arg) return ['int', 'string'];
   if ('returnStr' in arg || 'caller' in arg) return ['int'];
   if ('indent' in arg) return ['int', 'string', 'int', 'int'];
+  if ('extract' in arg) return [];
   return arg.args.flatMap(logParts);
 }

@@ -21,7 +21,25 @@ function describeKeys(keys: readonly AggKeyPart[]): string {
 }
 
 function describeKind(m: Pick<MapUse, 'kind' | 'lhist'>): string {
+  if (m.kind === 'stap') return '<<<';
   return m.kind === 'lhist' ? `lhist(x, ${m.lhist!.min}, ${m.lhist!.max}, ${m.lhist!.step})` : m.kind === 'count' ? 'count()' : `${m.kind}(x)`;
+}
+
+/** "a count() map", "a <<< aggregate" (SystemTap's). */
+function describeMap(m: Pick<MapUse, 'kind' | 'lhist'>): string {
+  return m.kind === 'stap' ? 'a <<< aggregate' : `a ${describeKind(m)} map`;
+}
+
+/** SystemTap's extractor of a `<<<` aggregate (@count(x), @hist_linear(x[k], 0, 100, 10)), checked once every probe has compiled. */
+export interface ExtractorUse {
+  /** `@count`. */
+  extractor: string;
+  map: string;
+  /** Its constant key's parts. */
+  keys: ('int' | 'string')[];
+  /** @hist_linear's buckets: the map keeps them too. */
+  lhist?: LhistBounds;
+  line: number;
 }
 
 export class MapRegistry {
@@ -36,9 +54,11 @@ export class MapRegistry {
     }
     const m = this.maps[id]!;
     const sameKind = m.kind === kind && JSON.stringify(m.lhist) === JSON.stringify(lhist);
-    if (!sameKind) {
+    if (m.kind === 'stap' && kind === 'stap') {
+      // <<< adds to the map whatever linear buckets @hist_linear gave it.
+    } else if (!sameKind) {
       return {
-        error: `${name} is a ${describeKind(m)} map (line ${m.line}); here it is given ${describeKind({ kind, lhist })}`,
+        error: `${name} is ${describeMap(m)} (line ${m.line}); here it is given ${kind === 'stap' ? 'values with <<<' : describeKind({ kind, lhist })}`,
         hint: `a map holds one kind of aggregate: use another map for this one, e.g. ${name === '@' ? '@' : name}_${kind}`,
       };
     }
@@ -52,6 +72,34 @@ export class MapRegistry {
       if (k.type === 'string' && other.type === 'string') k.size = Math.max(k.size, other.size);
     });
     return keys.length ? { id } : { id, slot: 0 };
+  }
+
+  /**
+   * An extractor of map USE.map: why it cannot be (no such map, not a
+   * `<<<` aggregate, other keys, other linear buckets than an earlier
+   * @hist_linear), or undefined once the map keeps what it shows.
+   */
+  extract(use: ExtractorUse, earlier: readonly ExtractorUse[]): { error: string; hint?: string } | undefined {
+    const m = this.maps.find((x) => x.name === use.map);
+    const call = `${use.extractor}(${use.map})`;
+    if (!m) {
+      const stap = this.maps.filter((x) => x.kind === 'stap').map((x) => x.name);
+      return { error: `${call}: no probe adds to ${use.map} with <<<`, hint: stap.length ? `the <<< aggregates: ${stap.join(', ')}` : `add to it in a probe: ${use.map.slice(1)}[key] <<< value` };
+    }
+    if (m.kind !== 'stap') {
+      return { error: `${call}: ${use.map} is ${describeMap(m)} (line ${m.line}), not a <<< aggregate`, hint: `SystemTap's extractors read what <<< adds (${use.map.slice(1)} <<< x); print(${use.map}) shows a bpftrace map` };
+    }
+    const sameKeys = m.keys.length === use.keys.length && m.keys.every((k, i) => k.type === use.keys[i]);
+    if (!sameKeys) return { error: `${call}: ${use.map} is keyed by ${describeKeys(m.keys)} (line ${m.line}); here by ${describeKeys(use.keys.map((type) => ({ type, size: 0 }) as AggKeyPart))}`, hint: 'give the key the <<< gives it, with constants' };
+    if (use.lhist) {
+      const first = earlier.find((e) => e.map === use.map && e.lhist);
+      const shape = (b: LhistBounds): string => `${b.min}, ${b.max}, ${b.step}`;
+      if (first && JSON.stringify(first.lhist) !== JSON.stringify(use.lhist)) {
+        return { error: `${use.map} keeps the linear buckets of @hist_linear(${use.map}, ${shape(first.lhist!)}) (line ${first.line}); here @hist_linear(..., ${shape(use.lhist)})`, hint: 'an aggregate keeps one set of linear buckets: use the same bounds, or add the values to a second aggregate' };
+      }
+      m.lhist = use.lhist;
+    }
+    return undefined;
   }
 
   /** count("NAME"): the counters map and NAME's slot in it. */

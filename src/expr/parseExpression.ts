@@ -30,6 +30,10 @@ function configureJsep(): void {
   for (const op of ['??', '===', '!==', '>>>', '**', '**=', '>>>=', '||=', '&&=', '??=']) jsep.removeBinaryOp(op);
   // SystemTap's @cast(...) (and later bpftrace's @maps) start with @.
   jsep.addIdentifierChar('@');
+  // SystemTap's extractor calls, @count(x), are read as §count(x) (translateArrows), apart from bpftrace's map @count[k].
+  jsep.addIdentifierChar(EXTRACTOR_MARK);
+  // SystemTap's `lat[k] <<< v`: below every other operator, so the value is all of the right side (`<<` stays a shift).
+  jsep.addBinaryOp('<<<', 0.8);
   jsep.removeLiteral('null');
   jsep.removeLiteral('undefined');
 
@@ -79,12 +83,36 @@ interface JsepParser {
   gobbleToken(): jsep.Expression | false | undefined;
 }
 
+/** What a SystemTap extractor's call (`@count(`) starts with once read: its @ replaced by this, so it is no map. */
+export const EXTRACTOR_MARK = '§';
+const EXTRACTOR_CALL = /(^|[^A-Za-z0-9_@$§])@(count|sum|min|max|avg|hist_log|hist_linear)$/;
+/** A bare name as an extractor's first argument: `@count(lat[` (the @ already marked). */
+const EXTRACTOR_ARG = /§(count|sum|min|max|avg|hist_log|hist_linear)\(\s*[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Whether the [ at AT closes with a ] that `<<<` follows: SystemTap's `lat[k1, k2] <<< v`. */
+function keysBeforeStapAdd(text: string, at: number): boolean {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = at; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[') depth++;
+    else if (c === ']' && --depth === 0) return /^\s*<<</.test(text.slice(i + 1));
+  }
+  return false;
+}
+
 /**
  * Outside string literals: replace C's `->` by ` .`, so jsep reads it as
  * member access; and a map's keys, bpftrace's `@name[k1, k2]`, by
  * `@name(k1, k2)`, which jsep reads as a call with the keys as its
- * arguments (it has no comma lists inside brackets). Both keep the length,
- * so columns stay right.
+ * arguments (it has no comma lists inside brackets), as are SystemTap's
+ * aggregate keys, `lat[k1, k2] <<< v` and `@count(lat[k1, k2])`; and the @
+ * of SystemTap's extractor calls, `@count(x)`, by EXTRACTOR_MARK. All keep
+ * the length, so columns stay right.
  */
 function translateArrows(text: string): string {
   let out = '';
@@ -103,8 +131,12 @@ function translateArrows(text: string): string {
     } else if (c === '-' && text[i + 1] === '>') {
       out += ' .';
       i++;
+    } else if (c === '(' && EXTRACTOR_CALL.test(out)) {
+      const at = out.lastIndexOf('@');
+      out = out.slice(0, at) + EXTRACTOR_MARK + out.slice(at + 1) + c;
     } else if (c === '[') {
-      const keys = /(^|[^A-Za-z0-9_@$])@[A-Za-z0-9_]*$/.test(out);
+      const bare = /(^|[^A-Za-z0-9_@$§.])[A-Za-z_][A-Za-z0-9_]*$/.test(out) && (EXTRACTOR_ARG.test(out) || keysBeforeStapAdd(text, i));
+      const keys = /(^|[^A-Za-z0-9_@$§])@[A-Za-z0-9_]*$/.test(out) || bare;
       brackets.push(keys);
       out += keys ? '(' : c;
     } else if (c === ']') {

@@ -192,7 +192,7 @@ function addressesBuild(probes: readonly PlanProbe[], facts: KernelFacts): { bui
   return buildId ? { buildId } : {};
 }
 
-/** print(@x) and clear(@x) name a map some probe fills (anywhere in the spec: they are checked once all have compiled). */
+/** print(@x), clear(@x) and SystemTap's extractors name a map some probe fills (anywhere in the spec: they are checked once all have compiled). */
 function checkMapRefs(session: CompileSession, bag: DiagnosticBag): void {
   const filled = session.shared.maps.maps.filter((m) => m.name !== COUNTERS_MAP).map((m) => m.name);
   const seen = new Set<string>();
@@ -201,6 +201,13 @@ function checkMapRefs(session: CompileSession, bag: DiagnosticBag): void {
     if (filled.includes(ref.name) || seen.has(at)) continue;
     seen.add(at);
     bag.error(ref.span, `${ref.op}(${ref.name}): no probe fills ${ref.name}`, filled.length ? `maps the probes fill: ${filled.join(', ')}` : `fill it in a probe: ${ref.name}[key] = count()`);
+  }
+  // SystemTap's extractors read a <<< aggregate; @hist_linear gives it its linear buckets.
+  const done: typeof session.shared.extractors = [];
+  for (const use of session.shared.extractors) {
+    const problem = session.shared.maps.extract(use, done);
+    if (problem) bag.error(use.span, problem.error, problem.hint);
+    done.push(use);
   }
 }
 
