@@ -47,8 +47,10 @@ function requireTargetModules(targets: readonly TargetModule[]): void {
       state = undefined;
     }
     if (state === 'live') continue;
+    // kprobe:af_alg:* is a pattern over the module's functions, not one of them.
+    const what = t.on.includes('*') ? 'matches functions of' : 'is a function of';
     throw new EnvironmentError(
-      state === undefined ? `${t.on} is a function of the module ${t.module}, which is not loaded` : `${t.on} is a function of the module ${t.module}, which is ${state} (not live)`,
+      state === undefined ? `${t.on} ${what} the module ${t.module}, which is not loaded` : `${t.on} ${what} the module ${t.module}, which is ${state} (not live)`,
       `load it first: modprobe ${t.module}; guru registers the probe when the patch is loaded and does not wait for the module`,
     );
   }

@@ -9,9 +9,9 @@ import type { Manifest } from '../render/manifest.js';
 import { ControlFile } from './controlFile.js';
 import { decodeRecords, type GuruEvent } from './decodeRecords.js';
 import { EventFormatter, LineAssembler } from './formatEvent.js';
-import { insertModule, removeModule, type TargetModule } from './kernelModules.js';
+import { insertModule, isLoaded, removeModule, type TargetModule } from './kernelModules.js';
 import { readModuleStats, type ModuleStats } from './moduleStats.js';
-import { formatSummary } from './formatSummary.js';
+import { formatSummary, matchModule } from './formatSummary.js';
 import { knobCommand, readModuleKnobs, type KnobAssignment } from './knobs.js';
 import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
 import { readAggregates, type MapValues } from './aggregateSnapshot.js';
@@ -24,6 +24,20 @@ function targetModules(manifest: Manifest): TargetModule[] {
   const seen = new Map<string, TargetModule>();
   for (const p of manifest.probes) if (p.module && !seen.has(p.module)) seen.set(p.module, { module: p.module, on: p.on });
   return [...seen.values()];
+}
+
+/**
+ * The loadable modules of the manifest's wildcard matches (a module
+ * wildcard's MODULE:FUNC) that are not loaded now, just before insmod: the
+ * kernel cannot place those matches, and the summary says why.
+ */
+function absentMatchModules(manifest: Manifest): Set<string> {
+  const modules = new Set<string>();
+  for (const p of manifest.probes) for (const label of p.matched ?? []) {
+    const m = matchModule(p, label);
+    if (m !== undefined) modules.add(m);
+  }
+  return new Set([...modules].filter((m) => !isLoaded(m)));
 }
 
 export interface SessionOptions {
@@ -90,7 +104,9 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
   // it is armed, which then disarms, drains and removes the module.
   for (const s of SIGNALS) process.on(s, onSignal);
   let loaded = false;
+  let absent = new Set<string>();
   try {
+    absent = absentMatchModules(manifest);
     await insertModule(opts.koPath, module, targetModules(manifest), manifest.insmodRefusals);
     loaded = true;
     control = await ControlFile.open(module);
@@ -185,7 +201,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     if (opts.json && aggregates.length) opts.events.write(JSON.stringify({ type: 'maps', maps: aggregatesJson(aggregates) }) + '\n');
     await opts.metrics?.finish({ patch: manifest.name, stats, probes: manifest.probes, knobs: knobs?.knobs, aggregates });
     const maps = formatAggregates(aggregates, { top: opts.top });
-    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }) + (maps ? `\n${maps}` : ''));
+    opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }, absent) + (maps ? `\n${maps}` : ''));
     return { exitCode, stats, aggregates, delivered, endReason };
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
