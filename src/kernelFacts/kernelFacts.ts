@@ -1,6 +1,7 @@
 // Everything the resolver needs to know about the target kernel, behind one
 // interface so unit tests can use a fake and need neither root nor a kernel.
 import type { Btf } from '../debuginfo/btf.js';
+import type { HostPackages } from '../debuginfo/debugPackages.js';
 import type { ProgramDebuginfo } from '../debuginfo/programDebuginfo.js';
 import type { KernelModules } from './kernelModules.js';
 
@@ -21,6 +22,12 @@ export interface SyscallPrototype {
 export interface KernelFacts {
   /** `uname -r` of the target, e.g. `6.1.0-56-amd64`. */
   readonly release: string;
+  /**
+   * The Debian packages of the machine whose user programs are probed
+   * (dpkg, apt), for naming the package of a binary's debug information
+   * (src/debuginfo/debugPackages.ts); unset: this machine's dpkg and apt.
+   */
+  readonly hostPackages?: HostPackages;
   /** Directory usable as kbuild's KDIR for this kernel. */
   readonly headersDir: string;
   /** Syscall by its name without prefix (`write`), if the target's x86_64 table has it. */

@@ -31,7 +31,8 @@ import { localAccessors } from '../sourceLine/localAccessors.js';
 import type { UprobePlacement, UprobeSite, UserStatementPlacement } from './types.js';
 import { uprobeSpelling, type UserPoint } from './spelling.js';
 import { EXPECT_BYTES, resolveUserStatement, resolveUserStatementIn, spellUserStatement, userStatementLines, withUserProgram } from './userStatement.js';
-import { openUserDebuginfo, type UserDebuginfo } from './userDebuginfo.js';
+import { BUILD_ID_DEBUG_DIR, buildIdDebugPath, openUserDebuginfo, type UserDebuginfo } from './userDebuginfo.js';
+import { debugPackageHint, dpkgHostPackages, type HostPackages } from '../../debuginfo/debugPackages.js';
 import { readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
 
 /** What a register holds, untyped: the binary's symbols say nothing of types. */
@@ -55,7 +56,7 @@ function spell(ret: boolean, path: string, func: string): string {
 }
 
 /** The function FUNC of BINARY, or why it cannot be probed (with the nearest names). */
-function findFunction(binary: UserBinary, func: string, ret: boolean, pathAsWritten: string): UserFunction | ResolveError {
+function findFunction(binary: UserBinary, func: string, ret: boolean, pathAsWritten: string, host: HostPackages): UserFunction | ResolveError {
   const places = binary.functions.get(func);
   if (places?.length === 1) return places[0]!;
   if (places && places.length > 1) {
@@ -70,10 +71,19 @@ function findFunction(binary: UserBinary, func: string, ret: boolean, pathAsWrit
       hint: `probe the implementation the resolver picks (guru list '${spell(ret, pathAsWritten, `*${func}*`)}')`,
     };
   }
+  const near = nearestName(func, binary.functions.keys());
+  if (!binary.fullSymbols) {
+    // Stripped, and no debug file by build-id: its static functions (glibc's _int_malloc) are named only in the debug file.
+    const debugFile = binary.buildId ? buildIdDebugPath(binary.buildId) : undefined;
+    const exported = binary.functions.size ? `: its symbols are its exported functions (.dynsym${near ? `; the nearest is ${near}` : ''})` : ' and exports no function (.dynsym): no name is left';
+    return {
+      message: `no function ${func} in ${binary.path}: it is stripped${exported}; a static function is named only by its full symbol table, in its debug file${debugFile ? ` (${debugFile}, not there)` : ' (it has no build-id to find one by)'}`,
+      hint: debugPackageHint(binary.path, debugFile, host),
+    };
+  }
   if (binary.functions.size === 0) {
     return { message: `${binary.path} has no function symbols (.symtab and .dynsym are empty or stripped)`, hint: 'probe a binary built with symbols, or a library function it calls' };
   }
-  const near = nearestName(func, binary.functions.keys());
   return {
     message: `no function ${func} in ${binary.path}`,
     hint: near ? `did you mean ${spell(ret, pathAsWritten, near)}?` : `guru list '${spell(ret, pathAsWritten, '*')}' lists its functions`,
@@ -132,8 +142,8 @@ function userScope(debug: UserDebuginfo, fn: UserFunction, ret: boolean, pathAsW
 }
 
 /** The debug information of BINARY (userDebuginfo.ts), for the duration of USE. */
-function withDebuginfo<T>(binary: UserBinary, use: (debug: UserDebuginfo) => T): T {
-  const debug = openUserDebuginfo(binary.path, binary.buildId);
+function withDebuginfo<T>(binary: UserBinary, host: HostPackages, use: (debug: UserDebuginfo) => T): T {
+  const debug = openUserDebuginfo(binary.path, binary.buildId, BUILD_ID_DEBUG_DIR, host);
   try {
     return use(debug);
   } finally {
@@ -219,10 +229,10 @@ export function fileMatches(decl: string, pattern: string): boolean {
 // alone: `function("*/code/talk/trace.c")`): the functions FUNC matches
 // whose DWARF declaration is in a file FILE names. A name without `*` that
 // leaves one function is a probe on it (typed); otherwise a pattern.
-function resolveInFile(binary: UserBinary, point: { path: string; func: string; ret: boolean; file: string }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
+function resolveInFile(binary: UserBinary, point: { path: string; func: string; ret: boolean; file: string }, label: string, options: ResolveOptions, host: HostPackages): Resolution<UprobePlacement> | ResolveError {
   const re = globToRegExp(point.func);
   const candidates = [...binary.functions.keys()].filter((n) => re.test(n)).sort().flatMap((n) => binary.functions.get(n)!);
-  const debug = openUserDebuginfo(binary.path, binary.buildId);
+  const debug = openUserDebuginfo(binary.path, binary.buildId, BUILD_ID_DEBUG_DIR, host);
   if ('why' in debug) return { message: `${label}: a source file filter (@${point.file}) needs the binary's DWARF: ${debug.why}`, hint: debug.hint };
   let matched: UserFunction[];
   const files = new Set<string>();
@@ -246,22 +256,22 @@ function resolveInFile(binary: UserBinary, point: { path: string; func: string; 
     const fn = matched[0]!;
     const sites = sitesOf(binary, fn, point.ret);
     if (!Array.isArray(sites)) return sites;
-    return { ...withDebuginfo(binary, (d) => userScope(d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
+    return { ...withDebuginfo(binary, host, (d) => userScope(d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
   }
   return resolveMatches(binary, point, label, options, matched);
 }
 
-function resolveUprobe(point: { path: string; func: string; ret: boolean; file?: string }, label: string, options: ResolveOptions): Resolution<UprobePlacement> | ResolveError {
+function resolveUprobe(point: { path: string; func: string; ret: boolean; file?: string }, label: string, options: ResolveOptions, host: HostPackages): Resolution<UprobePlacement> | ResolveError {
   const opened = openBinary(point.path);
   if ('message' in opened) return opened;
   const { binary } = opened;
-  if (point.file !== undefined) return resolveInFile(binary, { ...point, file: point.file }, label, options);
+  if (point.file !== undefined) return resolveInFile(binary, { ...point, file: point.file }, label, options, host);
   if (point.func.includes('*')) return resolveWildcard(binary, point, label, options);
-  const fn = findFunction(binary, point.func, point.ret, point.path);
+  const fn = findFunction(binary, point.func, point.ret, point.path, host);
   if ('message' in fn) return fn;
   const sites = sitesOf(binary, fn, point.ret);
   if (!Array.isArray(sites)) return sites;
-  return { ...withDebuginfo(binary, (debug) => userScope(debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
+  return { ...withDebuginfo(binary, host, (debug) => userScope(debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
 }
 
 /** C initializer bytes of a hex string: `0xf3, 0x0f, ...`. */
@@ -318,10 +328,11 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
       : p.kind === 'uprobe'
       ? { space: 'user' }
       : { message: 'at a return the function\'s frame is gone: the stack pointer is past its return address (a uretprobe replaces it with its trampoline)', hint: `read it at uprobe:${p.path}:${p.func}, the entry (and keep it in a thread var for the return)` },
-  resolve: (point, _facts, label, options) => {
-    if (point.kind === 'uprobe') return resolveUprobe(point, label, options);
+  resolve: (point, facts, label, options) => {
+    const host = facts.hostPackages ?? dpkgHostPackages;
+    if (point.kind === 'uprobe') return resolveUprobe(point, label, options, host);
     const opened = openBinary(point.path);
-    return 'message' in opened ? opened : resolveUserStatement(opened.binary, point, label);
+    return 'message' in opened ? opened : resolveUserStatement(opened.binary, point, label, host);
   },
   // `func` is the probed function's name from the binary's symbols (not a kernel symbol lookup);
   // user_faults: the handler runs in the probed task, where user reads may page memory in (kmod/guru_uprobe.c).
@@ -392,10 +403,11 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
     const opened = openBinary(query.path);
     if ('message' in opened) throw new UserError(opened.message, opened.hint);
     const { binary } = opened;
+    const host = ('hostPackages' in facts ? facts.hostPackages : undefined) ?? dpkgHostPackages;
     if (query.kind === 'ustatement') {
       const { path, func, file } = query;
       const spellLine = (line: number | '*') => spellUserStatement(path, func, file, line);
-      const entries = withUserProgram(binary, query, spellLine(query.line === ANY_LINE ? '*' : query.line), (program) =>
+      const entries = withUserProgram(binary, query, spellLine(query.line === ANY_LINE ? '*' : query.line), host, (program) =>
         listSourceLines(query, { memory: 'user', spell: spellLine, lines: () => userStatementLines(program, func, file), resolve: (line, point) => resolveUserStatementIn(binary, program, { path, func, file, line }, point) }, opts.verbose),
       );
       if ('message' in entries) throw new UserError(entries.message, entries.hint);
@@ -405,7 +417,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
     const re = globToRegExp(query.func);
     const names = [...binary.functions.keys()].filter((n) => re.test(n) && binary.functions.get(n)!.length === 1).sort();
     if (names.length === 0 && !query.func.includes('*')) {
-      const fn = findFunction(binary, query.func, query.ret, query.path);
+      const fn = findFunction(binary, query.func, query.ret, query.path, host);
       if ('message' in fn) throw new UserError(fn.message, fn.hint);
     }
     const listOne = (debug: UserDebuginfo | undefined) =>
@@ -416,7 +428,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
         return { point, ...(r.declaration ? { declaration: r.declaration } : {}), targets: r.listed, ...(r.note ? { note: r.note } : {}) };
       });
     if (!opts.verbose) return { release: facts.release, entries: listOne(undefined), sources: [`${binary.path} (ELF symbols)`] };
-    return withDebuginfo(binary, (debug) => ({
+    return withDebuginfo(binary, host, (debug) => ({
       release: facts.release,
       entries: listOne(debug),
       sources: [`${binary.path} (ELF symbols)`, 'dwarf' in debug ? `${debug.path} (DWARF)` : debug.why],

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DwarfInfo } from '../../debuginfo/dwarf/dwarfInfo.js';
 import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
+import { debugPackageHint, dpkgHostPackages, type HostPackages } from '../../debuginfo/debugPackages.js';
 import { openElf } from '../../debuginfo/elf.js';
 
 export const BUILD_ID_DEBUG_DIR = '/usr/lib/debug/.build-id';
@@ -31,8 +32,12 @@ function hasDebugInfo(file: string): boolean {
 /** A stripped debug file keeps section headers for code it does not hold. */
 const SHT_NOBITS = 8;
 
-/** The file with the DWARF describing BINARY (whose build-id is BUILD_ID, if it has one), or why there is none. */
-export function findUserDebugFile(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR): { path: string } | { why: string; hint: string } {
+/**
+ * The file with the DWARF describing BINARY (whose build-id is BUILD_ID, if
+ * it has one), or why there is none and which package has it (HOST: dpkg
+ * and apt).
+ */
+export function findUserDebugFile(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR, host: HostPackages = dpkgHostPackages): { path: string } | { why: string; hint: string } {
   const candidates = [binary, ...(buildId ? [buildIdDebugPath(buildId, root)] : [])];
   for (const file of candidates) {
     if (file !== binary && !fs.existsSync(file)) continue;
@@ -46,13 +51,13 @@ export function findUserDebugFile(binary: string, buildId: string | undefined, r
   const separate = buildId ? `, and there is no ${buildIdDebugPath(buildId, root)}` : ' and no build-id to find a separate debug file by';
   return {
     why: `no debuginfo for ${binary}: it has no .debug_info${separate}`,
-    hint: 'build it with -g, or install the package of its debug file (Debian: -dbgsym or -dbg)',
+    hint: debugPackageHint(binary, buildId ? buildIdDebugPath(buildId, root) : undefined, host),
   };
 }
 
 /** The DWARF describing BINARY (findUserDebugFile), opened, or why there is none. */
-export function openUserDebuginfo(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR): UserDebuginfo {
-  const found = findUserDebugFile(binary, buildId, root);
+export function openUserDebuginfo(binary: string, buildId: string | undefined, root = BUILD_ID_DEBUG_DIR, host: HostPackages = dpkgHostPackages): UserDebuginfo {
+  const found = findUserDebugFile(binary, buildId, root, host);
   if ('why' in found) return found;
   try {
     return { path: found.path, dwarf: DwarfInfo.open(found.path) };

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
 import { openElf, type ElfFile, type ElfSegment, type ElfSymbol } from '../../debuginfo/elf.js';
+import { BUILD_ID_DEBUG_DIR, buildIdDebugPath } from './userDebuginfo.js';
 
 const EM_X86_64 = 62;
 const PT_LOAD = 1;
@@ -21,8 +22,8 @@ export interface UserFunction {
   /** Where its first instruction is in the file: what the kernel probes. */
   fileOffset: number;
   size: number;
-  /** The table it came from. */
-  table: 'symtab' | 'dynsym';
+  /** The table it came from: the binary's, or the .symtab of its debug file by build-id (a stripped binary's). */
+  table: 'symtab' | 'dynsym' | 'debug';
 }
 
 export interface UserBinary {
@@ -32,6 +33,12 @@ export interface UserBinary {
   buildId?: string;
   /** Function names, each with the places it names (more than one: local functions of one name in several files). */
   functions: Map<string, UserFunction[]>;
+  /**
+   * Whether FUNCTIONS come from a full symbol table (.symtab: static
+   * functions too), the binary's own or its debug file's; false for a
+   * stripped binary without one, whose .dynsym names exported functions only.
+   */
+  fullSymbols: boolean;
   /** IFUNC symbols (resolvers, not functions to probe), by name. */
   ifuncs: Set<string>;
   /** LENGTH bytes of the file at OFFSET (fewer at its end). */
@@ -78,8 +85,30 @@ function isDefined(s: ElfSymbol): boolean {
   return s.section !== undefined && s.value !== 0n;
 }
 
-/** Read the functions of the ELF file at PATH (already found: findUserBinary). */
-export function readUserBinary(path: string): UserBinary {
+/** The .symtab of BINARY's debug file by build-id (DEBUG_ROOT), if it has one: what a stripped binary's static functions are named by. */
+function debugFileSymbols(buildId: string | undefined, debugRoot: string): readonly ElfSymbol[] {
+  if (!buildId) return [];
+  const file = buildIdDebugPath(buildId, debugRoot);
+  if (!fs.existsSync(file)) return [];
+  try {
+    const debug = openElf(file);
+    try {
+      return debug.symbolTable('symtab');
+    } finally {
+      debug.close();
+    }
+  } catch (err) {
+    if (err instanceof DebugInfoError) return [];
+    throw err;
+  }
+}
+
+/**
+ * Read the functions of the ELF file at PATH (already found:
+ * findUserBinary); a stripped one's from its debug file by build-id too
+ * (under DEBUG_ROOT), whose symbols have the binary's addresses.
+ */
+export function readUserBinary(path: string, debugRoot = BUILD_ID_DEBUG_DIR): UserBinary {
   const elf = openElf(path);
   try {
     if (elf.type !== 'exec' && elf.type !== 'dyn') throw new DebugInfoError(`${path} is an ELF ${elf.type} file, not an executable or shared library`);
@@ -103,13 +132,17 @@ export function readUserBinary(path: string): UserBinary {
       if (!list.some((f) => f.address === s.value)) list.push({ name, address: s.value, fileOffset, size: s.size, table });
       functions.set(name, list);
     };
-    for (const s of elf.symbolTable('symtab')) add(s, 'symtab');
+    const symtab = elf.symbolTable('symtab');
+    for (const s of symtab) add(s, 'symtab');
+    const buildId = elf.buildId();
+    // Mapped through the binary's own segments: the debug file's have no file bytes.
+    const fromDebug = symtab.length ? [] : debugFileSymbols(buildId, debugRoot);
+    for (const s of fromDebug) add(s, 'debug');
     const dynsym = elf.symbolTable('dynsym');
     const hidden = hiddenVersions(elf, dynsym.length);
     dynsym.forEach((s, i) => {
       if (!hidden.has(i)) add(s, 'dynsym');
     });
-    const buildId = elf.buildId();
     const segments = elf.segments;
     const go = elf.sections.some((sec) => GO_SECTIONS.has(sec.name)) || elf.symbolTable('symtab').some((sym) => sym.name === 'runtime.buildVersion');
     return {
@@ -117,6 +150,7 @@ export function readUserBinary(path: string): UserBinary {
       pie: elf.type === 'dyn',
       buildId,
       functions,
+      fullSymbols: symtab.length > 0 || fromDebug.length > 0,
       ifuncs,
       bytesAt: (offset, length) => readBytes(path, offset, length),
       fileOffset: (address) => fileOffsetIn(segments, address),

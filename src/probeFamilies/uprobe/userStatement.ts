@@ -11,7 +11,8 @@ import { openProgramDebuginfo } from '../../debuginfo/programDebuginfo.js';
 import { resolveLine, sourceLinesOf, type LineProgram, type StatementPoint } from '../sourceLine/resolveLine.js';
 import type { Resolution, ResolveError } from '../types.js';
 import type { UprobeSite, UserStatementPlacement } from './types.js';
-import { findUserDebugFile } from './userDebuginfo.js';
+import type { HostPackages } from '../../debuginfo/debugPackages.js';
+import { BUILD_ID_DEBUG_DIR, findUserDebugFile } from './userDebuginfo.js';
 import type { UserBinary } from './userFunctions.js';
 
 /** Bytes of the probed place the module compares with the target's file (an x86 instruction is at most 15). */
@@ -42,8 +43,8 @@ function userProgram(binary: UserBinary, point: UserStatementPoint, debugPath: s
 }
 
 /** USE with BINARY's DWARF as a LineProgram, or why it has none. */
-export function withUserProgram<T>(binary: UserBinary, point: UserStatementPoint, label: string, use: (program: LineProgram) => T | ResolveError): T | ResolveError {
-  const debug = findUserDebugFile(binary.path, binary.buildId);
+export function withUserProgram<T>(binary: UserBinary, point: UserStatementPoint, label: string, host: HostPackages, use: (program: LineProgram) => T | ResolveError): T | ResolveError {
+  const debug = findUserDebugFile(binary.path, binary.buildId, BUILD_ID_DEBUG_DIR, host);
   if ('why' in debug) return { message: `${label}: statement probes need the binary's DWARF: ${debug.why}`, hint: debug.hint };
   const program = userProgram(binary, point, debug.path);
   try {
@@ -53,11 +54,11 @@ export function withUserProgram<T>(binary: UserBinary, point: UserStatementPoint
   }
 }
 
-export function resolveUserStatement(binary: UserBinary, point: UserStatementPoint, label: string): Resolution<UserStatementPlacement> | ResolveError {
+export function resolveUserStatement(binary: UserBinary, point: UserStatementPoint, label: string, host: HostPackages): Resolution<UserStatementPlacement> | ResolveError {
   if (point.func.includes('*')) {
     return { message: `${label}: a statement probe names one function, not a pattern`, hint: `guru list 'uprobe:${point.path}:${point.func}' lists the functions it matches` };
   }
-  return withUserProgram(binary, point, label, (program) => resolveUserStatementIn(binary, program, point, label));
+  return withUserProgram(binary, point, label, host, (program) => resolveUserStatementIn(binary, program, point, label));
 }
 
 /** POINT resolved in PROGRAM (BINARY's DWARF, opened by withUserProgram). */
