@@ -5,14 +5,22 @@ import { COUNTERS_MAP, HIST_BUCKETS, lhistBuckets, type PlanMap } from '../expr/
 import type { MapEntry, MapKey, MapValues } from './aggregateSnapshot.js';
 import { stapLinearView, stapLogView } from './stapAggregates.js';
 
-/** The width of a histogram's bar of @ at its largest bucket (bpftrace's). */
+/** The width of a histogram's bar of @ at its largest bucket (bpftrace's), where no terminal says how wide it is. */
 const BAR_WIDTH = 52;
+/** The narrowest bar on a narrow terminal: below it a bar shows nothing. */
+const MIN_BAR_WIDTH = 10;
 
 export interface AggregateFormat {
   /** Keyed maps: only the N largest (by value; histograms by count). */
   top?: number;
   /** What asked for top, in the line that says how many keys it left out: `--top N` by default. */
   topLabel?: string;
+  /**
+   * The terminal's columns when the text goes to one: a histogram's bar then
+   * fills the line (at least MIN_BAR_WIDTH). Unset (a pipe, a file): bpftrace's
+   * 52, so the text does not depend on where it was made.
+   */
+  columns?: number;
 }
 
 function keyText(key: MapKey): string {
@@ -96,7 +104,7 @@ export function bucketUpperBounds(map: PlanMap): (bigint | undefined)[] {
   return Array.from({ length: n }, (_, b) => (b === n - 1 ? undefined : min + BigInt(b) * step - 1n));
 }
 
-function histogram(map: PlanMap, vals: readonly bigint[]): string[] {
+function histogram(map: PlanMap, vals: readonly bigint[], columns?: number): string[] {
   const buckets = vals.slice(2);
   const used = buckets.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
   if (!used.length) return [];
@@ -106,9 +114,11 @@ function histogram(map: PlanMap, vals: readonly bigint[]): string[] {
   const shown = labels.slice(first, last + 1);
   const lw = Math.max(...shown.map((l) => l.length));
   const cw = Math.max(...buckets.slice(first, last + 1).map((c) => String(c).length));
+  // The line is the label, a space, the count in cw + 4, ' |', the bar and '|'.
+  const width = columns ? Math.max(MIN_BAR_WIDTH, columns - (lw + 1 + cw + 4 + 3)) : BAR_WIDTH;
   return buckets.slice(first, last + 1).map((c, i) => {
-    const bar = most ? Number((c * BigInt(BAR_WIDTH)) / most) : 0;
-    return `${shown[i]!.padEnd(lw)} ${String(c).padStart(cw + 4)} |${'@'.repeat(bar).padEnd(BAR_WIDTH)}|`;
+    const bar = most ? Number((c * BigInt(width)) / most) : 0;
+    return `${shown[i]!.padEnd(lw)} ${String(c).padStart(cw + 4)} |${'@'.repeat(bar).padEnd(width)}|`;
   });
 }
 
@@ -130,12 +140,12 @@ export function formatAggregates(values: readonly MapValues[], opts: AggregateFo
     const entries = ordered(m, opts);
     for (const e of entries) {
       const name = m.map.slots ? m.map.name : `${m.map.name}[${keyText(e.key)}]`;
-      if (hist) out.push(`${name}:`, ...histogram(m.map, e.vals), '');
+      if (hist) out.push(`${name}:`, ...histogram(m.map, e.vals, opts.columns), '');
       else if (m.map.kind === 'stap') {
         // SystemTap's <<<: its numbers, then the histogram @hist_log shows (and @hist_linear's, when the spec uses it).
         const log = stapLogView(m.map, e.vals);
         const linear = stapLinearView(m.map, e.vals);
-        out.push(`${name}: ${valueText(m.map, e.vals)}`, ...histogram(log.map, log.vals), ...(linear ? ['', ...histogram(linear.map, linear.vals)] : []), '');
+        out.push(`${name}: ${valueText(m.map, e.vals)}`, ...histogram(log.map, log.vals, opts.columns), ...(linear ? ['', ...histogram(linear.map, linear.vals, opts.columns)] : []), '');
       }
       else out.push(`${name}: ${valueText(m.map, e.vals)}`);
     }

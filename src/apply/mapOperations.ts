@@ -19,6 +19,8 @@ export interface MapOperationContext {
   json: boolean;
   /** --top: print(@x) without its own N shows this many keys. */
   top?: number;
+  /** The terminal's columns where the events go to one (AggregateFormat.columns). */
+  columns?: number;
 }
 
 /** Does E; returns what it shows in the events (text, or a JSON line), and a message for guru's own output when it could not. */
@@ -39,7 +41,7 @@ export async function mapOperation(e: MapEvent, ctx: MapOperationContext): Promi
   const values = readAggregates(manifest.module, manifest.maps!).filter((v) => v.map.id === map.id);
   if (ctx.json) return { events: JSON.stringify({ ...common, maps: aggregatesJson(values) }) + '\n' };
   const top = e.top || ctx.top;
-  const text = formatAggregates(values, { top, topLabel: e.top ? `print(${map.name}, ${e.top})` : `--top ${top}` });
+  const text = formatAggregates(values, { top, topLabel: e.top ? `print(${map.name}, ${e.top})` : `--top ${top}`, columns: ctx.columns });
   // bpftrace ends a printed map with an empty line; an empty map prints nothing.
   return { events: text ? text + '\n' : '' };
 }

@@ -16,6 +16,7 @@ import { knobCommand, readModuleKnobs, type KnobAssignment } from './knobs.js';
 import { runAsEnvironment, type RunAsUser } from './runAsUser.js';
 import { readAggregates, type MapValues } from './aggregateSnapshot.js';
 import { aggregatesJson, formatAggregates } from './formatAggregates.js';
+import { terminalColumns } from '../ui/terminalColumns.js';
 import { mapOperation } from './mapOperations.js';
 import type { MetricsExport } from './metricsExport.js';
 
@@ -176,7 +177,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
         if (e.type === 'signal') signals.push(e);
         if (e.type === 'knob') knobChanges++;
         if (e.type === 'map') {
-          const done = await mapOperation(e, { manifest, command: (cmd) => control!.command(cmd), json: opts.json, top: opts.top });
+          const done = await mapOperation(e, { manifest, command: (cmd) => control!.command(cmd), json: opts.json, top: opts.top, columns: terminalColumns(opts.events) });
           if (done.message) opts.messages.write(done.message + '\n');
           if (done.events) opts.events.write(opts.json ? done.events : lines.event(e.tid, e, done.events));
           continue;
@@ -200,7 +201,7 @@ export async function superviseSession(opts: SessionOptions): Promise<SessionRes
     const aggregates = readAggregates(module, manifest.maps ?? []);
     if (opts.json && aggregates.length) opts.events.write(JSON.stringify({ type: 'maps', maps: aggregatesJson(aggregates) }) + '\n');
     await opts.metrics?.finish({ patch: manifest.name, stats, probes: manifest.probes, knobs: knobs?.knobs, aggregates });
-    const maps = formatAggregates(aggregates, { top: opts.top });
+    const maps = formatAggregates(aggregates, { top: opts.top, columns: terminalColumns(opts.messages) });
     opts.messages.write(formatSummary(manifest, stats, delivered, (Date.now() - started) / 1000, endReason, signals, knobs && { ...knobs, changes: knobChanges }, absent) + (maps ? `\n${maps}` : ''));
     return { exitCode, stats, aggregates, delivered, endReason };
   } finally {

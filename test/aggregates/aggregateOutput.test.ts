@@ -101,6 +101,23 @@ test('the summary prints maps as bpftrace does, then the counters', () => {
   expect(formatAggregates(values, { top: 1 })).toContain('@opens[say "hi"\\]: 9\n@opens: 2 more keys (--top 1)');
 });
 
+test("on a terminal a histogram's bar fills the line: the largest bucket's bar ends at the last column, the others in proportion", () => {
+  for (const columns of [80, 132, 40]) {
+    const lines = formatAggregates(values, { columns }).split('\n').filter((l) => / \|[@ ]*\|$/.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l.length).toBe(columns);
+    // @lat[1] is 1 in [0], 2 in [1], 8 in [8, 16): the bars are as 1 : 2 : 8 of the widest (rounded down).
+    const lat = formatAggregates(values, { columns }).split('@lat[1]:\n')[1]!.split('\n').slice(0, 5);
+    const bars = lat.filter((l) => l.includes('|')).map((l) => /\|(@*) *\|$/.exec(l)![1]!.length);
+    const widest = Math.max(...bars);
+    expect(widest).toBe(lat[0]!.length - lat[0]!.indexOf('|') - 2);
+    expect(bars).toEqual([Math.floor(widest / 8), Math.floor((widest * 2) / 8), 0, 0, widest]);
+  }
+  // A terminal too narrow for the labels keeps a bar of 10; without a terminal bpftrace's 52.
+  expect(formatAggregates(values, { columns: 20 })).toMatch(/\|@{10}\|/);
+  expect(formatAggregates(values)).toMatch(/\|@{52}\|/);
+});
+
 test('--json gives every map with its values', () => {
   expect(aggregatesJson(values)).toMatchSnapshot();
 });
