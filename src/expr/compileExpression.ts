@@ -361,6 +361,7 @@ export class ProbeCompiler {
       case 'AssignmentExpression': {
         const n = node as jsep.BinaryExpression;
         if (mapReference(n.left as ExprNode)) return this.mapAssign(n, line);
+        this.notStapAssign(n.left as ExprNode);
         const value = n.operator === '=' ? n.right : this.desugar(n.left, n.operator.slice(0, -1), n.right);
         return this.assign(n.left as ExprNode, value as ExprNode, line);
       }
@@ -368,6 +369,7 @@ export class ProbeCompiler {
         const n = node as unknown as { operator: '++' | '--'; argument: ExprNode };
         const map = mapReference(n.argument);
         if (map) this.fail(n.argument, `${map.name}${n.operator} is not how a map counts`, `write ${map.written} = count()`);
+        this.notStapAssign(n.argument);
         const one = { type: 'Literal', value: 1n, raw: '1' } as unknown as ExprNode;
         return this.assign(n.argument, this.desugar(n.argument, n.operator[0], one), line);
       }
@@ -471,6 +473,10 @@ export class ProbeCompiler {
         return this.counter(node as jsep.CallExpression & ExprNode, line);
       default: {
         const [first] = node.arguments as ExprNode[];
+        if (name.startsWith(EXTRACTOR_MARK)) {
+          this.knownExtractor(node as ExprNode, name);
+          this.fail(node, `@${name.slice(1)}() is a value, not a statement`, `print it: printf("%d\\n", @${name.slice(1)}(x)), or print(@hist_log(x))`);
+        }
         if (name === 'print' && first && isExtractorCall(first)) return this.printExtractor(node, line);
         if ((name === 'print' || name === 'clear') && first && mapReference(first)) return this.mapOp(node, name, line);
         if ((name === 'zero' || name === 'delete') && first && mapReference(first)) {
@@ -803,6 +809,24 @@ export class ProbeCompiler {
     if (this.scope.constant(name) !== undefined || name === 'NULL') this.fail(node, `${name} is a constant, so it cannot also be an aggregate that <<< adds to`, hint);
   }
 
+  /** NODE calls one of SystemTap's extractors, NAME marked (EXTRACTOR_MARK), or fails. */
+  private knownExtractor(node: ExprNode, name: string): void {
+    if (!(STAP_EXTRACTORS as readonly string[]).includes(name.slice(1))) this.fail(node, `@${name.slice(1)}() is not one of SystemTap's extractors`, `they are ${STAP_EXTRACTORS.map((x) => `@${x}`).join(' ')}`);
+  }
+
+  /**
+   * An assignment to a bare name (or its element) that is a `<<<`
+   * aggregate already: refused as such, not as an unknown name.
+   */
+  private notStapAssign(place: ExprNode): void {
+    const base = place.type === 'MemberExpression' && (place as jsep.MemberExpression).computed ? ((place as jsep.MemberExpression).object as ExprNode) : place;
+    if (base.type !== 'Identifier') return;
+    const name = (base as jsep.Identifier).name;
+    if (this.scope.vars.some((v) => v.name === name)) return;
+    const m = this.session.shared.maps.maps.find((x) => x.name === `@${name}` && x.kind === 'stap');
+    if (m) this.fail(base, `${name} is a <<< aggregate (line ${m.line}): values are added to it with <<<, not assigned`, `${name}${m.keys.length ? '[key]' : ''} <<< value; @count(${name}${m.keys.length ? '[key]' : ''}) counts them`);
+  }
+
   /** An argument of printf(), log() or println(): SystemTap's extractors are read there (by the supervisor), nowhere else. */
   private printArg(node: ExprNode): Typed {
     if (!isExtractorCall(node)) return this.sub(node);
@@ -834,12 +858,12 @@ export class ProbeCompiler {
    * reads the record (the map is checked once every probe has compiled).
    */
   private extractor(node: jsep.CallExpression & ExprNode): Typed {
+    this.knownExtractor(node, (node.callee as jsep.Identifier).name);
     const extract = (node.callee as jsep.Identifier).name.slice(1) as StapExtractor;
     const shown = `@${extract}`;
     const args = node.arguments as ExprNode[];
     const linear = extract === 'hist_linear';
     const usage = linear ? '@hist_linear(lat, 0, 1000, 100): buckets of 100 from 0 to 1000' : `${shown}(lat) or ${shown}(lat["cat"])`;
-    if (!(STAP_EXTRACTORS as readonly string[]).includes(extract)) this.fail(node, `${shown}() is not one of SystemTap's extractors`, '@count @sum @min @max @avg @hist_log @hist_linear');
     if (!args.length || args.length !== (linear ? 4 : 1)) this.fail(node, linear ? '@hist_linear() takes an aggregate, a low bound, a high bound and a step' : `${shown}() takes one aggregate`, usage);
     const ref = stapReference(args[0]!);
     if (!ref) this.fail(args[0]!, `${shown}() takes one of SystemTap's aggregates, a name that <<< adds to`, usage);
@@ -854,7 +878,9 @@ export class ProbeCompiler {
     let lhist: LhistBounds | undefined;
     if (linear) {
       const bound = (b: ExprNode, what: string): bigint => {
-        const v = this.int(this.sub(b), b, `@hist_linear()'s ${what} is an integer`);
+        const t = this.sub(b);
+        if (t.type === 'error') throw new CompileFailure();
+        const v = this.int(t, b, `@hist_linear()'s ${what} is an integer`);
         if (v.k !== 'int') this.fail(b, `@hist_linear()'s ${what} is a constant`, usage);
         return BigInt(v.value);
       };
@@ -998,6 +1024,7 @@ export class ProbeCompiler {
     const name = this.calleeName(node);
     if (name.startsWith(EXTRACTOR_MARK)) {
       const shown = `@${name.slice(1)}()`;
+      this.knownExtractor(node, name);
       this.fail(node, `${shown} reads an aggregate, and maps are not read in the kernel: it is shown by printf(), log() or print(), as their whole argument`, `printf("%d\\n", ${shown.replace('()', '(x)')}) in an end or timer: probe; a value the probe needs again goes in a var (vars:)`);
     }
     if ((AGG_FUNCTIONS as readonly string[]).includes(name)) {

@@ -85,9 +85,10 @@ interface JsepParser {
 
 /** What a SystemTap extractor's call (`@count(`) starts with once read: its @ replaced by this, so it is no map. */
 export const EXTRACTOR_MARK = '§';
-const EXTRACTOR_CALL = /(^|[^A-Za-z0-9_@$§])@(count|sum|min|max|avg|hist_log|hist_linear)$/;
+/** `@name(`, which no bpftrace map is (their keys are in [ ]): an extractor's call, or a mistaken one (not @cast). */
+const EXTRACTOR_CALL = /(^|[^A-Za-z0-9_@$§])@(?!cast$)[A-Za-z_][A-Za-z0-9_]*$/;
 /** A bare name as an extractor's first argument: `@count(lat[` (the @ already marked). */
-const EXTRACTOR_ARG = /§(count|sum|min|max|avg|hist_log|hist_linear)\(\s*[A-Za-z_][A-Za-z0-9_]*$/;
+const EXTRACTOR_ARG = /§[A-Za-z_][A-Za-z0-9_]*\(\s*[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Whether the [ at AT closes with a ] that `<<<` follows: SystemTap's `lat[k1, k2] <<< v`. */
 function keysBeforeStapAdd(text: string, at: number): boolean {
