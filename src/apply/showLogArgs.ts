@@ -102,7 +102,9 @@ export function returnStr(v: bigint, fmt: 1 | 2 | 3, errnoNames: Record<string, 
  * byte before ADDR, the call's: a call that never returns may be the last
  * instruction of its function.
  */
-export function showCaller(addr: bigint, space: 'kernel' | 'user', ctx: ShowContext): string {
+export function showCaller(recorded: bigint, space: 'kernel' | 'user', ctx: ShowContext): string {
+  // Records carry integers as signed: a kernel address is negative there.
+  const addr = BigInt.asUintN(64, recorded);
   const before = addr > 0n ? addr - 1n : addr;
   const name = space === 'kernel' ? ctx.symbols.lookup(before)?.name : ctx.users && ctx.pid !== undefined ? ctx.users.returnFrame(ctx.pid, addr).name : undefined;
   return `${name ?? `0x${hex(addr)}`} 0x${hex(addr)}`;

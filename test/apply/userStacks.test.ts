@@ -91,6 +91,6 @@ test("caller(): a return address names the function of the call before it (gdb's
   const ret = BASE + addr.b! + 0x18n;
   expect(showCaller(ret, 'user', ctx)).toBe(`b 0x${ret.toString(16)}`);
   expect(showCaller(0x1000n, 'user', ctx)).toBe('0x1000 0x1000');
-  expect(showCaller(0xffffffff81000011n, 'kernel', ctx)).toBe('ksys_read 0xffffffff81000011');
+  expect(showCaller(BigInt.asIntN(64, 0xffffffff81000011n), 'kernel', ctx)).toBe('ksys_read 0xffffffff81000011');
   expect(showCaller(0xffffffff82000000n, 'kernel', ctx)).toBe('0xffffffff82000000 0xffffffff82000000');
 });
