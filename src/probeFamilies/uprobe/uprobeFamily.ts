@@ -6,9 +6,9 @@
 // stripped binaries work too. Where the binary's DWARF (its own, or a debug
 // file by build-id: userDebuginfo.ts) has the function's prototype, the
 // arguments have their names and types (entryArguments.ts); otherwise they
-// are positional: `$arg1..$arg6`, the x86-64 System V argument registers,
-// readable and writable at entry; `$return` (rax) readable and writable at
-// return. User statements (`ustatement:PATH:FUNC@FILE:LINE`,
+// are positional: `$arg1..$arg6`, the x86-64 System V argument registers
+// (a Go function's: `$arg1..$arg9`, Go's register ABI), readable and
+// writable at entry; `$return` (rax) readable and writable at return. User statements (`ustatement:PATH:FUNC@FILE:LINE`,
 // userStatement.ts) are uprobes too, one per address of the line, their
 // locals from DWARF. The kernel side is kmod/guru_uprobe.c;
 // templates/partials/uprobe.hbs hands each hit to the spec's probes on that
@@ -21,7 +21,7 @@ import { ARG_REGISTERS } from '../../kernelFacts/kernelFunctionSignature.js';
 import { slug } from '../kernelFunction.js';
 import { globToRegExp } from '../kprobeFunctions.js';
 import { ANY_LINE, type ListedTarget, type ListEntry, type ProbeCommon, type ProbeFamily, type ProbeScope, type Resolution, type ResolveError, type ResolveOptions } from '../types.js';
-import { entryTargets } from './entryArguments.js';
+import { entryTargets, GO_ARG_REGISTERS } from './entryArguments.js';
 import { findUserBinary } from './findUserBinary.js';
 import { goProbeSites } from './goProbeSites.js';
 import { describeStatement } from '../sourceLine/describeStatement.js';
@@ -33,7 +33,7 @@ import { uprobeSpelling, type UserPoint } from './spelling.js';
 import { EXPECT_BYTES, resolveUserStatement, resolveUserStatementIn, spellUserStatement, userStatementLines, withUserProgram } from './userStatement.js';
 import { BUILD_ID_DEBUG_DIR, buildIdDebugPath, openUserDebuginfo, type UserDebuginfo } from './userDebuginfo.js';
 import { debugPackageHint, dpkgHostPackages, type HostPackages } from '../../debuginfo/debugPackages.js';
-import { readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
+import { isGoFunction, readUserBinary, type UserBinary, type UserFunction } from './userFunctions.js';
 
 /** What a register holds, untyped: the binary's symbols say nothing of types. */
 const REGISTER_CTYPE = 'long';
@@ -92,31 +92,63 @@ function findFunction(binary: UserBinary, func: string, ret: boolean, pathAsWrit
 
 type UserScope = ProbeScope & { listed: ListedTarget[]; note?: string; declaration?: string };
 
-/** The positional scope: `$arg1..$arg6` at entry, `$return` at return, untyped; WHY says why there are no names. */
-function positionalScope(func: string, ret: boolean, pathAsWritten: string, label: string, why: string): UserScope {
+/**
+ * How positional arguments are passed where no prototype says: System V's
+ * (`$arg1..$arg6` in rdi, rsi, rdx, rcx, r8, r9), Go's register ABI
+ * (`$arg1..$arg9` in rax, rbx, rcx, rdi, rsi, r8-r11: integer-class
+ * registers only), or not known (WHY).
+ */
+export type PositionalAbi = 'sysv' | 'go' | { why: string };
+
+/** The ABI of FNS, functions of BINARY, as one handler on all of them sees it. */
+function positionalAbi(binary: UserBinary, fns: readonly UserFunction[]): PositionalAbi {
+  const go = fns.filter((fn) => isGoFunction(binary, fn));
+  if (go.length === 0) return 'sysv';
+  if (go.length < fns.length) {
+    const c = fns.find((fn) => !isGoFunction(binary, fn))!;
+    return { why: `the pattern matches Go functions (${go[0]!.name}) and C functions cgo compiled in (${c.name}), which take their arguments in different registers` };
+  }
+  if (binary.goTable?.registerAbi === undefined && binary.goTable) {
+    return { why: `${binary.path} is built by Go 1.16 or 1.17 (its function table says no more), and only 1.17 passes arguments in registers: guru cannot tell where they are without its DWARF` };
+  }
+  return 'go';
+}
+
+/** The positional scope: `$arg1..$argN` at entry, `$return` at return, untyped, in ABI's registers; WHY says why there are no names. */
+function positionalScope(func: string, ret: boolean, pathAsWritten: string, label: string, why: string, abi: PositionalAbi = 'sysv'): UserScope {
   const scope: ProbeScope = { targets: new Map(), unavailableTargets: new Map(), readOnly: new Map(), writeWarnings: new Map() };
   const listed: ListedTarget[] = [];
   const entry = spell(false, pathAsWritten, func);
-  for (let i = 0; i < ARG_REGISTERS.length; i++) {
+  const go = abi === 'go';
+  const count = go ? GO_ARG_REGISTERS.length : ARG_REGISTERS.length;
+  for (let i = 0; i < count; i++) {
     const name = `$arg${i + 1}`;
+    if (typeof abi === 'object') {
+      scope.unavailableTargets.set(name, { message: `${name} is not known at ${label}: ${abi.why}`, hint: `probe the functions one at a time, or build the binary with its DWARF` });
+      continue;
+    }
     if (ret) {
       scope.unavailableTargets.set(name, {
-        message: `${name} is not known at ${label}: at return the argument registers hold whatever ${func} left in them`,
+        message: go
+          ? `${name} is not known at ${label}: at a Go function's ret its argument registers hold its results`
+          : `${name} is not known at ${label}: at return the argument registers hold whatever ${func} left in them`,
         hint: `read it at ${entry} (and keep it in a thread var for the return)`,
       });
       continue;
     }
-    const t: TargetVar = { name, ctype: REGISTER_CTYPE, access: { kind: 'c', c: `GURU_USER_ARG(${i})` }, writable: true };
+    const t: TargetVar = { name, ctype: REGISTER_CTYPE, access: { kind: 'c', c: go ? `GURU_GO_ARG(${i})` : `GURU_USER_ARG(${i})` }, writable: true };
     scope.targets.set(name, t);
     listed.push({ name, ctype: REGISTER_CTYPE, writable: true });
   }
   if (ret) {
+    // Go's first integer result comes back in rax, as a C function's does.
     scope.targets.set('$return', { name: '$return', ctype: REGISTER_CTYPE, access: { kind: 'returnValue' }, writable: true });
     listed.push({ name: '$return', ctype: REGISTER_CTYPE, writable: true });
   } else {
     scope.unavailableTargets.set('$return', { message: `$return is only available in return probes, not at ${label}`, hint: `use ${spell(true, pathAsWritten, func)}` });
   }
-  return { ...scope, unknownTargetNote: `arguments are positional here: ${why}`, note: `arguments are positional: ${why}`, listed };
+  const how = go ? `${why}; a Go function: $arg1..$arg9 are Go's integer argument registers (rax, rbx, rcx, rdi, rsi, r8-r11), $return is rax (its first result)` : why;
+  return { ...scope, unknownTargetNote: `arguments are positional here: ${how}`, note: `arguments are positional: ${how}`, listed };
 }
 
 /**
@@ -124,10 +156,11 @@ function positionalScope(func: string, ret: boolean, pathAsWritten: string, labe
  * arguments by name and type where DEBUG has its prototype
  * (entryArguments.ts), else the argument registers or rax, positional.
  */
-function userScope(debug: UserDebuginfo, fn: UserFunction, ret: boolean, pathAsWritten: string, label: string): UserScope {
-  if ('why' in debug) return positionalScope(fn.name, ret, pathAsWritten, label, `${debug.why}; ${debug.hint}`);
+function userScope(binary: UserBinary, debug: UserDebuginfo, fn: UserFunction, ret: boolean, pathAsWritten: string, label: string): UserScope {
+  const abi = positionalAbi(binary, [fn]);
+  if ('why' in debug) return positionalScope(fn.name, ret, pathAsWritten, label, `${debug.why}; ${debug.hint}`, abi);
   const proto = debug.dwarf.prototypeAt(fn.address);
-  if (!proto) return positionalScope(fn.name, ret, pathAsWritten, label, `the DWARF of ${debug.path} does not describe ${fn.name} (0x${fn.address.toString(16)}): its file was built without -g`);
+  if (!proto) return positionalScope(fn.name, ret, pathAsWritten, label, `the DWARF of ${debug.path} does not describe ${fn.name} (0x${fn.address.toString(16)}): its file was built without -g`, abi);
   const typed = entryTargets(proto, ret, label, spell(false, pathAsWritten, fn.name), spell(true, pathAsWritten, fn.name));
   const at = proto.declFile ? ` (${proto.declFile}${proto.declLine ? `:${proto.declLine}` : ''})` : '';
   return {
@@ -166,7 +199,7 @@ function placementOf(binary: UserBinary, func: string, ret: boolean, sites: Upro
  * its entry past the stack-check prologue for an entry probe.
  */
 function sitesOf(binary: UserBinary, fn: UserFunction, ret: boolean): UprobeSite[] | ResolveError {
-  if (!binary.go) return [siteOf(binary, fn)];
+  if (!isGoFunction(binary, fn)) return [siteOf(binary, fn)];
   const found = goProbeSites(binary, [fn], ret);
   if (!Array.isArray(found)) return found;
   const one = found[0]!;
@@ -178,9 +211,13 @@ const REFUSALS_SHOWN = 6;
 
 /** The sites of a probe on every function of MATCHED, or why one of them cannot be probed (a Go return probe on a function without a ret, ...). */
 function sitesOfAll(binary: UserBinary, matched: UserFunction[], ret: boolean, label: string): UprobeSite[] | ResolveError {
-  if (!binary.go) return matched.map((fn) => siteOf(binary, fn));
-  const found = goProbeSites(binary, matched, ret);
-  if (!Array.isArray(found)) return found;
+  // Go's functions by goProbeSites; C functions cgo compiled into a Go binary as in any binary.
+  const goFns = matched.filter((fn) => isGoFunction(binary, fn));
+  if (goFns.length === 0) return matched.map((fn) => siteOf(binary, fn));
+  const goFound = goProbeSites(binary, goFns, ret);
+  if (!Array.isArray(goFound)) return goFound;
+  const byFn = new Map(goFns.map((fn, i) => [fn, goFound[i]!]));
+  const found = matched.map((fn) => byFn.get(fn) ?? { sites: [siteOf(binary, fn)] });
   const refused = found.flatMap((r, i) => ('message' in r ? [{ fn: matched[i]!, r }] : []));
   if (refused.length === 0) return found.flatMap((r) => ('sites' in r ? r.sites : []));
   // The family has no per-match refusals (a uprobe wildcard is one handler on all its places, registered all or nothing): the whole probe is refused, naming each match that cannot be probed.
@@ -208,8 +245,8 @@ function resolveMatches(binary: UserBinary, point: { path: string; func: string;
   if (matched.length > options.probeBudget) {
     return { message: `${label} matches ${matched.length} functions, more than the ${options.probeBudget} probes --max-probes leaves this spec`, hint: 'narrow the pattern, or raise the cap: --max-probes N' };
   }
-  // Each match has its own prototype; one handler for all of them sees what they share: the registers.
-  const scope = positionalScope(point.func, point.ret, point.path, label, 'a pattern matches functions of different prototypes');
+  // Each match has its own prototype; one handler for all of them sees what they share: the registers (Go's in a Go function).
+  const scope = positionalScope(point.func, point.ret, point.path, label, 'a pattern matches functions of different prototypes', positionalAbi(binary, matched));
   const targets = new Map([...scope.targets].map(([name, t]) => [name, { ...t, writable: false }]));
   const func = point.file === undefined ? point.func : `${point.func}@${point.file}`;
   const sites = sitesOfAll(binary, matched, point.ret, label);
@@ -256,7 +293,7 @@ function resolveInFile(binary: UserBinary, point: { path: string; func: string; 
     const fn = matched[0]!;
     const sites = sitesOf(binary, fn, point.ret);
     if (!Array.isArray(sites)) return sites;
-    return { ...withDebuginfo(binary, host, (d) => userScope(d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
+    return { ...withDebuginfo(binary, host, (d) => userScope(binary, d, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
   }
   return resolveMatches(binary, point, label, options, matched);
 }
@@ -271,7 +308,7 @@ function resolveUprobe(point: { path: string; func: string; ret: boolean; file?:
   if ('message' in fn) return fn;
   const sites = sitesOf(binary, fn, point.ret);
   if (!Array.isArray(sites)) return sites;
-  return { ...withDebuginfo(binary, host, (debug) => userScope(debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
+  return { ...withDebuginfo(binary, host, (debug) => userScope(binary, debug, fn, point.ret, point.path, label)), placement: placementOf(binary, fn.name, point.ret, sites) };
 }
 
 /** C initializer bytes of a hex string: `0xf3, 0x0f, ...`. */
@@ -424,7 +461,7 @@ export const uprobeFamily: ProbeFamily<UprobePlacement | UserStatementPlacement,
       names.map((name): ListEntry => {
         const point = spell(query.ret, query.path, name);
         if (!debug) return { point };
-        const r = userScope(debug, binary.functions.get(name)![0]!, query.ret, query.path, point);
+        const r = userScope(binary, debug, binary.functions.get(name)![0]!, query.ret, query.path, point);
         return { point, ...(r.declaration ? { declaration: r.declaration } : {}), targets: r.listed, ...(r.note ? { note: r.note } : {}) };
       });
     if (!opts.verbose) return { release: facts.release, entries: listOne(undefined), sources: [`${binary.path} (ELF symbols)`] };

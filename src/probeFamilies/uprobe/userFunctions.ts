@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { DebugInfoError } from '../../debuginfo/debugInfoError.js';
 import { openElf, type ElfFile, type ElfSegment, type ElfSymbol } from '../../debuginfo/elf.js';
 import { BUILD_ID_DEBUG_DIR, buildIdDebugPath } from './userDebuginfo.js';
+import { readGoPclntab, type GoPclntab } from '../../debuginfo/goPclntab.js';
 
 const EM_X86_64 = 62;
 const PT_LOAD = 1;
@@ -22,8 +23,8 @@ export interface UserFunction {
   /** Where its first instruction is in the file: what the kernel probes. */
   fileOffset: number;
   size: number;
-  /** The table it came from: the binary's, or the .symtab of its debug file by build-id (a stripped binary's). */
-  table: 'symtab' | 'dynsym' | 'debug';
+  /** The table it came from: the binary's, the .symtab of its debug file by build-id (a stripped binary's), or a Go binary's function table, .gopclntab, when it has no .symtab (go build -ldflags "-s -w"). */
+  table: 'symtab' | 'dynsym' | 'debug' | 'pclntab';
 }
 
 export interface UserBinary {
@@ -52,6 +53,24 @@ export interface UserBinary {
    * keeps, or by the symbol runtime.buildVersion.
    */
   go: boolean;
+  /**
+   * A Go binary's function table (.gopclntab): the entries of its Go
+   * functions (the C functions cgo links in are not there), and whether
+   * its Go uses the register ABI; undefined where it cannot be read.
+   */
+  goTable?: { entries: ReadonlySet<bigint>; registerAbi: boolean | undefined };
+}
+
+/**
+ * Whether FN of BINARY is a Go function, called and returning by Go's
+ * conventions: in a Go binary, one in its function table (.gopclntab);
+ * a C function cgo compiled in (gcc's code, System V's convention, tail
+ * calls and all) is not. Every function of a Go binary whose table guru
+ * cannot read counts as Go.
+ */
+export function isGoFunction(binary: UserBinary, fn: UserFunction): boolean {
+  if (!binary.go) return false;
+  return binary.goTable ? binary.goTable.entries.has(fn.address) : true;
 }
 
 /** Sections only Go's linker writes. */
@@ -145,6 +164,17 @@ export function readUserBinary(path: string, debugRoot = BUILD_ID_DEBUG_DIR): Us
     });
     const segments = elf.segments;
     const go = elf.sections.some((sec) => GO_SECTIONS.has(sec.name)) || elf.symbolTable('symtab').some((sym) => sym.name === 'runtime.buildVersion');
+    const table = go ? goFunctionTable(elf) : undefined;
+    // Stripped of .symtab (-ldflags "-s -w"): the Go functions by the names their table gives them.
+    if (table && ![...functions.values()].some((fs) => fs.some((f) => f.table === 'symtab'))) {
+      for (const f of table.funcs) {
+        const fileOffset = fileOffsetOf(elf, f.entry);
+        if (fileOffset === undefined) continue;
+        const list = functions.get(f.name) ?? [];
+        if (!list.some((x) => x.address === f.entry)) list.push({ name: f.name, address: f.entry, fileOffset, size: f.size, table: 'pclntab' });
+        functions.set(f.name, list);
+      }
+    }
     return {
       path,
       pie: elf.type === 'dyn',
@@ -155,9 +185,22 @@ export function readUserBinary(path: string, debugRoot = BUILD_ID_DEBUG_DIR): Us
       bytesAt: (offset, length) => readBytes(path, offset, length),
       fileOffset: (address) => fileOffsetIn(segments, address),
       go,
+      ...(table && { goTable: { entries: new Set(table.funcs.map((f) => f.entry)), registerAbi: table.registerAbi } }),
     };
   } finally {
     elf.close();
+  }
+}
+
+/** The function table of a Go binary's .gopclntab, or undefined when it has none guru can read (before Go 1.16). */
+function goFunctionTable(elf: ElfFile): GoPclntab | undefined {
+  const data = elf.readSection('.gopclntab');
+  if (!data) return undefined;
+  try {
+    return readGoPclntab(data);
+  } catch (err) {
+    if (err instanceof DebugInfoError) return undefined;
+    throw err;
   }
 }
 
