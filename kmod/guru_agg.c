@@ -225,21 +225,16 @@ static void update(const struct guru_agg_map *m, u8 *e, s64 v)
 		BUMP(val[0], 1);
 		break;
 	case GURU_AGG_STATS:
-		if (!val[0] || v < val[2])
-			WRITE_ONCE(val[2], v);
-		if (!val[0] || v > val[3])
-			WRITE_ONCE(val[3], v);
-		BUMP(val[0], 1);
-		BUMP(val[1], v);
-		break;
 	case GURU_AGG_STAP:
-		/* SystemTap's <<<: stats' words, then its buckets (same handler context and single writer as the rest). */
 		if (!val[0] || v < val[2])
 			WRITE_ONCE(val[2], v);
 		if (!val[0] || v > val[3])
 			WRITE_ONCE(val[3], v);
 		BUMP(val[0], 1);
 		BUMP(val[1], v);
+		if (m->kind == GURU_AGG_STATS)
+			break;
+		/* SystemTap's <<<: stats' words, then its buckets (same handler context and single writer as the rest). */
 		BUMP(val[4 + hist_bucket(v)], 1);
 		if (m->lstep)	/* linear buckets 0 ... nvals - 4 - GURU_HIST_BUCKETS - 1 after the log ones */
 			BUMP(val[4 + GURU_HIST_BUCKETS + lhist_bucket(m, v, m->nvals - 4 - GURU_HIST_BUCKETS - 1)], 1);
